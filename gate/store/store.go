@@ -1,0 +1,215 @@
+// Package store names what authgate keeps between requests and between
+// instances: logins in flight, enrolled devices, logged-in sessions,
+// revocations, rate-limit counters and one-time markers.
+//
+// Every implementation passes the contract suite in package storetest. Every
+// record with a lifetime carries a TTL in the backing store, so nothing grows
+// without bound.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every implementation returns (possibly wrapped); callers test them
+// with errors.Is.
+var (
+	// ErrNotFound means no live record has that key or id.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a conditional write lost: the record was not in the
+	// state the caller required, or the key already existed.
+	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable means the backing store could not be reached; callers
+	// fail closed on it.
+	ErrUnavailable = errors.New("store: unavailable")
+)
+
+// LoginStatus is the state of a login in flight. A login leaves Pending
+// exactly once; an Approved login becomes Collected exactly once, when the
+// browser that started it picks up its session.
+type LoginStatus string
+
+// The login states.
+const (
+	LoginPending   LoginStatus = "pending"
+	LoginApproved  LoginStatus = "approved"
+	LoginDenied    LoginStatus = "denied"
+	LoginExpired   LoginStatus = "expired"
+	LoginCollected LoginStatus = "collected"
+)
+
+// Login is one push-to-approve login attempt.
+type Login struct {
+	ID          string      `json:"id"`
+	Email       string      `json:"email"`
+	AppID       string      `json:"app_id"`
+	Code        int         `json:"code"`    // the two-digit number the browser shows
+	Choices     []int       `json:"choices"` // three numbers the phone shows, Code among them
+	BindingHash string      `json:"binding_hash"`
+	ReturnURL   string      `json:"return_url"`
+	ClientIP    string      `json:"client_ip"`
+	UserAgent   string      `json:"user_agent"`
+	CreatedAt   time.Time   `json:"created_at"`
+	ExpiresAt   time.Time   `json:"expires_at"` // end of the approval window
+	Status      LoginStatus `json:"status"`
+	Reason      string      `json:"reason,omitempty"` // why it was denied or expired
+	DeviceID    string      `json:"device_id,omitempty"`
+	DecidedAt   time.Time   `json:"decided_at,omitzero"`
+	SessionID   string      `json:"session_id,omitempty"` // set when collected
+}
+
+// Transition describes one conditional state change of a login.
+type Transition struct {
+	From      LoginStatus
+	To        LoginStatus
+	Reason    string
+	DeviceID  string
+	At        time.Time
+	SessionID string
+}
+
+// Device is an enrolled approver: the server keeps only its public key.
+type Device struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	PublicKey []byte    `json:"public_key"` // PKIX DER of an ECDSA P-256 key
+	CreatedAt time.Time `json:"created_at"`
+	LastUsed  time.Time `json:"last_used,omitzero"`
+	UserAgent string    `json:"user_agent,omitempty"`
+}
+
+// Session is a logged-in browser: the JWT cookie names it by ID (sid).
+type Session struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	DeviceID  string    `json:"device_id"`
+	AppID     string    `json:"app_id"`
+	ClientIP  string    `json:"client_ip"`
+	UserAgent string    `json:"user_agent"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// RevocationSnapshot is the full set of revocations still in force.
+type RevocationSnapshot struct {
+	// Sessions maps a revoked session id to the time its tokens expire
+	// anyway, after which the entry may be forgotten.
+	Sessions map[string]time.Time
+	// Generations maps a canonical email to its current generation; tokens
+	// minted with a lower generation are void ("log out everywhere").
+	Generations map[string]int64
+}
+
+// RevocationEvent is one revocation as it is published to every instance.
+// Exactly one of SessionID or Email is set.
+type RevocationEvent struct {
+	SessionID  string    `json:"sid,omitempty"`
+	Until      time.Time `json:"until,omitzero"`
+	Email      string    `json:"email,omitempty"`
+	Generation int64     `json:"gen,omitempty"`
+}
+
+// Logins keeps logins in flight.
+type Logins interface {
+	// CreateLogin stores a new login; it lives for ttl. ErrConflict if the
+	// id exists.
+	CreateLogin(ctx context.Context, l *Login, ttl time.Duration) error
+	// GetLogin returns the login, or ErrNotFound.
+	GetLogin(ctx context.Context, id string) (*Login, error)
+	// TransitionLogin atomically moves a login from t.From to t.To and
+	// records the reason, device, time and session of the change. It
+	// returns the login as it is after the change, ErrNotFound if there is
+	// no such login, or ErrConflict (with the login as it is) if its status
+	// is not t.From. Of any number of concurrent calls, at most one wins.
+	TransitionLogin(ctx context.Context, id string, t Transition) (*Login, error)
+	// ClaimPending records id as the one pending login of email for ttl.
+	// If another login is recorded and still unexpired, it returns that
+	// login's id and ErrConflict.
+	ClaimPending(ctx context.Context, email, id string, ttl time.Duration) (string, error)
+	// PendingFor returns the id of the pending login of email, or
+	// ErrNotFound.
+	PendingFor(ctx context.Context, email string) (string, error)
+	// ReleasePending clears the pending login of email if it is id.
+	ReleasePending(ctx context.Context, email, id string) error
+}
+
+// Devices keeps enrolled devices and one-time enrolment tokens.
+type Devices interface {
+	// CreateEnrollment stores a one-time enrolment token (by its hash) for
+	// email, valid for ttl.
+	CreateEnrollment(ctx context.Context, tokenHash, email string, ttl time.Duration) error
+	// ConsumeEnrollment returns the email of the token and deletes it, so a
+	// token works once. ErrNotFound if unknown, used or expired.
+	ConsumeEnrollment(ctx context.Context, tokenHash string) (string, error)
+	// CreateDevice stores a device and adds it to its user's index.
+	// ErrConflict if the id exists.
+	CreateDevice(ctx context.Context, d *Device) error
+	// GetDevice returns the device, or ErrNotFound (also once revoked).
+	GetDevice(ctx context.Context, id string) (*Device, error)
+	// UpdateDevice replaces the name and last-used time of an existing
+	// device. ErrNotFound if there is none.
+	UpdateDevice(ctx context.Context, id, name string, lastUsed time.Time) error
+	// ListDevices returns the user's devices, oldest first.
+	ListDevices(ctx context.Context, email string) ([]*Device, error)
+	// DeleteDevice removes a device and its index entry. ErrNotFound if
+	// there is none.
+	DeleteDevice(ctx context.Context, id string) error
+}
+
+// Sessions keeps logged-in sessions and the revocations that every
+// instance must learn of.
+type Sessions interface {
+	// CreateSession stores a session until its ExpiresAt and adds it to its
+	// user's index.
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns a live session, or ErrNotFound.
+	GetSession(ctx context.Context, id string) (*Session, error)
+	// ListSessions returns the user's live sessions, oldest first.
+	ListSessions(ctx context.Context, email string) ([]*Session, error)
+	// RevokeSession deletes the session, records its id as revoked until
+	// until, and publishes the revocation. Revoking an unknown or already
+	// revoked id is not an error (the id may be in a token all the same).
+	RevokeSession(ctx context.Context, id string, until time.Time) error
+	// BumpGeneration raises the user's generation by one, publishes it and
+	// returns the new value; tokens of older generations are void.
+	BumpGeneration(ctx context.Context, email string) (int64, error)
+	// Generation returns the user's current generation (0 if never bumped).
+	Generation(ctx context.Context, email string) (int64, error)
+	// Revocations returns every revocation still in force.
+	Revocations(ctx context.Context) (*RevocationSnapshot, error)
+	// SubscribeRevocations calls fn for each revocation published from now
+	// on, by any instance, until ctx is done or the subscription breaks;
+	// it returns ctx.Err() or the reason it broke. ready is called once the
+	// subscription is established (before any fn call).
+	SubscribeRevocations(ctx context.Context, ready func(), fn func(RevocationEvent)) error
+}
+
+// Limits keeps short-lived counters and markers.
+type Limits interface {
+	// Hit adds one to the counter key in a fixed window of length window
+	// and returns the count in this window and the time until it resets.
+	Hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error)
+	// Mark sets key for ttl. It returns ErrConflict, changing nothing, if
+	// the key is already set: a marker can be taken once (replay guards).
+	Mark(ctx context.Context, key string, ttl time.Duration) error
+	// MarkTTL returns how long key stays set, or ErrNotFound.
+	MarkTTL(ctx context.Context, key string) (time.Duration, error)
+	// Unmark clears key; clearing an unset key is not an error.
+	Unmark(ctx context.Context, key string) error
+}
+
+// Store is everything authgate keeps. Implementations are safe for
+// concurrent use.
+type Store interface {
+	Logins
+	Devices
+	Sessions
+	Limits
+	// Ping reports whether the backing store answers.
+	Ping(ctx context.Context) error
+	// Close releases connections; the store is unusable afterwards.
+	Close() error
+}
