@@ -1,0 +1,72 @@
+// Package event names what happens at the gate and carries it to whoever
+// listens (webhooks, Caddy's events app, logs) without making the caller
+// wait.
+package event
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+)
+
+// The event types of the catalogue (DESIGN section 5).
+const (
+	Login          = "login"
+	LoginFailed    = "login_failed"
+	LoginRequested = "login_requested"
+	Access         = "access"
+	Logout         = "logout"
+	SessionRevoked = "session_revoked"
+	DeviceEnrolled = "device_enrolled"
+	DeviceRevoked  = "device_revoked"
+	Ping           = "ping"
+)
+
+// Types lists every event type, in catalogue order.
+var Types = []string{Login, LoginFailed, LoginRequested, Access, Logout,
+	SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping}
+
+// Event is one occurrence. Data holds only strings, booleans, integers
+// that fit in 53 bits and nested maps or slices of those, so that every
+// JSON encoder agrees on its bytes.
+type Event struct {
+	ID   string         `json:"id"`
+	Type string         `json:"event"`
+	Time time.Time      `json:"timestamp"`
+	Data map[string]any `json:"data"`
+}
+
+// New returns an event of type typ with a fresh unique id, stamped now.
+func New(typ string, data map[string]any) Event {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return Event{
+		ID:   "evt_" + base64.RawURLEncoding.EncodeToString(b[:]),
+		Type: typ,
+		Time: time.Now().UTC().Truncate(time.Millisecond),
+		Data: data,
+	}
+}
+
+// Sink receives events. Emit never blocks on delivery: it hands the event
+// on (to an outbox, a queue) and returns.
+type Sink interface {
+	Emit(ctx context.Context, e Event)
+}
+
+// Sinks fans one event out to several sinks, in order.
+type Sinks []Sink
+
+// Emit hands e to every sink.
+func (s Sinks) Emit(ctx context.Context, e Event) {
+	for _, sink := range s {
+		sink.Emit(ctx, e)
+	}
+}
+
+// Discard is a Sink that drops every event.
+type Discard struct{}
+
+// Emit drops e.
+func (Discard) Emit(context.Context, Event) {}
