@@ -23,9 +23,11 @@ const (
 	Ping           = "ping"
 )
 
-// Types lists every event type, in catalogue order.
-var Types = []string{Login, LoginFailed, LoginRequested, Access, Logout,
-	SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping}
+// Types returns every event type, in catalogue order.
+func Types() []string {
+	return []string{Login, LoginFailed, LoginRequested, Access, Logout,
+		SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping}
+}
 
 // Event is one occurrence. Data holds only strings, booleans, integers
 // that fit in 53 bits and nested maps or slices of those, so that every
