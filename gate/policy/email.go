@@ -1,0 +1,41 @@
+package policy
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxEmailLength is the longest address accepted (RFC 5321's path limit).
+const MaxEmailLength = 254
+
+// CanonicalEmail returns the form of an address that every comparison,
+// limit and store key uses: trimmed and lower-cased.
+func CanonicalEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// ValidEmail reports whether a canonical address is acceptable: one "@"
+// with a non-empty local part and a dotted domain, valid UTF-8, at most
+// MaxEmailLength bytes, and no spaces, control characters, quotes, angle
+// brackets or braces.
+func ValidEmail(s string) bool {
+	if len(s) == 0 || len(s) > MaxEmailLength || !utf8.ValidString(s) {
+		return false
+	}
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at != strings.LastIndexByte(s, '@') {
+		return false
+	}
+	domain := s[at+1:]
+	if len(domain) < 3 || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'<>{}()[]\,;:`, r) {
+			return false
+		}
+	}
+	return true
+}
