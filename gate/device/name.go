@@ -1,0 +1,51 @@
+package device
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// DefaultDeviceName is the name of a device enrolled without one.
+const DefaultDeviceName = "Phone"
+
+// MaxNameRunes caps the length of a device name.
+const MaxNameRunes = 64
+
+// maxUserAgentRunes caps the user agent kept with a device.
+const maxUserAgentRunes = 256
+
+// CleanName returns a device name fit to store and show: control,
+// formatting and other non-printable characters and invalid UTF-8 removed,
+// surrounding spaces trimmed, at most MaxNameRunes runes, and
+// DefaultDeviceName if nothing is left.
+func CleanName(name string) string {
+	if s := cleanText(name, MaxNameRunes); s != "" {
+		return s
+	}
+	return DefaultDeviceName
+}
+
+// cleanText strips non-printable runes and invalid UTF-8 from s, trims
+// spaces, and cuts it to max runes.
+func cleanText(s string, max int) string {
+	s = strings.TrimSpace(s)
+	var b strings.Builder
+	n := 0
+	for i, r := range s {
+		if n == max {
+			break
+		}
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				continue // invalid UTF-8, not a real U+FFFD
+			}
+		}
+		if !unicode.IsPrint(r) {
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,171 @@
+package device
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+// ErrUnauthorized is wrapped by every refusal of a signed device request;
+// the HTTP layer answers 401 to it.
+var ErrUnauthorized = errors.New("device: unauthorized")
+
+// The reasons a signed device request is refused. Each wraps
+// ErrUnauthorized.
+var (
+	// ErrUnsigned means a device id, timestamp or signature is missing or
+	// malformed.
+	ErrUnsigned = fmt.Errorf("%w: request is not signed", ErrUnauthorized)
+	// ErrStale means the timestamp is too far from the server's clock.
+	ErrStale = fmt.Errorf("%w: timestamp is too far from the server's clock", ErrUnauthorized)
+	// ErrUnknownDevice means no enrolled device has that id (it may have
+	// been revoked).
+	ErrUnknownDevice = fmt.Errorf("%w: unknown or revoked device", ErrUnauthorized)
+	// ErrBadSignature means the signature does not verify with the
+	// device's key.
+	ErrBadSignature = fmt.Errorf("%w: bad signature", ErrUnauthorized)
+	// ErrReplayed means the same signature was accepted before.
+	ErrReplayed = fmt.Errorf("%w: request was already used", ErrUnauthorized)
+)
+
+// DefaultMaxSkew is how far a signed timestamp may be from the server's
+// clock, either way, when Verifier.MaxSkew is zero.
+const DefaultMaxSkew = 30 * time.Second
+
+// lastUsedEvery is how often a device's LastUsed is written at most.
+const lastUsedEvery = time.Minute
+
+// Verifier checks signed device requests. Devices and Marks are required;
+// the zero MaxSkew means DefaultMaxSkew and a nil Now means time.Now. A
+// Verifier is safe for concurrent use.
+type Verifier struct {
+	// Devices looks up the device named by a request.
+	Devices store.Devices
+	// Marks holds one replay marker per accepted signature, for
+	// 2*MaxSkew: long enough that a signature is stale before its
+	// marker expires.
+	Marks store.Limits
+	// MaxSkew is how far a request's timestamp may be from now, either
+	// way (default 30 s).
+	MaxSkew time.Duration
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
+}
+
+func (v *Verifier) maxSkew() time.Duration {
+	if v.MaxSkew > 0 {
+		return v.MaxSkew
+	}
+	return DefaultMaxSkew
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+// VerifyRequest checks that r, whose body is body, is signed by an
+// enrolled device, recently, and for the first time, and returns that
+// device. r's URL must be the one the client sent (before any rewrite or
+// prefix stripping).
+//
+// A refusal wraps ErrUnauthorized and one of ErrUnsigned, ErrStale,
+// ErrUnknownDevice, ErrBadSignature or ErrReplayed, checked in that order;
+// the signature is verified before the replay marker is taken, so a forged
+// request uses up nothing. A store failure wraps store.ErrUnavailable
+// instead. On success the device's LastUsed is brought up to date if it is
+// more than a minute old.
+func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []byte) (*store.Device, error) {
+	c, err := readCredentials(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnsigned, err.Error())
+	}
+	ts, ok := parseTimestamp(c.timestamp)
+	if !ok {
+		return nil, fmt.Errorf("%w: timestamp is not Unix milliseconds", ErrUnsigned)
+	}
+	sig, err := DecodeSignature(c.signature)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnsigned, err)
+	}
+	now := v.now()
+	skew := v.maxSkew()
+	if !withinSkew(ts, now, skew) {
+		return nil, ErrStale
+	}
+
+	d, err := v.Devices.GetDevice(ctx, c.deviceID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ErrUnknownDevice
+		}
+		return nil, storeError("loading device", err)
+	}
+	pub, err := ParsePublicKey(d.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
+	}
+	msg := RequestMessage(r.Method, c.target, ts, body)
+	if !VerifySignature(pub, msg, sig) {
+		return nil, ErrBadSignature
+	}
+
+	canon, _ := canonicalSignature(sig) // parses: it just verified
+	if err := v.Marks.Mark(ctx, replayKey(d.ID, canon), 2*skew); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, ErrReplayed
+		}
+		return nil, storeError("marking signature used", err)
+	}
+
+	if now.Sub(d.LastUsed) >= lastUsedEvery {
+		if err := v.Devices.UpdateDevice(ctx, d.ID, d.Name, now); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, ErrUnknownDevice // revoked a moment ago
+			}
+			return nil, storeError("recording device use", err)
+		}
+		d.LastUsed = now
+	}
+	return d, nil
+}
+
+// withinSkew reports whether the Unix-millisecond time ts is at most skew
+// away from now, either way.
+func withinSkew(ts int64, now time.Time, skew time.Duration) bool {
+	diff := now.UnixMilli() - ts
+	if diff < 0 {
+		diff = -diff
+	}
+	return diff <= skew.Milliseconds()
+}
+
+// replayKey names the marker of one signature by one device. It is built
+// from the canonical form so that re-encoding a captured signature (DER
+// for raw, n-S for S) does not make a fresh marker.
+func replayKey(deviceID string, canonicalSig []byte) string {
+	h := sha256.New()
+	h.Write([]byte("authgate-devsig-v1\n"))
+	h.Write([]byte(deviceID))
+	h.Write([]byte{'\n'})
+	h.Write(canonicalSig)
+	return "devsig:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// storeError wraps a store failure so that it always matches
+// store.ErrUnavailable: an error we cannot explain is treated as an
+// outage, and the caller fails closed.
+func storeError(doing string, err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("device: %s: %w", doing, err)
+	}
+	return fmt.Errorf("device: %s: %w: %w", doing, store.ErrUnavailable, err)
+}
