@@ -1,0 +1,225 @@
+package token
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+// Verdict is what Revocations.Check says of a token. The zero Verdict is
+// none of the named ones, so a forgotten assignment never reads as Allowed.
+type Verdict uint8
+
+// The verdicts of Check.
+const (
+	// Allowed: neither the session nor the token's generation is revoked,
+	// and the revocation set is current.
+	Allowed Verdict = iota + 1
+	// Revoked: the session was revoked, or the user logged out everywhere
+	// after the token was minted.
+	Revoked
+	// Stale: the revocation set has not been confirmed current for longer
+	// than MaxStaleness (or never was); the caller fails closed (503).
+	Stale
+)
+
+// String returns the verdict's name.
+func (v Verdict) String() string {
+	switch v {
+	case Allowed:
+		return "allowed"
+	case Revoked:
+		return "revoked"
+	case Stale:
+		return "stale"
+	}
+	return "invalid"
+}
+
+// Defaults for the zero values of RevocationOptions.
+const (
+	DefaultResyncEvery  = 5 * time.Second
+	DefaultMaxStaleness = 30 * time.Second
+)
+
+// RevocationOptions tune a Revocations; every zero value has a default.
+type RevocationOptions struct {
+	// ResyncEvery is how often the full snapshot is reloaded, which heals
+	// any event the subscription missed; default DefaultResyncEvery. It is
+	// lowered to MaxStaleness/2 if larger, so a healthy store never lets
+	// the set go stale.
+	ResyncEvery time.Duration
+	// MaxStaleness is how long the set may go unconfirmed before Check
+	// answers Stale; default DefaultMaxStaleness.
+	MaxStaleness time.Duration
+	// Logger receives warnings about a broken subscription or failed
+	// resync; default a no-op logger.
+	Logger *zap.Logger
+	// Now is the clock; default time.Now. Check uses the time it is given,
+	// which should come from the same clock.
+	Now func() time.Time
+}
+
+// Revocations is the in-memory set of revoked sessions and user
+// generations, kept current from a store by Run. Check is safe for
+// concurrent use, takes only a read lock and allocates nothing.
+type Revocations struct {
+	src      store.Sessions
+	every    time.Duration
+	maxStale int64 // nanoseconds
+	log      *zap.Logger
+	now      func() time.Time
+
+	mu       sync.RWMutex
+	sessions map[string]int64 // sid → unix nanoseconds the revocation lasts until
+	gens     map[string]int64 // canonical email → current generation
+	// While a snapshot is being fetched, events applied meanwhile are also
+	// journaled and replayed onto the new snapshot, so none is lost by
+	// racing the fetch.
+	journaling bool
+	journal    []store.RevocationEvent
+
+	lastSync atomic.Int64 // unix nanoseconds of the last confirmation; 0 = never
+	// subEpoch changes whenever the subscription comes up or goes down;
+	// coveredEpoch is the epoch the last snapshot was taken within, while
+	// the subscription was up. While they are equal, every event since that
+	// snapshot has been seen, so each event received confirms the set.
+	subEpoch     atomic.Uint64
+	subUp        atomic.Bool
+	coveredEpoch atomic.Uint64
+
+	synced     chan struct{}
+	syncedOnce sync.Once
+	kick       chan struct{}
+	running    atomic.Bool
+}
+
+// NewRevocations returns an empty set that answers Stale until Run has
+// loaded the first snapshot from src.
+func NewRevocations(src store.Sessions, opts RevocationOptions) *Revocations {
+	if opts.MaxStaleness <= 0 {
+		opts.MaxStaleness = DefaultMaxStaleness
+	}
+	if opts.ResyncEvery <= 0 {
+		opts.ResyncEvery = DefaultResyncEvery
+	}
+	if opts.ResyncEvery > opts.MaxStaleness/2 {
+		opts.ResyncEvery = opts.MaxStaleness / 2
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Revocations{
+		src:      src,
+		every:    opts.ResyncEvery,
+		maxStale: int64(opts.MaxStaleness),
+		log:      opts.Logger,
+		now:      opts.Now,
+		sessions: map[string]int64{},
+		gens:     map[string]int64{},
+		synced:   make(chan struct{}),
+		kick:     make(chan struct{}, 1),
+	}
+}
+
+// Check says whether a token of session sid, user email and generation gen
+// may be used at now. email must be in the canonical form the store keys
+// generations by (as minted into the token). A known revocation answers
+// Revoked even when the set is stale.
+func (r *Revocations) Check(sid, email string, gen int64, now time.Time) Verdict {
+	t := now.UnixNano()
+	r.mu.RLock()
+	until, revoked := r.sessions[sid]
+	current := r.gens[email]
+	r.mu.RUnlock()
+	if (revoked && t < until) || gen < current {
+		return Revoked
+	}
+	last := r.lastSync.Load()
+	if last == 0 || t-last > r.maxStale {
+		return Stale
+	}
+	return Allowed
+}
+
+// Apply records one revocation at once, without waiting for the store to
+// echo it: the instance that revoked calls it after the store accepted the
+// revocation. Applying an event twice, or out of order, is harmless: a
+// session stays revoked until the later of its times, and a generation
+// only rises.
+func (r *Revocations) Apply(ev store.RevocationEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	applyEvent(r.sessions, r.gens, ev)
+	if r.journaling {
+		r.journal = append(r.journal, ev)
+	}
+}
+
+// Synced is closed once the first snapshot has been loaded.
+func (r *Revocations) Synced() <-chan struct{} { return r.synced }
+
+// LastSync returns when the set was last confirmed current (a snapshot
+// load, or an event received on a subscription that has been up since the
+// last snapshot); zero if never.
+func (r *Revocations) LastSync() time.Time {
+	t := r.lastSync.Load()
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, t)
+}
+
+// Len returns the number of revoked sessions and user generations held.
+func (r *Revocations) Len() (sessions, generations int) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.sessions), len(r.gens)
+}
+
+// applyEvent folds one event into the maps.
+func applyEvent(sessions, gens map[string]int64, ev store.RevocationEvent) {
+	if ev.SessionID != "" {
+		until := int64(math.MaxInt64) // no end given: keep until a snapshot says otherwise
+		if !ev.Until.IsZero() {
+			until = ev.Until.UnixNano()
+		}
+		if until > sessions[ev.SessionID] {
+			sessions[ev.SessionID] = until
+		}
+	}
+	if ev.Email != "" && ev.Generation > gens[ev.Email] {
+		gens[ev.Email] = ev.Generation
+	}
+}
+
+// confirm records that the set was current at t (never moving backwards).
+func (r *Revocations) confirm(t time.Time) {
+	n := t.UnixNano()
+	for {
+		old := r.lastSync.Load()
+		if n <= old || r.lastSync.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// prune forgets session revocations that have run out.
+func (r *Revocations) prune(now time.Time) {
+	t := now.UnixNano()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for sid, until := range r.sessions {
+		if until <= t {
+			delete(r.sessions, sid)
+		}
+	}
+}
