@@ -74,3 +74,13 @@ func derOf(t testing.TB, raw []byte) []byte {
 	}
 	return der
 }
+
+// mustP384 makes a key on the wrong curve.
+func mustP384(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}

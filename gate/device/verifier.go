@@ -160,11 +160,12 @@ func replayKey(deviceID string, canonicalSig []byte) string {
 	return "devsig:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// storeError wraps a store failure so that it always matches
+// storeError wraps a store failure so that it matches
 // store.ErrUnavailable: an error we cannot explain is treated as an
-// outage, and the caller fails closed.
+// outage, and the caller fails closed. The end of the caller's context is
+// passed on as it is: the caller gave up, the store did not fail.
 func storeError(doing string, err error) error {
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("device: %s: %w", doing, err)
 	}
 	return fmt.Errorf("device: %s: %w: %w", doing, store.ErrUnavailable, err)

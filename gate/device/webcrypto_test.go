@@ -1,6 +1,7 @@
 package device
 
 import (
+	"context"
 	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
@@ -142,6 +143,34 @@ func TestWebCryptoSignaturesVerify(t *testing.T) {
 		now := time.UnixMilli(d.TS)
 		if err := VerifyDecision(pub, d.SessionID, d.Decision, d.Number, d.TS, sig, now, 0); err != nil {
 			t.Errorf("decision %d: %v", i, err)
+		}
+	}
+}
+
+func TestWebCryptoRequestPassesTheVerifier(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	now := f.now.UnixMilli()
+	requests := []jsRequest{
+		{Method: "POST", Path: "/.authgate/device/decide", TS: now, Body: `{"session_id":"s","decision":"deny"}`},
+		{Method: "GET", Path: "/.authgate/device/events?since=7", TS: now},
+	}
+	spki, sigs, _ := runWebCrypto(t, requests, nil)
+	e := &Enroller{Devices: f.store}
+	token, _, err := e.CreateToken(ctx, "carol@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Enroll(ctx, token, spki, "WebCrypto", "node")
+	if err != nil {
+		t.Fatalf("enrolling WebCrypto's key: %v", err)
+	}
+	post := signed{method: "POST", target: requests[0].Path, body: []byte(requests[0].Body), deviceID: d.ID, ts: now}
+	get := signed{method: "GET", target: requests[1].Path, deviceID: d.ID, ts: now, query: true}
+	for i, s := range []signed{post, get} {
+		got, err := f.verifier.VerifyRequest(ctx, s.withSig(sigs[i]), s.body)
+		if err != nil || got.ID != d.ID {
+			t.Errorf("request %d signed by WebCrypto: %v", i, err)
 		}
 	}
 }
