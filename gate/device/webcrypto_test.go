@@ -28,12 +28,12 @@ const hex = (buf) => Buffer.from(buf).toString("hex");
   const spki = await subtle.exportKey("spki", kp.publicKey);
   const sign = async (text) => b64u(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, kp.privateKey, enc.encode(text)));
   const out = { spki: b64u(spki), requests: [], decisions: [] };
-  for (const r of input.requests) {
+  for (const r of input.requests || []) {
     const bodyHash = hex(await subtle.digest("SHA-256", enc.encode(r.body)));
     const msg = ["authgate-request-v1", r.method, r.path, String(r.ts), bodyHash].join("\n");
     out.requests.push(await sign(msg));
   }
-  for (const d of input.decisions) {
+  for (const d of input.decisions || []) {
     out.decisions.push(await sign(["authgate-decision-v1", d.session_id, d.decision, String(d.number), String(d.ts)].join("|")));
   }
   process.stdout.write(JSON.stringify(out));
