@@ -1,0 +1,306 @@
+// Package flow is the login state machine: a browser starts a login, an
+// enrolled device decides it, the browser that started it collects a
+// session.
+//
+//	              Start (browser)
+//	                    │
+//	                    ▼
+//	   ┌────────────  pending  ────────────┐
+//	   │ Decide: approve,   │ Decide: deny, │ Check or Decide after
+//	   │ right number       │ report, wrong │ the approval window
+//	   ▼ (device)           ▼ number        ▼
+//	approved             denied          expired
+//	   │ Check with the binding secret (the starting browser only)
+//	   ▼
+//	collected ── a Session exists; the gateway mints its cookie
+//
+// Every arrow is one conditional write in the store (TransitionLogin), so a
+// login leaves each state exactly once however many callers race. Events:
+// Start emits login_requested (or login_failed with reason rate_limited or
+// reported when refused); denied and expired emit login_failed with the
+// reason; collected emits login. Logout emits logout; an operator's or
+// user's revocation of another session emits session_revoked.
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/store"
+)
+
+// Decisions a device may send.
+const (
+	DecisionApprove = "approve"
+	DecisionDeny    = "deny"
+	DecisionReport  = "report"
+)
+
+// Reasons recorded on denied and expired logins and sent in login_failed.
+const (
+	ReasonDenied      = "denied"
+	ReasonWrongNumber = "wrong_number"
+	ReasonReported    = "reported"
+	ReasonExpired     = "expired"
+	ReasonSuperseded  = "superseded"
+	ReasonRateLimited = "rate_limited"
+	ReasonRefused     = "refused"
+)
+
+// Config holds the flow's limits. Zero values take the documented
+// defaults.
+type Config struct {
+	// LoginTimeout is the approval window of a login (default 120 s).
+	LoginTimeout time.Duration
+	// SessionLifetime is how long a collected session lasts (default 12 h).
+	SessionLifetime time.Duration
+	// PushesPerEmail caps logins started per email per minute (default 5).
+	PushesPerEmail int
+	// PushesPerIP caps logins started per client IP per minute (default 20).
+	PushesPerIP int
+	// ReportBlock is how long "deny and report" blocks logins for the
+	// email (default 1 h).
+	ReportBlock time.Duration
+	// Retention keeps a decided login readable after its window, so a late
+	// check learns how it ended (default 5 min).
+	Retention time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.LoginTimeout <= 0 {
+		c.LoginTimeout = 120 * time.Second
+	}
+	if c.SessionLifetime <= 0 {
+		c.SessionLifetime = 12 * time.Hour
+	}
+	if c.PushesPerEmail <= 0 {
+		c.PushesPerEmail = 5
+	}
+	if c.PushesPerIP <= 0 {
+		c.PushesPerIP = 20
+	}
+	if c.ReportBlock <= 0 {
+		c.ReportBlock = time.Hour
+	}
+	if c.Retention <= 0 {
+		c.Retention = 5 * time.Minute
+	}
+}
+
+// PreLoginFunc asks an outside party whether a login may go ahead, before
+// any push goes out. A false answer refuses the login with reason.
+type PreLoginFunc func(ctx context.Context, l *store.Login) (allowed bool, reason string)
+
+// Service runs logins. It is safe for concurrent use; all its state is in
+// the store.
+type Service struct {
+	cfg      Config
+	store    store.Store
+	events   event.Sink
+	log      *zap.Logger
+	preLogin PreLoginFunc
+	now      func() time.Time
+}
+
+// Option changes an optional part of a Service.
+type Option func(*Service)
+
+// WithClock replaces time.Now (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithPreLogin installs a blocking pre-login hook.
+func WithPreLogin(f PreLoginFunc) Option { return func(s *Service) { s.preLogin = f } }
+
+// WithLogger sets the logger (default: none).
+func WithLogger(l *zap.Logger) Option { return func(s *Service) { s.log = l } }
+
+// New returns a Service over st that reports to events.
+func New(cfg Config, st store.Store, events event.Sink, opts ...Option) *Service {
+	cfg.defaults()
+	s := &Service{cfg: cfg, store: st, events: events, log: zap.NewNop(), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Config returns the effective configuration, defaults filled in.
+func (s *Service) Config() Config { return s.cfg }
+
+// Decide records a device's decision on a login of its own user. A right
+// number approves; a wrong number, deny or report denies (report also
+// blocks new logins for the email for ReportBlock). It returns the login
+// as decided, ErrNotFound for a login of another user, ErrAlreadyDecided
+// if it left pending already, or ErrExpired after its window.
+func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decision string, number int) (*store.Login, error) {
+	l, err := s.load(ctx, loginID)
+	if err != nil {
+		return nil, err
+	}
+	if l.Email != dev.Email {
+		return nil, ErrNotFound
+	}
+	if l.Status != store.LoginPending {
+		return l, ErrAlreadyDecided
+	}
+	if s.now().After(l.ExpiresAt) {
+		s.expire(ctx, l)
+		return l, ErrExpired
+	}
+	to, reason := store.LoginApproved, ""
+	switch decision {
+	case DecisionApprove:
+		if number != l.Code {
+			to, reason = store.LoginDenied, ReasonWrongNumber
+		}
+	case DecisionDeny:
+		to, reason = store.LoginDenied, ReasonDenied
+	case DecisionReport:
+		to, reason = store.LoginDenied, ReasonReported
+	default:
+		return nil, ErrBadDecision
+	}
+	decided, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginPending, To: to, Reason: reason, DeviceID: dev.ID, At: s.now(),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return decided, ErrAlreadyDecided
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recording decision on login: %w", err)
+	}
+	s.release(ctx, decided)
+	if reason == ReasonReported {
+		if err := s.store.Mark(ctx, blockKey(l.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
+			s.log.Warn("blocking reported email failed", zap.Error(err))
+		}
+	}
+	if to == store.LoginDenied {
+		s.emitFailed(ctx, decided, reason)
+	}
+	return decided, nil
+}
+
+// CheckResult is what the browser learns of its login.
+type CheckResult struct {
+	Login *store.Login
+	// Session is set only for the call that collected the login: the
+	// browser holding the binding secret, once, after approval.
+	Session *store.Session
+}
+
+// Check returns the state of a login, expiring it once its window has
+// passed. When the login is approved and binding is the secret of the
+// browser that started it, Check collects it: exactly one call creates the
+// Session, whatever the number of concurrent checks.
+func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckResult, error) {
+	l, err := s.load(ctx, loginID)
+	if err != nil {
+		return nil, err
+	}
+	if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
+		return &CheckResult{Login: s.expire(ctx, l)}, nil
+	}
+	if l.Status != store.LoginApproved || !BindingMatches(binding, l.BindingHash) {
+		return &CheckResult{Login: l}, nil
+	}
+	sid := NewID()
+	collected, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginApproved, To: store.LoginCollected, At: s.now(), SessionID: sid,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return &CheckResult{Login: collected}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("collecting approved login: %w", err)
+	}
+	now := s.now()
+	sess := &store.Session{
+		ID: sid, Email: l.Email, DeviceID: l.DeviceID, AppID: l.AppID,
+		ClientIP: l.ClientIP, UserAgent: l.UserAgent,
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
+	}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, fmt.Errorf("creating session for collected login: %w", err)
+	}
+	s.events.Emit(ctx, event.New(event.Login, map[string]any{
+		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
+		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
+	}))
+	return &CheckResult{Login: collected, Session: sess}, nil
+}
+
+// Pending returns the logins waiting for a decision by the device's user.
+func (s *Service) Pending(ctx context.Context, dev *store.Device) ([]*store.Login, error) {
+	id, err := s.store.PendingFor(ctx, dev.Email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up pending login: %w", err)
+	}
+	l, err := s.store.GetLogin(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading pending login: %w", err)
+	}
+	if l.Status != store.LoginPending || l.Email != dev.Email {
+		return nil, nil
+	}
+	if s.now().After(l.ExpiresAt) {
+		s.expire(ctx, l)
+		return nil, nil
+	}
+	return []*store.Login{l}, nil
+}
+
+func (s *Service) load(ctx context.Context, id string) (*store.Login, error) {
+	l, err := s.store.GetLogin(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading login: %w", err)
+	}
+	return l, nil
+}
+
+// expire moves a pending login past its window to expired; whoever wins
+// the transition emits login_failed. It returns the login as it now is.
+func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
+	expired, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginPending, To: store.LoginExpired, Reason: ReasonExpired, At: s.now(),
+	})
+	if err != nil {
+		if expired != nil {
+			return expired
+		}
+		s.log.Warn("expiring login failed", zap.Error(err))
+		return l
+	}
+	s.release(ctx, expired)
+	s.emitFailed(ctx, expired, ReasonExpired)
+	return expired
+}
+
+func (s *Service) release(ctx context.Context, l *store.Login) {
+	if err := s.store.ReleasePending(ctx, l.Email, l.ID); err != nil {
+		s.log.Warn("releasing pending login failed", zap.Error(err))
+	}
+}
+
+func (s *Service) emitFailed(ctx context.Context, l *store.Login, reason string) {
+	s.events.Emit(ctx, event.New(event.LoginFailed, map[string]any{
+		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
+		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID, "reason": reason,
+	}))
+}
+
+func blockKey(email string) string { return "block:" + email }

@@ -1,0 +1,168 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/policy"
+	"github.com/authgate/authgate/gate/store"
+)
+
+// StartRequest is a browser's request to log in.
+type StartRequest struct {
+	Email     string // as typed; canonicalised here
+	AppID     string
+	ClientIP  string // from the server's trusted view of the peer
+	UserAgent string
+	// ReturnURL is where to send the browser after login; the caller has
+	// already checked that it is on this site.
+	ReturnURL string
+	// PreviousBinding is the binding secret the browser already holds, if
+	// any: a new start from the same browser replaces its own pending login
+	// instead of being refused.
+	PreviousBinding string
+}
+
+// Started is a login just created.
+type Started struct {
+	Login *store.Login
+	// Binding is the secret only the starting browser holds (in a
+	// cookie); it is needed to collect the session.
+	Binding string
+}
+
+// Start creates a pending login for an email. Known and unknown emails go
+// through the same steps and get the same answer, so the response tells
+// nothing about who is enrolled. It returns ErrInvalidEmail, a
+// *LimitError past a rate limit, a block or another browser's pending
+// login, or a *RefusedError from the pre-login hook.
+func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error) {
+	email := policy.CanonicalEmail(req.Email)
+	if !policy.ValidEmail(email) {
+		return nil, ErrInvalidEmail
+	}
+	now := s.now()
+	code, choices := numberChoices()
+	binding := randomString(32)
+	l := &store.Login{
+		ID: NewID(), Email: email, AppID: clean(req.AppID, 64), Code: code, Choices: choices,
+		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
+		ClientIP: clean(req.ClientIP, 64), UserAgent: clean(req.UserAgent, 256),
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
+	}
+	if err := s.checkLimits(ctx, l); err != nil {
+		return nil, err
+	}
+	if s.preLogin != nil {
+		if ok, reason := s.preLogin(ctx, l); !ok {
+			s.emitFailed(ctx, l, ReasonRefused)
+			return nil, &RefusedError{Reason: clean(reason, 200)}
+		}
+	}
+	if err := s.claim(ctx, l, req.PreviousBinding); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateLogin(ctx, l, s.cfg.LoginTimeout+s.cfg.Retention); err != nil {
+		s.release(ctx, l)
+		return nil, fmt.Errorf("creating login: %w", err)
+	}
+	s.events.Emit(ctx, event.New(event.LoginRequested, map[string]any{
+		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
+		"ip": l.ClientIP, "user_agent": l.UserAgent,
+	}))
+	return &Started{Login: l, Binding: binding}, nil
+}
+
+// checkLimits applies the per-IP and per-email windows and the report
+// block, emitting login_failed for a refusal.
+func (s *Service) checkLimits(ctx context.Context, l *store.Login) error {
+	refuse := func(reason string, retry time.Duration) error {
+		s.emitFailed(ctx, l, reason)
+		return &LimitError{Reason: reason, RetryAfter: max(retry, time.Second)}
+	}
+	if l.ClientIP != "" {
+		n, reset, err := s.store.Hit(ctx, "rl:ip:"+l.ClientIP, time.Minute)
+		if err != nil {
+			return fmt.Errorf("counting logins per IP: %w", err)
+		}
+		if n > int64(s.cfg.PushesPerIP) {
+			return refuse(ReasonRateLimited, reset)
+		}
+	}
+	blocked, err := s.store.MarkTTL(ctx, blockKey(l.Email))
+	if err == nil {
+		return refuse(ReasonReported, blocked)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("checking report block: %w", err)
+	}
+	n, reset, err := s.store.Hit(ctx, "rl:email:"+l.Email, time.Minute)
+	if err != nil {
+		return fmt.Errorf("counting logins per email: %w", err)
+	}
+	if n > int64(s.cfg.PushesPerEmail) {
+		return refuse(ReasonRateLimited, reset)
+	}
+	return nil
+}
+
+// claim makes l the one pending login of its email. Another pending login
+// started by the same browser is superseded; one started elsewhere makes
+// this start wait.
+func (s *Service) claim(ctx context.Context, l *store.Login, previousBinding string) error {
+	for attempt := 0; attempt < 3; attempt++ {
+		otherID, err := s.store.ClaimPending(ctx, l.Email, l.ID, s.cfg.LoginTimeout)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("claiming pending login: %w", err)
+		}
+		other, err := s.store.GetLogin(ctx, otherID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// The claim outlived its login: clear it and try again.
+		case err != nil:
+			return fmt.Errorf("loading pending login: %w", err)
+		case other.Status == store.LoginPending && s.now().After(other.ExpiresAt):
+			s.expire(ctx, other)
+		case other.Status != store.LoginPending:
+			// Decided but not yet released.
+		case BindingMatches(previousBinding, other.BindingHash):
+			if _, err := s.store.TransitionLogin(ctx, other.ID, store.Transition{
+				From: store.LoginPending, To: store.LoginExpired, Reason: ReasonSuperseded, At: s.now(),
+			}); err != nil && !errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("superseding pending login: %w", err)
+			}
+		default:
+			return &LimitError{Reason: "pending", RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
+		}
+		if err := s.store.ReleasePending(ctx, l.Email, otherID); err != nil {
+			return fmt.Errorf("releasing stale pending login: %w", err)
+		}
+	}
+	return &LimitError{Reason: "pending", RetryAfter: time.Second}
+}
+
+// clean strips control and non-printable characters from a string that a
+// client sent and caps it at max runes.
+func clean(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
+			continue
+		}
+		if n == max {
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

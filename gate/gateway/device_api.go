@@ -1,0 +1,164 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+)
+
+// handleEnroll is POST /device/enroll: a phone registers its public key
+// with a one-time enrolment token.
+func (g *Gateway) handleEnroll(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	var req device.EnrollRequest
+	if err := decodeJSON(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	der, err := base64.RawURLEncoding.DecodeString(req.PublicKey)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "public_key must be base64url of a PKIX P-256 key")
+		return
+	}
+	d, err := g.enroller.Enroll(r.Context(), req.Token, der, req.Name, r.UserAgent())
+	switch {
+	case errors.Is(err, device.ErrEnrollmentInvalid):
+		writeError(w, http.StatusNotFound, "enrolment link is invalid, used or expired")
+		return
+	case errors.Is(err, device.ErrInvalidKey):
+		writeError(w, http.StatusBadRequest, "public_key must be a PKIX P-256 key")
+		return
+	case err != nil:
+		g.storeFailure(w, r, err)
+		return
+	}
+	g.events.Emit(r.Context(), event.New(event.DeviceEnrolled, map[string]any{
+		"device_id": d.ID, "device_name": d.Name, "email": d.Email,
+	}))
+	writeJSON(w, http.StatusCreated, device.EnrollResponse{DeviceID: d.ID, Email: d.Email, Name: d.Name})
+}
+
+// authDevice checks a device request's signature; on failure it has
+// answered and returns nil.
+func (g *Gateway) authDevice(w http.ResponseWriter, r *http.Request) (*store.Device, []byte) {
+	body, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
+		return nil, nil
+	}
+	d, err := g.verifier.VerifyRequest(r.Context(), r, body)
+	if errors.Is(err, device.ErrUnauthorized) {
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return nil, nil
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return nil, nil
+	}
+	return d, body
+}
+
+// handlePending is GET /device/pending: the logins waiting for this
+// device's user.
+func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
+	d, _ := g.authDevice(w, r)
+	if d == nil {
+		return
+	}
+	logins, err := g.flow.Pending(r.Context(), d)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	resp := device.PendingResponse{Logins: make([]device.PendingLogin, 0, len(logins))}
+	for _, l := range logins {
+		resp.Logins = append(resp.Logins, device.PendingLogin{
+			SessionID: l.ID, AppID: l.AppID, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
+			CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Choices: l.Choices,
+		})
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// handleDecide is POST /device/decide: approve (with the number tapped),
+// deny or report one login, signed twice (the request and the decision).
+func (g *Gateway) handleDecide(w http.ResponseWriter, r *http.Request) {
+	d, body := g.authDevice(w, r)
+	if d == nil {
+		return
+	}
+	var req device.DecideRequest
+	if err := decodeJSON(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := device.ValidateDecision(req.SessionID, req.Decision, req.Number); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	pub, err := device.ParsePublicKey(d.PublicKey)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	sig, err := device.DecodeSignature(req.Sig)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "sig must be base64url")
+		return
+	}
+	if err := device.VerifyDecision(pub, req.SessionID, req.Decision, req.Number, req.TS, sig, time.Now(), g.cfg.DeviceMaxSkew); err != nil {
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	l, err := g.flow.Decide(r.Context(), d, req.SessionID, req.Decision, req.Number)
+	switch {
+	case errors.Is(err, flow.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such login")
+	case errors.Is(err, flow.ErrAlreadyDecided):
+		writeError(w, http.StatusConflict, "login already decided")
+	case errors.Is(err, flow.ErrExpired):
+		writeError(w, http.StatusGone, "login expired")
+	case errors.Is(err, flow.ErrBadDecision):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case err != nil:
+		g.storeFailure(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, device.DecideResponse{Status: string(l.Status)})
+	}
+}
+
+// handleDeviceMe is GET /device/me.
+func (g *Gateway) handleDeviceMe(w http.ResponseWriter, r *http.Request) {
+	if d, _ := g.authDevice(w, r); d != nil {
+		writeJSON(w, http.StatusOK, device.InfoOf(d))
+	}
+}
+
+// handleDeviceRename is POST /device/rename.
+func (g *Gateway) handleDeviceRename(w http.ResponseWriter, r *http.Request) {
+	d, body := g.authDevice(w, r)
+	if d == nil {
+		return
+	}
+	var req device.RenameRequest
+	if err := decodeJSON(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	d.Name = device.CleanName(req.Name)
+	if err := g.store.UpdateDevice(r.Context(), d.ID, d.Name, time.Now()); err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, device.InfoOf(d))
+}

@@ -1,0 +1,170 @@
+// Package gateway is authgate's HTTP face: the protected-request check
+// that runs in front of every upstream, and the gate's own pages and JSON
+// API under the gate path. It knows nothing of Caddy; the adapter hands it
+// requests and a next handler.
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/token"
+	"github.com/authgate/authgate/gate/web"
+)
+
+// Config is the gateway-wide configuration (the global authgate block).
+type Config struct {
+	// Prefix is the path under which the gate's pages and API live on
+	// every protected site (default "/.authgate").
+	Prefix string
+	// CookieDomain, when set, scopes the session cookie to this domain
+	// and its subdomains (single sign-on), and lets return URLs name hosts
+	// under it.
+	CookieDomain string
+	// Issuer and Audience go into and are required of every token
+	// (defaults "authgate" and "authgate").
+	Issuer, Audience string
+	// Flow holds the login limits and lifetimes.
+	Flow flow.Config
+	// RevocationMaxStaleness is how long logged-in users keep access when
+	// the revocation set cannot be refreshed (default 30 s); then 503.
+	RevocationMaxStaleness time.Duration
+	// RevocationResync is how often the full revocation set is reloaded
+	// besides the live subscription (default 5 s).
+	RevocationResync time.Duration
+	// DeviceMaxSkew is how far a device's timestamp may be from now
+	// (default 30 s).
+	DeviceMaxSkew time.Duration
+	// EnrollmentTTL is how long an enrolment link works (default 15 min).
+	EnrollmentTTL time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.Prefix == "" {
+		c.Prefix = "/.authgate"
+	}
+	c.Prefix = "/" + strings.Trim(c.Prefix, "/")
+	c.CookieDomain = strings.TrimPrefix(strings.ToLower(c.CookieDomain), ".")
+	if c.Issuer == "" {
+		c.Issuer = "authgate"
+	}
+	if c.Audience == "" {
+		c.Audience = "authgate"
+	}
+	if c.RevocationMaxStaleness <= 0 {
+		c.RevocationMaxStaleness = 30 * time.Second
+	}
+	if c.RevocationResync <= 0 {
+		c.RevocationResync = 5 * time.Second
+	}
+	if c.DeviceMaxSkew <= 0 {
+		c.DeviceMaxSkew = 30 * time.Second
+	}
+	if c.EnrollmentTTL <= 0 {
+		c.EnrollmentTTL = 15 * time.Minute
+	}
+}
+
+// Deps are the long-lived parts a Gateway uses; the caller owns them.
+type Deps struct {
+	Store store.Store
+	// Keys sign (Keys[0]) and verify tokens.
+	Keys   []token.Key
+	Events event.Sink
+	Logger *zap.Logger
+	// PreLogin, if set, is asked before any push goes out.
+	PreLogin flow.PreLoginFunc
+}
+
+// Gateway holds what every protected site shares: the login flow, tokens,
+// the revocation set and the pages. Routes (one per protected site) point
+// to it. Run must be running for revocations to reach this instance.
+type Gateway struct {
+	cfg         Config
+	store       store.Store
+	flow        *flow.Service
+	tokens      *token.Manager
+	revocations *token.Revocations
+	verifier    *device.Verifier
+	enroller    *device.Enroller
+	events      event.Sink
+	log         *zap.Logger
+	pages       *web.Pages
+	mux         *http.ServeMux
+}
+
+// New builds a Gateway. It starts nothing: call Run.
+func New(cfg Config, deps Deps) (*Gateway, error) {
+	cfg.defaults()
+	if deps.Store == nil {
+		return nil, fmt.Errorf("gateway: no store")
+	}
+	if deps.Events == nil {
+		deps.Events = event.Discard{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = zap.NewNop()
+	}
+	tokens, err := token.NewManager(token.Config{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: deps.Keys,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: setting up tokens: %w", err)
+	}
+	pages, err := web.New(cfg.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: loading pages: %w", err)
+	}
+	opts := []flow.Option{flow.WithLogger(deps.Logger)}
+	if deps.PreLogin != nil {
+		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
+	}
+	g := &Gateway{
+		cfg:    cfg,
+		store:  deps.Store,
+		flow:   flow.New(cfg.Flow, deps.Store, deps.Events, opts...),
+		tokens: tokens,
+		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
+			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
+		}),
+		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
+		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		events:   deps.Events,
+		log:      deps.Logger,
+		pages:    pages,
+	}
+	g.mux = g.routes()
+	return g, nil
+}
+
+// Run keeps this instance's revocation set current until ctx is done.
+func (g *Gateway) Run(ctx context.Context) { g.revocations.Run(ctx) }
+
+// Synced is closed once the revocation set has loaded; until then
+// protected requests are answered 503 rather than risk a revoked token.
+func (g *Gateway) Synced() <-chan struct{} { return g.revocations.Synced() }
+
+// Prefix returns the gate path.
+func (g *Gateway) Prefix() string { return g.cfg.Prefix }
+
+// Flow exposes the login flow (admin API, tests).
+func (g *Gateway) Flow() *flow.Service { return g.flow }
+
+// Store exposes the store (admin API).
+func (g *Gateway) Store() store.Store { return g.store }
+
+// allowedReturnHost reports whether a return URL may name host: hosts
+// under the cookie domain, for single sign-on.
+func (g *Gateway) allowedReturnHost(host string) bool {
+	d := g.cfg.CookieDomain
+	return d != "" && (host == d || strings.HasSuffix(host, "."+d))
+}

@@ -1,0 +1,39 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/authgate/authgate/gate/token"
+)
+
+// healthResponse is the body of GET /healthz.
+type healthResponse struct {
+	Status      string `json:"status"`
+	Store       string `json:"store"`
+	Revocations string `json:"revocations"`
+	LastSync    string `json:"revocations_synced_at,omitempty"`
+}
+
+// handleHealth reports whether the store answers and the revocation set
+// is fresh: 200 when both hold, 503 otherwise.
+func (g *Gateway) handleHealth(w http.ResponseWriter, r *http.Request) {
+	resp := healthResponse{Status: "ok", Store: "ok", Revocations: "fresh"}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := g.store.Ping(ctx); err != nil {
+		resp.Status, resp.Store = "degraded", "unreachable"
+	}
+	if g.revocations.Check("", "", 0, time.Now()) == token.Stale {
+		resp.Status, resp.Revocations = "degraded", "stale"
+	}
+	if t := g.revocations.LastSync(); !t.IsZero() {
+		resp.LastSync = t.UTC().Format(time.RFC3339)
+	}
+	status := http.StatusOK
+	if resp.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, resp)
+}

@@ -1,0 +1,260 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/token"
+)
+
+// loginPage is the data of the email form.
+type loginPage struct {
+	Email     string
+	ReturnURL string
+	Error     string
+	Notice    string
+}
+
+// handleLoginPage shows the email form. The return path travels in the
+// form and is checked again when the login starts.
+func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	data := loginPage{ReturnURL: q.Get("rd")}
+	if _, ok := safeReturnURL(data.ReturnURL, r.Host, g.allowedReturnHost); !ok {
+		data.ReturnURL = ""
+	}
+	if q.Has("logged_out") {
+		data.Notice = "You have been signed out."
+	}
+	g.pages.Render(w, http.StatusOK, "login", "Sign in", "", data)
+}
+
+// handleLoginForm starts a login from the email form and sends the
+// browser to the waiting page.
+func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		g.renderLogin(w, http.StatusBadRequest, loginPage{Error: "The form could not be read."})
+		return
+	}
+	data := loginPage{Email: r.PostForm.Get("email"), ReturnURL: r.PostForm.Get("rd")}
+	if !sameOrigin(r) {
+		g.renderLogin(w, http.StatusForbidden, loginPage{Error: "This sign-in request came from another site."})
+		return
+	}
+	started, err := g.start(w, r, data.Email, data.ReturnURL)
+	var limit *flow.LimitError
+	var refused *flow.RefusedError
+	switch {
+	case err == nil:
+		http.Redirect(w, r, g.cfg.Prefix+"/wait/"+started.Login.ID, http.StatusSeeOther)
+	case errors.Is(err, flow.ErrInvalidEmail):
+		data.Error = "Please enter a valid email address."
+		g.renderLogin(w, http.StatusBadRequest, data)
+	case errors.Is(err, flow.ErrInvalidReturn):
+		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
+		g.renderLogin(w, http.StatusBadRequest, data)
+	case errors.As(err, &limit):
+		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
+		data.Error = "Too many sign-in requests for now. Please wait " + limit.RetryAfter.Round(time.Second).String() + " and try again."
+		if limit.Reason == "pending" {
+			data.Error = "A sign-in request for this account is already waiting for approval. Please wait " +
+				limit.RetryAfter.Round(time.Second).String() + "."
+		}
+		g.renderLogin(w, http.StatusTooManyRequests, data)
+	case errors.As(err, &refused):
+		data.Error = "Sign-in refused: " + refused.Reason
+		g.renderLogin(w, http.StatusForbidden, data)
+	default:
+		g.storeFailure(w, r, err)
+	}
+}
+
+func (g *Gateway) renderLogin(w http.ResponseWriter, status int, data loginPage) {
+	g.pages.Render(w, status, "login", "Sign in", "", data)
+}
+
+// waitPage is the data of the waiting page.
+type waitPage struct {
+	ID        string
+	Code      int
+	ExpiresIn int
+	ReturnURL string
+}
+
+// handleWaitPage shows the number to tap, only to the browser that
+// started the login; without script it also collects the session.
+func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
+	binding := cookieValue(r.Header, cookieBinding)
+	res, err := g.flow.Check(r.Context(), r.PathValue("id"), binding)
+	if errors.Is(err, flow.ErrNotFound) {
+		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	l := res.Login
+	if res.Session != nil {
+		if err := g.issueCookie(w, r, res.Session); err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		http.Redirect(w, r, l.ReturnURL, http.StatusSeeOther)
+		return
+	}
+	if !flow.BindingMatches(binding, l.BindingHash) {
+		g.pages.Render(w, http.StatusForbidden, "message", "Start again", "", message{
+			Message: "This sign-in was started in another browser.", Link: g.loginURL(l.ReturnURL), LinkText: "Sign in here",
+		})
+		return
+	}
+	switch l.Status {
+	case store.LoginDenied:
+		g.pages.Render(w, http.StatusOK, "message", "Sign-in denied", "", message{
+			Message: "The sign-in was denied on your phone.", Link: g.loginURL(l.ReturnURL), LinkText: "Try again",
+		})
+	case store.LoginExpired:
+		g.pages.Render(w, http.StatusOK, "message", "Sign-in expired", "", message{
+			Message: "The request expired before it was approved.", Link: g.loginURL(l.ReturnURL), LinkText: "Try again",
+		})
+	case store.LoginCollected:
+		http.Redirect(w, r, l.ReturnURL, http.StatusSeeOther)
+	default:
+		g.pages.Render(w, http.StatusOK, "wait", "Approve sign-in", "wait.js", waitPage{
+			ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL,
+			ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+		})
+	}
+}
+
+// current returns the caller's verified, unrevoked session token, or nil.
+func (g *Gateway) current(r *http.Request) (*token.Verified, string) {
+	raw := cookieValue(r.Header, g.sessionCookieName(r))
+	if raw == "" {
+		return nil, ""
+	}
+	now := time.Now()
+	v, err := g.tokens.Verify(raw, now)
+	if err != nil || g.revocations.Check(v.SessionID, v.Email, v.Generation, now) != token.Allowed {
+		return nil, ""
+	}
+	return v, raw
+}
+
+// homePage is the data of the signed-in page.
+type homePage struct {
+	Email      string
+	CurrentSID string
+	CSRF       string
+	Sessions   []*store.Session
+	Devices    []*store.Device
+}
+
+// handleHome shows who is signed in, their sessions and devices.
+func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
+	v, raw := g.current(r)
+	if v == nil {
+		http.Redirect(w, r, g.loginURL(g.cfg.Prefix+"/"), http.StatusFound)
+		return
+	}
+	sessions, err := g.store.ListSessions(r.Context(), v.Email)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	devices, err := g.store.ListDevices(r.Context(), v.Email)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	g.pages.Render(w, http.StatusOK, "home", "Signed in", "", homePage{
+		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
+	})
+}
+
+// handleLogout signs the browser out (or out everywhere), on every
+// instance, and clears its cookie. It needs the CSRF token.
+func (g *Gateway) handleLogout(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	v, raw := g.current(r)
+	if v == nil {
+		g.clearSessionCookie(w, r)
+		g.afterLogout(w, r)
+		return
+	}
+	if !csrfOK(r, raw) {
+		writeError(w, http.StatusForbidden, "missing or wrong CSRF token")
+		return
+	}
+	var err error
+	if r.PostFormValue("everywhere") == "1" {
+		_, err = g.flow.LogoutEverywhere(r.Context(), v.Email)
+	} else {
+		err = g.flow.Logout(r.Context(), v.SessionID, v.Email, v.ExpiresAt)
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	g.applyLocalRevocation(r, v)
+	g.clearSessionCookie(w, r)
+	g.afterLogout(w, r)
+}
+
+// applyLocalRevocation makes this instance refuse the token at once,
+// before the published revocation comes back to it.
+func (g *Gateway) applyLocalRevocation(r *http.Request, v *token.Verified) {
+	if r.PostFormValue("everywhere") == "1" {
+		if gen, err := g.store.Generation(r.Context(), v.Email); err == nil {
+			g.revocations.Apply(store.RevocationEvent{Email: v.Email, Generation: gen})
+		}
+		return
+	}
+	g.revocations.Apply(store.RevocationEvent{SessionID: v.SessionID, Until: v.ExpiresAt})
+}
+
+func (g *Gateway) afterLogout(w http.ResponseWriter, r *http.Request) {
+	if isJSON(r) || r.Header.Get("Accept") == "application/json" {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "logged_out"})
+		return
+	}
+	http.Redirect(w, r, g.cfg.Prefix+"/login?logged_out=1", http.StatusSeeOther)
+}
+
+// handleRevokeSession ends another session of the signed-in user.
+func (g *Gateway) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	v, raw := g.current(r)
+	if v == nil || !csrfOK(r, raw) {
+		writeError(w, http.StatusForbidden, "sign in and send the CSRF token to revoke a session")
+		return
+	}
+	sess, err := g.store.GetSession(r.Context(), r.PathValue("sid"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sess.Email != v.Email) {
+		writeError(w, http.StatusNotFound, "no such session")
+		return
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	if err := g.flow.RevokeSession(r.Context(), sess, v.Email); err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	g.revocations.Apply(store.RevocationEvent{SessionID: sess.ID, Until: sess.ExpiresAt})
+	if sess.ID == v.SessionID {
+		g.clearSessionCookie(w, r)
+	}
+	http.Redirect(w, r, g.cfg.Prefix+"/", http.StatusSeeOther)
+}
+
+// handleApp serves the approver app's page.
+func (g *Gateway) handleApp(w http.ResponseWriter, r *http.Request) {
+	g.pages.Render(w, http.StatusOK, "app", "Approver", "", nil)
+}

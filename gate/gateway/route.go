@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/policy"
+	"github.com/authgate/authgate/gate/token"
+)
+
+// Next is the handler after the gateway, in the shape of Caddy's
+// middleware chain (any type with this method fits, so the adapter passes
+// Caddy's next handler without wrapping it).
+type Next interface {
+	ServeHTTP(http.ResponseWriter, *http.Request) error
+}
+
+// Route protects one site: it serves the gate under the prefix and lets
+// only logged-in users allowed by its policy through to next.
+type Route struct {
+	gw     *Gateway
+	appID  string
+	policy *policy.Policy
+	// clientIP returns the request's client address as the server trusts
+	// it (the adapter reads Caddy's client_ip, never a raw header).
+	clientIP func(*http.Request) string
+	// accessEvents, when set, emits an access event per decision.
+	accessEvents bool
+}
+
+// RouteConfig is the per-site configuration (the authgate directive).
+type RouteConfig struct {
+	AppID        string
+	Rules        policy.Rules
+	ClientIP     func(*http.Request) string
+	AccessEvents bool
+}
+
+// Route returns the handler for one protected site.
+func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
+	p, err := policy.New(cfg.Rules)
+	if err != nil {
+		return nil, err
+	}
+	ip := cfg.ClientIP
+	if ip == nil {
+		ip = remoteIP
+	}
+	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents}, nil
+}
+
+// ServeHTTP removes every client-sent identity header, then either serves
+// the gate (paths under the prefix) or checks the session cookie: a valid,
+// unrevoked token allowed by the policy goes to next with the identity
+// headers set and the gateway's cookie removed; anything else gets the
+// login redirect, 401, 403 or 503. With a valid cookie and a warm cache it
+// makes no store round trip.
+func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) error {
+	stripIdentityHeaders(r.Header)
+	g := rt.gw
+	if underPrefix(r.URL.Path, g.cfg.Prefix) {
+		g.serveGate(w, r, rt)
+		return nil
+	}
+	cookieName := g.sessionCookieName(r)
+	raw := cookieValue(r.Header, cookieName)
+	if raw == "" {
+		rt.unauthenticated(w, r, false)
+		return nil
+	}
+	now := time.Now()
+	v, err := g.tokens.Verify(raw, now)
+	if err != nil {
+		rt.unauthenticated(w, r, true)
+		return nil
+	}
+	switch g.revocations.Check(v.SessionID, v.Email, v.Generation, now) {
+	case token.Revoked:
+		rt.unauthenticated(w, r, true)
+		return nil
+	case token.Stale:
+		g.unavailable(w, r, "sessions cannot be checked right now")
+		return nil
+	}
+	if !rt.policy.Allows(v.Email, v.Groups) {
+		rt.emitAccess(r, v, false)
+		g.forbidden(w, r, v.Email)
+		return nil
+	}
+	h := r.Header
+	h[HeaderUser] = v.EmailHeader
+	h[HeaderEmail] = v.EmailHeader
+	h[HeaderGroups] = v.GroupsHeader
+	h[HeaderSession] = v.SessionHeader
+	removeCookie(h, cookieName)
+	if rt.accessEvents {
+		rt.emitAccess(r, v, true)
+	}
+	return next.ServeHTTP(w, r)
+}
+
+// underPrefix reports whether path is the prefix or below it.
+func underPrefix(path, prefix string) bool {
+	return strings.HasPrefix(path, prefix) && (len(path) == len(prefix) || path[len(prefix)] == '/')
+}
+
+// unauthenticated answers a request without a usable session: a browser
+// navigating (GET or HEAD that accepts HTML) is sent to the login page
+// with its URL to come back to; anything else gets 401 JSON. A rejected
+// cookie is cleared so the browser stops sending it.
+func (rt *Route) unauthenticated(w http.ResponseWriter, r *http.Request, clear bool) {
+	g := rt.gw
+	if clear {
+		g.clearSessionCookie(w, r)
+	}
+	if wantsHTML(r) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, g.loginURL(r.URL.RequestURI()), http.StatusFound)
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Authgate realm="`+quoteSafe(rt.appID)+`", login_url="`+g.cfg.Prefix+`/login"`)
+	writeError(w, http.StatusUnauthorized, "authentication required")
+}
+
+// wantsHTML reports whether the request is a browser navigation.
+func wantsHTML(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+func (rt *Route) emitAccess(r *http.Request, v *token.Verified, granted bool) {
+	decision := "denied"
+	if granted {
+		decision = "granted"
+	}
+	rt.gw.events.Emit(r.Context(), event.New(event.Access, map[string]any{
+		"app_id": rt.appID, "email": v.Email, "sid": v.SessionID,
+		"method": r.Method, "path": r.URL.Path, "ip": rt.clientIP(r), "decision": decision,
+	}))
+}
+
+// quoteSafe drops characters that would break a quoted header parameter.
+func quoteSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// remoteIP is the fallback client address: the TCP peer.
+func remoteIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

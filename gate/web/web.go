@@ -1,0 +1,95 @@
+// Package web holds the gate's pages: html/template files, stylesheet and
+// scripts, all embedded in the binary so no page loads anything from
+// another host.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// ContentSecurityPolicy is sent with every gate page: only the gate's own
+// scripts, styles and images; no framing; forms post only to the gate.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+// Pages renders the gate's pages for one gate prefix.
+type Pages struct {
+	prefix string
+	tmpl   map[string]*template.Template
+	static http.Handler
+}
+
+// New parses every template; it fails if any is malformed.
+func New(prefix string) (*Pages, error) {
+	p := &Pages{prefix: prefix, tmpl: make(map[string]*template.Template)}
+	// Each page is rendered inside layout.html.
+	for _, name := range []string{"login", "wait", "home", "message", "app"} {
+		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parsing page %s: %w", name, err)
+		}
+		p.tmpl[name] = t
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("opening static assets: %w", err)
+	}
+	p.static = http.StripPrefix(prefix+"/assets/", http.FileServerFS(sub))
+	return p, nil
+}
+
+// Page is what every template receives.
+type Page struct {
+	Title  string
+	Prefix string
+	// Script, if set, is the one static script the page loads.
+	Script string
+	Data   any
+}
+
+// Render writes page name with status. It renders into a buffer first,
+// so a template error yields a clean 500 rather than half a page.
+func (p *Pages) Render(w http.ResponseWriter, status int, name, title, script string, data any) {
+	t, ok := p.tmpl[name]
+	if !ok {
+		http.Error(w, "page not found", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, Page{Title: title, Prefix: p.prefix, Script: script, Data: data}); err != nil {
+		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	SecurityHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// SecurityHeaders sets the headers every gate page carries.
+func SecurityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+// ServeStatic serves an embedded asset under prefix/assets/.
+func (p *Pages) ServeStatic(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	p.static.ServeHTTP(w, r)
+}
