@@ -1,0 +1,144 @@
+// Package caddymodule adapts authgate to Caddy: the global authgate app
+// (store, keys, background work), the authgate HTTP handler, their
+// Caddyfile syntax, the admin API and the `caddy authgate` commands. It
+// holds no business logic: everything it does is a call into gate/.
+package caddymodule
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/gateway"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// App is the global authgate app: one store, one set of keys and one
+// gateway shared by every site that uses the authgate handler. It owns the
+// background work (revocation sync, webhook workers) and stops it when
+// its config is unloaded.
+type App struct {
+	// Store says where logins, devices and sessions live. Default: in
+	// memory (one instance).
+	Store *StoreConfig `json:"store,omitempty"`
+	// SigningKey signs session tokens: a secret of at least 32 bytes,
+	// "base64:<…>", or an Ed25519 private key in PEM. Default: a secret
+	// generated once and kept in Caddy's storage, so restarts and reloads
+	// keep users logged in.
+	SigningKey string `json:"signing_key,omitempty"`
+	// PreviousKeys still verify tokens (rotation) but sign none.
+	PreviousKeys []string `json:"previous_keys,omitempty"`
+	// GatePath is the path of the gate's pages and API on every protected
+	// site. Default: /.authgate.
+	GatePath string `json:"gate_path,omitempty"`
+	// CookieDomain scopes the session cookie to a domain and its
+	// subdomains, for single sign-on. Default: the site's own host.
+	CookieDomain string `json:"cookie_domain,omitempty"`
+	// SessionLifetime is how long a login lasts. Default: 12h.
+	SessionLifetime caddy.Duration `json:"session_lifetime,omitempty"`
+	// LoginTimeout is the approval window of a login. Default: 120s.
+	LoginTimeout caddy.Duration `json:"login_timeout,omitempty"`
+	// PushesPerEmail caps logins started per email per minute. Default: 5.
+	PushesPerEmail int `json:"pushes_per_email,omitempty"`
+	// PushesPerIP caps logins started per client IP per minute. Default: 20.
+	PushesPerIP int `json:"pushes_per_ip,omitempty"`
+	// ReportBlock is how long "deny and report" blocks logins for an
+	// email. Default: 1h.
+	ReportBlock caddy.Duration `json:"report_block,omitempty"`
+	// RevocationMaxStaleness is how long logged-in users keep access while
+	// revocations cannot be refreshed from the store; then 503. Default: 30s.
+	RevocationMaxStaleness caddy.Duration `json:"revocation_max_staleness,omitempty"`
+	// PublicURL is the gate's external base URL (scheme and host) used in
+	// enrolment links made through the admin API.
+	PublicURL string `json:"public_url,omitempty"`
+
+	gw     *gateway.Gateway
+	store  *sharedStore
+	log    *zap.Logger
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "authgate", New: func() caddy.Module { return new(App) }}
+}
+
+// Provision opens (or shares, across a reload) the store, loads or makes
+// the signing key and builds the gateway.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.log = ctx.Logger()
+	st, err := openStore(a.Store)
+	if err != nil {
+		return fmt.Errorf("authgate: opening store: %w", err)
+	}
+	a.store = st
+	keys, err := a.loadKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("authgate: loading signing keys: %w", err)
+	}
+	a.gw, err = gateway.New(gateway.Config{
+		Prefix:       a.GatePath,
+		CookieDomain: a.CookieDomain,
+		Flow: flow.Config{
+			LoginTimeout:    time.Duration(a.LoginTimeout),
+			SessionLifetime: time.Duration(a.SessionLifetime),
+			PushesPerEmail:  a.PushesPerEmail,
+			PushesPerIP:     a.PushesPerIP,
+			ReportBlock:     time.Duration(a.ReportBlock),
+		},
+		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
+	}, gateway.Deps{Store: st.Store, Keys: keys, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
+	return nil
+}
+
+// Start runs the background work until Stop.
+func (a *App) Start() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.gw.Run(ctx)
+	}()
+	return nil
+}
+
+// Stop ends the background work and waits for it.
+func (a *App) Stop() error {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	return nil
+}
+
+// Cleanup lets go of the shared store; the last config to use it closes
+// it.
+func (a *App) Cleanup() error {
+	if a.store != nil {
+		return a.store.release()
+	}
+	return nil
+}
+
+// Gateway returns the provisioned gateway.
+func (a *App) Gateway() *gateway.Gateway { return a.gw }
+
+// Interface guards.
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)

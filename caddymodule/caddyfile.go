@@ -1,0 +1,194 @@
+package caddymodule
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterGlobalOption("authgate", parseGlobal)
+	httpcaddyfile.RegisterHandlerDirective("authgate", parseHandler)
+	// Before every handler that could serve content, so no `order`
+	// option is needed and handle blocks cannot bypass the gate.
+	httpcaddyfile.RegisterDirectiveOrder("authgate", httpcaddyfile.Before, "basic_auth")
+}
+
+// parseGlobal sets up the authgate app from the global options block.
+// Syntax:
+//
+//	authgate {
+//	    store memory | redis <url> [<key_prefix>]
+//	    signing_key <secret | base64:… | PEM>
+//	    previous_key <secret | base64:… | PEM>
+//	    gate_path <path>
+//	    cookie_domain <domain>
+//	    session_lifetime <duration>
+//	    login_timeout <duration>
+//	    pushes_per_email <n>
+//	    pushes_per_ip <n>
+//	    report_block <duration>
+//	    revocation_max_staleness <duration>
+//	    public_url <url>
+//	}
+func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
+	app := new(App)
+	d.Next() // the option's name
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		if err := app.unmarshalOption(d); err != nil {
+			return nil, err
+		}
+	}
+	return httpcaddyfile.App{Name: "authgate", Value: caddyconfig.JSON(app, nil)}, nil
+}
+
+func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
+	switch opt := d.Val(); opt {
+	case "store":
+		args := d.RemainingArgs()
+		switch {
+		case len(args) == 1 && args[0] == "memory":
+			a.Store = &StoreConfig{Type: "memory"}
+		case (len(args) == 2 || len(args) == 3) && args[0] == "redis":
+			a.Store = &StoreConfig{Type: "redis", URL: args[1]}
+			if len(args) == 3 {
+				a.Store.Prefix = args[2]
+			}
+		default:
+			return d.Errf("store: want 'memory' or 'redis <url> [<key_prefix>]'")
+		}
+	case "signing_key":
+		return oneArg(d, &a.SigningKey)
+	case "previous_key":
+		var k string
+		if err := oneArg(d, &k); err != nil {
+			return err
+		}
+		a.PreviousKeys = append(a.PreviousKeys, k)
+	case "gate_path":
+		if err := oneArg(d, &a.GatePath); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(a.GatePath, "/") || strings.ContainsAny(a.GatePath, "?#{} ") {
+			return d.Errf("gate_path: %q must be a plain path starting with /", a.GatePath)
+		}
+	case "cookie_domain":
+		return oneArg(d, &a.CookieDomain)
+	case "public_url":
+		return oneArg(d, &a.PublicURL)
+	case "session_lifetime":
+		return durationArg(d, &a.SessionLifetime)
+	case "login_timeout":
+		return durationArg(d, &a.LoginTimeout)
+	case "report_block":
+		return durationArg(d, &a.ReportBlock)
+	case "revocation_max_staleness":
+		return durationArg(d, &a.RevocationMaxStaleness)
+	case "pushes_per_email":
+		return intArg(d, &a.PushesPerEmail)
+	case "pushes_per_ip":
+		return intArg(d, &a.PushesPerIP)
+	default:
+		return d.Errf("unrecognized authgate option '%s'", opt)
+	}
+	return nil
+}
+
+// parseHandler sets up the handler from Caddyfile tokens. Syntax:
+//
+//	authgate [<matcher>] {
+//	    app_id <name>
+//	    allow email <address...>
+//	    allow domain <domain...>
+//	    allow group <group...>
+//	    access_events
+//	}
+func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	handler := new(Handler)
+	h.Next() // the directive's name
+	if h.NextArg() {
+		return nil, h.ArgErr()
+	}
+	for h.NextBlock(0) {
+		switch opt := h.Val(); opt {
+		case "app_id":
+			if err := oneArg(h.Dispenser, &handler.AppID); err != nil {
+				return nil, err
+			}
+		case "allow":
+			if !h.NextArg() {
+				return nil, h.ArgErr()
+			}
+			kind := h.Val()
+			values := h.RemainingArgs()
+			if len(values) == 0 {
+				return nil, h.Errf("allow %s: at least one value required", kind)
+			}
+			switch kind {
+			case "email":
+				handler.Allow.Emails = append(handler.Allow.Emails, values...)
+			case "domain":
+				handler.Allow.Domains = append(handler.Allow.Domains, values...)
+			case "group":
+				handler.Allow.Groups = append(handler.Allow.Groups, values...)
+			default:
+				return nil, h.Errf("allow: unknown kind '%s' (want email, domain or group)", kind)
+			}
+		case "access_events":
+			if h.NextArg() {
+				return nil, h.ArgErr()
+			}
+			handler.AccessEvents = true
+		default:
+			return nil, h.Errf("unrecognized authgate option '%s'", opt)
+		}
+	}
+	return handler, nil
+}
+
+func oneArg(d *caddyfile.Dispenser, dst *string) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	*dst = d.Val()
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	return nil
+}
+
+func durationArg(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	opt := d.Val()
+	var s string
+	if err := oneArg(d, &s); err != nil {
+		return err
+	}
+	v, err := caddy.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return d.Errf("%s: %q is not a positive duration", opt, s)
+	}
+	*dst = caddy.Duration(v)
+	return nil
+}
+
+func intArg(d *caddyfile.Dispenser, dst *int) error {
+	opt := d.Val()
+	var s string
+	if err := oneArg(d, &s); err != nil {
+		return err
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v <= 0 {
+		return d.Errf("%s: %q is not a positive whole number", opt, s)
+	}
+	*dst = v
+	return nil
+}

@@ -1,0 +1,75 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/memory"
+	"github.com/authgate/authgate/gate/store/redisstore"
+)
+
+// StoreConfig chooses the store.
+type StoreConfig struct {
+	// Type is "memory" (default) or "redis".
+	Type string `json:"type,omitempty"`
+	// URL is the Redis URL: redis://, rediss:// or unix:// (see the
+	// README for Sentinel and Cluster forms).
+	URL string `json:"url,omitempty"`
+	// Prefix begins every Redis key. Default: authgate.
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// stores shares one open store among the configs that overlap during a
+// reload (Caddy starts the new config before it stops the old one), so
+// pending logins and in-memory sessions survive a reload. This is Caddy's
+// own pattern for resources that outlive one config.
+var stores = caddy.NewUsagePool()
+
+// sharedStore is one config's hold on a pooled store.
+type sharedStore struct {
+	store.Store
+	key string
+}
+
+// pooledStore is what the pool keeps; Destruct closes it when the last
+// config lets go.
+type pooledStore struct{ store.Store }
+
+// Destruct closes the store.
+func (p pooledStore) Destruct() error { return p.Close() }
+
+func openStore(cfg *StoreConfig) (*sharedStore, error) {
+	if cfg == nil {
+		cfg = &StoreConfig{}
+	}
+	key := cfg.Type + "|" + cfg.URL + "|" + cfg.Prefix
+	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
+		switch cfg.Type {
+		case "", "memory":
+			return pooledStore{memory.New()}, nil
+		case "redis":
+			if cfg.URL == "" {
+				return nil, errors.New("store redis needs a URL")
+			}
+			st, err := redisstore.Open(cfg.URL, redisstore.Options{Prefix: cfg.Prefix})
+			if err != nil {
+				return nil, fmt.Errorf("opening redis store: %w", err)
+			}
+			return pooledStore{st}, nil
+		default:
+			return nil, fmt.Errorf("unknown store type %q (want memory or redis)", cfg.Type)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &sharedStore{Store: val.(pooledStore).Store, key: key}, nil
+}
+
+func (s *sharedStore) release() error {
+	_, err := stores.Delete(s.key)
+	return err
+}
