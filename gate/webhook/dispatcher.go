@@ -1,0 +1,329 @@
+// Package webhook delivers authgate's events to HTTP receivers: it encodes
+// each event once into a body that every receiver's JSON round trip keeps
+// byte for byte, signs every attempt for the hex scheme of the published
+// samples and for Standard Webhooks, and delivers through an outbox with
+// retries, a dead-letter queue and a delivery log.
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/webhook/outbox"
+)
+
+// Errors of the Dispatcher's admin operations.
+var (
+	ErrUnknownEndpoint = errors.New("webhook: unknown endpoint")
+	ErrUnknownEvent    = errors.New("webhook: event not in the delivery log")
+	ErrRunning         = errors.New("webhook: dispatcher already running")
+)
+
+// Config configures a Dispatcher. Zero values mean the documented defaults.
+type Config struct {
+	// Endpoints receive the events they subscribe to.
+	Endpoints []Endpoint
+	// Outbox holds deliveries; nil means an outbox.Memory of
+	// QueueCapacity. Several instances share work through a shared one
+	// (package redisoutbox).
+	Outbox outbox.Outbox
+	// QueueCapacity bounds the default memory outbox; 0 means
+	// outbox.DefaultCapacity.
+	QueueCapacity int
+	// Workers is how many deliveries run at once; 0 means 4.
+	Workers int
+	// Schedule is when attempts are made (see DefaultSchedule, the
+	// default); its length is the number of attempts.
+	Schedule []time.Duration
+	// MaxRetryAfter caps a receiver's Retry-After; 0 means
+	// DefaultMaxRetryAfter.
+	MaxRetryAfter time.Duration
+	// Consumer names this instance to a shared outbox; empty means a
+	// random name.
+	Consumer string
+	// EnqueueTimeout bounds Emit's hand-over to an outbox behind a
+	// network; 0 means 2s.
+	EnqueueTimeout time.Duration
+	// LogEvents is how many recent events the delivery log keeps per
+	// endpoint; 0 means 100.
+	LogEvents int
+	// LogTTL is how long the delivery log keeps an event; 0 means 24h.
+	LogTTL time.Duration
+	// Logger receives delivery logs (never secrets or signatures); nil
+	// means none.
+	Logger *zap.Logger
+}
+
+// endpointState is one configured endpoint with its keys.
+type endpointState struct {
+	ep       Endpoint
+	signer   *signer
+	disabled atomic.Bool
+}
+
+// Dispatcher delivers events to endpoints. It is an event.Sink: Emit only
+// encodes and enqueues; Run's workers deliver.
+type Dispatcher struct {
+	cfg       Config
+	endpoints map[string]*endpointState
+	order     []*endpointState
+	ob        outbox.Outbox
+	client    *http.Client
+	log       *zap.Logger
+	dlog      *deliveryLog
+	running   atomic.Bool
+	rejected  atomic.Int64
+}
+
+// New validates cfg and returns a Dispatcher; it delivers nothing until
+// Run.
+func New(cfg Config) (*Dispatcher, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if len(cfg.Schedule) == 0 {
+		cfg.Schedule = DefaultSchedule()
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if cfg.EnqueueTimeout <= 0 {
+		cfg.EnqueueTimeout = 2 * time.Second
+	}
+	if cfg.LogEvents <= 0 {
+		cfg.LogEvents = 100
+	}
+	if cfg.LogTTL <= 0 {
+		cfg.LogTTL = 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Consumer == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		cfg.Consumer = "authgate-" + hex.EncodeToString(b[:])
+	}
+	if cfg.Outbox == nil {
+		cfg.Outbox = outbox.NewMemory(cfg.QueueCapacity, cfg.Logger)
+	}
+	d := &Dispatcher{
+		cfg:       cfg,
+		endpoints: make(map[string]*endpointState),
+		ob:        cfg.Outbox,
+		client:    newClient(cfg.Workers),
+		log:       cfg.Logger,
+		dlog:      newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
+	}
+	var errs []error
+	for _, ep := range cfg.Endpoints {
+		ep = ep.withDefaults()
+		if err := ep.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, dup := d.endpoints[ep.ID]; dup {
+			errs = append(errs, fmt.Errorf("webhook %s: duplicate id %q", ep.URL, ep.ID))
+			continue
+		}
+		s, err := newSigner(ep)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		st := &endpointState{ep: ep, signer: s}
+		d.endpoints[ep.ID] = st
+		d.order = append(d.order, st)
+		d.dlog.addEndpoint(ep)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("configuring webhooks: %w", err)
+	}
+	return d, nil
+}
+
+// Emit encodes e once and enqueues one delivery per enabled endpoint that
+// wants it. It does not wait for delivery; it waits for the outbox at
+// most EnqueueTimeout, whatever ctx says (a finished request must not
+// cancel its event). An event the outbox refuses is logged and counted in
+// Rejected; one it accepts is delivered or dead-lettered.
+func (d *Dispatcher) Emit(ctx context.Context, e event.Event) {
+	var targets []*endpointState
+	for _, st := range d.order {
+		if !st.disabled.Load() && st.ep.Wants(e.Type) {
+			targets = append(targets, st)
+		}
+	}
+	if len(targets) > 0 {
+		d.enqueue(ctx, e, targets)
+	}
+}
+
+func (d *Dispatcher) enqueue(ctx context.Context, e event.Event, targets []*endpointState) int {
+	body, err := Encode(e)
+	if err != nil {
+		d.rejected.Add(int64(len(targets)))
+		d.log.Error("webhook event not encodable; not delivered",
+			zap.String("event_id", e.ID), zap.String("event", e.Type), zap.Error(err))
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.EnqueueTimeout)
+	defer cancel()
+	n := 0
+	now := time.Now().UTC()
+	for _, st := range targets {
+		del := outbox.Delivery{EventID: e.ID, EventType: e.Type, EndpointID: st.ep.ID, Body: body, EnqueuedAt: now}
+		if err := d.ob.Enqueue(ctx, del); err != nil {
+			d.rejected.Add(1)
+			if !errors.Is(err, outbox.ErrFull) { // a full memory outbox logs for itself
+				d.log.Error("webhook outbox refused a delivery",
+					zap.String("event_id", e.ID), zap.String("endpoint", st.ep.ID), zap.Error(err))
+			}
+			continue
+		}
+		d.dlog.enqueued(del)
+		n++
+	}
+	return n
+}
+
+// Rejected returns how many deliveries Emit, Ping or Replay could not
+// enqueue (outbox full or unreachable, event not encodable).
+func (d *Dispatcher) Rejected() int64 { return d.rejected.Load() }
+
+// Outbox returns the outbox deliveries go through (for depth and dead
+// letters).
+func (d *Dispatcher) Outbox() outbox.Outbox { return d.ob }
+
+// Run delivers with Config.Workers workers until ctx is done, then
+// returns once every worker has stopped: a delivery cut short goes back
+// to the outbox, not counted as an attempt. It returns ErrRunning if Run
+// is already running, else nil.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if !d.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer d.running.Store(false)
+	var wg sync.WaitGroup
+	for range d.cfg.Workers {
+		wg.Go(func() { d.work(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (d *Dispatcher) work(ctx context.Context) {
+	for {
+		c, err := d.ob.Claim(ctx, d.cfg.Consumer)
+		if ctx.Err() != nil {
+			if err == nil { // claimed just as we stopped: hand it back
+				d.putBack(ctx, c)
+			}
+			return
+		}
+		if err != nil {
+			d.log.Warn("webhook outbox claim failed", zap.Error(err))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		d.deliver(ctx, c)
+	}
+}
+
+// putBack returns an unattempted claim to the outbox.
+func (d *Dispatcher) putBack(ctx context.Context, c outbox.Claim) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := d.ob.Retry(sctx, c, time.Now()); err != nil {
+		d.log.Warn("webhook delivery not handed back; the outbox will reclaim it",
+			zap.String("event_id", c.EventID), zap.String("endpoint", c.EndpointID), zap.Error(err))
+	}
+}
+
+// Ping enqueues a ping event for the one endpoint endpointID (even if it
+// does not list ping) and returns its event id.
+func (d *Dispatcher) Ping(ctx context.Context, endpointID string) (string, error) {
+	st := d.endpoints[endpointID]
+	if st == nil {
+		return "", fmt.Errorf("pinging %q: %w", endpointID, ErrUnknownEndpoint)
+	}
+	e := event.New(event.Ping, map[string]any{"endpoint_id": Sanitize(endpointID, MaxIdentifier)})
+	if d.enqueue(ctx, e, []*endpointState{st}) == 0 {
+		return "", fmt.Errorf("pinging %q: the outbox refused the delivery", endpointID)
+	}
+	return e.ID, nil
+}
+
+// Replay enqueues again, as a fresh delivery with its attempts reset,
+// every delivery of eventID that the delivery log still holds, and
+// returns how many it enqueued. The event keeps its id, so receivers see
+// the same webhook-id.
+func (d *Dispatcher) Replay(ctx context.Context, eventID string) (int, error) {
+	recs := d.dlog.records("", eventID)
+	if len(recs) == 0 {
+		return 0, fmt.Errorf("replaying %q: %w", eventID, ErrUnknownEvent)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.EnqueueTimeout)
+	defer cancel()
+	n := 0
+	var errs []error
+	for _, r := range recs {
+		if d.endpoints[r.EndpointID] == nil {
+			continue
+		}
+		del := outbox.Delivery{EventID: r.EventID, EventType: r.EventType, EndpointID: r.EndpointID,
+			Body: r.body, EnqueuedAt: time.Now().UTC()}
+		if err := d.ob.Enqueue(ctx, del); err != nil {
+			d.rejected.Add(1)
+			errs = append(errs, err)
+			continue
+		}
+		d.dlog.enqueued(del)
+		n++
+	}
+	if err := errors.Join(errs...); err != nil {
+		return n, fmt.Errorf("replaying %q: %w", eventID, err)
+	}
+	return n, nil
+}
+
+// Enable lets a disabled endpoint (one that answered 410 Gone) receive
+// deliveries again.
+func (d *Dispatcher) Enable(endpointID string) error {
+	st := d.endpoints[endpointID]
+	if st == nil {
+		return fmt.Errorf("enabling %q: %w", endpointID, ErrUnknownEndpoint)
+	}
+	st.disabled.Store(false)
+	d.dlog.setDisabled(endpointID, false)
+	return nil
+}
+
+// Endpoints returns the delivery health of every endpoint, by id.
+func (d *Dispatcher) Endpoints() []EndpointStatus { return d.dlog.statuses() }
+
+// Deliveries returns the delivery log's records of endpointID (every
+// endpoint if empty), newest first.
+func (d *Dispatcher) Deliveries(endpointID string) []EventRecord {
+	return d.dlog.records(endpointID, "")
+}
+
+// Event returns the delivery log's records of one event, one per
+// endpoint it went to.
+func (d *Dispatcher) Event(eventID string) []EventRecord { return d.dlog.records("", eventID) }
+
+var _ event.Sink = (*Dispatcher)(nil)
