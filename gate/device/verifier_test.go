@@ -19,7 +19,7 @@ import (
 // fixture is a memory store with two enrolled devices and a clock the test
 // moves by hand.
 type fixture struct {
-	store    *memory.Store
+	store    store.Store
 	now      time.Time
 	verifier *Verifier
 	alice    *store.Device
@@ -28,10 +28,18 @@ type fixture struct {
 	bobKey   *ecdsa.PrivateKey
 }
 
+// newFixture builds the fixture on a fresh memory store.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{store: memory.New(), now: time.Now().Truncate(time.Millisecond)}
-	t.Cleanup(func() { f.store.Close() })
+	s := memory.New()
+	t.Cleanup(func() { s.Close() })
+	return newFixtureOn(t, s)
+}
+
+// newFixtureOn builds the fixture on s.
+func newFixtureOn(t *testing.T, s store.Store) *fixture {
+	t.Helper()
+	f := &fixture{store: s, now: time.Now().Truncate(time.Millisecond)}
 	clock := func() time.Time { return f.now }
 	f.verifier = &Verifier{Devices: f.store, Marks: f.store, Now: clock}
 	f.alice, f.aliceKey = f.enroll(t, "alice@example.com")
