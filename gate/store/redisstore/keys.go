@@ -1,0 +1,69 @@
+package redisstore
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+)
+
+// maxRawTag is the longest user-supplied string that tag keeps as it is.
+const maxRawTag = 128
+
+// tag returns a form of s that is safe inside a Redis hash tag and in a
+// key: s itself when it is short and made only of letters, digits and
+// ._@+=-:/ (every ordinary email and id), else "~" and the base64url
+// SHA-256 of s. "~" never appears in a kept string, so the two forms
+// cannot collide; distinct strings give distinct tags (up to SHA-256
+// collisions).
+func tag(s string) string {
+	if s != "" && len(s) <= maxRawTag && rawTagSafe(s) {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "~" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// rawTagSafe reports whether every byte of s may stand in a key as it is.
+func rawTagSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '_', c == '@', c == '+', c == '=', c == '-', c == ':', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// The key layout. Each key has exactly one hash tag, the part in braces;
+// keys that one script or index operation touches together share it:
+//
+//	<p>:login:{l:<id>}          HASH  a login in flight (TTL: its approval window)
+//	<p>:enroll:{e:<hash>}       STRING the email of a one-time enrolment token (TTL)
+//	<p>:device:{d:<id>}         HASH  an enrolled device (until deleted)
+//	<p>:session:{s:<id>}        STRING a session's JSON (expires at ExpiresAt)
+//	<p>:{u:<email>}:pending     STRING the id of the user's pending login (TTL)
+//	<p>:{u:<email>}:devices     ZSET  device ids by creation time (pruned on delete)
+//	<p>:{u:<email>}:sessions    ZSET  session ids by expiry (pruned; expires with the last)
+//	<p>:{rev}:sessions          ZSET  revoked session ids by until (pruned; expires with the last)
+//	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
+//	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)
+//	<p>:mark:{m:<key>}          STRING a one-time marker (TTL)
+//	<p>:revocations             the pub/sub channel of revocation events
+//
+// <id>, <email>, <hash> and <key> pass through tag.
+
+func (s *Store) loginKey(id string) string       { return s.prefix + ":login:{l:" + tag(id) + "}" }
+func (s *Store) enrollKey(hash string) string    { return s.prefix + ":enroll:{e:" + tag(hash) + "}" }
+func (s *Store) deviceKey(id string) string      { return s.prefix + ":device:{d:" + tag(id) + "}" }
+func (s *Store) sessionKey(id string) string     { return s.prefix + ":session:{s:" + tag(id) + "}" }
+func (s *Store) pendingKey(email string) string  { return s.userKey(email) + ":pending" }
+func (s *Store) devicesKey(email string) string  { return s.userKey(email) + ":devices" }
+func (s *Store) sessionsKey(email string) string { return s.userKey(email) + ":sessions" }
+func (s *Store) userKey(email string) string     { return s.prefix + ":{u:" + tag(email) + "}" }
+func (s *Store) revokedKey() string              { return s.prefix + ":{rev}:sessions" }
+func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:generations" }
+func (s *Store) hitKey(key string) string        { return s.prefix + ":hit:{h:" + tag(key) + "}" }
+func (s *Store) markKey(key string) string       { return s.prefix + ":mark:{m:" + tag(key) + "}" }
+func (s *Store) channel() string                 { return s.prefix + ":revocations" }

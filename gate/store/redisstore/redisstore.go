@@ -1,0 +1,112 @@
+// Package redisstore is the store.Store on Redis, shared by every gateway
+// instance that points at the same server: single node, Sentinel or
+// Cluster, through go-redis's UniversalClient.
+//
+// Every key carries a hash tag, and every Lua script and every multi-key
+// command touches keys of one tag only, so the store works unchanged on a
+// Redis Cluster. A user's index keys share the user's tag. Ids, emails and
+// counter keys come from users; they enter a key only through tag, which
+// keeps braces and other unsafe bytes out of it.
+//
+// Every key with a lifetime carries a TTL; the per-user and revocation
+// indexes are pruned as they are written and read. Network failures, a
+// closed client and Redis replies that mean "not now" (LOADING,
+// CLUSTERDOWN, READONLY…) are reported as errors wrapping
+// store.ErrUnavailable.
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+// DefaultPrefix starts every key when Options.Prefix is empty.
+const DefaultPrefix = "authgate"
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// Prefix starts every key and the revocation channel's name, so that
+	// several gateways (or tests) can share one Redis. Empty means
+	// DefaultPrefix. Braces would turn the prefix into a hash tag, so New
+	// replaces each with an underscore.
+	Prefix string
+}
+
+// Store is a store.Store on Redis. It is safe for concurrent use.
+type Store struct {
+	client     redis.UniversalClient
+	prefix     string
+	ownsClient bool
+	scripts    scripts
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed by Close; ends subscriptions
+	closeErr  error
+}
+
+// New returns a store on client. The caller keeps ownership of client:
+// Close does not close it.
+func New(client redis.UniversalClient, opts Options) *Store {
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	prefix = strings.NewReplacer("{", "_", "}", "_").Replace(prefix)
+	return &Store{client: client, prefix: prefix, scripts: newScripts(), closed: make(chan struct{})}
+}
+
+// Open connects to the Redis that rawURL names (see ParseURL for the forms
+// it accepts) and returns a store that owns the client: Close closes it.
+// Open does not dial; the first call (or Ping) does.
+func Open(rawURL string, opts Options) (*Store, error) {
+	client, err := NewClient(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	s := New(client, opts)
+	s.ownsClient = true
+	return s, nil
+}
+
+// Ping reports whether Redis answers; the error wraps
+// store.ErrUnavailable when it does not.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return wrap("ping", s.client.Ping(ctx).Err())
+}
+
+// Close ends every revocation subscription of this store and, if Open made
+// the client, closes it. Later calls fail with an error wrapping
+// store.ErrUnavailable. Closing twice is harmless.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		if s.ownsClient {
+			if err := s.client.Close(); err != nil {
+				s.closeErr = fmt.Errorf("redis store: closing the client: %w", err)
+			}
+		}
+	})
+	return s.closeErr
+}
+
+// check returns an error wrapping store.ErrUnavailable once the store is
+// closed.
+func (s *Store) check() error {
+	select {
+	case <-s.closed:
+		return fmt.Errorf("redis store: closed: %w", store.ErrUnavailable)
+	default:
+		return nil
+	}
+}
+
+var _ store.Store = (*Store)(nil)

@@ -1,0 +1,181 @@
+package redisstore_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/gate/store/storetest"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// TestContract runs the shared store contract against a real redis-server.
+// Each test gets its own key prefix, so parallel tests cannot see each
+// other; two stores opened in one test share it, as two gateway instances
+// would.
+func TestContract(t *testing.T) {
+	r := testenv.StartRedis(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := redisstore.Open(r.URL(0), redisstore.Options{Prefix: "test:" + t.Name()})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func TestEveryCallFailsUnavailableWhenRedisIsDown(t *testing.T) {
+	r := testenv.StartRedis(t)
+	url := r.URL(0) + "?dial_timeout=200ms&read_timeout=200ms&write_timeout=200ms&max_retries=-1&dialer_retries=1&dialer_retry_timeout=10ms"
+	s, err := redisstore.Open(url, redisstore.Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping while up: %v", err)
+	}
+	subDone := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		subDone <- s.SubscribeRevocations(ctx, func() { close(ready) }, func(store.RevocationEvent) {})
+	}()
+	<-ready
+
+	r.Stop()
+
+	select {
+	case err := <-subDone:
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("subscription ended with %v, want store.ErrUnavailable", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("subscription did not notice the server went away")
+	}
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"Ping", func() error { return s.Ping(ctx) }},
+		{"CreateLogin", func() error {
+			return s.CreateLogin(ctx, &store.Login{ID: "l1", Status: store.LoginPending}, time.Minute)
+		}},
+		{"GetLogin", func() error { _, err := s.GetLogin(ctx, "l1"); return err }},
+		{"TransitionLogin", func() error {
+			_, err := s.TransitionLogin(ctx, "l1", store.Transition{From: store.LoginPending, To: store.LoginApproved})
+			return err
+		}},
+		{"ClaimPending", func() error { _, err := s.ClaimPending(ctx, "a@example.com", "l1", time.Minute); return err }},
+		{"ConsumeEnrollment", func() error { _, err := s.ConsumeEnrollment(ctx, "t"); return err }},
+		{"ListDevices", func() error { _, err := s.ListDevices(ctx, "a@example.com"); return err }},
+		{"GetSession", func() error { _, err := s.GetSession(ctx, "s1"); return err }},
+		{"RevokeSession", func() error { return s.RevokeSession(ctx, "s1", time.Now().Add(time.Hour)) }},
+		{"Revocations", func() error { _, err := s.Revocations(ctx); return err }},
+		{"BumpGeneration", func() error { _, err := s.BumpGeneration(ctx, "a@example.com"); return err }},
+		{"Hit", func() error { _, _, err := s.Hit(ctx, "k", time.Minute); return err }},
+		{"Mark", func() error { return s.Mark(ctx, "k", time.Minute) }},
+		{"SubscribeRevocations", func() error {
+			return s.SubscribeRevocations(ctx, func() {}, func(store.RevocationEvent) {})
+		}},
+	}
+	for _, c := range calls {
+		if err := c.call(); !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s with Redis down = %v, want store.ErrUnavailable", c.name, err)
+		}
+	}
+}
+
+func TestNewLeavesTheCallersClientOpen(t *testing.T) {
+	r := testenv.StartRedis(t)
+	client := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer client.Close()
+	ctx := t.Context()
+
+	s := redisstore.New(client, redisstore.Options{})
+	if err := s.Mark(ctx, "nonce", time.Minute); err != nil {
+		t.Fatalf("Mark: %v", err)
+	}
+	keys, err := client.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatalf("KEYS: %v", err)
+	}
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], redisstore.DefaultPrefix+":") {
+		t.Fatalf("keys = %v, want one under the default prefix %q", keys, redisstore.DefaultPrefix)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := client.Ping(ctx).Err(); err != nil {
+		t.Fatalf("the caller's client was closed with the store: %v", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("Ping on a closed store = %v, want store.ErrUnavailable", err)
+	}
+}
+
+func TestBracesInThePrefixDoNotBecomeAHashTag(t *testing.T) {
+	r := testenv.StartRedis(t)
+	client := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer client.Close()
+	ctx := t.Context()
+
+	s := redisstore.New(client, redisstore.Options{Prefix: "gate{1}"})
+	if err := s.Mark(ctx, "nonce", time.Minute); err != nil {
+		t.Fatalf("Mark: %v", err)
+	}
+	keys, err := client.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatalf("KEYS: %v", err)
+	}
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "gate_1_:") {
+		t.Fatalf("keys = %v, want one under the prefix gate_1_", keys)
+	}
+}
+
+// benchStore returns a store on a fresh redis-server.
+func benchStore(b *testing.B) *redisstore.Store {
+	r := testenv.StartRedis(b)
+	s, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func BenchmarkGetLogin(b *testing.B) {
+	s := benchStore(b)
+	ctx := b.Context()
+	l := &store.Login{ID: "login-1", Email: "alice@example.com", Choices: []int{1, 2, 3}, Status: store.LoginPending}
+	if err := s.CreateLogin(ctx, l, time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.GetLogin(ctx, l.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTransitionLogin(b *testing.B) {
+	s := benchStore(b)
+	ctx := b.Context()
+	l := &store.Login{ID: "login-1", Email: "alice@example.com", Choices: []int{1, 2, 3}, Status: store.LoginPending}
+	if err := s.CreateLogin(ctx, l, time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	from, to := store.LoginPending, store.LoginApproved
+	for b.Loop() {
+		if _, err := s.TransitionLogin(ctx, l.ID, store.Transition{From: from, To: to, At: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		from, to = to, from
+	}
+}
