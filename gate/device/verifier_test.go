@@ -29,7 +29,7 @@ type fixture struct {
 }
 
 // newFixture builds the fixture on a fresh memory store.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	s := memory.New()
 	t.Cleanup(func() { s.Close() })
@@ -37,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // newFixtureOn builds the fixture on s.
-func newFixtureOn(t *testing.T, s store.Store) *fixture {
+func newFixtureOn(t testing.TB, s store.Store) *fixture {
 	t.Helper()
 	f := &fixture{store: s, now: time.Now().Truncate(time.Millisecond)}
 	clock := func() time.Time { return f.now }
@@ -47,7 +47,7 @@ func newFixtureOn(t *testing.T, s store.Store) *fixture {
 	return f
 }
 
-func (f *fixture) enroll(t *testing.T, email string) (*store.Device, *ecdsa.PrivateKey) {
+func (f *fixture) enroll(t testing.TB, email string) (*store.Device, *ecdsa.PrivateKey) {
 	t.Helper()
 	ctx := context.Background()
 	e := &Enroller{Devices: f.store, Now: func() time.Time { return f.now }}
@@ -75,7 +75,7 @@ type signed struct {
 }
 
 // build signs s and returns the request and the signature it carries.
-func (s signed) build(t *testing.T) (*http.Request, []byte) {
+func (s signed) build(t testing.TB) (*http.Request, []byte) {
 	t.Helper()
 	var sig []byte
 	msg := RequestMessage(s.method, s.target, s.ts, s.body)
