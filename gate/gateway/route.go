@@ -51,19 +51,22 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents}, nil
 }
 
-// ServeHTTP removes every client-sent identity header, then either serves
-// the gate (paths under the prefix) or checks the session cookie: a valid,
+// ServeHTTP serves the gate itself for paths under the prefix (never
+// passed on). For every other path it removes every client-sent identity
+// header, then checks the session cookie: a valid,
 // unrevoked token allowed by the policy goes to next with the identity
 // headers set and the gateway's cookie removed; anything else gets the
 // login redirect, 401, 403 or 503. With a valid cookie and a warm cache it
 // makes no store round trip.
 func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) error {
-	stripIdentityHeaders(r.Header)
 	g := rt.gw
 	if underPrefix(r.URL.Path, g.cfg.Prefix) {
+		// The gate answers these itself and never passes them on; its
+		// device API reads X-Authgate-* request headers.
 		g.serveGate(w, r, rt)
 		return nil
 	}
+	stripIdentityHeaders(r.Header)
 	cookieName := g.sessionCookieName(r)
 	raw := cookieValue(r.Header, cookieName)
 	if raw == "" {
