@@ -8,41 +8,38 @@ import (
 	"time"
 )
 
-// cacheProbes bounds how many entries one insert looks at when it picks a
-// victim, so that a full cache never makes an insert scan the whole shard.
-const cacheProbes = 8
+// cacheWays is the number of slots in a bucket: a token can live only in
+// the bucket its hash picks, so a lookup reads at most cacheWays slots and
+// an insert looks at no more than that to pick a victim.
+const cacheWays = 4
 
-// maxCacheShards caps the number of shards; each shard has its own lock, so
-// readers on different cores rarely touch the same lock word.
-const maxCacheShards = 32
+// cacheStripes is the number of locks writers take (by bucket).
+const cacheStripes = 64
 
-// verifiedCache remembers tokens that verified, until they expire. It is
-// bounded, safe for concurrent use, and a lookup takes a read lock and
-// allocates nothing. Failures are never put in it.
+// verifiedCache remembers tokens that verified, until they expire. It is a
+// fixed array of buckets of cacheWays slots, each slot an atomic pointer to
+// an immutable entry: a lookup takes no lock, writes nothing but a
+// "referenced" mark it finds unset, and allocates nothing, so concurrent
+// readers on many cores do not contend. Writers lock a stripe by bucket.
 //
-// Each shard is a fixed ring of slots swept by a CLOCK hand: a hit marks its
-// entry referenced, and an insert into a full shard evicts the first
-// unreferenced or expired entry among the next cacheProbes slots (clearing
-// marks on the way), or the last one probed. Entries are found by a seeded
-// 64-bit hash of the token and confirmed by comparing the whole token, so a
-// hash collision can only cost a miss, never return another token's identity.
+// Eviction is CLOCK within a bucket: a hit marks its entry, and an insert
+// into a full bucket takes an expired or unmarked slot, clearing the marks
+// of the others (a second chance), or, when all were marked, the next slot
+// in turn. Entries are found by a seeded 64-bit hash and confirmed by
+// comparing the whole token, so a hash collision can only cost a miss,
+// never return another token's identity. Failures are never put in it.
 type verifiedCache struct {
-	seed   maphash.Seed
-	mask   uint64
-	shards []cacheShard
+	seed    maphash.Seed
+	buckets uint64
+	ways    int
+	slots   []atomic.Pointer[cacheEntry]
+	hands   []uint8 // per bucket: next slot to evict when all are marked; under its stripe lock
+	locks   [cacheStripes]sync.Mutex
 }
 
-type cacheShard struct {
-	mu    sync.RWMutex
-	index map[uint64]*cacheEntry
-	ring  []*cacheEntry // nil slots are free
-	hand  int
-	_     [40]byte // keep neighbouring shards' locks off one cache line
-}
-
+// cacheEntry is immutable once published, except for ref.
 type cacheEntry struct {
 	hash      uint64
-	slot      int
 	token     string
 	v         *Verified
 	validFrom int64 // unix nanoseconds; the entry counts from here...
@@ -56,95 +53,95 @@ func newVerifiedCache(size int) *verifiedCache {
 	if size <= 0 {
 		return nil
 	}
-	n := 1
-	for n < maxCacheShards && n*2*1024 <= size {
-		n *= 2
+	ways := min(cacheWays, size)
+	buckets := size / ways
+	return &verifiedCache{
+		seed:    maphash.MakeSeed(),
+		buckets: uint64(buckets),
+		ways:    ways,
+		slots:   make([]atomic.Pointer[cacheEntry], buckets*ways),
+		hands:   make([]uint8, buckets),
 	}
-	per := size / n // n <= size/1024 when n > 1, so rounding down loses little
-	c := &verifiedCache{seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]cacheShard, n)}
-	for i := range c.shards {
-		c.shards[i].index = make(map[uint64]*cacheEntry, per)
-		c.shards[i].ring = make([]*cacheEntry, per)
-	}
-	return c
+}
+
+// bucket maps a hash onto [0, buckets) by multiply-shift, without a
+// division.
+func (c *verifiedCache) bucket(h uint64) uint64 {
+	return (h >> 32) * c.buckets >> 32
 }
 
 // get returns the verified token if it is cached and counts at now.
 func (c *verifiedCache) get(token string, now time.Time) *Verified {
 	h := maphash.String(c.seed, token)
-	s := &c.shards[h&c.mask]
-	s.mu.RLock()
-	e := s.index[h]
-	s.mu.RUnlock()
-	if e == nil || e.token != token {
-		return nil
+	base := int(c.bucket(h)) * c.ways
+	for i := base; i < base+c.ways; i++ {
+		e := c.slots[i].Load()
+		if e == nil || e.hash != h || e.token != token {
+			continue
+		}
+		t := now.UnixNano()
+		if t < e.validFrom || t >= e.expires {
+			return nil
+		}
+		if !e.ref.Load() {
+			e.ref.Store(true)
+		}
+		return e.v
 	}
-	t := now.UnixNano()
-	if t < e.validFrom || t >= e.expires {
-		return nil
-	}
-	if !e.ref.Load() {
-		e.ref.Store(true)
-	}
-	return e.v
+	return nil
 }
 
 // put caches v for token between validFrom and expires. The token is
-// copied, so the cache never pins a larger buffer the caller sliced it from.
-func (c *verifiedCache) put(token string, v *Verified, validFrom, expires time.Time, now time.Time) {
+// copied, so the cache never pins a larger buffer it was sliced from.
+func (c *verifiedCache) put(token string, v *Verified, validFrom, expires, now time.Time) {
 	h := maphash.String(c.seed, token)
-	s := &c.shards[h&c.mask]
+	b := c.bucket(h)
+	base := int(b) * c.ways
 	t := now.UnixNano()
-	e := &cacheEntry{hash: h, token: strings.Clone(token), v: v,
-		validFrom: validFrom.UnixNano(), expires: expires.UnixNano()}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old := s.index[h]; old != nil {
-		if old.token == token && old.expires > t {
-			return // a concurrent miss got here first
-		}
-		// Same hash, other or expired token: take over its slot. Entries
-		// are immutable once published (readers use them unlocked), so the
-		// old one is replaced, not rewritten.
-		e.slot = old.slot
-		s.ring[e.slot] = e
-		s.index[h] = e
-		return
-	}
-	slot := s.victim(t)
-	e.slot = slot
-	if old := s.ring[slot]; old != nil {
-		delete(s.index, old.hash)
-	}
-	s.ring[slot] = e
-	s.index[h] = e
-	s.hand = (slot + 1) % len(s.ring)
-}
+	mu := &c.locks[b%cacheStripes]
+	mu.Lock()
+	defer mu.Unlock()
 
-// victim picks the slot an insert uses, looking at no more than cacheProbes
-// slots. It is called with s.mu held.
-func (s *cacheShard) victim(now int64) int {
-	n := len(s.ring)
-	slot := s.hand
-	for i := 0; i < cacheProbes && i < n; i++ {
-		slot = (s.hand + i) % n
-		e := s.ring[slot]
-		if e == nil || e.expires <= now || !e.ref.Load() {
-			return slot
+	victim := -1
+	for i := base; i < base+c.ways; i++ {
+		e := c.slots[i].Load()
+		switch {
+		case e == nil || e.expires <= t:
+			if victim < 0 || c.slots[victim].Load() != nil {
+				victim = i // prefer an empty or expired slot
+			}
+		case e.hash == h && e.token == token:
+			return // a concurrent miss got here first
+		case !e.ref.Load():
+			if victim < 0 {
+				victim = i
+			}
 		}
-		e.ref.Store(false)
 	}
-	return slot
+	if victim < 0 { // all live and marked: second chance for all, evict in turn
+		for i := base; i < base+c.ways; i++ {
+			c.slots[i].Load().ref.Store(false)
+		}
+		victim = base + int(c.hands[b])%c.ways
+		c.hands[b]++
+	} else {
+		for i := base; i < base+c.ways; i++ {
+			if e := c.slots[i].Load(); i != victim && e != nil {
+				e.ref.Store(false)
+			}
+		}
+	}
+	c.slots[victim].Store(&cacheEntry{hash: h, token: strings.Clone(token), v: v,
+		validFrom: validFrom.UnixNano(), expires: expires.UnixNano()})
 }
 
 // len returns the number of cached entries, live or expired.
 func (c *verifiedCache) len() int {
 	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += len(s.index)
-		s.mu.RUnlock()
+	for i := range c.slots {
+		if c.slots[i].Load() != nil {
+			n++
+		}
 	}
 	return n
 }

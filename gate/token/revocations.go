@@ -1,7 +1,6 @@
 package token
 
 import (
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,7 +66,8 @@ type RevocationOptions struct {
 
 // Revocations is the in-memory set of revoked sessions and user
 // generations, kept current from a store by Run. Check is safe for
-// concurrent use, takes only a read lock and allocates nothing.
+// concurrent use, takes no lock and allocates nothing: the set is an
+// immutable value behind an atomic pointer, replaced whole by writers.
 type Revocations struct {
 	src      store.Sessions
 	every    time.Duration
@@ -75,9 +75,9 @@ type Revocations struct {
 	log      *zap.Logger
 	now      func() time.Time
 
-	mu       sync.RWMutex
-	sessions map[string]int64 // sid → unix nanoseconds the revocation lasts until
-	gens     map[string]int64 // canonical email → current generation
+	state atomic.Pointer[revState]
+
+	mu sync.Mutex // serializes writers of state and the journal
 	// While a snapshot is being fetched, events applied meanwhile are also
 	// journaled and replayed onto the new snapshot, so none is lost by
 	// racing the fetch.
@@ -117,17 +117,17 @@ func NewRevocations(src store.Sessions, opts RevocationOptions) *Revocations {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Revocations{
+	r := &Revocations{
 		src:      src,
 		every:    opts.ResyncEvery,
 		maxStale: int64(opts.MaxStaleness),
 		log:      opts.Logger,
 		now:      opts.Now,
-		sessions: map[string]int64{},
-		gens:     map[string]int64{},
 		synced:   make(chan struct{}),
 		kick:     make(chan struct{}, 1),
 	}
+	r.state.Store(&revState{})
+	return r
 }
 
 // Check says whether a token of session sid, user email and generation gen
@@ -136,11 +136,7 @@ func NewRevocations(src store.Sessions, opts RevocationOptions) *Revocations {
 // Revoked even when the set is stale.
 func (r *Revocations) Check(sid, email string, gen int64, now time.Time) Verdict {
 	t := now.UnixNano()
-	r.mu.RLock()
-	until, revoked := r.sessions[sid]
-	current := r.gens[email]
-	r.mu.RUnlock()
-	if (revoked && t < until) || gen < current {
+	if r.state.Load().revoked(sid, email, gen, t) {
 		return Revoked
 	}
 	last := r.lastSync.Load()
@@ -158,7 +154,7 @@ func (r *Revocations) Check(sid, email string, gen int64, now time.Time) Verdict
 func (r *Revocations) Apply(ev store.RevocationEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	applyEvent(r.sessions, r.gens, ev)
+	r.state.Store(r.state.Load().with(ev))
 	if r.journaling {
 		r.journal = append(r.journal, ev)
 	}
@@ -180,25 +176,7 @@ func (r *Revocations) LastSync() time.Time {
 
 // Len returns the number of revoked sessions and user generations held.
 func (r *Revocations) Len() (sessions, generations int) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return len(r.sessions), len(r.gens)
-}
-
-// applyEvent folds one event into the maps.
-func applyEvent(sessions, gens map[string]int64, ev store.RevocationEvent) {
-	if ev.SessionID != "" {
-		until := int64(math.MaxInt64) // no end given: keep until a snapshot says otherwise
-		if !ev.Until.IsZero() {
-			until = ev.Until.UnixNano()
-		}
-		if until > sessions[ev.SessionID] {
-			sessions[ev.SessionID] = until
-		}
-	}
-	if ev.Email != "" && ev.Generation > gens[ev.Email] {
-		gens[ev.Email] = ev.Generation
-	}
+	return r.state.Load().len()
 }
 
 // confirm records that the set was current at t (never moving backwards).
@@ -208,18 +186,6 @@ func (r *Revocations) confirm(t time.Time) {
 		old := r.lastSync.Load()
 		if n <= old || r.lastSync.CompareAndSwap(old, n) {
 			return
-		}
-	}
-}
-
-// prune forgets session revocations that have run out.
-func (r *Revocations) prune(now time.Time) {
-	t := now.UnixNano()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for sid, until := range r.sessions {
-		if until <= t {
-			delete(r.sessions, sid)
 		}
 	}
 }

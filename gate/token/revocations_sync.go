@@ -108,25 +108,12 @@ func (r *Revocations) resync(ctx context.Context) error {
 		return fmt.Errorf("loading revocation snapshot: %w", err)
 	}
 
-	now := r.now().UnixNano()
-	sessions := make(map[string]int64, len(snap.Sessions))
-	for sid, until := range snap.Sessions {
-		if u := until.UnixNano(); u > now {
-			sessions[sid] = u
-		}
-	}
-	gens := make(map[string]int64, len(snap.Generations))
-	for email, g := range snap.Generations {
-		if g > 0 {
-			gens[email] = g
-		}
-	}
-
+	next := stateFromSnapshot(snap, r.now().UnixNano())
 	r.mu.Lock()
 	for _, ev := range r.journal {
-		applyEvent(sessions, gens, ev)
+		applyEvent(next.sessions, next.gens, ev)
 	}
-	r.sessions, r.gens = sessions, gens
+	r.state.Store(next)
 	r.journaling, r.journal = false, nil
 	r.mu.Unlock()
 
@@ -215,4 +202,12 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// prune forgets session revocations that have run out; the resync does
+// this too, so it matters only while resyncs fail.
+func (r *Revocations) prune(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.state.Store(r.state.Load().folded(now.UnixNano()))
 }
