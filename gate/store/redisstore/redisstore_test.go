@@ -32,11 +32,13 @@ func TestContract(t *testing.T) {
 
 func TestEveryCallFailsUnavailableWhenRedisIsDown(t *testing.T) {
 	r := testenv.StartRedis(t)
-	url := r.URL(0) + "?dial_timeout=200ms&read_timeout=200ms&write_timeout=200ms&max_retries=-1&dialer_retries=1&dialer_retry_timeout=10ms"
-	s, err := redisstore.Open(url, redisstore.Options{})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+	client := redis.NewClient(&redis.Options{
+		Addr:        r.Addr,
+		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
+		MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: 10 * time.Millisecond,
+	})
+	defer client.Close()
+	s := redisstore.New(client, redisstore.Options{})
 	defer s.Close()
 	ctx := t.Context()
 	if err := s.Ping(ctx); err != nil {
