@@ -32,7 +32,7 @@ func Sample(i int) outbox.Delivery {
 		EventType:  "login",
 		EndpointID: "wh_test",
 		Body:       []byte(fmt.Sprintf(`{"id":"evt_%d","n":"é\"<"}`, i)),
-		EnqueuedAt: time.Now().UTC().Truncate(time.Millisecond),
+		EnqueuedAt: time.Date(2026, 3, 21, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond),
 	}
 }
 

@@ -1,0 +1,109 @@
+package redisoutbox_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authgate/authgate/gate/webhook/outbox"
+	"github.com/authgate/authgate/gate/webhook/outbox/outboxtest"
+	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+var prefixes atomic.Int64
+
+// newOutbox returns an outbox under a fresh prefix on srv.
+func newOutbox(t *testing.T, srv *testenv.Redis, opts redisoutbox.Options) *redisoutbox.Outbox {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	if opts.Prefix == "" {
+		opts.Prefix = fmt.Sprintf("test%d:{wh}", prefixes.Add(1))
+	}
+	o, err := redisoutbox.New(context.Background(), rdb, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestRedisOutboxPassesTheContract(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	outboxtest.Run(t, func(t *testing.T) outbox.Outbox {
+		return newOutbox(t, srv, redisoutbox.Options{Block: 100 * time.Millisecond, MaintainEvery: 20 * time.Millisecond})
+	})
+}
+
+func TestACrashedConsumersEntriesAreReclaimed(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	opts := redisoutbox.Options{Prefix: "crash:{wh}", Visibility: 200 * time.Millisecond,
+		Block: 50 * time.Millisecond, MaintainEvery: 20 * time.Millisecond}
+	crashed, survivor := newOutbox(t, srv, opts), newOutbox(t, srv, opts)
+	ctx := context.Background()
+	for i := range 5 {
+		if err := crashed.Enqueue(ctx, outboxtest.Sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 { // claimed, then the process "dies" without settling
+		if _, err := crashed.Claim(ctx, "crashed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]bool{}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for len(got) < 5 {
+		c, err := survivor.Claim(cctx, "survivor")
+		if err != nil {
+			t.Fatalf("after %d of 5: %v", len(got), err)
+		}
+		if got[c.EventID] {
+			t.Fatalf("%s claimed twice", c.EventID)
+		}
+		got[c.EventID] = true
+		if err := survivor.Ack(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := survivor.Depth(ctx); n != 0 {
+		t.Fatalf("depth %d after every entry was settled", n)
+	}
+	pending, err := survivor.Pending(ctx)
+	if err != nil || pending["crashed"] != 0 {
+		t.Fatalf("crashed consumer still holds %v (%v)", pending, err)
+	}
+}
+
+func TestRetryIsSettledOnceWhenTwoWorkersHoldAnEntry(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	opts := redisoutbox.Options{Prefix: "twice:{wh}", Visibility: 50 * time.Millisecond,
+		Block: 50 * time.Millisecond, MaintainEvery: 10 * time.Millisecond}
+	a, b := newOutbox(t, srv, opts), newOutbox(t, srv, opts)
+	ctx := context.Background()
+	_ = a.Enqueue(ctx, outboxtest.Sample(1))
+	slow, err := a.Claim(ctx, "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	fast, err := b.Claim(cctx, "fast") // reclaimed once "slow" looks dead
+	if err != nil || fast.Receipt != slow.Receipt {
+		t.Fatalf("reclaim: %v %v", fast, err)
+	}
+	if err := b.Retry(ctx, fast, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Retry(ctx, slow, time.Now().Add(time.Hour)); err == nil {
+		t.Fatal("a second settlement of one entry succeeded")
+	}
+	if n, _ := a.Depth(ctx); n != 1 {
+		t.Fatalf("depth %d, want the one scheduled retry", n)
+	}
+}
