@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"net/http"
+	"testing"
+)
+
+func TestStripIdentityHeadersRemovesEverySpelling(t *testing.T) {
+	h := http.Header{}
+	for _, name := range []string{
+		"Remote-User", "remote-user", "REMOTE-USER", "Remote_User", "remote.user",
+		"Remote-Email", "REMOTE_EMAIL", "Remote-Groups", "remote_groups", "Remote-Name",
+		"X-Authgate-Session", "x_authgate_session", "X-AUTHGATE-ANYTHING", "X.Authgate.Session",
+	} {
+		h[name] = []string{"spoofed"}
+	}
+	keep := []string{"Accept", "Remote-Addr", "Remote-Userx", "X-Authgatex", "Cookie", "X-Forwarded-For"}
+	for _, name := range keep {
+		h[name] = []string{"ok"}
+	}
+	stripIdentityHeaders(h)
+	if len(h) != len(keep) {
+		t.Fatalf("left %v, want only %v", h, keep)
+	}
+	for _, name := range keep {
+		if h[name] == nil {
+			t.Errorf("%s was removed", name)
+		}
+	}
+}
+
+func TestCookieValue(t *testing.T) {
+	tests := []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"authgate_session=abc"}, "abc"},
+		{[]string{"a=1; authgate_session=abc; b=2"}, "abc"},
+		{[]string{"a=1", "authgate_session=\"abc\""}, "abc"},
+		{[]string{"xauthgate_session=abc"}, ""},
+		{[]string{"authgate_sessionx=abc"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		h := http.Header{"Cookie": tt.lines}
+		if got := cookieValue(h, "authgate_session"); got != tt.want {
+			t.Errorf("cookieValue(%q) = %q, want %q", tt.lines, got, tt.want)
+		}
+	}
+}
+
+func TestRemoveCookieKeepsTheAppsCookies(t *testing.T) {
+	tests := []struct {
+		lines []string
+		want  []string
+	}{
+		{[]string{"authgate_session=abc"}, nil},
+		{[]string{"a=1; authgate_session=abc; b=2"}, []string{"a=1; b=2"}},
+		{[]string{"theme=dark", "authgate_session=abc"}, []string{"theme=dark"}},
+		{[]string{"my_authgate_session_pref=1"}, []string{"my_authgate_session_pref=1"}},
+	}
+	for _, tt := range tests {
+		h := http.Header{"Cookie": append([]string(nil), tt.lines...)}
+		removeCookie(h, "authgate_session")
+		got := h["Cookie"]
+		if len(got) != len(tt.want) {
+			t.Errorf("removeCookie(%q) = %q, want %q", tt.lines, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("removeCookie(%q) = %q, want %q", tt.lines, got, tt.want)
+			}
+		}
+	}
+}
+
+func TestSafeReturnURL(t *testing.T) {
+	sso := func(h string) bool { return h == "other.example.com" }
+	tests := []struct {
+		raw, want string
+		ok        bool
+	}{
+		{"", "/", true},
+		{"/", "/", true},
+		{"/private?x=1", "/private?x=1", true},
+		{"/a%2F%2Fb", "/a%2F%2Fb", true},
+		{"//evil.example/", "", false},
+		{"/\\evil.example", "", false},
+		{"\\\\evil.example", "", false},
+		{"https://evil.example/", "", false},
+		{"https://app.example.com.evil.example/", "", false},
+		{"https://app.example.com/x", "https://app.example.com/x", true},
+		{"https://other.example.com/y", "https://other.example.com/y", true},
+		{"javascript:alert(1)", "", false},
+		{"data:text/html,x", "", false},
+		{"https://user@app.example.com/", "", false},
+		{"/x\r\nSet-Cookie: a=b", "", false},
+		{"relative/path", "", false},
+		{"/" + string(make([]byte, 3000)), "", false},
+	}
+	for _, tt := range tests {
+		got, ok := safeReturnURL(tt.raw, "app.example.com:8443", sso)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("safeReturnURL(%q) = %q, %v; want %q, %v", tt.raw, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzSafeReturnURL(f *testing.F) {
+	for _, s := range []string{"/", "/x?y=1", "//evil", "https://app.example.com/", "/\\x", "http://[::1]/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, ok := safeReturnURL(raw, "app.example.com", nil)
+		if !ok {
+			return
+		}
+		// Whatever passes must stay on this host when a browser resolves it.
+		if len(got) >= 2 && (got[:2] == "//" || got[:2] == "/\\") {
+			t.Fatalf("safeReturnURL(%q) = %q: leaves the site", raw, got)
+		}
+		if got[0] != '/' {
+			if h := hostOnly(got[len("https://"):]); len(got) < 8 {
+				t.Fatalf("short absolute URL %q", got)
+			} else {
+				_ = h
+			}
+		}
+	})
+}

@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/policy"
+	"github.com/authgate/authgate/gate/store/memory"
+	"github.com/authgate/authgate/gate/token"
+)
+
+// countingNext is the upstream in these tests: it counts calls and keeps
+// the identity it was handed.
+type countingNext struct {
+	calls int
+	email string
+}
+
+func (n *countingNext) ServeHTTP(_ http.ResponseWriter, r *http.Request) error {
+	n.calls++
+	n.email = r.Header.Get(HeaderEmail)
+	return nil
+}
+
+// newTestGateway returns a running gateway over a memory store, a route
+// allowing example.com, and a valid session cookie for alice.
+func newTestGateway(tb testing.TB) (*Gateway, *Route, string) {
+	tb.Helper()
+	st := memory.New()
+	tb.Cleanup(func() { st.Close() })
+	key, err := token.NewHS256Key("k1", []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err := New(Config{}, Deps{Store: st, Keys: []token.Key{key}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); g.Run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-g.Synced():
+	case <-time.After(5 * time.Second):
+		tb.Fatal("revocations never synced")
+	}
+	rt, err := g.Route(RouteConfig{AppID: "bench", Rules: policy.Rules{Domains: []string{"example.com"}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	now := time.Now()
+	tok, err := g.tokens.Mint(token.Identity{
+		Email: "alice@example.com", SessionID: "sid-1", DeviceID: "dev-1", Groups: []string{"ops"},
+		IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g, rt, tok
+}
+
+// protectedRequest is a browser request to the app with the session
+// cookie and one cookie of the app's own.
+func protectedRequest(tok string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "http://app.example.com/dashboard", nil)
+	r.Header.Set("Accept", "text/html")
+	r.Header.Set("Cookie", "theme=dark; authgate_session="+tok)
+	return r
+}
+
+func TestValidCookieReachesUpstreamWithIdentity(t *testing.T) {
+	_, rt, tok := newTestGateway(t)
+	next := &countingNext{}
+	w := httptest.NewRecorder()
+	r := protectedRequest(tok)
+	r.Header.Set("Remote_Email", "mallory@example.com")
+	if err := rt.ServeHTTP(w, r, next); err != nil {
+		t.Fatal(err)
+	}
+	if next.calls != 1 || next.email != "alice@example.com" {
+		t.Fatalf("upstream calls %d, email %q", next.calls, next.email)
+	}
+	if r.Header.Get("Remote_Email") != "" || r.Header.Get("Cookie") != "theme=dark" {
+		t.Fatalf("request headers upstream: %v", r.Header)
+	}
+}
+
+func TestPolicyRefusalIs403AndNeverReachesUpstream(t *testing.T) {
+	g, _, tok := newTestGateway(t)
+	rt, err := g.Route(RouteConfig{AppID: "strict", Rules: policy.Rules{Emails: []string{"bob@example.com"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &countingNext{}
+	w := httptest.NewRecorder()
+	if err := rt.ServeHTTP(w, protectedRequest(tok), next); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != http.StatusForbidden || next.calls != 0 {
+		t.Fatalf("status %d, upstream calls %d; want 403 and none", w.Code, next.calls)
+	}
+}
+
+// The hot path's budget: a valid cookie with a warm cache costs at most 5
+// allocations per request (the aim of the walking-gateway and benchmark
+// issues). AllocsPerRun counts exactly; no timing is asserted.
+func TestHotPathAllocations(t *testing.T) {
+	_, rt, tok := newTestGateway(t)
+	next := &countingNext{}
+	w := httptest.NewRecorder()
+	r := protectedRequest(tok)
+	cookie := r.Header["Cookie"]
+	serve := func() {
+		r.Header["Cookie"] = cookie
+		if err := rt.ServeHTTP(w, r, next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serve() // warm the token cache
+	allocs := testing.AllocsPerRun(1000, serve)
+	t.Logf("hot path: %.1f allocs per request", allocs)
+	if allocs > 5 {
+		t.Fatalf("hot path allocates %.1f times per request; the budget is 5", allocs)
+	}
+	if next.email != "alice@example.com" {
+		t.Fatalf("upstream saw %q", next.email)
+	}
+}
+
+// BenchmarkProtectedRequest measures the gateway's own cost for a request
+// with a valid cookie (warm cache), upstream excluded.
+func BenchmarkProtectedRequest(b *testing.B) {
+	_, rt, tok := newTestGateway(b)
+	next := &countingNext{}
+	w := httptest.NewRecorder()
+	r := protectedRequest(tok)
+	cookie := r.Header["Cookie"]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r.Header["Cookie"] = cookie
+		_ = rt.ServeHTTP(w, r, next)
+	}
+}
+
+// BenchmarkProtectedRequestColdCache measures a first sight of each token:
+// every request carries a token the gateway has not verified before.
+func BenchmarkProtectedRequestColdCache(b *testing.B) {
+	g, rt, _ := newTestGateway(b)
+	next := &countingNext{}
+	w := httptest.NewRecorder()
+	now := time.Now()
+	cookies := make([][]string, b.N)
+	for i := range cookies {
+		tok, err := g.tokens.Mint(token.Identity{
+			Email: "alice@example.com", SessionID: "sid-" + strconv.Itoa(i), DeviceID: "dev-1",
+			IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cookies[i] = []string{"authgate_session=" + tok}
+	}
+	r := protectedRequest("")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Header["Cookie"] = cookies[i]
+		_ = rt.ServeHTTP(w, r, next)
+	}
+	if next.calls != b.N {
+		b.Fatalf("%d of %d requests reached upstream", next.calls, b.N)
+	}
+}
