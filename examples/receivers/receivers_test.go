@@ -1,0 +1,154 @@
+package receivers_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// start runs a receiver on a free port and returns its base URL; it is
+// killed when the test ends.
+func start(t *testing.T, secret, program string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(program, args...)
+	cmd.Env = append(os.Environ(), "WEBHOOK_SECRET="+secret, "PORT=0")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", program, err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(out).ReadString('\n')
+		line <- strings.TrimSpace(l)
+	}()
+	select {
+	case l := <-line:
+		url, ok := strings.CutPrefix(l, "listening on ")
+		if !ok {
+			t.Fatalf("%s printed %q, want its address", program, l)
+		}
+		return url
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not start", program)
+	}
+	return ""
+}
+
+// send posts body with h and returns the status.
+func send(t *testing.T, url string, h http.Header, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitDelivered waits until every delivery of eventID is delivered and
+// returns the receiver's last answer.
+func waitDelivered(t *testing.T, d *webhook.Dispatcher, eventID string, attempts int) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if recs := d.Event(eventID); len(recs) == 1 && len(recs[0].Attempts) == attempts {
+			a := recs[0].Attempts[attempts-1]
+			if a.Status != http.StatusOK {
+				t.Fatalf("attempt %d: status %d (%s)", attempts, a.Status, a.Error)
+			}
+			return a.Response
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s not delivered %d times", eventID, attempts)
+	return ""
+}
+
+func TestExampleReceiversAcceptRefuseAndDeduplicate(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "receiver")
+	goBin := testenv.Require(t, "go")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "./go").CombinedOutput(); err != nil {
+		t.Fatalf("building the Go receiver: %v\n%s", err, out)
+	}
+	receivers := []struct {
+		name    string
+		program string
+		args    []string
+	}{
+		{"go", bin, nil},
+		{"node", "node", []string{"node/receiver.js"}},
+		{"python", "python3", []string{"python/receiver.py"}},
+	}
+	for _, r := range receivers {
+		t.Run(r.name, func(t *testing.T) {
+			program := r.program
+			if r.name != "go" {
+				program = testenv.Require(t, r.program)
+			}
+			for _, secret := range []string{webhook.GenerateSecret(), "a-plain-secret"} {
+				url := start(t, secret, program, r.args...)
+				ep := webhook.Endpoint{ID: "example", URL: url, Secret: secret}
+				d, err := webhook.New(webhook.Config{Endpoints: []webhook.Endpoint{ep}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() { _ = d.Run(ctx); close(done) }()
+
+				e := event.New(event.Login, map[string]any{"email": "alice@example.com", "ua": "Mozilla/5.0 🦊 <b>"})
+				d.Emit(ctx, e)
+				if got := waitDelivered(t, d, e.ID, 1); strings.Contains(got, "duplicate") || !strings.Contains(got, "received") {
+					t.Fatalf("first delivery answered %q", got)
+				}
+				if _, err := d.Replay(ctx, e.ID); err != nil {
+					t.Fatal(err)
+				}
+				if got := waitDelivered(t, d, e.ID, 2); !strings.Contains(got, "duplicate") {
+					t.Fatalf("duplicate delivery answered %q, want it ignored", got)
+				}
+				cancel()
+				<-done
+
+				body, _ := webhook.Encode(event.New(event.Logout, map[string]any{"email": "bob@example.com"}))
+				h, _ := webhook.SignHeaders(ep, "evt_tamper", event.Logout, body, time.Now())
+				tampered := []byte(strings.Replace(string(body), "bob", "eve", 1))
+				if s := send(t, url, h.Clone(), tampered); s != http.StatusUnauthorized {
+					t.Fatalf("tampered body: status %d, want 401", s)
+				}
+				stale, _ := webhook.SignHeaders(ep, "evt_stale", event.Logout, body, time.Now().Add(-6*time.Minute))
+				if s := send(t, url, stale, body); s != http.StatusUnauthorized {
+					t.Fatalf("six-minute-old delivery: status %d, want 401", s)
+				}
+				noHex := h.Clone()
+				noHex.Del(webhook.HeaderSignature)
+				if s := send(t, url, noHex, body); s != http.StatusUnauthorized {
+					t.Fatalf("delivery without the hex signature: status %d, want 401", s)
+				}
+				if s := send(t, url, h, body); s != http.StatusOK {
+					t.Fatalf("genuine hand-signed delivery: status %d", s)
+				}
+			}
+		})
+	}
+}
