@@ -33,13 +33,21 @@ type Identity struct {
 // by every request that presents the same token: callers must not modify
 // it, nor the slices it holds.
 type Verified struct {
-	Email      string
-	SessionID  string
-	DeviceID   string
-	Groups     []string
+	// Email is the sub claim: the user's canonical email.
+	Email string
+	// SessionID is the sid claim, never empty.
+	SessionID string
+	// DeviceID is the did claim; empty if none was minted.
+	DeviceID string
+	// Groups is the groups claim.
+	Groups []string
+	// Generation is the gen claim, to be checked with Revocations.Check.
 	Generation int64
-	IssuedAt   time.Time
-	ExpiresAt  time.Time
+	// IssuedAt is the iat claim.
+	IssuedAt time.Time
+	// ExpiresAt is the exp claim; the token is not accepted from the
+	// cache at or after it.
+	ExpiresAt time.Time
 
 	// EmailHeader is []string{Email}, ready to be assigned to a request
 	// header (Remote-User, Remote-Email) without allocating. Shared: do

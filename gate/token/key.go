@@ -99,8 +99,8 @@ func GenerateEdDSAKey() (Key, error) {
 //     byte for byte (no trimming).
 //
 // When id is empty the kid is derived from the key: the first 8 bytes of a
-// SHA-256 over the public key (EdDSA) or, domain-separated, the secret
-// (HS256), in unpadded base64url. Every instance given the same material
+// SHA-256 over a domain-separating prefix and the public key (EdDSA) or the
+// secret (HS256), in unpadded base64url. Every instance given the same material
 // derives the same kid. Errors never contain the key material.
 func ParseKey(id, spec string) (Key, error) {
 	trimmed := strings.TrimSpace(spec)

@@ -25,7 +25,9 @@ const MaxTokenLen = 4096
 
 // Defaults for the zero values of Config.
 const (
-	DefaultLeeway    = 5 * time.Second
+	// DefaultLeeway is the clock skew allowed when Config.Leeway is zero.
+	DefaultLeeway = 5 * time.Second
+	// DefaultCacheSize is the cache bound when Config.CacheSize is zero.
 	DefaultCacheSize = 100_000
 )
 

@@ -42,7 +42,11 @@ func (v Verdict) String() string {
 
 // Defaults for the zero values of RevocationOptions.
 const (
-	DefaultResyncEvery  = 5 * time.Second
+	// DefaultResyncEvery is the snapshot reload period when
+	// RevocationOptions.ResyncEvery is zero.
+	DefaultResyncEvery = 5 * time.Second
+	// DefaultMaxStaleness is how long the set may go unconfirmed when
+	// RevocationOptions.MaxStaleness is zero.
 	DefaultMaxStaleness = 30 * time.Second
 )
 
