@@ -55,12 +55,13 @@ func (d *Dispatcher) post(ctx context.Context, st *endpointState, c outbox.Claim
 // on 410 (disabling the endpoint) or when the schedule is spent, else a
 // retry at the next scheduled time.
 func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
-	st := d.endpoints[c.EndpointID]
-	if st == nil || st.disabled.Load() {
-		reason := "endpoint no longer configured"
-		if st != nil {
-			reason = "endpoint disabled after 410 Gone"
-		}
+	st := d.endpoint(c.EndpointID)
+	if st == nil {
+		d.unknownEndpoint(ctx, c)
+		return
+	}
+	if st.disabled.Load() {
+		reason := "endpoint disabled after 410 Gone"
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, reason) })
 		d.dlog.dead(c.Delivery, reason)
 		return
@@ -129,4 +130,21 @@ func (d *Dispatcher) settle(ctx context.Context, c outbox.Claim, fn func(context
 		d.log.Error("webhook outbox settlement failed; the delivery may be attempted again",
 			zap.String("event_id", c.EventID), zap.String("endpoint", c.EndpointID), zap.Error(err))
 	}
+}
+
+// unknownEndpoint handles a delivery for an endpoint this instance does
+// not know: another instance sharing the outbox may know it (added
+// through its admin API a moment ago), so it is retried on the schedule
+// like a failed attempt, and dead-lettered only when the schedule is
+// spent.
+func (d *Dispatcher) unknownEndpoint(ctx context.Context, c outbox.Claim) {
+	c.Attempt++
+	c.LastError = "endpoint not configured on this instance"
+	delay, ok := nextDelay(d.cfg.Schedule, c.Attempt, 0, d.cfg.MaxRetryAfter)
+	if !ok {
+		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, c.LastError) })
+		d.dlog.dead(c.Delivery, c.LastError)
+		return
+	}
+	d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Retry(sctx, c, time.Now().Add(delay)) })
 }

@@ -78,6 +78,13 @@ func (l *deliveryLog) addEndpoint(ep Endpoint) {
 	l.endpoints[ep.ID] = &EndpointStatus{ID: ep.ID, URL: ep.URL, Events: slices.Clone(ep.Events)}
 }
 
+func (l *deliveryLog) removeEndpoint(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.endpoints, id)
+	delete(l.recent, id)
+}
+
 // recordLocked returns the record of d, making it if needed, and drops
 // records beyond the count or age limits.
 func (l *deliveryLog) recordLocked(d outbox.Delivery, now time.Time) *EventRecord {

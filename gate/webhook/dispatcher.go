@@ -74,15 +74,15 @@ type endpointState struct {
 // Dispatcher delivers events to endpoints. It is an event.Sink: Emit only
 // encodes and enqueues; Run's workers deliver.
 type Dispatcher struct {
-	cfg       Config
-	endpoints map[string]*endpointState
-	order     []*endpointState
-	ob        outbox.Outbox
-	client    *http.Client
-	log       *zap.Logger
-	dlog      *deliveryLog
-	running   atomic.Bool
-	rejected  atomic.Int64
+	cfg      Config
+	set      atomic.Pointer[endpointSet]
+	setMu    sync.Mutex // serialises changes to set
+	ob       outbox.Outbox
+	client   *http.Client
+	log      *zap.Logger
+	dlog     *deliveryLog
+	running  atomic.Bool
+	rejected atomic.Int64
 }
 
 // New validates cfg and returns a Dispatcher; it delivers nothing until
@@ -118,34 +118,28 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg.Outbox = outbox.NewMemory(cfg.QueueCapacity, cfg.Logger)
 	}
 	d := &Dispatcher{
-		cfg:       cfg,
-		endpoints: make(map[string]*endpointState),
-		ob:        cfg.Outbox,
-		client:    newClient(cfg.Workers),
-		log:       cfg.Logger,
-		dlog:      newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
+		cfg:    cfg,
+		ob:     cfg.Outbox,
+		client: newClient(cfg.Workers),
+		log:    cfg.Logger,
+		dlog:   newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
 	}
+	set := &endpointSet{byID: make(map[string]*endpointState)}
 	var errs []error
 	for _, ep := range cfg.Endpoints {
-		ep = ep.withDefaults()
-		if err := ep.Validate(); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if _, dup := d.endpoints[ep.ID]; dup {
-			errs = append(errs, fmt.Errorf("webhook %s: duplicate id %q", ep.URL, ep.ID))
-			continue
-		}
-		s, err := newSigner(ep)
+		st, err := newEndpointState(ep)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		st := &endpointState{ep: ep, signer: s}
-		d.endpoints[ep.ID] = st
-		d.order = append(d.order, st)
-		d.dlog.addEndpoint(ep)
+		if set.byID[st.ep.ID] != nil {
+			errs = append(errs, fmt.Errorf("webhook %s: duplicate id %q", st.ep.URL, st.ep.ID))
+			continue
+		}
+		set = set.with(st)
+		d.dlog.addEndpoint(st.ep)
 	}
+	d.set.Store(set)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("configuring webhooks: %w", err)
 	}
@@ -159,7 +153,7 @@ func New(cfg Config) (*Dispatcher, error) {
 // Rejected; one it accepts is delivered or dead-lettered.
 func (d *Dispatcher) Emit(ctx context.Context, e event.Event) {
 	var targets []*endpointState
-	for _, st := range d.order {
+	for _, st := range d.set.Load().order {
 		if !st.disabled.Load() && st.ep.Wants(e.Type) {
 			targets = append(targets, st)
 		}
@@ -257,7 +251,7 @@ func (d *Dispatcher) putBack(ctx context.Context, c outbox.Claim) {
 // Ping enqueues a ping event for the one endpoint endpointID (even if it
 // does not list ping) and returns its event id.
 func (d *Dispatcher) Ping(ctx context.Context, endpointID string) (string, error) {
-	st := d.endpoints[endpointID]
+	st := d.endpoint(endpointID)
 	if st == nil {
 		return "", fmt.Errorf("pinging %q: %w", endpointID, ErrUnknownEndpoint)
 	}
@@ -282,7 +276,7 @@ func (d *Dispatcher) Replay(ctx context.Context, eventID string) (int, error) {
 	n := 0
 	var errs []error
 	for _, r := range recs {
-		if d.endpoints[r.EndpointID] == nil {
+		if d.endpoint(r.EndpointID) == nil {
 			continue
 		}
 		del := outbox.Delivery{EventID: r.EventID, EventType: r.EventType, EndpointID: r.EndpointID,
@@ -304,7 +298,7 @@ func (d *Dispatcher) Replay(ctx context.Context, eventID string) (int, error) {
 // Enable lets a disabled endpoint (one that answered 410 Gone) receive
 // deliveries again.
 func (d *Dispatcher) Enable(endpointID string) error {
-	st := d.endpoints[endpointID]
+	st := d.endpoint(endpointID)
 	if st == nil {
 		return fmt.Errorf("enabling %q: %w", endpointID, ErrUnknownEndpoint)
 	}
