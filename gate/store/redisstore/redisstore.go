@@ -110,3 +110,11 @@ func (s *Store) check() error {
 }
 
 var _ store.Store = (*Store)(nil)
+
+// Client returns the Redis client the store uses, so other parts of the
+// gateway (the webhook outbox) share its connections. The store still
+// owns it when Open made it.
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.prefix }

@@ -1,0 +1,60 @@
+package webhook
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+func TestPreLoginHookAnswers(t *testing.T) {
+	secret := GenerateSecret()
+	tests := []struct {
+		name         string
+		status       int
+		body         string
+		sleep        time.Duration
+		allowOnError bool
+		wantAllowed  bool
+		wantReason   string
+	}{
+		{"allowed", 200, `{"is_allowed": true}`, 0, false, true, ""},
+		{"refused with a reason", 200, `{"is_allowed": false, "reason": "outside office hours\u0007"}`, 0, false, false, "outside office hours"},
+		{"refused without a reason", 200, `{"is_allowed": false}`, 0, false, false, "refused by policy"},
+		{"server error denies", 500, `{"is_allowed": true}`, 0, false, false, "the sign-in check is unavailable; please try again later"},
+		{"malformed answer denies", 200, `{"allowed": true}`, 0, false, false, "the sign-in check is unavailable; please try again later"},
+		{"timeout denies", 200, `{"is_allowed": true}`, 500 * time.Millisecond, false, false, "the sign-in check is unavailable; please try again later"},
+		{"timeout allowed when configured", 200, `{"is_allowed": false}`, 500 * time.Millisecond, true, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var signed atomic.Bool
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				signed.Store(r.Header.Get(HeaderSignature) == "sha256="+HexSignature(secret, body) &&
+					r.Header.Get(HeaderEvent) == PreLogin)
+				time.Sleep(tt.sleep)
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			h, err := NewPreLoginHook(Endpoint{URL: srv.URL, Secret: secret, Timeout: 200 * time.Millisecond}, tt.allowOnError, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			allowed, reason := h.Check(context.Background(), &store.Login{ID: "l1", Email: "alice@example.com", AppID: "app"})
+			if allowed != tt.wantAllowed || reason != tt.wantReason {
+				t.Fatalf("Check = %v %q, want %v %q", allowed, reason, tt.wantAllowed, tt.wantReason)
+			}
+			srv.Close() // waits for the handler
+			if !signed.Load() {
+				t.Fatal("the hook's request was not signed as a pre_login event")
+			}
+		})
+	}
+}
