@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
 )
@@ -59,12 +60,23 @@ type App struct {
 	// PublicURL is the gate's external base URL (scheme and host) used in
 	// enrolment links made through the admin API.
 	PublicURL string `json:"public_url,omitempty"`
+	// Webhooks receive signed events; blocking ones are pre_login hooks.
+	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
+	// WebhookSchedule is when delivery attempts are made, counted from
+	// the first (default: at once, 5s, 5m, 30m, 2h, 5h, 10h, 14h, 20h, 24h).
+	WebhookSchedule []caddy.Duration `json:"webhook_schedule,omitempty"`
+	// WebhookClaimTimeout is how long a delivery claimed by an instance
+	// may stay unsettled before another instance takes it over (Redis
+	// store only; it must exceed every webhook's timeout). Default: 1m.
+	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
 
-	gw     *gateway.Gateway
-	store  *sharedStore
-	log    *zap.Logger
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	gw          *gateway.Gateway
+	store       *sharedStore
+	webhooks    *webhooks
+	caddyEvents *caddyEventSink
+	log         *zap.Logger
+	cancel      context.CancelFunc
+	done        *sync.WaitGroup
 }
 
 // CaddyModule returns the Caddy module information.
@@ -85,6 +97,14 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
 	}
+	a.webhooks, err = a.setupWebhooks(ctx, st.Store)
+	if err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
+	a.caddyEvents, err = newCaddyEventSink(ctx, a.log)
+	if err != nil {
+		return fmt.Errorf("authgate: loading Caddy's events app: %w", err)
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,
@@ -96,7 +116,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 			ReportBlock:     time.Duration(a.ReportBlock),
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
-	}, gateway.Deps{Store: st.Store, Keys: keys, Logger: a.log})
+	}, gateway.Deps{
+		Store: st.Store, Keys: keys, Logger: a.log,
+		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents},
+		PreLogin: a.webhooks.preLoginFunc(),
+	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
 	}
@@ -107,11 +131,18 @@ func (a *App) Provision(ctx caddy.Context) error {
 func (a *App) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		a.gw.Run(ctx)
-	}()
+	a.done = new(sync.WaitGroup)
+	for _, run := range []func(context.Context){
+		a.gw.Run,
+		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
+		a.caddyEvents.run,
+	} {
+		a.done.Add(1)
+		go func() {
+			defer a.done.Done()
+			run(ctx)
+		}()
+	}
 	return nil
 }
 
@@ -119,8 +150,8 @@ func (a *App) Start() error {
 func (a *App) Stop() error {
 	if a.cancel != nil {
 		a.cancel()
+		a.done.Wait()
 	}
-	a.wg.Wait()
 	return nil
 }
 

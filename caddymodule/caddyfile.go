@@ -35,6 +35,17 @@ func init() {
 //	    report_block <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
+//	    webhook <url> {
+//	        secret <secret>
+//	        previous_secret <secret>
+//	        events <name...> | *
+//	        timeout <duration>
+//	        signature_header <name> [<prefix>]
+//	        access_sample_rate <0..1>
+//	        blocking [allow_on_error]
+//	    }
+//	    webhook_schedule <duration...>
+//	    webhook_claim_timeout <duration>
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -96,6 +107,26 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":
 		return intArg(d, &a.PushesPerIP)
+	case "webhook":
+		w, err := unmarshalWebhook(d)
+		if err != nil {
+			return err
+		}
+		a.Webhooks = append(a.Webhooks, w)
+	case "webhook_claim_timeout":
+		return durationArg(d, &a.WebhookClaimTimeout)
+	case "webhook_schedule":
+		args := d.RemainingArgs()
+		if len(args) == 0 {
+			return d.ArgErr()
+		}
+		for _, s := range args {
+			v, err := caddy.ParseDuration(s)
+			if err != nil || v < 0 {
+				return d.Errf("webhook_schedule: %q is not a duration", s)
+			}
+			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
+		}
 	default:
 		return d.Errf("unrecognized authgate option '%s'", opt)
 	}

@@ -1,0 +1,167 @@
+package caddymodule
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/authgate/authgate/gate/webhook"
+)
+
+func init() {
+	caddy.RegisterModule(webhookAdmin{})
+}
+
+// webhookAdmin serves the webhook routes of the admin API: list, add,
+// remove, ping, enable, deliveries and replay.
+type webhookAdmin struct {
+	ctx caddy.Context
+}
+
+// CaddyModule returns the Caddy module information.
+func (webhookAdmin) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "admin.api.authgate_webhooks", New: func() caddy.Module { return new(webhookAdmin) }}
+}
+
+// Provision keeps the config's context to find the running app.
+func (a *webhookAdmin) Provision(ctx caddy.Context) error {
+	a.ctx = ctx
+	return nil
+}
+
+// Routes lists the admin endpoints.
+func (a *webhookAdmin) Routes() []caddy.AdminRoute {
+	return []caddy.AdminRoute{
+		{Pattern: "/authgate/webhooks", Handler: caddy.AdminHandlerFunc(a.handleCollection)},
+		{Pattern: "/authgate/webhooks/", Handler: caddy.AdminHandlerFunc(a.handleOne)},
+		{Pattern: "/authgate/events/", Handler: caddy.AdminHandlerFunc(a.handleEvent)},
+	}
+}
+
+// runningApp returns the running authgate app of ctx's config.
+func runningApp(ctx caddy.Context) (*App, error) {
+	v, err := ctx.AppIfConfigured("authgate")
+	if err != nil {
+		return nil, caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("authgate is not configured")}
+	}
+	app := v.(*App)
+	if app.gw == nil {
+		return nil, caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: errors.New("authgate is not running")}
+	}
+	return app, nil
+}
+
+// addWebhookRequest is the body of POST /authgate/webhooks, in the shape
+// of the AuthGate integration guide.
+type addWebhookRequest struct {
+	AppID  string   `json:"app_id"`
+	URL    string   `json:"url"`
+	Events []string `json:"events,omitempty"`
+}
+
+// addWebhookResponse carries the generated secret: shown once.
+type addWebhookResponse struct {
+	ID     string   `json:"id"`
+	AppID  string   `json:"app_id,omitempty"`
+	URL    string   `json:"url"`
+	Secret string   `json:"secret"`
+	Events []string `json:"events,omitempty"`
+}
+
+func (a *webhookAdmin) handleCollection(w http.ResponseWriter, r *http.Request) error {
+	app, err := runningApp(a.ctx)
+	if err != nil {
+		return err
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return writeAdminJSON(w, app.webhooks.dispatcher.Endpoints())
+	case http.MethodPost:
+		var req addWebhookRequest
+		if err := decodeAdminJSON(r, &req); err != nil {
+			return err
+		}
+		s, err := app.webhooks.add(r.Context(), req.AppID, req.URL, req.Events)
+		if err != nil {
+			return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		return writeAdminJSON(w, addWebhookResponse{ID: s.ID, AppID: s.AppID, URL: s.URL, Secret: s.Secret, Events: s.Events})
+	default:
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET or POST")}
+	}
+}
+
+// handleOne serves /authgate/webhooks/{id}[/deliveries|/ping|/enable].
+func (a *webhookAdmin) handleOne(w http.ResponseWriter, r *http.Request) error {
+	app, err := runningApp(a.ctx)
+	if err != nil {
+		return err
+	}
+	d := app.webhooks.dispatcher
+	id, action, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/authgate/webhooks/"), "/")
+	switch {
+	case action == "" && r.Method == http.MethodDelete:
+		if err := app.webhooks.remove(r.Context(), id); err != nil {
+			return notFoundOr(err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	case action == "deliveries" && r.Method == http.MethodGet:
+		return writeAdminJSON(w, d.Deliveries(id))
+	case action == "ping" && r.Method == http.MethodPost:
+		eventID, err := d.Ping(r.Context(), id)
+		if err != nil {
+			return notFoundOr(err)
+		}
+		return writeAdminJSON(w, map[string]string{"event_id": eventID})
+	case action == "enable" && r.Method == http.MethodPost:
+		if err := d.Enable(id); err != nil {
+			return notFoundOr(err)
+		}
+		return writeAdminJSON(w, map[string]string{"status": "enabled"})
+	}
+	return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("no such webhook route")}
+}
+
+// handleEvent serves GET /authgate/events/{id} (its deliveries) and POST
+// /authgate/events/{id}/replay.
+func (a *webhookAdmin) handleEvent(w http.ResponseWriter, r *http.Request) error {
+	app, err := runningApp(a.ctx)
+	if err != nil {
+		return err
+	}
+	d := app.webhooks.dispatcher
+	id, action, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/authgate/events/"), "/")
+	switch {
+	case action == "" && r.Method == http.MethodGet:
+		recs := d.Event(id)
+		if len(recs) == 0 {
+			return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: webhook.ErrUnknownEvent}
+		}
+		return writeAdminJSON(w, recs)
+	case action == "replay" && r.Method == http.MethodPost:
+		n, err := d.Replay(r.Context(), id)
+		if err != nil {
+			return notFoundOr(err)
+		}
+		return writeAdminJSON(w, map[string]int{"enqueued": n})
+	}
+	return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("no such event route")}
+}
+
+func notFoundOr(err error) error {
+	if errors.Is(err, webhook.ErrUnknownEndpoint) || errors.Is(err, webhook.ErrUnknownEvent) {
+		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: err}
+	}
+	return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
+}
+
+// Interface guards.
+var (
+	_ caddy.AdminRouter = (*webhookAdmin)(nil)
+	_ caddy.Provisioner = (*webhookAdmin)(nil)
+)

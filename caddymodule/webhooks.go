@@ -1,0 +1,308 @@
+package caddymodule
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+)
+
+// WebhookConfig is one webhook receiver in the global options.
+type WebhookConfig struct {
+	// URL receives a signed POST per event.
+	URL string `json:"url"`
+	// Secret keys the signatures; a "whsec_…" secret also suits Standard
+	// Webhooks libraries.
+	Secret string `json:"secret"`
+	// PreviousSecret also signs webhook-signature during a rotation.
+	PreviousSecret string `json:"previous_secret,omitempty"`
+	// Events lists event names, or "*" (default) for all but access.
+	Events []string `json:"events,omitempty"`
+	// Timeout bounds each attempt. Default: 10s (3s for blocking hooks).
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// SignatureHeader and SignaturePrefix rename the hex signature header
+	// for receivers written for other products (e.g.
+	// X-Authgear-Body-Signature with no prefix).
+	SignatureHeader string `json:"signature_header,omitempty"`
+	SignaturePrefix string `json:"signature_prefix,omitempty"`
+	// AccessSampleRate delivers this fraction of access events (0 = all).
+	AccessSampleRate float64 `json:"access_sample_rate,omitempty"`
+	// Blocking makes this a pre_login hook: asked before any push goes
+	// out; {"is_allowed": false} refuses the login.
+	Blocking bool `json:"blocking,omitempty"`
+	// AllowOnError lets logins through when a blocking hook fails or times
+	// out. Default: deny.
+	AllowOnError bool `json:"allow_on_error,omitempty"`
+}
+
+func (w WebhookConfig) endpoint() webhook.Endpoint {
+	return webhook.Endpoint{
+		URL: w.URL, Secret: w.Secret, PreviousSecret: w.PreviousSecret, Events: w.Events,
+		Timeout: time.Duration(w.Timeout), SignatureHeader: w.SignatureHeader,
+		SignaturePrefix: w.SignaturePrefix, AccessSampleRate: w.AccessSampleRate,
+	}
+}
+
+// unmarshalWebhook parses one webhook block. Syntax:
+//
+//	webhook <url> {
+//	    secret <secret>
+//	    previous_secret <secret>
+//	    events <name...> | *
+//	    timeout <duration>
+//	    signature_header <name> [<prefix>]
+//	    access_sample_rate <0..1>
+//	    blocking [allow_on_error]
+//	}
+func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
+	var w WebhookConfig
+	if !d.NextArg() {
+		return w, d.ArgErr()
+	}
+	w.URL = d.Val()
+	if d.NextArg() {
+		return w, d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch opt := d.Val(); opt {
+		case "secret":
+			if err := oneArg(d, &w.Secret); err != nil {
+				return w, err
+			}
+		case "previous_secret":
+			if err := oneArg(d, &w.PreviousSecret); err != nil {
+				return w, err
+			}
+		case "events":
+			w.Events = d.RemainingArgs()
+			if len(w.Events) == 0 {
+				return w, d.ArgErr()
+			}
+		case "timeout":
+			if err := durationArg(d, &w.Timeout); err != nil {
+				return w, err
+			}
+		case "signature_header":
+			args := d.RemainingArgs()
+			if len(args) < 1 || len(args) > 2 {
+				return w, d.ArgErr()
+			}
+			w.SignatureHeader = args[0]
+			if len(args) == 2 {
+				w.SignaturePrefix = args[1]
+			}
+		case "access_sample_rate":
+			var s string
+			if err := oneArg(d, &s); err != nil {
+				return w, err
+			}
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || v < 0 || v > 1 {
+				return w, d.Errf("access_sample_rate: %q is not a number from 0 to 1", s)
+			}
+			w.AccessSampleRate = v
+		case "blocking":
+			w.Blocking = true
+			for d.NextArg() {
+				if d.Val() != "allow_on_error" {
+					return w, d.Errf("blocking: unknown argument %q (want allow_on_error)", d.Val())
+				}
+				w.AllowOnError = true
+			}
+		default:
+			return w, d.Errf("unrecognized webhook option '%s'", opt)
+		}
+	}
+	if w.Secret == "" {
+		return w, d.Errf("webhook %s: a secret is required", w.URL)
+	}
+	ep := w.endpoint()
+	if w.Blocking {
+		ep.Events = nil
+	}
+	if err := ep.Validate(); err != nil {
+		return w, d.Errf("webhook %s: %v", w.URL, err)
+	}
+	return w, nil
+}
+
+// webhooks owns the app's delivery work: the dispatcher (an event sink),
+// the pre_login hooks, and the endpoints added through the admin API.
+type webhooks struct {
+	dispatcher *webhook.Dispatcher
+	preLogin   []*webhook.PreLoginHook
+
+	storage caddy.Context
+	mu      sync.Mutex // serialises changes to the stored endpoint list
+}
+
+// storedWebhooksPath is where endpoints added through the admin API are
+// kept in Caddy's storage, so every instance sharing it and every restart
+// knows them.
+const storedWebhooksPath = "authgate/webhooks.json"
+
+// storedWebhook is an endpoint added through the admin API.
+type storedWebhook struct {
+	ID     string   `json:"id"`
+	AppID  string   `json:"app_id,omitempty"`
+	URL    string   `json:"url"`
+	Secret string   `json:"secret"`
+	Events []string `json:"events,omitempty"`
+}
+
+// setupWebhooks builds the dispatcher over the right outbox: a Redis
+// Stream shared by every instance with the Redis store, a bounded memory
+// queue otherwise.
+func (a *App) setupWebhooks(ctx caddy.Context, st store.Store) (*webhooks, error) {
+	w := &webhooks{storage: ctx}
+	var endpoints []webhook.Endpoint
+	for _, cfg := range a.Webhooks {
+		if cfg.Blocking {
+			ep := cfg.endpoint()
+			ep.Events = nil
+			hook, err := webhook.NewPreLoginHook(ep, cfg.AllowOnError, a.log)
+			if err != nil {
+				return nil, err
+			}
+			w.preLogin = append(w.preLogin, hook)
+			continue
+		}
+		endpoints = append(endpoints, cfg.endpoint())
+	}
+	stored, err := w.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range stored {
+		endpoints = append(endpoints, webhook.Endpoint{ID: s.ID, URL: s.URL, Secret: s.Secret, Events: s.Events})
+	}
+	cfg := webhook.Config{Endpoints: endpoints, Logger: a.log.Named("webhook")}
+	for _, d := range a.WebhookSchedule {
+		cfg.Schedule = append(cfg.Schedule, time.Duration(d))
+	}
+	if rs, ok := st.(*redisstore.Store); ok {
+		ob, err := redisoutbox.New(ctx, rs.Client(), redisoutbox.Options{
+			Prefix: rs.Prefix() + ":{webhooks}", Visibility: time.Duration(a.WebhookClaimTimeout),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("opening the webhook outbox: %w", err)
+		}
+		cfg.Outbox = ob
+	}
+	w.dispatcher, err = webhook.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// preLoginFunc chains the blocking hooks: the first refusal wins.
+func (w *webhooks) preLoginFunc() flow.PreLoginFunc {
+	if len(w.preLogin) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, l *store.Login) (bool, string) {
+		for _, h := range w.preLogin {
+			if ok, reason := h.Check(ctx, l); !ok {
+				return false, reason
+			}
+		}
+		return true, ""
+	}
+}
+
+func (w *webhooks) load(ctx context.Context) ([]storedWebhook, error) {
+	raw, err := w.storage.Storage().Load(ctx, storedWebhooksPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading webhooks added through the admin API: %w", err)
+	}
+	var list []storedWebhook
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", storedWebhooksPath, err)
+	}
+	return list, nil
+}
+
+func (w *webhooks) save(ctx context.Context, list []storedWebhook) error {
+	raw, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	return w.storage.Storage().Store(ctx, storedWebhooksPath, raw)
+}
+
+// add registers a new endpoint for app with a generated secret, delivers
+// to it at once and keeps it in storage. It returns the endpoint's id and
+// secret.
+func (w *webhooks) add(ctx context.Context, appID, url string, events []string) (storedWebhook, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := storedWebhook{AppID: appID, URL: url, Secret: webhook.GenerateSecret(), Events: events}
+	ep, err := w.dispatcher.AddEndpoint(webhook.Endpoint{URL: url, Secret: s.Secret, Events: events})
+	if err != nil {
+		return s, err
+	}
+	s.ID = ep.ID
+	list, err := w.load(ctx)
+	if err == nil {
+		err = w.save(ctx, append(list, s))
+	}
+	if err != nil {
+		_ = w.dispatcher.RemoveEndpoint(ep.ID)
+		return s, fmt.Errorf("keeping the webhook: %w", err)
+	}
+	return s, nil
+}
+
+// remove stops deliveries to an admin-added endpoint and forgets it.
+func (w *webhooks) remove(ctx context.Context, id string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	list, err := w.load(ctx)
+	if err != nil {
+		return err
+	}
+	kept := list[:0]
+	found := false
+	for _, s := range list {
+		if s.ID == id {
+			found = true
+			continue
+		}
+		kept = append(kept, s)
+	}
+	if !found {
+		return fmt.Errorf("webhook %q: %w (only webhooks added through the admin API can be removed; others live in the Caddyfile)", id, webhook.ErrUnknownEndpoint)
+	}
+	if err := w.save(ctx, kept); err != nil {
+		return fmt.Errorf("forgetting the webhook: %w", err)
+	}
+	if err := w.dispatcher.RemoveEndpoint(id); err != nil && !errors.Is(err, webhook.ErrUnknownEndpoint) {
+		return err
+	}
+	return nil
+}
+
+// run delivers until ctx ends.
+func (w *webhooks) run(ctx context.Context, log *zap.Logger) {
+	if err := w.dispatcher.Run(ctx); err != nil {
+		log.Error("webhook dispatcher stopped", zap.Error(err))
+	}
+}
