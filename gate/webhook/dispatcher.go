@@ -52,8 +52,12 @@ type Config struct {
 	// random name.
 	Consumer string
 	// EnqueueTimeout bounds Emit's hand-over to an outbox behind a
-	// network; 0 means 2s.
+	// network; 0 means 500ms. A delivery the outbox does not take in time
+	// is held in memory and handed over when it answers again.
 	EnqueueTimeout time.Duration
+	// SpillCapacity bounds the deliveries held in memory while a shared
+	// outbox is unreachable; 0 means DefaultSpillCapacity.
+	SpillCapacity int
 	// LogEvents is how many recent events the delivery log keeps per
 	// endpoint; 0 means 100.
 	LogEvents int
@@ -82,6 +86,7 @@ type Dispatcher struct {
 	log      *zap.Logger
 	dlog     *deliveryLog
 	running  atomic.Bool
+	spill    spill
 	rejected atomic.Int64
 }
 
@@ -98,7 +103,10 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if cfg.EnqueueTimeout <= 0 {
-		cfg.EnqueueTimeout = 2 * time.Second
+		cfg.EnqueueTimeout = 500 * time.Millisecond
+	}
+	if cfg.SpillCapacity <= 0 {
+		cfg.SpillCapacity = DefaultSpillCapacity
 	}
 	if cfg.LogEvents <= 0 {
 		cfg.LogEvents = 100
@@ -123,6 +131,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		client: newClient(cfg.Workers),
 		log:    cfg.Logger,
 		dlog:   newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
+		spill:  spill{cap: cfg.SpillCapacity},
 	}
 	set := &endpointSet{byID: make(map[string]*endpointState)}
 	var errs []error
@@ -177,18 +186,38 @@ func (d *Dispatcher) enqueue(ctx context.Context, e event.Event, targets []*endp
 	now := time.Now().UTC()
 	for _, st := range targets {
 		del := outbox.Delivery{EventID: e.ID, EventType: e.Type, EndpointID: st.ep.ID, Body: body, EnqueuedAt: now}
-		if err := d.ob.Enqueue(ctx, del); err != nil {
-			d.rejected.Add(1)
-			if !errors.Is(err, outbox.ErrFull) { // a full memory outbox logs for itself
-				d.log.Error("webhook outbox refused a delivery",
-					zap.String("event_id", e.ID), zap.String("endpoint", st.ep.ID), zap.Error(err))
-			}
+		if !d.hand(ctx, del) {
 			continue
 		}
 		d.dlog.enqueued(del)
 		n++
 	}
 	return n
+}
+
+// hand gives del to the outbox, or, while a shared outbox is unreachable
+// (or deliveries already wait for it, to keep their order), holds it in
+// memory for the drainer. It reports whether del was accepted.
+func (d *Dispatcher) hand(ctx context.Context, del outbox.Delivery) bool {
+	if d.spill.len() == 0 {
+		err := d.ob.Enqueue(ctx, del)
+		if err == nil {
+			return true
+		}
+		if errors.Is(err, outbox.ErrFull) { // a full memory outbox logs for itself
+			d.rejected.Add(1)
+			return false
+		}
+		d.log.Warn("webhook outbox unreachable; holding deliveries in memory until it answers",
+			zap.String("event_id", del.EventID), zap.Error(err))
+	}
+	if d.spill.add(del) {
+		return true
+	}
+	d.rejected.Add(1)
+	d.log.Error("webhook delivery refused: the outbox is unreachable and the in-memory hold is full",
+		zap.String("event_id", del.EventID), zap.String("endpoint", del.EndpointID))
+	return false
 }
 
 // Rejected returns how many deliveries Emit, Ping or Replay could not
@@ -212,6 +241,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for range d.cfg.Workers {
 		wg.Go(func() { d.work(ctx) })
 	}
+	wg.Go(func() { d.drainSpill(ctx, 250*time.Millisecond) })
 	wg.Wait()
 	return nil
 }
