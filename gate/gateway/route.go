@@ -127,11 +127,15 @@ func (rt *Route) unauthenticated(w http.ResponseWriter, r *http.Request, clear b
 	writeError(w, http.StatusUnauthorized, "authentication required")
 }
 
-// wantsHTML reports whether the request is a browser navigation.
+// wantsHTML reports whether the request is a browser navigation, which
+// may be redirected to the login page.
 func wantsHTML(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
-	}
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r)
+}
+
+// acceptsHTML reports whether an answer should be a page rather than
+// JSON: browsers submitting forms and navigating say so in Accept.
+func acceptsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 

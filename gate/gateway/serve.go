@@ -72,7 +72,7 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	g.log.Error("gate request failed", zapPath(r), zap.Error(err))
-	if wantsHTML(r) || r.Method == http.MethodPost && !isJSON(r) {
+	if acceptsHTML(r) {
 		g.pages.Render(w, http.StatusInternalServerError, "message", "Something went wrong",
 			"", message{Message: "The gate could not complete this request. Please try again."})
 		return
@@ -84,7 +84,7 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 // the rest.
 func (g *Gateway) unavailable(w http.ResponseWriter, r *http.Request, why string) {
 	w.Header().Set("Retry-After", "5")
-	if wantsHTML(r) {
+	if acceptsHTML(r) {
 		g.pages.Render(w, http.StatusServiceUnavailable, "message", "Temporarily unavailable", "",
 			message{Message: "Sign-in is unavailable right now (" + why + "). Please try again in a few seconds."})
 		return
@@ -95,7 +95,7 @@ func (g *Gateway) unavailable(w http.ResponseWriter, r *http.Request, why string
 // forbidden answers a logged-in user whom the site's policy does not
 // allow.
 func (g *Gateway) forbidden(w http.ResponseWriter, r *http.Request, email string) {
-	if wantsHTML(r) {
+	if acceptsHTML(r) {
 		g.pages.Render(w, http.StatusForbidden, "message", "Access denied", "", message{
 			Message: "You are signed in as " + email + ", but this account may not use this site.",
 			Link:    g.cfg.Prefix + "/", LinkText: "Your account",

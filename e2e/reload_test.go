@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// TestReloadKeepsLoginsAndSessions reloads the config (memory store, no
+// signing_key: the generated key lives in Caddy's storage) while one
+// login is pending and one user is logged in: both survive.
+func TestReloadKeepsLoginsAndSessions(t *testing.T) {
+	up := newUpstream(t)
+	port := testenv.FreePort(t)
+	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	caddyfile := func(appID string) string {
+		return fmt.Sprintf("{\n\tadmin %s\n\tauto_https off\n\tauthgate {\n\t\tpublic_url %s\n\t}\n}\n\n%s {\n\tauthgate {\n\t\tapp_id %s\n\t}\n\treverse_proxy %s\n}\n",
+			admin, base, base, appID, strings.TrimPrefix(up.URL, "http://"))
+	}
+	c := testenv.StartCaddy(t, caddyBin, caddyfile("before"), admin, base+"/.authgate/healthz")
+	g := &gate{t: t, base: base, caddy: c}
+	dev := g.enroll("mia@example.com")
+	loggedIn := newBrowser(t, base)
+	loggedIn.login(dev, "mia@example.com")
+	waiting := newBrowser(t, base)
+	s := waiting.start("mia@example.com")
+
+	req, _ := http.NewRequest(http.MethodPost, c.Admin+"/load", bytes.NewReader([]byte(caddyfile("after"))))
+	req.Header.Set("Content-Type", "text/caddyfile")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	if status, _, _ := loggedIn.do(http.MethodGet, "/private", http.Header{"Accept": {"application/json"}}, nil); status != http.StatusOK {
+		t.Fatalf("session after reload: %d", status)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := dev.WaitPending(ctx, 20*time.Millisecond)
+	if err != nil || p.SessionID != s.SessionID {
+		t.Fatalf("pending login after reload: %+v %v", p, err)
+	}
+	if status, err := dev.Decide(ctx, s.SessionID, "approve", s.Code); err != nil || status != "approved" {
+		t.Fatalf("approving after reload: %q %v", status, err)
+	}
+	if st, rd, _ := waiting.check(s.SessionID); st != "approved" || rd == "" {
+		t.Fatalf("collecting after reload: %q %q", st, rd)
+	}
+	if status, _, _ := waiting.do(http.MethodGet, "/private", http.Header{"Accept": {"application/json"}}, nil); status != http.StatusOK {
+		t.Fatalf("new session after reload: %d", status)
+	}
+}
