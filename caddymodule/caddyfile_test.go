@@ -1,0 +1,145 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+)
+
+func parseGlobalText(t *testing.T, text string) (*App, error) {
+	t.Helper()
+	v, err := parseGlobal(caddyfile.NewTestDispenser(text), nil)
+	if err != nil {
+		return nil, err
+	}
+	var app App
+	if err := json.Unmarshal(v.(httpcaddyfile.App).Value, &app); err != nil {
+		t.Fatalf("the parsed app is not valid JSON: %v", err)
+	}
+	return &app, nil
+}
+
+func TestParseGlobalOptions(t *testing.T) {
+	app, err := parseGlobalText(t, `authgate {
+		store redis redis://127.0.0.1:6379/2 myprefix
+		signing_key 0123456789abcdef0123456789abcdef
+		previous_key base64:AAAA
+		gate_path /_auth
+		cookie_domain example.com
+		session_lifetime 8h
+		login_timeout 90s
+		pushes_per_email 3
+		pushes_per_ip 30
+		report_block 2h
+		revocation_max_staleness 1m
+		public_url https://app.example.com
+		webhook https://hooks.example.com/a {
+			secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+			events login logout
+			timeout 5s
+			signature_header X-Authgear-Body-Signature
+		}
+		webhook https://hooks.example.com/check {
+			secret s3cret
+			blocking allow_on_error
+		}
+		webhook_schedule 0s 1s 1m
+		webhook_claim_timeout 30s
+	}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Store.Type != "redis" || app.Store.URL != "redis://127.0.0.1:6379/2" || app.Store.Prefix != "myprefix" {
+		t.Errorf("store %+v", app.Store)
+	}
+	if app.GatePath != "/_auth" || app.CookieDomain != "example.com" || time.Duration(app.SessionLifetime) != 8*time.Hour ||
+		time.Duration(app.LoginTimeout) != 90*time.Second || app.PushesPerEmail != 3 || app.PushesPerIP != 30 ||
+		time.Duration(app.ReportBlock) != 2*time.Hour || time.Duration(app.RevocationMaxStaleness) != time.Minute ||
+		len(app.PreviousKeys) != 1 || app.PublicURL != "https://app.example.com" {
+		t.Errorf("options %+v", app)
+	}
+	if len(app.Webhooks) != 2 {
+		t.Fatalf("webhooks %+v", app.Webhooks)
+	}
+	w := app.Webhooks[0]
+	if w.URL != "https://hooks.example.com/a" || strings.Join(w.Events, ",") != "login,logout" ||
+		time.Duration(w.Timeout) != 5*time.Second || w.SignatureHeader != "X-Authgear-Body-Signature" || w.SignaturePrefix != "" || w.Blocking {
+		t.Errorf("webhook %+v", w)
+	}
+	if h := app.Webhooks[1]; !h.Blocking || !h.AllowOnError {
+		t.Errorf("blocking hook %+v", h)
+	}
+	if len(app.WebhookSchedule) != 3 || time.Duration(app.WebhookSchedule[2]) != time.Minute || time.Duration(app.WebhookClaimTimeout) != 30*time.Second {
+		t.Errorf("schedule %v claim %v", app.WebhookSchedule, app.WebhookClaimTimeout)
+	}
+}
+
+func TestParseGlobalErrorsNameTheLineAndOption(t *testing.T) {
+	tests := []struct {
+		text, want string
+	}{
+		{"authgate {\n\tstore postgres x\n}", "store: want 'memory' or 'redis <url> [<key_prefix>]', at Testfile:2"},
+		{"authgate {\n\tsession_lifetime forever\n}", "session_lifetime"},
+		{"authgate {\n\tpushes_per_ip -1\n}", "pushes_per_ip"},
+		{"authgate {\n\tgate_path auth\n}", "gate_path"},
+		{"authgate {\n\tcolour blue\n}", "unrecognized authgate option 'colour'"},
+		{"authgate {\n\twebhook https://x.example/ {\n\t\tevents login\n\t}\n}", "a secret is required"},
+		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\tevents logn\n\t}\n}", "logn"},
+		{"authgate {\n\twebhook ftp://x.example/ {\n\t\tsecret s\n\t}\n}", "webhook ftp://x.example/"},
+		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\taccess_sample_rate 2\n\t}\n}", "access_sample_rate"},
+		{"authgate {\n\tsigning_key a b\n}", "Testfile:2"},
+		{"authgate extra {\n}", "Testfile:1"},
+	}
+	for _, tt := range tests {
+		_, err := parseGlobalText(t, tt.text)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("parsing %q: error %v, want one containing %q", tt.text, err, tt.want)
+		}
+	}
+}
+
+func TestParseHandler(t *testing.T) {
+	h := httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(`authgate {
+		app_id ops-centre
+		allow email alice@example.com bob@example.com
+		allow domain example.org
+		allow group ops
+		access_events
+	}`)}
+	mh, err := parseHandler(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mh.(*Handler)
+	if got.AppID != "ops-centre" || len(got.Allow.Emails) != 2 || got.Allow.Domains[0] != "example.org" ||
+		got.Allow.Groups[0] != "ops" || !got.AccessEvents {
+		t.Fatalf("handler %+v", got)
+	}
+	for text, want := range map[string]string{
+		"authgate {\n\tallow role admin\n}":  "unknown kind 'role'",
+		"authgate {\n\tallow email\n}":       "Testfile:2",
+		"authgate {\n\tapp_id\n}":            "Testfile:2",
+		"authgate {\n\tbogus 1\n}":           "unrecognized authgate option 'bogus'",
+		"authgate {\n\taccess_events yes\n}": "Testfile:2",
+	} {
+		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parsing %q: error %v, want one containing %q", text, err, want)
+		}
+	}
+}
+
+func TestDurationsAreStoredAsCaddyDurations(t *testing.T) {
+	app, err := parseGlobalText(t, "authgate {\n\tlogin_timeout 2m\n}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.LoginTimeout != caddy.Duration(2*time.Minute) {
+		t.Fatalf("login_timeout %v", app.LoginTimeout)
+	}
+}
