@@ -1,0 +1,146 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+	"github.com/spf13/cobra"
+
+	"github.com/authgate/authgate/gate/webhook"
+)
+
+// adminCall sends one request to the running Caddy's admin API and
+// decodes its JSON answer into out (if not nil).
+func adminCall(adminAddr, method, path string, in, out any) error {
+	addr, err := caddycmd.DetermineAdminAPIAddress(adminAddr, nil, "", "")
+	if err != nil {
+		return fmt.Errorf("finding the admin endpoint: %w", err)
+	}
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
+	}
+	resp, err := caddycmd.AdminAPIRequest(addr, method, path, http.Header{"Content-Type": {"application/json"}}, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// webhooksCommand is `caddy authgate webhooks …`.
+func webhooksCommand() *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "webhooks",
+		Short: "Lists, adds, removes, pings and replays webhooks",
+		Long: `Manages webhook receivers of a running Caddy through its admin API.
+
+  caddy authgate webhooks list
+  caddy authgate webhooks add https://app.example.com/hooks --app-id ops-centre
+  caddy authgate webhooks ping <id>
+  caddy authgate webhooks deliveries <id>
+  caddy authgate webhooks replay <event-id>
+  caddy authgate webhooks remove <id>
+
+Receivers added here get a generated secret (printed once) and are kept in
+Caddy's storage; those in the Caddyfile are listed but changed there.`,
+	}
+	cmd.PersistentFlags().StringVar(&addr, "address", "", "the admin endpoint (default: as Caddy determines it)")
+
+	cmd.AddCommand(&cobra.Command{
+		Use: "list", Short: "Lists webhooks and their delivery health", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var list []webhook.EndpointStatus
+			if err := adminCall(addr, http.MethodGet, "/authgate/webhooks", nil, &list); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tURL\tEVENTS\tDELIVERED\tFAILED\tDEAD\tLAST STATUS\tLAST ERROR")
+			for _, s := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.URL, strings.Join(s.Events, ","),
+					s.Delivered, s.Failed, s.Dead, s.LastStatus, s.LastError)
+			}
+			return tw.Flush()
+		},
+	})
+	var appID, events string
+	add := &cobra.Command{
+		Use: "add <url>", Short: "Adds a receiver and prints its generated secret", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			req := addWebhookRequest{AppID: appID, URL: args[0]}
+			if events != "" {
+				req.Events = strings.Split(events, ",")
+			}
+			var out addWebhookResponse
+			if err := adminCall(addr, http.MethodPost, "/authgate/webhooks", req, &out); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(c.OutOrStdout(), "id:     %s\nurl:    %s\nsecret: %s\n(the secret is shown once: keep it in the receiver's configuration)\n", out.ID, out.URL, out.Secret)
+			return err
+		},
+	}
+	add.Flags().StringVar(&appID, "app-id", "", "the app this receiver belongs to")
+	add.Flags().StringVar(&events, "events", "", "comma-separated event names (default: all but access)")
+	cmd.AddCommand(add)
+	cmd.AddCommand(&cobra.Command{
+		Use: "remove <id>", Short: "Removes a receiver added through the admin API", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return adminCall(addr, http.MethodDelete, "/authgate/webhooks/"+args[0], nil, nil)
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use: "ping <id>", Short: "Sends a ping event to one receiver", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var out map[string]string
+			if err := adminCall(addr, http.MethodPost, "/authgate/webhooks/"+args[0]+"/ping", nil, &out); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(c.OutOrStdout(), "ping queued as event %s\n", out["event_id"])
+			return err
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use: "deliveries <id>", Short: "Lists recent deliveries to one receiver, with their attempts", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var recs []webhook.EventRecord
+			if err := adminCall(addr, http.MethodGet, "/authgate/webhooks/"+args[0]+"/deliveries", nil, &recs); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "EVENT ID\tEVENT\tSTATE\tATTEMPTS\tUPDATED")
+			for _, r := range recs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.EventID, r.EventType, r.State, len(r.Attempts), r.UpdatedAt.Local().Format("15:04:05"))
+			}
+			return tw.Flush()
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use: "replay <event-id>", Short: "Delivers an event again to every receiver it went to", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var out map[string]int
+			if err := adminCall(addr, http.MethodPost, "/authgate/events/"+args[0]+"/replay", nil, &out); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(c.OutOrStdout(), "replayed to %d receiver(s)\n", out["enqueued"])
+			return err
+		},
+	})
+	return cmd
+}
