@@ -1,6 +1,8 @@
-// Package web holds the gate's pages: html/template files, stylesheet and
-// scripts, all embedded in the binary so no page loads anything from
-// another host.
+// Package web holds the gate's pages: html/template files, stylesheet,
+// scripts, icons and the approver app's manifest and service worker, all
+// embedded in the binary so no page loads anything from another host. No
+// page has inline script or style, so the strict ContentSecurityPolicy
+// holds everywhere.
 package web
 
 import (
@@ -10,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed templates/*.html
@@ -34,9 +37,9 @@ type Pages struct {
 // New parses every template; it fails if any is malformed.
 func New(prefix string) (*Pages, error) {
 	p := &Pages{prefix: prefix, tmpl: make(map[string]*template.Template)}
-	// Each page is rendered inside layout.html.
+	funcs := template.FuncMap{"browser": BrowserName}
 	for _, name := range []string{"login", "wait", "home", "message", "app"} {
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing page %s: %w", name, err)
 		}
@@ -52,6 +55,8 @@ func New(prefix string) (*Pages, error) {
 
 // Page is what every template receives.
 type Page struct {
+	// Name is the page's template name ("login", "app", …).
+	Name   string
 	Title  string
 	Prefix string
 	// Script, if set, is the one static script the page loads.
@@ -60,7 +65,8 @@ type Page struct {
 }
 
 // Render writes page name with status. It renders into a buffer first,
-// so a template error yields a clean 500 rather than half a page.
+// so a template error yields a clean 500 rather than half a page. Every
+// page carries SecurityHeaders.
 func (p *Pages) Render(w http.ResponseWriter, status int, name, title, script string, data any) {
 	t, ok := p.tmpl[name]
 	if !ok {
@@ -68,7 +74,7 @@ func (p *Pages) Render(w http.ResponseWriter, status int, name, title, script st
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, Page{Title: title, Prefix: p.prefix, Script: script, Data: data}); err != nil {
+	if err := t.Execute(&buf, Page{Name: name, Title: title, Prefix: p.prefix, Script: script, Data: data}); err != nil {
 		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
 		return
 	}
@@ -87,9 +93,21 @@ func SecurityHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// ServeStatic serves an embedded asset under prefix/assets/.
+// ServeStatic serves an embedded asset under prefix/assets/. The web app
+// manifest gets its registered media type, and the service worker may
+// control the approver app at prefix/app although it is served from the
+// assets folder; it is revalidated on every load so an upgrade reaches
+// installed apps.
 func (p *Pages) ServeStatic(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "public, max-age=3600")
+	switch {
+	case strings.HasSuffix(r.URL.Path, ".webmanifest"):
+		h.Set("Content-Type", "application/manifest+json")
+	case strings.HasSuffix(r.URL.Path, "/sw.js"):
+		h.Set("Service-Worker-Allowed", p.prefix+"/app")
+		h.Set("Cache-Control", "no-cache")
+	}
 	p.static.ServeHTTP(w, r)
 }

@@ -1,37 +1,127 @@
-// Polls the login's state and navigates when this browser's session is
-// ready; shows a retry link when the login ends any other way.
+// The waiting page: learns the login's fate live from the gate's event
+// stream (falling back to polling), collects the session through
+// /auth/check when it is approved, and moves on to the page the user
+// asked for. Denied and expired logins show their message and a retry
+// button in place.
 (function () {
   "use strict";
-  var status = document.getElementById("status");
-  if (!status) { return; }
-  var url = status.getAttribute("data-check");
-  var retry = document.getElementById("retry");
-  var done = false;
-  function finish(text) {
-    done = true;
-    status.textContent = text;
-    if (retry) { retry.hidden = false; }
+  var root = document.getElementById("wait");
+  if (!root) { return; }
+  var eventsURL = root.getAttribute("data-events");
+  var checkURL = root.getAttribute("data-check");
+  var returnURL = root.getAttribute("data-return") || "/";
+  var total = parseInt(root.getAttribute("data-expires"), 10) || 0;
+  var deadline = Date.now() + total * 1000;
+  var done = root.getAttribute("data-state") !== "pending";
+  var collecting = false;
+  var stream = null;
+  var timer = null;
+  var pollTimer = null;
+  var seconds = document.getElementById("seconds");
+  var bar = document.getElementById("meter-bar");
+
+  function show(state, reason) {
+    ["pending", "approved", "denied", "expired"].forEach(function (s) {
+      document.getElementById("state-" + s).hidden = s !== state;
+    });
+    if (state === "denied") {
+      var spans = root.querySelectorAll("[data-reason]");
+      var matched = false;
+      spans.forEach(function (el) {
+        var hit = el.getAttribute("data-reason") === reason;
+        el.hidden = !hit;
+        matched = matched || hit;
+      });
+      if (!matched) { root.querySelector("[data-reason='denied']").hidden = false; }
+    }
+    var heading = document.querySelector("#state-" + state + " h1");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
   }
+
+  function finish(state, reason) {
+    if (done) { return; }
+    done = true;
+    stop();
+    show(state, reason);
+    document.getElementById("retry-row").hidden = false;
+  }
+
+  function stop() {
+    if (stream) { stream.close(); stream = null; }
+    if (timer) { clearInterval(timer); timer = null; }
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+  }
+
+  // go leaves for the page the user asked for; replace() keeps this
+  // finished page out of the history.
+  function go(url) {
+    done = true;
+    stop();
+    window.location.replace(url || returnURL);
+  }
+
+  // answer acts on an /auth/check answer, which for this browser and an
+  // approved login has just set the session cookie.
+  function answer(s) {
+    if (s.status === "approved") { go(s.redirect); return; }
+    if (s.status === "denied" || s.status === "expired") { finish(s.status, s.reason); return; }
+    collecting = false;
+  }
+
+  function collect() {
+    if (collecting || done) { return; }
+    collecting = true;
+    show("approved");
+    fetch(checkURL, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(answer)
+      .catch(function () { collecting = false; pollTimer = setTimeout(collect, 500); });
+  }
+
+  function onStatus(s) {
+    if (s.status === "approved") { collect(); return; }
+    if (s.status === "denied" || s.status === "expired") { finish(s.status, s.reason); return; }
+    if (typeof s.expires_in === "number") { deadline = Date.now() + s.expires_in * 1000; }
+  }
+
+  // poll is the fallback when the event stream cannot be held open.
   function poll() {
     if (done) { return; }
-    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+    fetch(checkURL, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (s) {
-        if (s.status === "approved" && s.redirect) {
-          done = true;
-          status.textContent = "Approved. Signing you in…";
-          window.location.assign(s.redirect);
-        } else if (s.status === "denied") {
-          finish("This sign-in was denied.");
-        } else if (s.status === "expired") {
-          finish("This sign-in request expired.");
-        } else if (s.status === "approved") {
-          finish("Approved in another browser window.");
-        } else {
-          setTimeout(poll, 1000);
-        }
+        answer(s);
+        if (!done) { pollTimer = setTimeout(poll, 1000); }
       })
-      .catch(function () { setTimeout(poll, 2000); });
+      .catch(function () { pollTimer = setTimeout(poll, 2000); });
   }
-  poll();
+
+  function listen() {
+    var errors = 0;
+    stream = new EventSource(eventsURL);
+    stream.addEventListener("status", function (ev) {
+      errors = 0;
+      try { onStatus(JSON.parse(ev.data)); } catch (e) { /* ignore a malformed event */ }
+    });
+    stream.onerror = function () {
+      if (done) { return; }
+      errors++;
+      if (errors >= 3 && stream) {
+        stream.close();
+        stream = null;
+        poll();
+      }
+    };
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    if (seconds) { seconds.textContent = String(left); }
+    if (bar && total > 0) { bar.style.width = (100 * Math.min(1, left / total)) + "%"; }
+  }
+
+  if (done) { return; }
+  tick();
+  timer = setInterval(tick, 1000);
+  if (window.EventSource) { listen(); } else { poll(); }
 })();

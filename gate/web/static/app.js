@@ -1,0 +1,445 @@
+// The approver app. It keeps this phone's ECDSA P-256 key pair (made
+// non-extractable with WebCrypto) in IndexedDB, enrols it with a one-time
+// link (#enroll=<token>), lists the sign-ins waiting for its user live
+// from a signed event stream (polling /device/pending when the stream
+// cannot be held), and signs every request and decision with the key.
+// The protocol is the one documented in the device package, byte for byte.
+(function () {
+  "use strict";
+  var root = document.getElementById("app");
+  if (!root) { return; }
+  var prefix = root.getAttribute("data-prefix");
+  var dbKey = "device:" + prefix;
+  var utf8 = new TextEncoder();
+  var EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  var views = ["loading", "setup", "enrolling", "error", "revoked", "main"];
+  var dev = null;           // {id, email, name, created, keys}
+  var stream = null;        // the open EventSource
+  var failures = 0;         // stream failures in a row
+  var pollTimer = null;
+  var retryTimer = null;
+  var clockOffset = 0;      // server clock minus this phone's, in ms
+  var cards = {};           // session id -> {li, deadline, selected, busy}
+  var retryAction = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function show(view) {
+    views.forEach(function (v) { $("view-" + v).hidden = v !== view; });
+  }
+
+  function fail(title, text, retry) {
+    $("error-title").textContent = title;
+    $("error-text").textContent = text;
+    retryAction = retry || null;
+    $("error-retry").hidden = !retry;
+    show("error");
+  }
+
+  // ---- encodings and signatures ----
+
+  function b64url(bytes) {
+    var s = "";
+    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function hex(buf) {
+    return Array.prototype.map.call(new Uint8Array(buf), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
+  function now() { return Date.now() + clockOffset; }
+
+  // sign returns base64url of the raw r||s ECDSA P-256 SHA-256 signature.
+  function sign(text) {
+    return crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, dev.keys.privateKey, utf8.encode(text))
+      .then(function (sig) { return b64url(new Uint8Array(sig)); });
+  }
+
+  function requestMessage(method, target, ts, bodyHash) {
+    return ["authgate-request-v1", method, target, String(ts), bodyHash].join("\n");
+  }
+
+  // learnClock keeps the offset to the server's clock when it is off by
+  // more than a few seconds, so signatures are not refused as stale.
+  function learnClock(resp) {
+    var d = Date.parse(resp.headers.get("Date") || "");
+    if (!isNaN(d) && Math.abs(d - Date.now()) > 5000) { clockOffset = d - Date.now(); }
+  }
+
+  function ApiError(status, message) {
+    this.status = status;
+    this.message = message || ("HTTP " + status);
+  }
+
+  // signedFetch sends a request signed with the device key (headers
+  // form) and returns its JSON answer.
+  function signedFetch(method, path, payload, retried) {
+    var body = payload === undefined ? "" : JSON.stringify(payload);
+    var bytes = utf8.encode(body);
+    var ts = now();
+    return crypto.subtle.digest("SHA-256", bytes).then(function (h) {
+      return sign(requestMessage(method, path, ts, hex(h)));
+    }).then(function (sig) {
+      var headers = {
+        "Accept": "application/json",
+        "X-Authgate-Device": dev.id,
+        "X-Authgate-Timestamp": String(ts),
+        "X-Authgate-Device-Signature": sig
+      };
+      if (body) { headers["Content-Type"] = "application/json"; }
+      return fetch(path, { method: method, headers: headers, body: body || undefined, cache: "no-store", credentials: "omit" });
+    }).then(function (resp) {
+      learnClock(resp);
+      return resp.json().catch(function () { return null; }).then(function (data) {
+        if (resp.ok) { return data; }
+        var msg = data && data.error;
+        if (resp.status === 401 && /timestamp/.test(msg || "") && !retried) {
+          return signedFetch(method, path, payload, true);
+        }
+        if (resp.status === 401 && /unknown or revoked device/.test(msg || "")) { revoked(); }
+        throw new ApiError(resp.status, msg);
+      });
+    });
+  }
+
+  // ---- IndexedDB: the key pair never leaves this browser ----
+
+  function db() {
+    return new Promise(function (resolve, reject) {
+      var req = indexedDB.open("authgate", 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore("devices"); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+    });
+  }
+
+  function dbDo(mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var tx = d.transaction("devices", mode);
+        var req = fn(tx.objectStore("devices"));
+        tx.oncomplete = function () { d.close(); resolve(req.result); };
+        tx.onerror = function () { d.close(); reject(tx.error); };
+      });
+    });
+  }
+
+  function loadDevice() { return dbDo("readonly", function (s) { return s.get(dbKey); }); }
+  function saveDevice(d) { return dbDo("readwrite", function (s) { return s.put(d, dbKey); }); }
+  function forgetDevice() { return dbDo("readwrite", function (s) { return s.delete(dbKey); }); }
+
+  // ---- enrolment ----
+
+  function defaultName() {
+    var ua = navigator.userAgent;
+    if (/iPhone/.test(ua)) { return "iPhone"; }
+    if (/iPad/.test(ua)) { return "iPad"; }
+    if (/Android/.test(ua)) { return "Android phone"; }
+    return "Phone";
+  }
+
+  function enroll(token) {
+    show("enrolling");
+    var keys;
+    return crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"])
+      .then(function (k) {
+        keys = k;
+        $("enroll-status").textContent = "Registering this phone…";
+        return crypto.subtle.exportKey("spki", k.publicKey);
+      })
+      .then(function (spki) {
+        return fetch(prefix + "/device/enroll", {
+          method: "POST", cache: "no-store", credentials: "omit",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify({ token: token, public_key: b64url(new Uint8Array(spki)), name: defaultName() })
+        });
+      })
+      .then(function (resp) {
+        return resp.json().catch(function () { return null; }).then(function (data) {
+          if (resp.status === 404) {
+            throw new ApiError(404, "This enrolment link was already used or has expired. Ask your administrator for a new one.");
+          }
+          if (!resp.ok || !data) { throw new ApiError(resp.status, (data && data.error) || "The gate refused the enrolment."); }
+          return data;
+        });
+      })
+      .then(function (data) {
+        dev = { id: data.device_id, email: data.email, name: data.name, created: new Date().toISOString(), keys: keys };
+        return saveDevice(dev);
+      })
+      .then(function () { flash("This phone is set up. Sign-in requests will appear here.", "ok"); main(); })
+      .catch(function (e) {
+        var retry = e instanceof ApiError && e.status === 404 ? null : function () { enroll(token); };
+        fail("Setup failed", e.message || String(e), retry);
+      });
+  }
+
+  // ---- the main view ----
+
+  function setConn(state, text) {
+    var c = $("conn");
+    c.setAttribute("data-state", state);
+    c.textContent = text;
+  }
+
+  function showMe() {
+    $("me-email").textContent = dev.email;
+    $("me-name").textContent = dev.name;
+    $("me-id").textContent = dev.id;
+    $("rename").value = dev.name;
+    if (dev.created) { $("me-since").textContent = "Enrolled " + new Date(dev.created).toLocaleString(); }
+  }
+
+  function main() {
+    show("main");
+    showMe();
+    signedFetch("GET", prefix + "/device/me").then(function (me) {
+      dev.name = me.name;
+      dev.email = me.email;
+      dev.created = me.created_at;
+      showMe();
+      return saveDevice(dev);
+    }).catch(function () { /* shown by the stream's state */ });
+    connect();
+  }
+
+  var resultTimer = null;
+  function flash(text, kind) {
+    var r = $("result");
+    r.textContent = text;
+    r.setAttribute("data-kind", kind || "");
+    r.hidden = false;
+    if (resultTimer) { clearTimeout(resultTimer); }
+    resultTimer = setTimeout(function () { r.hidden = true; }, 8000);
+  }
+
+  function revoked() {
+    stopStream();
+    stopPolling();
+    show("revoked");
+  }
+
+  // ---- live updates: a signed EventSource, polling as the fallback ----
+
+  function stopStream() {
+    if (stream) { stream.close(); stream = null; }
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+  }
+
+  function connect() {
+    stopStream();
+    if (!window.EventSource) { startPolling(); return; }
+    var path = prefix + "/device/events";
+    var ts = now();
+    sign(requestMessage("GET", path, ts, EMPTY_SHA256)).then(function (sig) {
+      var es = new EventSource(path + "?ag_device=" + encodeURIComponent(dev.id) + "&ag_ts=" + ts + "&ag_sig=" + sig);
+      stream = es;
+      es.addEventListener("open", function () {
+        failures = 0;
+        stopPolling();
+        setConn("live", "Live");
+      });
+      es.addEventListener("pending", function (ev) {
+        try { render(JSON.parse(ev.data).logins || []); } catch (e) { /* ignore a malformed event */ }
+      });
+      es.addEventListener("revoked", revoked);
+      // The server ends a stream after a while; a new one needs a fresh
+      // signature, which EventSource's own reconnect cannot make.
+      es.addEventListener("reconnect", function () { if (stream === es) { connect(); } });
+      es.onerror = function () {
+        es.close();
+        if (stream !== es) { return; }
+        stream = null;
+        failures++;
+        if (failures >= 2) { startPolling(); } else { setConn("connecting", "Reconnecting…"); }
+        retryTimer = setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, failures - 1)));
+      };
+    });
+  }
+
+  function startPolling() {
+    if (pollTimer) { return; }
+    setConn("polling", "Checking every 2 s");
+    var poll = function () {
+      signedFetch("GET", prefix + "/device/pending").then(function (data) {
+        render(data.logins || []);
+        if (pollTimer) { setConn("polling", "Checking every 2 s"); }
+      }).catch(function (e) {
+        if (!(e instanceof ApiError)) { setConn("offline", "Offline"); }
+      }).then(function () {
+        if (pollTimer) { pollTimer = setTimeout(poll, 2000); }
+      });
+    };
+    pollTimer = setTimeout(poll, 0);
+  }
+
+  function stopPolling() {
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+  }
+
+  // ---- the request cards ----
+
+  function render(logins) {
+    var seen = {};
+    logins.forEach(function (l) {
+      seen[l.session_id] = true;
+      if (!cards[l.session_id]) { addCard(l); }
+    });
+    Object.keys(cards).forEach(function (id) {
+      if (!seen[id] && !cards[id].busy) { removeCard(id); }
+    });
+    $("empty").hidden = Object.keys(cards).length > 0;
+  }
+
+  function shortAgent(ua) {
+    ua = ua || "";
+    return ua.length > 40 ? ua.slice(0, 40) + "…" : (ua || "Unknown browser");
+  }
+
+  function addCard(l) {
+    var li = $("request-tpl").content.firstElementChild.cloneNode(true);
+    var id = l.session_id;
+    var card = { li: li, selected: null, busy: false };
+    var deadline = typeof l.expires_in_ms === "number" ? Date.now() + l.expires_in_ms : Date.parse(l.expires_at) - clockOffset;
+    card.deadline = deadline;
+    li.setAttribute("data-id", id);
+    li.querySelector(".req-app").textContent = l.app_id ? "Sign in to " + l.app_id : "Sign-in request";
+    li.querySelector(".req-ip").textContent = l.client_ip || "unknown";
+    li.querySelector(".req-browser").textContent = l.browser || shortAgent(l.user_agent);
+    var created = new Date(Date.parse(l.created_at) - clockOffset);
+    li.querySelector(".req-time").textContent = created.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    var ask = li.querySelector(".req-ask");
+    ask.id = "ask-" + id;
+    var group = li.querySelector(".choices");
+    group.setAttribute("aria-labelledby", ask.id);
+    var approve = li.querySelector(".approve");
+    (l.choices || []).forEach(function (n) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "choice";
+      b.textContent = String(n);
+      b.setAttribute("data-n", String(n));
+      b.setAttribute("aria-pressed", "false");
+      b.addEventListener("click", function () {
+        card.selected = n;
+        group.querySelectorAll(".choice").forEach(function (o) {
+          o.setAttribute("aria-pressed", o === b ? "true" : "false");
+        });
+        approve.disabled = card.busy;
+        approve.textContent = "Approve " + n;
+      });
+      group.appendChild(b);
+    });
+    approve.addEventListener("click", function () {
+      if (card.selected !== null) { decide(id, "approve", card.selected); }
+    });
+    li.querySelector(".deny").addEventListener("click", function () { decide(id, "deny", 0); });
+    li.querySelector(".report").addEventListener("click", function () { decide(id, "report", 0); });
+    cards[id] = card;
+    $("requests").appendChild(li);
+    updateCountdown(card);
+  }
+
+  function removeCard(id) {
+    var c = cards[id];
+    if (!c) { return; }
+    c.li.remove();
+    delete cards[id];
+    $("empty").hidden = Object.keys(cards).length > 0;
+  }
+
+  function setBusy(card, busy) {
+    card.busy = busy;
+    card.li.querySelectorAll("button").forEach(function (b) { b.disabled = busy; });
+    if (!busy) { card.li.querySelector(".approve").disabled = card.selected === null; }
+  }
+
+  function decide(id, decision, number) {
+    var card = cards[id];
+    if (!card || card.busy) { return; }
+    setBusy(card, true);
+    var ts = now();
+    sign("authgate-decision-v1|" + id + "|" + decision + "|" + number + "|" + ts).then(function (sig) {
+      return signedFetch("POST", prefix + "/device/decide", { session_id: id, decision: decision, number: number, ts: ts, sig: sig });
+    }).then(function (res) {
+      if (res.status === "approved") {
+        flash("Approved. The other screen is signing in now.", "ok");
+      } else if (decision === "report") {
+        flash("Denied and reported. New sign-in requests for your account are blocked for a while.", "bad");
+      } else if (decision === "approve") {
+        flash("That number was not the one on the sign-in screen, so the sign-in was denied.", "bad");
+      } else {
+        flash("Denied.", "bad");
+      }
+      card.busy = false;
+      removeCard(id);
+    }).catch(function (e) {
+      if (e instanceof ApiError && (e.status === 409 || e.status === 410 || e.status === 404)) {
+        flash(e.status === 410 ? "That request had expired." : "That request was already answered.", "bad");
+        card.busy = false;
+        removeCard(id);
+        return;
+      }
+      setBusy(card, false);
+      flash("Could not send your answer: " + (e.message || e) + ". Try again.", "bad");
+    });
+  }
+
+  function updateCountdown(card) {
+    var left = Math.max(0, Math.round((card.deadline - Date.now()) / 1000));
+    card.li.querySelector(".req-left").textContent = left > 0 ? left + " s left" : "Expired";
+    if (left === 0 && !card.busy) {
+      card.li.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    }
+  }
+
+  setInterval(function () {
+    Object.keys(cards).forEach(function (id) { updateCountdown(cards[id]); });
+  }, 1000);
+
+  // ---- wiring ----
+
+  $("error-retry").addEventListener("click", function () { if (retryAction) { retryAction(); } });
+  $("forget").addEventListener("click", function () {
+    forgetDevice().then(function () { dev = null; show("setup"); });
+  });
+  $("rename-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var name = $("rename").value.trim();
+    if (!name) { return; }
+    signedFetch("POST", prefix + "/device/rename", { name: name }).then(function (me) {
+      dev.name = me.name;
+      showMe();
+      flash("Renamed to " + me.name + ".", "ok");
+      return saveDevice(dev);
+    }).catch(function (e) { flash("Could not rename: " + (e.message || e), "bad"); });
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && dev && !stream && !pollTimer && !$("view-main").hidden) { connect(); }
+  });
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(prefix + "/assets/sw.js", { scope: prefix + "/app" }).catch(function () { /* the app works without it */ });
+  }
+
+  if (!window.crypto || !crypto.subtle || !window.indexedDB) {
+    fail("This browser cannot approve", "It lacks WebCrypto or IndexedDB, or the page is not on HTTPS.", null);
+    return;
+  }
+
+  var m = /^#enroll=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (m) {
+    // The token works once: take it out of the address bar and history.
+    history.replaceState(null, "", location.pathname + location.search);
+    enroll(m[1]);
+    return;
+  }
+  loadDevice().then(function (d) {
+    if (d && d.keys && d.id) { dev = d; main(); } else { show("setup"); }
+  }).catch(function (e) {
+    fail("Storage unavailable", "This browser would not open its storage: " + (e && e.message ? e.message : e), function () { location.reload(); });
+  });
+})();
