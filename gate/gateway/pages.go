@@ -77,12 +77,17 @@ func (g *Gateway) renderLogin(w http.ResponseWriter, status int, data loginPage)
 	g.pages.Render(w, status, "login", "Sign in", "", data)
 }
 
-// waitPage is the data of the waiting page.
+// waitPage is the data of the waiting page. State is pending, denied or
+// expired; the page shows the number, or why the login ended and a retry
+// button.
 type waitPage struct {
 	ID        string
 	Code      int
 	ExpiresIn int
 	ReturnURL string
+	RetryURL  string
+	State     string
+	Reason    string
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -113,23 +118,23 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	if l.Status == store.LoginCollected {
+		http.Redirect(w, r, l.ReturnURL, http.StatusSeeOther)
+		return
+	}
+	data := waitPage{
+		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
+		State: string(l.Status), Reason: l.Reason,
+		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+	}
+	title := "Approve sign-in"
 	switch l.Status {
 	case store.LoginDenied:
-		g.pages.Render(w, http.StatusOK, "message", "Sign-in denied", "", message{
-			Message: "The sign-in was denied on your phone.", Link: g.loginURL(l.ReturnURL), LinkText: "Try again",
-		})
+		title = "Sign-in denied"
 	case store.LoginExpired:
-		g.pages.Render(w, http.StatusOK, "message", "Sign-in expired", "", message{
-			Message: "The request expired before it was approved.", Link: g.loginURL(l.ReturnURL), LinkText: "Try again",
-		})
-	case store.LoginCollected:
-		http.Redirect(w, r, l.ReturnURL, http.StatusSeeOther)
-	default:
-		g.pages.Render(w, http.StatusOK, "wait", "Approve sign-in", "wait.js", waitPage{
-			ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL,
-			ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
-		})
+		title = "Sign-in expired"
 	}
+	g.pages.Render(w, http.StatusOK, "wait", title, "wait.js", data)
 }
 
 // current returns the caller's verified, unrevoked session token, or nil.
@@ -153,6 +158,7 @@ type homePage struct {
 	CSRF       string
 	Sessions   []*store.Session
 	Devices    []*store.Device
+	Notice     string
 }
 
 // handleHome shows who is signed in, their sessions and devices.
@@ -172,8 +178,16 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
-	g.pages.Render(w, http.StatusOK, "home", "Signed in", "", homePage{
+	notice := ""
+	switch r.URL.Query().Get("removed") {
+	case "device":
+		notice = "The phone was removed. It can no longer approve sign-ins."
+	case "session":
+		notice = "That browser was signed out."
+	}
+	g.pages.Render(w, http.StatusOK, "home", "Your account", "", homePage{
 		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
+		Notice: notice,
 	})
 }
 
@@ -250,11 +264,13 @@ func (g *Gateway) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 	g.revocations.Apply(store.RevocationEvent{SessionID: sess.ID, Until: sess.ExpiresAt})
 	if sess.ID == v.SessionID {
 		g.clearSessionCookie(w, r)
+		http.Redirect(w, r, g.cfg.Prefix+"/login?logged_out=1", http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, g.cfg.Prefix+"/", http.StatusSeeOther)
+	http.Redirect(w, r, g.cfg.Prefix+"/?removed=session", http.StatusSeeOther)
 }
 
-// handleApp serves the approver app's page.
+// handleApp serves the approver app's page; app.js does the rest.
 func (g *Gateway) handleApp(w http.ResponseWriter, r *http.Request) {
-	g.pages.Render(w, http.StatusOK, "app", "Approver", "", nil)
+	g.pages.Render(w, http.StatusOK, "app", "Approver", "app.js", nil)
 }

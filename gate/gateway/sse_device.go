@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/web"
+)
+
+// Device event streams read the store on every tick, so they work the
+// same across instances sharing one Redis.
+const (
+	// deviceEventsEvery is how often a device's stream looks for its
+	// user's pending logins.
+	deviceEventsEvery = 300 * time.Millisecond
+	// deviceRecheckEvery is how often the stream checks that the device
+	// is still enrolled.
+	deviceRecheckEvery = 5 * time.Second
+	// deviceStreamLifetime ends a stream after a while so that the device
+	// signs again (a signature is accepted once, and a revoked device is
+	// shut out of every stream it holds).
+	deviceStreamLifetime = 5 * time.Minute
+)
+
+// pendingItem is one login on a device's stream: the device API's shape,
+// plus a short browser name and the time left as the server sees it, so
+// a phone with a wrong clock still counts down right.
+type pendingItem struct {
+	device.PendingLogin
+	Browser     string `json:"browser"`
+	ExpiresInMS int64  `json:"expires_in_ms"`
+}
+
+// pendingEvent is the data of a "pending" event: every login waiting for
+// the device's user, [] when none is.
+type pendingEvent struct {
+	Logins []pendingItem `json:"logins"`
+}
+
+// pendingEventOf describes logins for a device's stream.
+func pendingEventOf(logins []*store.Login, now time.Time) pendingEvent {
+	ev := pendingEvent{Logins: make([]pendingItem, 0, len(logins))}
+	for _, l := range logins {
+		ev.Logins = append(ev.Logins, pendingItem{
+			PendingLogin: device.PendingLogin{
+				SessionID: l.ID, AppID: l.AppID, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
+				CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Choices: l.Choices,
+			},
+			Browser:     web.BrowserName(l.UserAgent),
+			ExpiresInMS: max(0, l.ExpiresAt.Sub(now).Milliseconds()),
+		})
+	}
+	return ev
+}
+
+// handleDeviceEvents is GET /device/events, signed (the query form, since
+// EventSource cannot set headers): a server-sent event stream of the
+// logins waiting for the device's user. It sends "pending" at once and
+// whenever the set changes (a new login, or one decided or expired), a
+// keepalive comment when idle for 15 s, "revoked" if the device is
+// removed, and "reconnect" before it ends after five minutes; the client
+// then opens a new stream with a fresh signature.
+func (g *Gateway) handleDeviceEvents(w http.ResponseWriter, r *http.Request) {
+	d, _ := g.authDevice(w, r)
+	if d == nil {
+		return
+	}
+	s, err := openSSE(w)
+	if err != nil {
+		g.log.Debug("device event stream not opened", zap.Error(err))
+		return
+	}
+	g.streamPending(r.Context(), s, d)
+}
+
+// streamPending watches the pending logins of d's user until the client
+// leaves, the device is revoked or the stream's lifetime ends.
+func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Device) {
+	tick := time.NewTicker(deviceEventsEvery)
+	defer tick.Stop()
+	started := time.Now()
+	lastCheck := started
+	sent := "\x00" // nothing sent yet
+	for {
+		now := time.Now()
+		logins, err := g.flow.Pending(ctx, d)
+		if err == nil {
+			if key := loginIDs(logins); key != sent {
+				if err := s.send("pending", pendingEventOf(logins, now)); err != nil {
+					return
+				}
+				sent = key
+			}
+		} else if ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case now = <-tick.C:
+		}
+		if now.Sub(started) >= deviceStreamLifetime {
+			_ = s.send("reconnect", struct{}{})
+			return
+		}
+		if now.Sub(lastCheck) >= deviceRecheckEvery {
+			lastCheck = now
+			if _, err := g.store.GetDevice(ctx, d.ID); errors.Is(err, store.ErrNotFound) {
+				_ = s.send("revoked", struct{}{})
+				return
+			}
+		}
+		if err := s.keepalive(now); err != nil {
+			return
+		}
+	}
+}
+
+// loginIDs names a set of logins by their ids, for change detection.
+func loginIDs(logins []*store.Login) string {
+	ids := make([]string, len(logins))
+	for i, l := range logins {
+		ids[i] = l.ID
+	}
+	return strings.Join(ids, ",")
+}
