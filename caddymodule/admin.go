@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,10 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/web"
 )
 
 func init() {
@@ -17,7 +22,14 @@ func init() {
 }
 
 // adminAPI serves authgate's routes on Caddy's admin endpoint, so
-// operators can enrol devices even with the in-memory store.
+// operators can enrol, list and revoke devices and sessions even with the
+// in-memory store:
+//
+//	POST   /authgate/enroll              {"email", "base_url"?} → link, QR code
+//	GET    /authgate/devices?email=E     the user's devices
+//	DELETE /authgate/devices/{id}        revoke a device
+//	GET    /authgate/sessions?email=E    the user's sessions
+//	DELETE /authgate/sessions/{id}       revoke a session on every instance
 type adminAPI struct {
 	ctx caddy.Context
 }
@@ -37,6 +49,10 @@ func (a *adminAPI) Provision(ctx caddy.Context) error {
 func (a *adminAPI) Routes() []caddy.AdminRoute {
 	return []caddy.AdminRoute{
 		{Pattern: "/authgate/enroll", Handler: caddy.AdminHandlerFunc(a.handleEnroll)},
+		{Pattern: "/authgate/devices", Handler: caddy.AdminHandlerFunc(a.handleDevices)},
+		{Pattern: "/authgate/devices/", Handler: caddy.AdminHandlerFunc(a.handleDevice)},
+		{Pattern: "/authgate/sessions", Handler: caddy.AdminHandlerFunc(a.handleSessions)},
+		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
 	}
 }
 
@@ -60,11 +76,13 @@ type enrollRequest struct {
 	BaseURL string `json:"base_url,omitempty"`
 }
 
-// enrollResponse is its answer.
+// enrollResponse is its answer. QRPNG is the link as a QR code, a
+// data: URL of a PNG image, ready for an <img> or a browser's address bar.
 type enrollResponse struct {
 	Email     string    `json:"email"`
 	Link      string    `json:"link"`
 	ExpiresAt time.Time `json:"expires_at"`
+	QRPNG     string    `json:"qr_png,omitempty"`
 }
 
 // handleEnroll makes a one-time enrolment link.
@@ -92,7 +110,148 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 	}
-	return writeAdminJSON(w, enrollResponse{Email: strings.ToLower(strings.TrimSpace(req.Email)), Link: link, ExpiresAt: exp})
+	resp := enrollResponse{Email: strings.ToLower(strings.TrimSpace(req.Email)), Link: link, ExpiresAt: exp}
+	if png, err := web.QRPNG(link, 6); err == nil {
+		resp.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	}
+	return writeAdminJSON(w, resp)
+}
+
+// deviceView is a device as the admin API shows it (no key material).
+type deviceView struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	LastUsed  time.Time `json:"last_used,omitzero"`
+	UserAgent string    `json:"user_agent,omitempty"`
+}
+
+// sessionView is a session as the admin API shows it.
+type sessionView struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	DeviceID  string    `json:"device_id"`
+	AppID     string    `json:"app_id"`
+	ClientIP  string    `json:"client_ip"`
+	Browser   string    `json:"browser"`
+	UserAgent string    `json:"user_agent"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// devicesResponse is the answer of GET /authgate/devices.
+type devicesResponse struct {
+	Email   string       `json:"email"`
+	Devices []deviceView `json:"devices"`
+}
+
+// sessionsResponse is the answer of GET /authgate/sessions.
+type sessionsResponse struct {
+	Email    string        `json:"email"`
+	Sessions []sessionView `json:"sessions"`
+}
+
+// handleDevices lists a user's devices.
+func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
+	}
+	app, err := a.app()
+	if err != nil {
+		return err
+	}
+	email := r.URL.Query().Get("email")
+	devices, err := app.gw.ListDevices(r.Context(), email)
+	if err != nil {
+		return adminError(err)
+	}
+	resp := devicesResponse{Email: strings.ToLower(strings.TrimSpace(email)), Devices: make([]deviceView, 0, len(devices))}
+	for _, d := range devices {
+		resp.Devices = append(resp.Devices, deviceView{
+			ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent,
+		})
+	}
+	return writeAdminJSON(w, resp)
+}
+
+// handleSessions lists a user's sessions.
+func (a *adminAPI) handleSessions(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
+	}
+	app, err := a.app()
+	if err != nil {
+		return err
+	}
+	email := r.URL.Query().Get("email")
+	sessions, err := app.gw.ListSessions(r.Context(), email)
+	if err != nil {
+		return adminError(err)
+	}
+	resp := sessionsResponse{Email: strings.ToLower(strings.TrimSpace(email)), Sessions: make([]sessionView, 0, len(sessions))}
+	for _, s := range sessions {
+		resp.Sessions = append(resp.Sessions, sessionView{
+			ID: s.ID, Email: s.Email, DeviceID: s.DeviceID, AppID: s.AppID, ClientIP: s.ClientIP,
+			Browser: web.BrowserName(s.UserAgent), UserAgent: s.UserAgent, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		})
+	}
+	return writeAdminJSON(w, resp)
+}
+
+// handleDevice revokes one device: DELETE /authgate/devices/{id}.
+func (a *adminAPI) handleDevice(w http.ResponseWriter, r *http.Request) error {
+	return a.revoke(w, r, "/authgate/devices/", "device", func(app *App, id string) error {
+		return app.gw.RevokeDevice(r.Context(), id)
+	})
+}
+
+// handleSession revokes one session: DELETE /authgate/sessions/{id}.
+func (a *adminAPI) handleSession(w http.ResponseWriter, r *http.Request) error {
+	return a.revoke(w, r, "/authgate/sessions/", "session", func(app *App, id string) error {
+		return app.gw.RevokeSession(r.Context(), id)
+	})
+}
+
+// revokeResponse is the answer of a revocation.
+type revokeResponse struct {
+	Revoked string `json:"revoked"`
+	ID      string `json:"id"`
+}
+
+// revoke answers DELETE prefix{id} by calling do with the id.
+func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what string, do func(*App, string) error) error {
+	if r.Method != http.MethodDelete {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use DELETE")}
+	}
+	id := strings.TrimPrefix(r.URL.Path, prefix)
+	if id == "" || strings.Contains(id, "/") {
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("want %s<%s id>", prefix, what)}
+	}
+	app, err := a.app()
+	if err != nil {
+		return err
+	}
+	if err := do(app, id); err != nil {
+		return adminError(err)
+	}
+	return writeAdminJSON(w, revokeResponse{Revoked: what, ID: id})
+}
+
+// adminError maps a gateway error to an admin API answer: 400 for a
+// malformed email, 404 for an unknown id, 503 for an unreachable store,
+// 500 for anything else.
+func adminError(err error) error {
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, flow.ErrInvalidEmail):
+		status = http.StatusBadRequest
+	case errors.Is(err, store.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, store.ErrUnavailable):
+		status = http.StatusServiceUnavailable
+	}
+	return caddy.APIError{HTTPStatus: status, Err: err}
 }
 
 func decodeAdminJSON(r *http.Request, v any) error {

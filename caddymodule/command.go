@@ -1,67 +1,193 @@
 package caddymodule
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"text/tabwriter"
+	"time"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
+
+	"github.com/authgate/authgate/gate/web"
 )
 
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll <email> [--base <url>] [--address <admin>]",
-		Short: "Manages authgate devices through the running Caddy's admin API",
+		Usage: "enroll|devices|sessions|revoke|webhooks … [--address <admin>]",
+		Short: "Manages authgate devices, sessions and webhooks through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
 that has authgate configured.
 
   caddy authgate enroll alice@example.com --base https://app.example.com
 
-prints a one-time enrolment link for alice. Open it on her phone: the
+prints a one-time enrolment link for alice, and the same link as a QR
+code. Open the link on her phone, or scan the code with its camera: the
 approver app makes a key pair and registers it. The link works once and
 expires in 15 minutes. --base is the site's external URL; it may be left
-out when the authgate options set public_url.`,
+out when the authgate options set public_url.
+
+  caddy authgate devices alice@example.com
+  caddy authgate sessions alice@example.com
+
+list alice's approver phones and her signed-in browsers, with their ids.
+
+  caddy authgate revoke device dev_…
+  caddy authgate revoke session <id>
+
+remove a phone (it can approve nothing more), or end a session on every
+Caddy instance that shares the store.
+
+  caddy authgate webhooks --help
+
+manages webhook receivers.`,
 		CobraFunc: func(cmd *cobra.Command) {
+			cmd.PersistentFlags().String("address", "", "the admin endpoint (default: as Caddy determines it)")
 			enroll := &cobra.Command{
 				Use:   "enroll <email>",
-				Short: "Prints a one-time enrolment link for an email",
+				Short: "Prints a one-time enrolment link and its QR code",
 				Args:  cobra.ExactArgs(1),
 				RunE: func(cmd *cobra.Command, args []string) error {
 					base, _ := cmd.Flags().GetString("base")
-					addr, _ := cmd.Flags().GetString("address")
-					return runEnroll(cmd.OutOrStdout(), addr, args[0], base)
+					noQR, _ := cmd.Flags().GetBool("no-qr")
+					return runEnroll(cmd.OutOrStdout(), adminAddress(cmd), args[0], base, !noQR)
 				},
 			}
 			enroll.Flags().String("base", "", "the protected site's external URL, e.g. https://app.example.com")
-			enroll.Flags().String("address", "", "the admin endpoint (default: as Caddy determines it)")
-			cmd.AddCommand(enroll)
+			enroll.Flags().Bool("no-qr", false, "print only the link")
+			devices := &cobra.Command{
+				Use:   "devices <email>",
+				Short: "Lists a user's approver devices",
+				Args:  cobra.ExactArgs(1),
+				RunE: func(cmd *cobra.Command, args []string) error {
+					return runDevices(cmd.OutOrStdout(), adminAddress(cmd), args[0])
+				},
+			}
+			sessions := &cobra.Command{
+				Use:   "sessions <email>",
+				Short: "Lists a user's signed-in sessions",
+				Args:  cobra.ExactArgs(1),
+				RunE: func(cmd *cobra.Command, args []string) error {
+					return runSessions(cmd.OutOrStdout(), adminAddress(cmd), args[0])
+				},
+			}
+			revoke := &cobra.Command{
+				Use:       "revoke (device|session) <id>",
+				Short:     "Removes a device or ends a session everywhere",
+				Args:      cobra.ExactArgs(2),
+				ValidArgs: []string{"device", "session"},
+				RunE: func(cmd *cobra.Command, args []string) error {
+					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
+				},
+			}
+			cmd.AddCommand(enroll, devices, sessions, revoke, webhooksCommand())
 		},
 	})
 }
 
-// runEnroll asks the admin API for an enrolment link and prints it.
-func runEnroll(out io.Writer, adminAddr, email, base string) error {
-	addr, err := caddycmd.DetermineAdminAPIAddress(adminAddr, nil, "", "")
-	if err != nil {
-		return fmt.Errorf("finding the admin endpoint: %w", err)
-	}
-	body, _ := json.Marshal(enrollRequest{Email: email, BaseURL: base})
-	resp, err := caddycmd.AdminAPIRequest(addr, http.MethodPost, "/authgate/enroll",
-		http.Header{"Content-Type": {"application/json"}}, bytes.NewReader(body))
-	if err != nil {
+// adminAddress returns the --address flag's value.
+func adminAddress(cmd *cobra.Command) string {
+	addr, _ := cmd.Flags().GetString("address")
+	return addr
+}
+
+// runEnroll asks the admin API for an enrolment link and prints it, with
+// its QR code when qr is set. The QR code is drawn black on white with
+// ANSI colours on a terminal, plain otherwise.
+func runEnroll(out io.Writer, adminAddr, email, base string, qr bool) error {
+	var er enrollResponse
+	if err := adminCall(adminAddr, http.MethodPost, "/authgate/enroll", enrollRequest{Email: email, BaseURL: base}, &er); err != nil {
 		return fmt.Errorf("asking for an enrolment link: %w", err)
 	}
-	defer resp.Body.Close()
-	var er enrollResponse
-	if err := json.NewDecoder(resp.Body).Decode(&er); err != nil {
-		return fmt.Errorf("reading the enrolment link: %w", err)
+	if _, err := fmt.Fprintf(out, "Enrolment link for %s (works once, until %s):\n\n  %s\n",
+		er.Email, er.ExpiresAt.Local().Format("15:04:05"), er.Link); err != nil {
+		return err
 	}
-	_, err = fmt.Fprintf(out, "Enrolment link for %s (works once, until %s):\n\n  %s\n",
-		er.Email, er.ExpiresAt.Local().Format("15:04:05"), er.Link)
+	if !qr {
+		return nil
+	}
+	code, err := web.QRTerminal(er.Link, isTerminal(out))
+	if err != nil {
+		return fmt.Errorf("drawing the QR code: %w", err)
+	}
+	_, err = fmt.Fprintf(out, "\nOr scan this with the phone's camera:\n\n%s", code)
 	return err
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runDevices prints a user's devices as a table.
+func runDevices(out io.Writer, adminAddr, email string) error {
+	var dr devicesResponse
+	if err := adminCall(adminAddr, http.MethodGet, "/authgate/devices?email="+url.QueryEscape(email), nil, &dr); err != nil {
+		return fmt.Errorf("listing devices: %w", err)
+	}
+	if len(dr.Devices) == 0 {
+		_, err := fmt.Fprintf(out, "%s has no enrolled device.\n", dr.Email)
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tENROLLED\tLAST USED")
+	for _, d := range dr.Devices {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID, d.Name, when(d.CreatedAt), when(d.LastUsed))
+	}
+	return tw.Flush()
+}
+
+// runSessions prints a user's sessions as a table.
+func runSessions(out io.Writer, adminAddr, email string) error {
+	var sr sessionsResponse
+	if err := adminCall(adminAddr, http.MethodGet, "/authgate/sessions?email="+url.QueryEscape(email), nil, &sr); err != nil {
+		return fmt.Errorf("listing sessions: %w", err)
+	}
+	if len(sr.Sessions) == 0 {
+		_, err := fmt.Fprintf(out, "%s has no live session.\n", sr.Email)
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tBROWSER\tIP\tAPP\tSINCE\tEXPIRES")
+	for _, s := range sr.Sessions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Browser, s.ClientIP, s.AppID, when(s.CreatedAt), when(s.ExpiresAt))
+	}
+	return tw.Flush()
+}
+
+// runRevoke removes a device or ends a session.
+func runRevoke(out io.Writer, adminAddr, kind, id string) error {
+	var path string
+	switch kind {
+	case "device":
+		path = "/authgate/devices/" + url.PathEscape(id)
+	case "session":
+		path = "/authgate/sessions/" + url.PathEscape(id)
+	default:
+		return fmt.Errorf("revoke: want 'device' or 'session', not %q", kind)
+	}
+	var rr revokeResponse
+	if err := adminCall(adminAddr, http.MethodDelete, path, nil, &rr); err != nil {
+		return fmt.Errorf("revoking %s %s: %w", kind, id, err)
+	}
+	_, err := fmt.Fprintf(out, "Revoked %s %s.\n", rr.Revoked, rr.ID)
+	return err
+}
+
+// when formats a time for the tables, "-" for none.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 )
@@ -15,11 +16,12 @@ import (
 // before the published copy comes back.
 
 // ListDevices returns the devices enrolled for email (canonicalised),
-// oldest first; none is an empty list, not an error.
+// oldest first; none is an empty list, not an error. A malformed email is
+// an error wrapping flow.ErrInvalidEmail.
 func (g *Gateway) ListDevices(ctx context.Context, email string) ([]*store.Device, error) {
 	email = policy.CanonicalEmail(email)
 	if !policy.ValidEmail(email) {
-		return nil, fmt.Errorf("listing devices of %q: not a valid email address", email)
+		return nil, fmt.Errorf("listing devices of %q: %w", email, flow.ErrInvalidEmail)
 	}
 	devices, err := g.store.ListDevices(ctx, email)
 	if err != nil {
@@ -29,11 +31,12 @@ func (g *Gateway) ListDevices(ctx context.Context, email string) ([]*store.Devic
 }
 
 // ListSessions returns the live sessions of email (canonicalised),
-// oldest first; none is an empty list, not an error.
+// oldest first; none is an empty list, not an error. A malformed email
+// is an error wrapping flow.ErrInvalidEmail.
 func (g *Gateway) ListSessions(ctx context.Context, email string) ([]*store.Session, error) {
 	email = policy.CanonicalEmail(email)
 	if !policy.ValidEmail(email) {
-		return nil, fmt.Errorf("listing sessions of %q: not a valid email address", email)
+		return nil, fmt.Errorf("listing sessions of %q: %w", email, flow.ErrInvalidEmail)
 	}
 	sessions, err := g.store.ListSessions(ctx, email)
 	if err != nil {
