@@ -58,3 +58,20 @@ func TestConnLevels(t *testing.T) {
 		t.Fatalf("connLevels(1) = %v, want [1]", got)
 	}
 }
+
+func TestCommandLineQuotesForTheShell(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "go run ./bench"},
+		{[]string{"-rounds", "3", "-out=bench/RESULTS.md"}, "go run ./bench -rounds 3 -out=bench/RESULTS.md"},
+		{[]string{"-note", "busy machine; don't trust"}, `go run ./bench -note 'busy machine; don'\''t trust'`},
+		{[]string{"-out", ""}, "go run ./bench -out ''"},
+	}
+	for _, tt := range tests {
+		if got := commandLine(tt.args); got != tt.want {
+			t.Errorf("commandLine(%q) = %s, want %s", tt.args, got, tt.want)
+		}
+	}
+}

@@ -311,7 +311,27 @@ func randomHex(n int) (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// commandLine is how to repeat this run.
+// commandLine is how to repeat this run, as a POSIX shell command.
 func commandLine(args []string) string {
-	return strings.TrimSpace("go run ./bench " + strings.Join(args, " "))
+	parts := []string{"go", "run", "./bench"}
+	for _, a := range args {
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote leaves a word of safe characters alone and puts anything else
+// in single quotes.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", r) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
