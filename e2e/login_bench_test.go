@@ -31,8 +31,32 @@ import (
 // per-IP push limits are raised so that they do not refuse them. Nothing
 // here runs unless benchmarks are asked for (-bench).
 func BenchmarkFullLoginRedis(b *testing.B) {
-	const email = "bench@example.com"
 	redis := testenv.StartRedis(b)
+	benchmarkLogins(b, "store redis "+redis.URL(0), "")
+}
+
+// BenchmarkLoginWithSlowWebhookReceiver measures the same login with no
+// webhook receiver and with one that takes 10 s to answer every delivery:
+// deliveries go through the outbox, so the receiver must add nothing to
+// the login's time.
+func BenchmarkLoginWithSlowWebhookReceiver(b *testing.B) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(10 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	b.Cleanup(slow.Close)
+	b.Run("receiver=none", func(b *testing.B) { benchmarkLogins(b, "store memory", "") })
+	b.Run("receiver=sleeps-10s", func(b *testing.B) {
+		benchmarkLogins(b, "store memory", "webhook "+slow.URL+" {\n\t\t\tsecret "+testWebhookSecret+"\n\t\t\tevents *\n\t\t}")
+	})
+}
+
+// benchmarkLogins runs whole logins against a Caddy with the given store
+// option and extra global options, one after another for one user.
+func benchmarkLogins(b *testing.B, storeOpt, extra string) {
+	const email = "bench@example.com"
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello %s", r.Header.Get("Remote-Email"))
 	}))
@@ -43,11 +67,12 @@ func BenchmarkFullLoginRedis(b *testing.B) {
 	admin %s
 	auto_https off
 	authgate {
-		store redis %s
+		%s
 		signing_key %s
 		public_url %s
 		pushes_per_email 1000000
 		pushes_per_ip 1000000
+		%s
 	}
 }
 
@@ -58,7 +83,7 @@ func BenchmarkFullLoginRedis(b *testing.B) {
 	}
 	reverse_proxy %s
 }
-`, admin, redis.URL(0), testSigningKey, base, base, strings.TrimPrefix(up.URL, "http://"))
+`, admin, storeOpt, testSigningKey, base, extra, base, strings.TrimPrefix(up.URL, "http://"))
 	c := testenv.StartCaddy(b, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
