@@ -84,12 +84,16 @@ func (p *Pages) Render(w http.ResponseWriter, status int, name, title, script st
 	_, _ = w.Write(buf.Bytes())
 }
 
-// SecurityHeaders sets the headers every gate page carries.
+// SecurityHeaders sets the headers every gate page carries. The referrer
+// policy is strict-origin, not no-referrer: with no-referrer browsers send
+// "Origin: null" on form posts, which the gate's same-origin check must
+// refuse; strict-origin still never reveals a gate path (login ids) to
+// anyone.
 func SecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", ContentSecurityPolicy)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "strict-origin")
 	h.Set("Cache-Control", "no-store")
 }
 

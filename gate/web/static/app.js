@@ -430,13 +430,21 @@
     return;
   }
 
-  var m = /^#enroll=([A-Za-z0-9_-]+)$/.exec(location.hash);
-  if (m) {
-    // The token works once: take it out of the address bar and history.
+  // enrollFromHash enrols with the token in the address, if there is one.
+  // The token works once: it leaves the address bar and history at once.
+  function enrollFromHash() {
+    var m = /^#enroll=([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (!m) { return false; }
     history.replaceState(null, "", location.pathname + location.search);
+    stopStream();
+    stopPolling();
     enroll(m[1]);
-    return;
+    return true;
   }
+  // Opening a link while the app is open changes only the fragment.
+  window.addEventListener("hashchange", enrollFromHash);
+
+  if (enrollFromHash()) { return; }
   loadDevice().then(function (d) {
     if (d && d.keys && d.id) { dev = d; main(); } else { show("setup"); }
   }).catch(function (e) {
