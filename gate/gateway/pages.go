@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/authgate/authgate/gate/flow"
@@ -59,10 +60,10 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		g.renderLogin(w, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
 		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		data.Error = "Too many sign-in requests for now. Please wait " + limit.RetryAfter.Round(time.Second).String() + " and try again."
+		data.Error = "Too many sign-in requests for this account right now. Please try again in " + humanDuration(limit.RetryAfter) + "."
 		if limit.Reason == "pending" {
-			data.Error = "A sign-in request for this account is already waiting for approval. Please wait " +
-				limit.RetryAfter.Round(time.Second).String() + "."
+			data.Error = "A sign-in request for this account is already waiting for approval. Please approve it, or try again in " +
+				humanDuration(limit.RetryAfter) + "."
 		}
 		g.renderLogin(w, http.StatusTooManyRequests, data)
 	case errors.As(err, &refused):
@@ -71,6 +72,24 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	default:
 		g.storeFailure(w, r, err)
 	}
+}
+
+// humanDuration says how long to wait in words: "42 seconds", "about 3
+// minutes", "about 1 hour".
+func humanDuration(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.Itoa(n) + " " + unit + "s"
+	}
+	switch {
+	case d.Round(time.Second) < time.Minute:
+		return plural(max(1, int(d.Round(time.Second).Seconds())), "second")
+	case d.Round(time.Minute) < time.Hour:
+		return "about " + plural(int(d.Round(time.Minute).Minutes()), "minute")
+	}
+	return "about " + plural(int(d.Round(time.Hour).Hours()), "hour")
 }
 
 func (g *Gateway) renderLogin(w http.ResponseWriter, status int, data loginPage) {
