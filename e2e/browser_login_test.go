@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserEnrolAndApprove is the product as a person meets it: the
+// phone opens the enrolment link and sets itself up; the laptop visits the
+// protected site, types the email and sees a number; the phone taps that
+// number and approves; the laptop lands on the protected page.
+func TestBrowserEnrolAndApprove(t *testing.T) {
+	forEachStore(t, func(t *testing.T, storeOpt string) {
+		var shots *shooter
+		if !strings.Contains(storeOpt, "redis") {
+			shots = newShooter(t)
+		}
+		g := browserGate(t, storeOpt, "")
+		chrome := startChromium(t)
+		laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+		phone := newTab(t, chrome, "phone", phoneScreen, shots)
+
+		phone.do(chromedp.Navigate(g.base + "/.authgate/app"))
+		phone.waitFor("the setup view", `!document.getElementById("view-setup").hidden`)
+		phone.shoot("app-not-set-up")
+
+		e := g.enrollmentLink("alice@example.com")
+		if !strings.HasPrefix(e.QRPNG, "data:image/png;base64,") {
+			t.Fatalf("the enrolment answer has no QR code: %.40q", e.QRPNG)
+		}
+		enrolPhone(phone, e.Link)
+		if got := phone.text("#me-email"); got != "alice@example.com" {
+			t.Fatalf("the app approves for %q", got)
+		}
+		phone.shoot("app-ready")
+
+		code := startLogin(laptop, g.base, "alice@example.com")
+		laptop.shoot("wait")
+		waitRequest(phone)
+		if got := phone.text(requestSel + " .req-browser"); got != "Headless Chrome on Linux" {
+			t.Errorf("the phone names the laptop's browser %q", got)
+		}
+		if got := phone.text(requestSel + " .req-ip"); got != "127.0.0.1" {
+			t.Errorf("the phone shows client IP %q", got)
+		}
+		phone.shoot("app-request")
+		if eval[bool](phone, `document.querySelector("#requests .request .approve").disabled`) != true {
+			t.Fatal("Approve is enabled before a number is tapped")
+		}
+		tapNumber(phone, code)
+		phone.shoot("app-number-tapped")
+		phone.do(chromedp.Click(chromedp.CSS(requestSel + " .approve")))
+		laptop.waitPath("/private?x=1")
+		if body := laptop.text("body"); body != "hello alice@example.com" {
+			t.Fatalf("protected page says %q", body)
+		}
+		laptop.shoot("protected-page")
+		phone.waitFor("the approval notice", `!document.getElementById("result").hidden && document.querySelectorAll("#requests .request").length === 0`)
+		phone.shoot("app-approved")
+
+		// The phone sees and renames itself; the account page shows it.
+		phone.do(chromedp.Click(chromedp.CSS("#device-box summary")))
+		eval[bool](phone, `(document.getElementById("rename").value = "") === ""`)
+		phone.do(
+			chromedp.SendKeys(chromedp.ID("rename"), "Alice's Pixel"),
+			chromedp.Click(chromedp.CSS("#rename-form button")),
+		)
+		phone.waitFor("the new name", `document.getElementById("me-name").textContent === "Alice's Pixel"`)
+		phone.shoot("app-device")
+
+		laptop.do(chromedp.Navigate(g.base + "/.authgate/"))
+		laptop.waitPath("/.authgate/")
+		if got := laptop.text("#devices"); !strings.Contains(got, "Alice's Pixel") {
+			t.Fatalf("the account page lists devices %q", got)
+		}
+		if got := laptop.text("#sessions"); !strings.Contains(got, "Headless Chrome on Linux") || !strings.Contains(got, "This browser") {
+			t.Fatalf("the account page lists sessions %q", got)
+		}
+		laptop.shoot("account")
+	})
+}
+
+// TestBrowserDenyWrongNumberAndReport: a denial, a wrong number and a
+// report each end the login on the laptop with their own message and a
+// retry button; after a report, a new push for the email is refused.
+func TestBrowserDenyWrongNumberAndReport(t *testing.T) {
+	shots := newShooter(t)
+	g := browserGate(t, storeLine(""), "")
+	chrome := startChromium(t)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+	phone := newTab(t, chrome, "phone", phoneScreen, shots)
+	enrolPhone(phone, g.enrollmentLink("bob@example.com").Link)
+
+	// Deny.
+	startLogin(laptop, g.base, "bob@example.com")
+	waitRequest(phone)
+	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .deny")))
+	laptop.waitFor("the denied state", `!document.getElementById("state-denied").hidden && !document.getElementById("retry-row").hidden`)
+	if got := laptop.text("#state-denied [data-reason=denied]"); !strings.Contains(got, "denied on your phone") {
+		t.Fatalf("denied page says %q", got)
+	}
+	laptop.shoot("denied")
+	phone.shoot("app-denied")
+
+	// The retry button starts over at the form, keeping the return path.
+	laptop.do(chromedp.Click(chromedp.ID("retry")))
+	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
+	laptop.shoot("login")
+
+	// A wrong number.
+	code := startLogin(laptop, g.base, "bob@example.com")
+	waitRequest(phone)
+	tapNumber(phone, otherChoice(phone, code))
+	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .approve")))
+	laptop.waitFor("the wrong-number state", `!document.getElementById("state-denied").hidden`)
+	if got := laptop.text("#state-denied [data-reason=wrong_number]"); !strings.Contains(got, "different number") {
+		t.Fatalf("wrong-number page says %q", got)
+	}
+	laptop.shoot("denied-wrong-number")
+	phone.waitFor("the wrong-number notice", `document.getElementById("result").dataset.kind === "bad"`)
+	phone.shoot("app-wrong-number")
+
+	// Deny and report: a new push for the email is then refused.
+	startLogin(laptop, g.base, "bob@example.com")
+	waitRequest(phone)
+	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .report")))
+	laptop.waitFor("the reported state", `!document.getElementById("state-denied").hidden`)
+	if got := laptop.text("#state-denied [data-reason=reported]"); !strings.Contains(got, "reported") {
+		t.Fatalf("reported page says %q", got)
+	}
+	laptop.shoot("denied-reported")
+	laptop.do(chromedp.Click(chromedp.ID("retry")))
+	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
+	laptop.do(
+		chromedp.SendKeys(chromedp.ID("email"), "bob@example.com"),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
+	)
+	laptop.waitFor("the refusal", `location.pathname === "/.authgate/login" && !!document.getElementById("login-error")`)
+	if got := laptop.text("#login-error"); !strings.Contains(got, "Too many") && !strings.Contains(got, "blocked") {
+		t.Fatalf("after a report the form says %q", got)
+	}
+	laptop.shoot("login-refused")
+	if n := eval[int](phone, `document.querySelectorAll("#requests .request").length`); n != 0 {
+		t.Fatalf("the phone shows %d requests after a refused push", n)
+	}
+}
+
+// TestBrowserLoginExpires: nobody approves, the window closes, the laptop
+// says so and offers a retry; the phone's card goes away.
+func TestBrowserLoginExpires(t *testing.T) {
+	shots := newShooter(t)
+	g := browserGate(t, storeLine(""), "login_timeout 3s")
+	chrome := startChromium(t)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+	phone := newTab(t, chrome, "phone", phoneScreen, shots)
+	enrolPhone(phone, g.enrollmentLink("carol@example.com").Link)
+
+	startLogin(laptop, g.base, "carol@example.com")
+	waitRequest(phone)
+	laptop.waitFor("the expired state", `!document.getElementById("state-expired").hidden && !document.getElementById("retry-row").hidden`)
+	laptop.shoot("expired")
+	phone.waitFor("the card to go", `document.querySelectorAll("#requests .request").length === 0 && !document.getElementById("empty").hidden`)
+	laptop.do(chromedp.Click(chromedp.ID("retry")))
+	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
+}
