@@ -140,6 +140,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    allow email <address...>
 //	    allow domain <domain...>
 //	    allow group <group...>
+//	    public <path_prefix...>
 //	    access_events
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
@@ -173,6 +174,17 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 			default:
 				return nil, h.Errf("allow: unknown kind '%s' (want email, domain or group)", kind)
 			}
+		case "public":
+			paths := h.RemainingArgs()
+			if len(paths) == 0 {
+				return nil, h.ArgErr()
+			}
+			for _, p := range paths {
+				if !strings.HasPrefix(p, "/") {
+					return nil, h.Errf("public: %q must be a path starting with /", p)
+				}
+			}
+			handler.Public = append(handler.Public, paths...)
 		case "access_events":
 			if h.NextArg() {
 				return nil, h.ArgErr()

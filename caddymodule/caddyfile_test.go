@@ -109,6 +109,7 @@ func TestParseHandler(t *testing.T) {
 		allow email alice@example.com bob@example.com
 		allow domain example.org
 		allow group ops
+		public /static/ /health
 		access_events
 	}`)}
 	mh, err := parseHandler(h)
@@ -117,7 +118,7 @@ func TestParseHandler(t *testing.T) {
 	}
 	got := mh.(*Handler)
 	if got.AppID != "ops-centre" || len(got.Allow.Emails) != 2 || got.Allow.Domains[0] != "example.org" ||
-		got.Allow.Groups[0] != "ops" || !got.AccessEvents {
+		got.Allow.Groups[0] != "ops" || !got.AccessEvents || len(got.Public) != 2 {
 		t.Fatalf("handler %+v", got)
 	}
 	for text, want := range map[string]string{
@@ -126,6 +127,7 @@ func TestParseHandler(t *testing.T) {
 		"authgate {\n\tapp_id\n}":            "Testfile:2",
 		"authgate {\n\tbogus 1\n}":           "unrecognized authgate option 'bogus'",
 		"authgate {\n\taccess_events yes\n}": "Testfile:2",
+		"authgate {\n\tpublic static\n}":     "must be a path starting with /",
 	} {
 		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
 		if err == nil || !strings.Contains(err.Error(), want) {

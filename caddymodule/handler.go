@@ -27,6 +27,9 @@ type Handler struct {
 	// AccessEvents emits an access event for every granted request (denied
 	// ones always emit).
 	AccessEvents bool `json:"access_events,omitempty"`
+	// Public lists path prefixes anyone may reach without logging in;
+	// client-sent identity headers are still removed on them.
+	Public []string `json:"public,omitempty"`
 
 	route *gateway.Route
 }
@@ -43,7 +46,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("authgate handler: loading authgate app: %w", err)
 	}
 	h.route, err = appVal.(*App).Gateway().Route(gateway.RouteConfig{
-		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents,
+		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate handler: %w", err)

@@ -21,17 +21,31 @@ var identityHeaderNames = [...]string{"remote-user", "remote-email", "remote-gro
 // stripIdentityHeaders deletes every client-sent spelling of the identity
 // headers: any case, and "_" or "." in place of "-", and every header
 // whose name starts with x-authgate-. Go and Caddy do not fold those
-// spellings together, and upstream frameworks (CGI, PHP, Rails) do.
-// It allocates nothing.
-func stripIdentityHeaders(h http.Header) {
+// spellings together, and upstream frameworks (CGI, PHP, Rails) do. The
+// four canonical names the gateway sets are kept when keepSet is true,
+// for a caller that overwrites them at once. It allocates nothing.
+func stripIdentityHeaders(h http.Header, keepSet bool) {
 	for name := range h {
-		if isIdentityHeader(name) {
+		if isIdentityHeader(name) && !(keepSet && isSetByGateway(name)) {
 			delete(h, name)
 		}
 	}
 }
 
+func isSetByGateway(name string) bool {
+	return name == HeaderUser || name == HeaderEmail || name == HeaderGroups || name == HeaderSession
+}
+
 func isIdentityHeader(name string) bool {
+	if name == "" {
+		return false
+	}
+	// Every name checked starts with r or x: most headers leave here.
+	switch name[0] {
+	case 'r', 'R', 'x', 'X':
+	default:
+		return false
+	}
 	if foldedHasPrefix(name, "x-authgate-") {
 		return true
 	}
@@ -89,37 +103,15 @@ func cookieValue(h http.Header, name string) string {
 }
 
 // removeCookie drops the named cookie from the request's Cookie headers so
-// the upstream never sees the gateway's token. It allocates only when
-// other cookies remain.
+// the upstream never sees the gateway's token. A line holding only that
+// cookie is dropped without allocating; otherwise the line is rebuilt
+// once, without it.
 func removeCookie(h http.Header, name string) {
 	lines := h["Cookie"]
-	if len(lines) == 0 {
-		return
-	}
-	var kept []string
+	kept := lines[:0]
 	for _, line := range lines {
-		if !strings.Contains(line, name) {
+		if line = withoutCookie(line, name); line != "" {
 			kept = append(kept, line)
-			continue
-		}
-		var b strings.Builder
-		for rest := line; len(rest) > 0; {
-			var part string
-			part, rest, _ = strings.Cut(rest, ";")
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			if k, _, _ := strings.Cut(part, "="); k == name {
-				continue
-			}
-			if b.Len() > 0 {
-				b.WriteString("; ")
-			}
-			b.WriteString(part)
-		}
-		if b.Len() > 0 {
-			kept = append(kept, b.String())
 		}
 	}
 	if len(kept) == 0 {
@@ -127,4 +119,56 @@ func removeCookie(h http.Header, name string) {
 		return
 	}
 	h["Cookie"] = kept
+}
+
+// withoutCookie returns line without the pairs named name, and with the
+// remaining pairs joined by "; ". It allocates once, the exact size, and
+// only when line holds the cookie.
+func withoutCookie(line, name string) string {
+	if !strings.Contains(line, name) {
+		return line
+	}
+	size, found := 0, false
+	forEachPair(line, func(part string) {
+		if cookieName(part) == name {
+			found = true
+			return
+		}
+		if size > 0 {
+			size += 2
+		}
+		size += len(part)
+	})
+	if !found {
+		return line
+	}
+	var b strings.Builder
+	b.Grow(size)
+	forEachPair(line, func(part string) {
+		if cookieName(part) == name {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(part)
+	})
+	return b.String()
+}
+
+// forEachPair calls fn with each non-empty, trimmed name=value pair of a
+// Cookie header line.
+func forEachPair(line string, fn func(string)) {
+	for rest := line; len(rest) > 0; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ";")
+		if part = strings.TrimSpace(part); part != "" {
+			fn(part)
+		}
+	}
+}
+
+func cookieName(pair string) string {
+	k, _, _ := strings.Cut(pair, "=")
+	return k
 }

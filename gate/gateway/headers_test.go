@@ -18,7 +18,7 @@ func TestStripIdentityHeadersRemovesEverySpelling(t *testing.T) {
 	for _, name := range keep {
 		h[name] = []string{"ok"}
 	}
-	stripIdentityHeaders(h)
+	stripIdentityHeaders(h, false)
 	if len(h) != len(keep) {
 		t.Fatalf("left %v, want only %v", h, keep)
 	}

@@ -109,20 +109,34 @@ func TestPolicyRefusalIs403AndNeverReachesUpstream(t *testing.T) {
 // The hot path's budget: a valid cookie with a warm cache costs at most 5
 // allocations per request (the aim of the walking-gateway and benchmark
 // issues). AllocsPerRun counts exactly; no timing is asserted.
+// cookieLines returns n fresh Cookie header values, one per request: the
+// gateway edits a request's own header slice in place, as a server's
+// request owns it.
+func cookieLines(r *http.Request, n int) [][]string {
+	lines := make([][]string, n)
+	for i := range lines {
+		lines[i] = []string{r.Header.Get("Cookie")}
+	}
+	return lines
+}
+
 func TestHotPathAllocations(t *testing.T) {
 	_, rt, tok := newTestGateway(t)
 	next := &countingNext{}
 	w := httptest.NewRecorder()
 	r := protectedRequest(tok)
-	cookie := r.Header["Cookie"]
+	const runs = 1000
+	lines := cookieLines(r, runs+2)
+	i := 0
 	serve := func() {
-		r.Header["Cookie"] = cookie
+		r.Header["Cookie"] = lines[i]
+		i++
 		if err := rt.ServeHTTP(w, r, next); err != nil {
 			t.Fatal(err)
 		}
 	}
 	serve() // warm the token cache
-	allocs := testing.AllocsPerRun(1000, serve)
+	allocs := testing.AllocsPerRun(runs, serve)
 	t.Logf("hot path: %.1f allocs per request", allocs)
 	if allocs > 5 {
 		t.Fatalf("hot path allocates %.1f times per request; the budget is 5", allocs)
@@ -139,12 +153,15 @@ func BenchmarkProtectedRequest(b *testing.B) {
 	next := &countingNext{}
 	w := httptest.NewRecorder()
 	r := protectedRequest(tok)
-	cookie := r.Header["Cookie"]
+	lines := cookieLines(r, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	for b.Loop() {
-		r.Header["Cookie"] = cookie
+	for i := 0; i < b.N; i++ {
+		r.Header["Cookie"] = lines[i]
 		_ = rt.ServeHTTP(w, r, next)
+	}
+	if next.calls != b.N {
+		b.Fatalf("%d of %d requests reached upstream", next.calls, b.N)
 	}
 }
 
@@ -175,5 +192,52 @@ func BenchmarkProtectedRequestColdCache(b *testing.B) {
 	}
 	if next.calls != b.N {
 		b.Fatalf("%d of %d requests reached upstream", next.calls, b.N)
+	}
+}
+
+func TestPublicPathsPassWithoutLoginButNeverWithASpoofedIdentity(t *testing.T) {
+	g, _, _ := newTestGateway(t)
+	rt, err := g.Route(RouteConfig{AppID: "site", Public: []string{"/public/", "/health"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path   string
+		public bool
+	}{
+		{"/public/logo.png", true},
+		{"/public/", true},
+		{"/health", true},
+		{"/healthz", true},
+		{"/public/../admin", false},
+		{"/public/./x", false},
+		{"/public//x", false},
+		{"/public\\..\\admin", false},
+		{"/private", false},
+		{"/", false},
+	}
+	for _, tt := range tests {
+		next := &countingNext{}
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "http://app.example.com/", nil)
+		r.URL.Path = tt.path
+		r.Header.Set("Accept", "application/json")
+		r.Header["Remote-Email"] = []string{"mallory@example.com"}
+		r.Header["Remote_User"] = []string{"mallory@example.com"}
+		if err := rt.ServeHTTP(w, r, next); err != nil {
+			t.Fatal(err)
+		}
+		if tt.public {
+			if next.calls != 1 || next.email != "" || r.Header["Remote_User"] != nil {
+				t.Errorf("%s: calls %d, upstream email %q, headers %v; want a pass without identity", tt.path, next.calls, next.email, r.Header)
+			}
+		} else if next.calls != 0 || w.Code != http.StatusUnauthorized {
+			t.Errorf("%s: calls %d, status %d; want 401 and no upstream call", tt.path, next.calls, w.Code)
+		}
+	}
+	for _, bad := range [][]string{{"public"}, {"/"}, {"/.authgate/x"}} {
+		if _, err := g.Route(RouteConfig{Public: bad}); err == nil {
+			t.Errorf("public %q accepted", bad)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -28,6 +30,9 @@ type Route struct {
 	clientIP func(*http.Request) string
 	// accessEvents, when set, emits an access event per decision.
 	accessEvents bool
+	// public lists path prefixes served without login (identity headers
+	// still stripped).
+	public []string
 }
 
 // RouteConfig is the per-site configuration (the authgate directive).
@@ -36,6 +41,10 @@ type RouteConfig struct {
 	Rules        policy.Rules
 	ClientIP     func(*http.Request) string
 	AccessEvents bool
+	// Public lists path prefixes that anyone may reach without logging in
+	// ("/health", "/static/"); the identity headers are still stripped,
+	// so the upstream can never be told a spoofed identity.
+	Public []string
 }
 
 // Route returns the handler for one protected site.
@@ -48,16 +57,26 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 	if ip == nil {
 		ip = remoteIP
 	}
-	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents}, nil
+	for _, prefix := range cfg.Public {
+		if !strings.HasPrefix(prefix, "/") {
+			return nil, fmt.Errorf("public path %q must start with /", prefix)
+		}
+		if underPrefix(prefix, g.cfg.Prefix) || strings.HasPrefix(g.cfg.Prefix, strings.TrimSuffix(prefix, "/")+"/") {
+			return nil, fmt.Errorf("public path %q overlaps the gate path %s", prefix, g.cfg.Prefix)
+		}
+	}
+	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents,
+		public: append([]string(nil), cfg.Public...)}, nil
 }
 
 // ServeHTTP serves the gate itself for paths under the prefix (never
-// passed on). For every other path it removes every client-sent identity
-// header, then checks the session cookie: a valid,
-// unrevoked token allowed by the policy goes to next with the identity
-// headers set and the gateway's cookie removed; anything else gets the
-// login redirect, 401, 403 or 503. With a valid cookie and a warm cache it
-// makes no store round trip.
+// passed on). Public paths go to next with every client-sent identity
+// header removed. Every other request needs a valid, unrevoked session
+// token allowed by the policy: it goes to next with client-sent identity
+// headers replaced by the gateway's and the gateway's cookie removed;
+// anything else is answered here (login redirect, 401, 403 or 503) and
+// never reaches next. With a valid cookie and a warm cache it makes no
+// store round trip.
 func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) error {
 	g := rt.gw
 	if underPrefix(r.URL.Path, g.cfg.Prefix) {
@@ -66,7 +85,10 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		g.serveGate(w, r, rt)
 		return nil
 	}
-	stripIdentityHeaders(r.Header)
+	if rt.isPublic(r.URL.Path) {
+		stripIdentityHeaders(r.Header, false)
+		return next.ServeHTTP(w, r)
+	}
 	cookieName := g.sessionCookieName(r)
 	raw := cookieValue(r.Header, cookieName)
 	if raw == "" {
@@ -93,6 +115,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		return nil
 	}
 	h := r.Header
+	stripIdentityHeaders(h, true)
 	h[HeaderUser] = v.EmailHeader
 	h[HeaderEmail] = v.EmailHeader
 	h[HeaderGroups] = v.GroupsHeader
@@ -102,6 +125,21 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		rt.emitAccess(r, v, true)
 	}
 	return next.ServeHTTP(w, r)
+}
+
+// isPublic reports whether path is under one of the public prefixes. A
+// path that is not in clean form ("/public/../admin", "//x") is never
+// public: an upstream that cleans it could serve something else.
+func (rt *Route) isPublic(p string) bool {
+	if len(rt.public) == 0 || strings.IndexByte(p, '\\') >= 0 || path.Clean(p) != p && path.Clean(p)+"/" != p {
+		return false
+	}
+	for _, prefix := range rt.public {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // underPrefix reports whether path is the prefix or below it.
