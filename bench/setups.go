@@ -43,8 +43,8 @@ const setupPlain = "plain"
 // Remote-Email back from the auth service.
 func newSetups(ports [4]int, upstreamAddr, authAddr string) []setup {
 	proxy := "\treverse_proxy " + upstreamAddr + "\n"
-	gate := func(matcher string) string {
-		return "\tauthgate " + matcher + "{\n\t\tapp_id bench\n\t\tallow domain example.com\n\t}\n"
+	gate := func(extra string) string {
+		return "\tauthgate {\n\t\tapp_id bench\n\t\tallow domain example.com\n" + extra + "\t}\n"
 	}
 	return []setup{
 		{
@@ -57,8 +57,8 @@ func newSetups(ports [4]int, upstreamAddr, authAddr string) []setup {
 			wantBody: "hello " + benchEmail, refusePath: "/app",
 		},
 		{
-			key: "authgate-skip", title: "authgate on /admin/* only, request to /public (handler present, not applied)",
-			port: ports[2], path: "/public", site: gate("/admin/* ") + proxy, wantBody: "hello ", refusePath: "/admin/x",
+			key: "authgate-public", title: "authgate with `public /public/`, request to /public/x (through the handler, no login)",
+			port: ports[2], path: "/public/x", site: gate("\t\tpublic /public/\n") + proxy, wantBody: "hello ", refusePath: "/admin/x",
 		},
 		{
 			key: "forward_auth", title: "forward_auth to a caching JWT auth service + reverse_proxy",
