@@ -211,7 +211,7 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 	}
 	sid := NewID()
 	collected, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
-		From: store.LoginApproved, To: store.LoginCollected, At: s.now(), SessionID: sid,
+		From: store.LoginApproved, To: store.LoginCollected, SessionID: sid,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return &CheckResult{Login: collected}, nil

@@ -60,7 +60,10 @@ type Login struct {
 	SessionID   string      `json:"session_id,omitempty"` // set when collected
 }
 
-// Transition describes one conditional state change of a login.
+// Transition describes one conditional state change of a login. Its zero
+// fields (Reason, DeviceID, At, SessionID) leave the login's values as
+// they are, so collecting a login keeps the time and device of its
+// decision. To must not be empty.
 type Transition struct {
 	From      LoginStatus
 	To        LoginStatus
@@ -127,12 +130,14 @@ type Logins interface {
 	TransitionLogin(ctx context.Context, id string, t Transition) (*Login, error)
 	// ClaimPending records id as the one pending login of email for ttl.
 	// If another login is recorded and still unexpired, it returns that
-	// login's id and ErrConflict.
+	// login's id and ErrConflict. Claiming again with the id that holds
+	// the claim succeeds and restarts its ttl.
 	ClaimPending(ctx context.Context, email, id string, ttl time.Duration) (string, error)
 	// PendingFor returns the id of the pending login of email, or
 	// ErrNotFound.
 	PendingFor(ctx context.Context, email string) (string, error)
-	// ReleasePending clears the pending login of email if it is id.
+	// ReleasePending clears the pending login of email if it is id;
+	// releasing with another id changes nothing.
 	ReleasePending(ctx context.Context, email, id string) error
 }
 
@@ -163,7 +168,8 @@ type Devices interface {
 // instance must learn of.
 type Sessions interface {
 	// CreateSession stores a session until its ExpiresAt and adds it to its
-	// user's index.
+	// user's index. ErrConflict if the id exists; an error if ExpiresAt has
+	// passed.
 	CreateSession(ctx context.Context, s *Session) error
 	// GetSession returns a live session, or ErrNotFound.
 	GetSession(ctx context.Context, id string) (*Session, error)
@@ -171,7 +177,8 @@ type Sessions interface {
 	ListSessions(ctx context.Context, email string) ([]*Session, error)
 	// RevokeSession deletes the session, records its id as revoked until
 	// until, and publishes the revocation. Revoking an unknown or already
-	// revoked id is not an error (the id may be in a token all the same).
+	// revoked id is not an error (the id may be in a token all the same);
+	// a revocation whose until has passed is published but not recorded.
 	RevokeSession(ctx context.Context, id string, until time.Time) error
 	// BumpGeneration raises the user's generation by one, publishes it and
 	// returns the new value; tokens of older generations are void.
