@@ -30,6 +30,8 @@ func init() {
 //	DELETE /authgate/devices/{id}        revoke a device
 //	GET    /authgate/sessions?email=E    the user's sessions
 //	DELETE /authgate/sessions/{id}       revoke a session on every instance
+//
+// and the webhook routes of admin_webhooks.go.
 type adminAPI struct {
 	ctx caddy.Context
 }
@@ -47,13 +49,14 @@ func (a *adminAPI) Provision(ctx caddy.Context) error {
 
 // Routes lists the admin endpoints.
 func (a *adminAPI) Routes() []caddy.AdminRoute {
-	return []caddy.AdminRoute{
+	routes := []caddy.AdminRoute{
 		{Pattern: "/authgate/enroll", Handler: caddy.AdminHandlerFunc(a.handleEnroll)},
 		{Pattern: "/authgate/devices", Handler: caddy.AdminHandlerFunc(a.handleDevices)},
 		{Pattern: "/authgate/devices/", Handler: caddy.AdminHandlerFunc(a.handleDevice)},
 		{Pattern: "/authgate/sessions", Handler: caddy.AdminHandlerFunc(a.handleSessions)},
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
 	}
+	return append(routes, a.webhookRoutes()...)
 }
 
 // app returns the running authgate app, looked up per request because

@@ -10,47 +10,14 @@ import (
 	"github.com/authgate/authgate/gate/webhook"
 )
 
-func init() {
-	caddy.RegisterModule(webhookAdmin{})
-}
-
-// webhookAdmin serves the webhook routes of the admin API: list, add,
-// remove, ping, enable, deliveries and replay.
-type webhookAdmin struct {
-	ctx caddy.Context
-}
-
-// CaddyModule returns the Caddy module information.
-func (webhookAdmin) CaddyModule() caddy.ModuleInfo {
-	return caddy.ModuleInfo{ID: "admin.api.authgate_webhooks", New: func() caddy.Module { return new(webhookAdmin) }}
-}
-
-// Provision keeps the config's context to find the running app.
-func (a *webhookAdmin) Provision(ctx caddy.Context) error {
-	a.ctx = ctx
-	return nil
-}
-
-// Routes lists the admin endpoints.
-func (a *webhookAdmin) Routes() []caddy.AdminRoute {
+// webhookRoutes are the admin API's webhook routes: list, add, remove,
+// ping, enable, deliveries and replay.
+func (a *adminAPI) webhookRoutes() []caddy.AdminRoute {
 	return []caddy.AdminRoute{
-		{Pattern: "/authgate/webhooks", Handler: caddy.AdminHandlerFunc(a.handleCollection)},
-		{Pattern: "/authgate/webhooks/", Handler: caddy.AdminHandlerFunc(a.handleOne)},
+		{Pattern: "/authgate/webhooks", Handler: caddy.AdminHandlerFunc(a.handleWebhooks)},
+		{Pattern: "/authgate/webhooks/", Handler: caddy.AdminHandlerFunc(a.handleWebhook)},
 		{Pattern: "/authgate/events/", Handler: caddy.AdminHandlerFunc(a.handleEvent)},
 	}
-}
-
-// runningApp returns the running authgate app of ctx's config.
-func runningApp(ctx caddy.Context) (*App, error) {
-	v, err := ctx.AppIfConfigured("authgate")
-	if err != nil {
-		return nil, caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("authgate is not configured")}
-	}
-	app := v.(*App)
-	if app.gw == nil {
-		return nil, caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: errors.New("authgate is not running")}
-	}
-	return app, nil
 }
 
 // addWebhookRequest is the body of POST /authgate/webhooks, in the shape
@@ -70,8 +37,8 @@ type addWebhookResponse struct {
 	Events []string `json:"events,omitempty"`
 }
 
-func (a *webhookAdmin) handleCollection(w http.ResponseWriter, r *http.Request) error {
-	app, err := runningApp(a.ctx)
+func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app()
 	if err != nil {
 		return err
 	}
@@ -96,8 +63,8 @@ func (a *webhookAdmin) handleCollection(w http.ResponseWriter, r *http.Request) 
 }
 
 // handleOne serves /authgate/webhooks/{id}[/deliveries|/ping|/enable].
-func (a *webhookAdmin) handleOne(w http.ResponseWriter, r *http.Request) error {
-	app, err := runningApp(a.ctx)
+func (a *adminAPI) handleWebhook(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app()
 	if err != nil {
 		return err
 	}
@@ -129,8 +96,8 @@ func (a *webhookAdmin) handleOne(w http.ResponseWriter, r *http.Request) error {
 
 // handleEvent serves GET /authgate/events/{id} (its deliveries) and POST
 // /authgate/events/{id}/replay.
-func (a *webhookAdmin) handleEvent(w http.ResponseWriter, r *http.Request) error {
-	app, err := runningApp(a.ctx)
+func (a *adminAPI) handleEvent(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app()
 	if err != nil {
 		return err
 	}
@@ -159,9 +126,3 @@ func notFoundOr(err error) error {
 	}
 	return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
 }
-
-// Interface guards.
-var (
-	_ caddy.AdminRouter = (*webhookAdmin)(nil)
-	_ caddy.Provisioner = (*webhookAdmin)(nil)
-)
