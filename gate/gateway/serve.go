@@ -37,6 +37,7 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/device/events", g.handleDeviceEvents)
 	m.HandleFunc("POST "+p+"/devices/{id}/revoke", g.handleRevokeOwnDevice)
 	m.HandleFunc("POST "+p+"/device/enroll", g.handleEnroll)
+	m.HandleFunc("POST "+p+"/enroll-qr", g.handleEnrollQR)
 	m.HandleFunc("GET "+p+"/device/pending", g.handlePending)
 	m.HandleFunc("POST "+p+"/device/decide", g.handleDecide)
 	m.HandleFunc("GET "+p+"/device/me", g.handleDeviceMe)

@@ -12,7 +12,7 @@
   var dbKey = "device:" + prefix;
   var utf8 = new TextEncoder();
   var EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  var views = ["loading", "setup", "enrolling", "error", "revoked", "main"];
+  var views = ["loading", "setup", "handoff", "enrolling", "error", "revoked", "main"];
   var dev = null;           // {id, email, name, created, keys}
   var stream = null;        // the open EventSource
   var failures = 0;         // stream failures in a row
@@ -430,6 +430,34 @@
     return;
   }
 
+  // isDesktop reports a browser that is neither a phone nor a tablet (no
+  // mobile user agent, no touch screen): an enrolment link opened there
+  // is most likely meant for a phone.
+  function isDesktop() {
+    if (/Mobi|Android|iPhone|iPad|iPod/.test(navigator.userAgent)) { return false; }
+    return !(window.matchMedia && matchMedia("(any-pointer: coarse)").matches);
+  }
+
+  // handoff shows the enrolment link as a QR code for a phone to scan,
+  // without spending the token; "Use this browser" enrols here instead.
+  function handoff(token) {
+    show("handoff");
+    var link = location.origin + location.pathname + "#enroll=" + token;
+    $("handoff-here").onclick = function () { enroll(token); };
+    fetch(prefix + "/enroll-qr", {
+      method: "POST", cache: "no-store", credentials: "omit",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ link: link })
+    })
+      .then(function (resp) { return resp.ok ? resp.json() : Promise.reject(new Error("status " + resp.status)); })
+      .then(function (data) {
+        var img = $("handoff-qr");
+        img.src = data.png;
+        img.hidden = false;
+      })
+      .catch(function () { $("handoff-qr-error").hidden = false; });
+  }
+
   // enrollFromHash enrols with the token in the address, if there is one.
   // The token works once: it leaves the address bar and history at once.
   function enrollFromHash() {
@@ -438,7 +466,7 @@
     history.replaceState(null, "", location.pathname + location.search);
     stopStream();
     stopPolling();
-    enroll(m[1]);
+    if (isDesktop()) { handoff(m[1]); } else { enroll(m[1]); }
     return true;
   }
   // Opening a link while the app is open changes only the fragment.
