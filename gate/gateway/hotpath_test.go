@@ -241,3 +241,28 @@ func TestPublicPathsPassWithoutLoginButNeverWithASpoofedIdentity(t *testing.T) {
 		}
 	}
 }
+
+// A valid cookie is served without any store round trip: once the token
+// is cached, the store can be closed and the request still passes.
+func TestHotPathMakesNoStoreRoundTrip(t *testing.T) {
+	g, rt, tok := newTestGateway(t)
+	next := &countingNext{}
+	serve := func() int {
+		w := httptest.NewRecorder()
+		if err := rt.ServeHTTP(w, protectedRequest(tok), next); err != nil {
+			t.Fatal(err)
+		}
+		return w.Code
+	}
+	serve() // warm the token cache
+	if err := g.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.store.GetSession(context.Background(), "sid-1"); err == nil {
+		t.Fatal("the closed store still answers; this test would prove nothing")
+	}
+	before := next.calls
+	if code := serve(); code != http.StatusOK || next.calls != before+1 || next.email != "alice@example.com" {
+		t.Fatalf("with the store closed: status %d, upstream calls %d", code, next.calls-before)
+	}
+}
