@@ -52,3 +52,21 @@ func BenchmarkDeliveryThroughputRedis(b *testing.B) {
 	d := redisDispatcher(b, rs, "bench:{wh}", "bench", srv.URL)
 	benchThroughput(b, d, got)
 }
+
+// BenchmarkEmit measures what an event costs the request that raises it:
+// encoding once and enqueueing one delivery (memory outbox, no workers).
+func BenchmarkEmit(b *testing.B) {
+	d, err := New(Config{QueueCapacity: 1 << 24, Endpoints: []Endpoint{{ID: "app", URL: "http://127.0.0.1:9/", Secret: GenerateSecret()}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := event.New(event.Login, map[string]any{"session_id": "l1", "sid": "s1", "app_id": "app",
+		"email": "alice@example.com", "ip": "192.0.2.1", "user_agent": "Mozilla/5.0", "device_id": "dev_1"})
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Emit(context.Background(), e)
+	}
+	if d.Rejected() != 0 {
+		b.Fatalf("%d deliveries rejected", d.Rejected())
+	}
+}
