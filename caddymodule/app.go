@@ -105,6 +105,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading Caddy's events app: %w", err)
 	}
+	m, err := newMetrics(ctx.GetMetricsRegistry(), a.webhooks.dispatcher)
+	if err != nil {
+		return fmt.Errorf("authgate: registering metrics: %w", err)
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,
@@ -118,7 +122,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents},
+		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
 		PreLogin: a.webhooks.preLoginFunc(),
 	})
 	if err != nil {

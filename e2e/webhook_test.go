@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -103,18 +104,42 @@ func TestLoginEventsAreDeliveredSigned(t *testing.T) {
 		for time.Now().Before(deadline) && len(rc.types()) < len(want) {
 			time.Sleep(20 * time.Millisecond)
 		}
+		// Workers deliver concurrently: order among events is not kept.
 		got := rc.types()
+		slices.Sort(got)
+		slices.Sort(want)
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Fatalf("events received %v, want %v", got, want)
 		}
 		if rc.bad.Load() != 0 {
 			t.Fatalf("%d deliveries failed verification", rc.bad.Load())
 		}
+		var login map[string]any
 		rc.mu.Lock()
-		login := rc.events[2]["data"].(map[string]any)
+		for _, e := range rc.events {
+			if e["event"] == "login" {
+				login = e["data"].(map[string]any)
+			}
+		}
 		rc.mu.Unlock()
 		if login["email"] != "hank@example.com" || login["app_id"] != "e2e" || login["device_id"] == "" {
 			t.Fatalf("login event data %v", login)
+		}
+		resp, err := http.Get(g.caddy.Admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics := string(readAll(resp))
+		for _, want := range []string{
+			`authgate_logins_total{result="approved"} 1`,
+			`authgate_pushes_total 1`,
+			`authgate_decision_seconds_count 1`,
+			`authgate_webhook_deliveries_total{endpoint="`,
+			`authgate_webhook_outbox_depth `,
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %q", want)
+			}
 		}
 	})
 }

@@ -231,6 +231,7 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
+		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
 	return &CheckResult{Login: collected, Session: sess}, nil
 }
@@ -297,10 +298,14 @@ func (s *Service) release(ctx context.Context, l *store.Login) {
 }
 
 func (s *Service) emitFailed(ctx context.Context, l *store.Login, reason string) {
-	s.events.Emit(ctx, event.New(event.LoginFailed, map[string]any{
+	data := map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID, "reason": reason,
-	}))
+	}
+	if !l.DecidedAt.IsZero() && l.DeviceID != "" {
+		data["decided_in_ms"] = l.DecidedAt.Sub(l.CreatedAt).Milliseconds()
+	}
+	s.events.Emit(ctx, event.New(event.LoginFailed, data))
 }
 
 func blockKey(email string) string { return "block:" + email }
