@@ -88,7 +88,7 @@ func (App) CaddyModule() caddy.ModuleInfo {
 // the signing key and builds the gateway.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.log = ctx.Logger()
-	st, err := openStore(a.Store)
+	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
 		return fmt.Errorf("authgate: opening store: %w", err)
 	}
@@ -97,7 +97,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
 	}
-	a.webhooks, err = a.setupWebhooks(ctx, st.Store)
+	a.webhooks, err = a.setupWebhooks(ctx, st)
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
 	}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 
 	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/gate/webhook/outbox"
 )
 
 // StoreConfig chooses the store.
@@ -31,17 +33,23 @@ var stores = caddy.NewUsagePool()
 // sharedStore is one config's hold on a pooled store.
 type sharedStore struct {
 	store.Store
-	key string
+	// outbox is the webhook queue of the memory store, shared like the
+	// store so deliveries queued under one config survive a reload.
+	outbox *outbox.Memory
+	key    string
 }
 
 // pooledStore is what the pool keeps; Destruct closes it when the last
 // config lets go.
-type pooledStore struct{ store.Store }
+type pooledStore struct {
+	store.Store
+	outbox *outbox.Memory
+}
 
 // Destruct closes the store.
 func (p pooledStore) Destruct() error { return p.Close() }
 
-func openStore(cfg *StoreConfig) (*sharedStore, error) {
+func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 	if cfg == nil {
 		cfg = &StoreConfig{}
 	}
@@ -49,7 +57,7 @@ func openStore(cfg *StoreConfig) (*sharedStore, error) {
 	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
 		switch cfg.Type {
 		case "", "memory":
-			return pooledStore{memory.New()}, nil
+			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log)}, nil
 		case "redis":
 			if cfg.URL == "" {
 				return nil, errors.New("store redis needs a URL")
@@ -58,7 +66,7 @@ func openStore(cfg *StoreConfig) (*sharedStore, error) {
 			if err != nil {
 				return nil, fmt.Errorf("opening redis store: %w", err)
 			}
-			return pooledStore{st}, nil
+			return pooledStore{Store: st}, nil
 		default:
 			return nil, fmt.Errorf("unknown store type %q (want memory or redis)", cfg.Type)
 		}
@@ -66,7 +74,8 @@ func openStore(cfg *StoreConfig) (*sharedStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sharedStore{Store: val.(pooledStore).Store, key: key}, nil
+	p := val.(pooledStore)
+	return &sharedStore{Store: p.Store, outbox: p.outbox, key: key}, nil
 }
 
 func (s *sharedStore) release() error {

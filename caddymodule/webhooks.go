@@ -167,7 +167,7 @@ type storedWebhook struct {
 // setupWebhooks builds the dispatcher over the right outbox: a Redis
 // Stream shared by every instance with the Redis store, a bounded memory
 // queue otherwise.
-func (a *App) setupWebhooks(ctx caddy.Context, st store.Store) (*webhooks, error) {
+func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, error) {
 	w := &webhooks{storage: ctx}
 	var endpoints []webhook.Endpoint
 	for _, cfg := range a.Webhooks {
@@ -194,7 +194,10 @@ func (a *App) setupWebhooks(ctx caddy.Context, st store.Store) (*webhooks, error
 	for _, d := range a.WebhookSchedule {
 		cfg.Schedule = append(cfg.Schedule, time.Duration(d))
 	}
-	if rs, ok := st.(*redisstore.Store); ok {
+	if st.outbox != nil {
+		cfg.Outbox = st.outbox
+	}
+	if rs, ok := st.Store.(*redisstore.Store); ok {
 		ob, err := redisoutbox.New(ctx, rs.Client(), redisoutbox.Options{
 			Prefix: rs.Prefix() + ":{webhooks}", Visibility: time.Duration(a.WebhookClaimTimeout),
 		})

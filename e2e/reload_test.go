@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -57,5 +58,53 @@ func TestReloadKeepsLoginsAndSessions(t *testing.T) {
 	}
 	if status, _, _ := waiting.do(http.MethodGet, "/private", http.Header{"Accept": {"application/json"}}, nil); status != http.StatusOK {
 		t.Fatalf("new session after reload: %d", status)
+	}
+}
+
+// TestReloadKeepsQueuedWebhookDeliveries queues deliveries to a slow
+// receiver with the memory store and reloads the config: the new config
+// delivers what the old one had not.
+func TestReloadKeepsQueuedWebhookDeliveries(t *testing.T) {
+	const total = 200
+	rc := newReceiver(t, 20*time.Millisecond)
+	g := startGate(t, storeLine(""), newUpstream(t), webhookBlock(rc.URL, "events ping"))
+	var eps []struct{ ID string }
+	resp, err := http.Get(g.caddy.Admin + "/authgate/webhooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&eps); err != nil || len(eps) != 1 {
+		t.Fatalf("webhooks: %v %v", eps, err)
+	}
+	resp.Body.Close()
+	for i := 0; i < total; i++ {
+		if status := postJSON(t, g.caddy.Admin+"/authgate/webhooks/"+eps[0].ID+"/ping", nil, nil); status != http.StatusOK {
+			t.Fatalf("ping: %d", status)
+		}
+	}
+	resp, err = http.Get(g.caddy.Admin + "/config/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := readAll(resp)
+	before := rc.distinct()
+	req, _ := http.NewRequest(http.MethodPost, g.caddy.Admin+"/load", bytes.NewReader(cfg))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cache-Control", "must-revalidate") // reload even though the config is the same
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if before >= total {
+		t.Fatalf("everything was delivered before the reload; the test proves nothing")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for rc.distinct() < total && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("%d of %d delivered before the reload, %d after it", before, total, rc.distinct())
+	if rc.distinct() != total {
+		t.Fatalf("%d of %d deliveries arrived after the reload", rc.distinct(), total)
 	}
 }
