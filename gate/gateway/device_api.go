@@ -15,14 +15,8 @@ import (
 // handleEnroll is POST /device/enroll: a phone registers its public key
 // with a one-time enrolment token.
 func (g *Gateway) handleEnroll(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		writeBodyError(w, err)
-		return
-	}
 	var req device.EnrollRequest
-	if err := decodeJSON(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !readJSON(w, r, &req) {
 		return
 	}
 	der, err := base64.RawURLEncoding.DecodeString(req.PublicKey)
@@ -98,8 +92,7 @@ func (g *Gateway) handleDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req device.DecideRequest
-	if err := decodeJSON(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !bodyJSON(w, body, &req) {
 		return
 	}
 	if err := device.ValidateDecision(req.SessionID, req.Decision, req.Number); err != nil {
@@ -151,8 +144,7 @@ func (g *Gateway) handleDeviceRename(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req device.RenameRequest
-	if err := decodeJSON(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	if !bodyJSON(w, body, &req) {
 		return
 	}
 	d.Name = device.CleanName(req.Name)

@@ -45,6 +45,28 @@ func decodeJSON(body []byte, v any) error {
 	return nil
 }
 
+// readJSON reads the request body and decodes it strictly into v. On
+// failure it has answered (413 for an oversized body, 400 otherwise) and
+// returns false.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
+		return false
+	}
+	return bodyJSON(w, body, v)
+}
+
+// bodyJSON decodes an already read body strictly into v, answering 400
+// and returning false when it is malformed.
+func bodyJSON(w http.ResponseWriter, body []byte, v any) bool {
+	if err := decodeJSON(body, v); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return false
+	}
+	return true
+}
+
 // isJSON reports whether the request says its body is JSON.
 func isJSON(r *http.Request) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -118,7 +119,7 @@ type message struct {
 
 // loginURL returns the login page's URL for a return path.
 func (g *Gateway) loginURL(returnTo string) string {
-	return g.cfg.Prefix + "/login?rd=" + queryEscape(returnTo)
+	return g.cfg.Prefix + "/login?rd=" + url.QueryEscape(returnTo)
 }
 
 func retryAfterSeconds(d time.Duration) string {
