@@ -127,7 +127,7 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 	}
 
 	if now.Sub(d.LastUsed) >= lastUsedEvery {
-		if err := v.Devices.UpdateDevice(ctx, d.ID, d.Name, now); err != nil {
+		if err := v.Devices.UpdateDevice(ctx, d.ID, "", now); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, ErrUnknownDevice // revoked a moment ago
 			}

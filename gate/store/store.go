@@ -155,7 +155,9 @@ type Devices interface {
 	// GetDevice returns the device, or ErrNotFound (also once revoked).
 	GetDevice(ctx context.Context, id string) (*Device, error)
 	// UpdateDevice replaces the name and last-used time of an existing
-	// device. ErrNotFound if there is none.
+	// device; an empty name or a zero time leaves that field as it is, so
+	// recording use cannot undo a concurrent rename. ErrNotFound if there
+	// is none.
 	UpdateDevice(ctx context.Context, id, name string, lastUsed time.Time) error
 	// ListDevices returns the user's devices, oldest first.
 	ListDevices(ctx context.Context, email string) ([]*Device, error)

@@ -76,7 +76,8 @@ func (s *Store) GetDevice(ctx context.Context, id string) (*store.Device, error)
 	return cloneDevice(d), nil
 }
 
-// UpdateDevice replaces the device's name and last-used time.
+// UpdateDevice replaces the device's name and last-used time (those
+// given).
 // ErrNotFound if there is no such device.
 func (s *Store) UpdateDevice(ctx context.Context, id, name string, lastUsed time.Time) error {
 	s.mu.Lock()
@@ -88,7 +89,12 @@ func (s *Store) UpdateDevice(ctx context.Context, id, name string, lastUsed time
 	if !ok {
 		return fmt.Errorf("memory store: updating device: %w", store.ErrNotFound)
 	}
-	d.Name, d.LastUsed = name, lastUsed
+	if name != "" {
+		d.Name = name
+	}
+	if !lastUsed.IsZero() {
+		d.LastUsed = lastUsed
+	}
 	return nil
 }
 

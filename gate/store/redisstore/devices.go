@@ -109,14 +109,24 @@ func decodeDevice(fields map[string]string) (*store.Device, error) {
 	return &d, nil
 }
 
-// UpdateDevice replaces the device's name and last-used time in one
-// script. ErrNotFound if there is no such device.
+// UpdateDevice replaces the device's name and last-used time (those
+// given) in one script. ErrNotFound if there is no such device.
 func (s *Store) UpdateDevice(ctx context.Context, id, name string, lastUsed time.Time) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	updated, err := s.scripts.updateHash.Run(ctx, s.client, []string{s.deviceKey(id)},
-		fieldName, name, fieldLastUsed, formatTime(lastUsed)).Int()
+	var fields []any
+	if name != "" {
+		fields = append(fields, fieldName, name)
+	}
+	if !lastUsed.IsZero() {
+		fields = append(fields, fieldLastUsed, formatTime(lastUsed))
+	}
+	if len(fields) == 0 {
+		_, err := s.GetDevice(ctx, id)
+		return err
+	}
+	updated, err := s.scripts.updateHash.Run(ctx, s.client, []string{s.deviceKey(id)}, fields...).Int()
 	if err != nil {
 		return wrap("updating device", err)
 	}

@@ -182,6 +182,23 @@ func runDevices(t *testing.T, open Opener) {
 		sameDevice(t, "listed device after update", list[0], &want)
 	})
 
+	t.Run("UpdateDevice leaves an empty name and a zero time as they are", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), ctxFor(t)
+		d := newDevice(uniqEmail(), now())
+		noErr(t, "CreateDevice", s.CreateDevice(ctx, d))
+		noErr(t, "rename", s.UpdateDevice(ctx, d.ID, "Renamed", time.Time{}))
+		used := now().Add(time.Minute)
+		noErr(t, "record use", s.UpdateDevice(ctx, d.ID, "", used))
+		want := *d
+		want.Name, want.LastUsed = "Renamed", used
+		got, err := s.GetDevice(ctx, d.ID)
+		noErr(t, "GetDevice", err)
+		sameDevice(t, "GetDevice after rename and use", got, &want)
+		noErr(t, "no change", s.UpdateDevice(ctx, d.ID, "", time.Time{}))
+		wantErr(t, "no change to an unknown device", s.UpdateDevice(ctx, uniq("dev"), "", time.Time{}), store.ErrNotFound)
+	})
+
 	t.Run("UpdateDevice of an unknown id is not found and creates nothing", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)
