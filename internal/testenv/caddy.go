@@ -16,12 +16,18 @@ import (
 )
 
 // BuildCaddy builds the module's cmd/caddy into dir and returns the
-// binary's path. Call it once per test binary (from TestMain).
+// binary's path; under the race detector the binary has it too, and a
+// race it reports fails the test that ran it. Call it once per test
+// binary (from TestMain).
 func BuildCaddy(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	bin := filepath.Join(dir, "caddy")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/caddy")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/caddy")...)
 	cmd.Dir = root
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -71,7 +77,9 @@ func StartCaddy(t testing.TB, bin, caddyfile, adminAddr, readyURL string) *Caddy
 	go func() { _ = cmd.Wait(); close(c.done) }()
 	t.Cleanup(func() {
 		c.Kill()
-		if t.Failed() {
+		if strings.Contains(c.Log(), "WARNING: DATA RACE") {
+			t.Errorf("the race detector found a data race in caddy:\n%s", c.Log())
+		} else if t.Failed() {
 			t.Logf("caddy log:\n%s", tail(c.Log(), 60))
 		}
 	})
