@@ -60,6 +60,9 @@ type App struct {
 	// PublicURL is the gate's external base URL (scheme and host) used in
 	// enrolment links made through the admin API.
 	PublicURL string `json:"public_url,omitempty"`
+	// Groups assigns users to groups (group name → emails or "@domain"),
+	// for "allow group" rules and the Remote-Groups header.
+	Groups map[string][]string `json:"groups,omitempty"`
 	// Webhooks receive signed events; blocking ones are pre_login hooks.
 	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
 	// WebhookSchedule is when delivery attempts are made, counted from
@@ -120,6 +123,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 			ReportBlock:     time.Duration(a.ReportBlock),
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
+		Groups:                 a.Groups,
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
 		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},

@@ -9,6 +9,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/authgate/authgate/gate/policy"
 )
 
 func init() {
@@ -35,6 +37,7 @@ func init() {
 //	    report_block <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
+//	    group <name> <email|@domain...>
 //	    webhook <url> {
 //	        secret <secret>
 //	        previous_secret <secret>
@@ -107,6 +110,18 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":
 		return intArg(d, &a.PushesPerIP)
+	case "group":
+		args := d.RemainingArgs()
+		if len(args) < 2 {
+			return d.Errf("group: want a name and at least one member (email or @domain)")
+		}
+		if a.Groups == nil {
+			a.Groups = map[string][]string{}
+		}
+		a.Groups[args[0]] = append(a.Groups[args[0]], args[1:]...)
+		if _, err := policy.NewGroups(map[string][]string{args[0]: args[1:]}); err != nil {
+			return d.Errf("%v", err)
+		}
 	case "webhook":
 		w, err := unmarshalWebhook(d)
 		if err != nil {

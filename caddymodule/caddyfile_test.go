@@ -50,6 +50,8 @@ func TestParseGlobalOptions(t *testing.T) {
 		}
 		webhook_schedule 0s 1s 1m
 		webhook_claim_timeout 30s
+		group ops alice@example.com @corp.example
+		group ops bob@example.com
 	}`)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +76,9 @@ func TestParseGlobalOptions(t *testing.T) {
 	if h := app.Webhooks[1]; !h.Blocking || !h.AllowOnError {
 		t.Errorf("blocking hook %+v", h)
 	}
+	if strings.Join(app.Groups["ops"], " ") != "alice@example.com @corp.example bob@example.com" {
+		t.Errorf("groups %v", app.Groups)
+	}
 	if len(app.WebhookSchedule) != 3 || time.Duration(app.WebhookSchedule[2]) != time.Minute || time.Duration(app.WebhookClaimTimeout) != 30*time.Second {
 		t.Errorf("schedule %v claim %v", app.WebhookSchedule, app.WebhookClaimTimeout)
 	}
@@ -94,6 +99,8 @@ func TestParseGlobalErrorsNameTheLineAndOption(t *testing.T) {
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\taccess_sample_rate 2\n\t}\n}", "access_sample_rate"},
 		{"authgate {\n\tsigning_key a b\n}", "Testfile:2"},
 		{"authgate extra {\n}", "Testfile:1"},
+		{"authgate {\n\tgroup ops\n}", "group: want a name"},
+		{"authgate {\n\tgroup ops nobody\n}", "Testfile:2"},
 	}
 	for _, tt := range tests {
 		_, err := parseGlobalText(t, tt.text)

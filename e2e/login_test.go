@@ -16,7 +16,7 @@ import (
 func TestLoginEndToEnd(t *testing.T) {
 	forEachStore(t, func(t *testing.T, storeOpt string) {
 		up := newUpstream(t)
-		g := startGate(t, storeOpt, up, "")
+		g := startGate(t, storeOpt, up, "group ops alice@example.com\n\t\tgroup staff @example.com")
 		dev := g.enroll("alice@example.com")
 		b := newBrowser(t, g.base)
 
@@ -48,6 +48,9 @@ func TestLoginEndToEnd(t *testing.T) {
 			t.Fatalf("protected page after login: %d %s", status, body)
 		}
 		got, _ := up.lastHeaders()
+		if got.Get("Remote-Groups") != "ops,staff" {
+			t.Errorf("Remote-Groups upstream %q, want ops,staff", got.Get("Remote-Groups"))
+		}
 		if got.Get("Remote-Email") != "alice@example.com" || got.Get("Remote-User") != "alice@example.com" || got.Get("X-Authgate-Session") == "forged" || got.Get("X-Authgate-Session") == "" {
 			t.Fatalf("identity headers upstream: %v", got)
 		}

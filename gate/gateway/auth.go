@@ -119,7 +119,7 @@ func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.S
 		return err
 	}
 	tok, err := g.tokens.Mint(token.Identity{
-		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen,
+		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen, Groups: g.groups.Of(s.Email),
 		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 	})
 	if err != nil {

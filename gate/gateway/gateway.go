@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/gate/device"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/web"
@@ -46,6 +47,8 @@ type Config struct {
 	DeviceMaxSkew time.Duration
 	// EnrollmentTTL is how long an enrolment link works (default 15 min).
 	EnrollmentTTL time.Duration
+	// Groups assigns users to groups: group name → emails or "@domain".
+	Groups map[string][]string
 }
 
 func (c *Config) defaults() {
@@ -99,6 +102,7 @@ type Gateway struct {
 	events      event.Sink
 	log         *zap.Logger
 	pages       *web.Pages
+	groups      *policy.Groups
 	mux         *http.ServeMux
 }
 
@@ -119,6 +123,10 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: setting up tokens: %w", err)
+	}
+	groups, err := policy.NewGroups(cfg.Groups)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	pages, err := web.New(cfg.Prefix)
 	if err != nil {
@@ -141,6 +149,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		events:   deps.Events,
 		log:      deps.Logger,
 		pages:    pages,
+		groups:   groups,
 	}
 	g.mux = g.routes()
 	return g, nil
