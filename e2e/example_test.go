@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 // quick start does, enrols a phone with the `caddy authgate enroll`
 // command and logs in through it.
 func TestExampleGateway(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:2019"} {
+	for _, addr := range []string{"127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:2019", "127.0.0.1:9000"} {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Fatalf("the example gateway needs %s, which is in use: %v", addr, err)
@@ -50,6 +52,7 @@ func TestExampleGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	receiverLog := startExampleReceiver(t, string(text))
 	b := newBrowser(t, "http://localhost:8080")
 	b.login(dev, "alice@example.com")
 	status, _, body := b.do(http.MethodGet, "/private?x=1", http.Header{"Accept": {"text/html"}}, nil)
@@ -57,4 +60,53 @@ func TestExampleGateway(t *testing.T) {
 		!strings.Contains(string(body), "X-Authgate-Session: ") {
 		t.Fatalf("the example app: %d\n%s", status, body)
 	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(receiverLog.String(), "event login ") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(receiverLog.String(), "event login ") {
+		t.Fatalf("the example receiver did not accept the login event:\n%s", receiverLog.String())
+	}
+}
+
+// startExampleReceiver builds and runs the Go example receiver with the
+// secret and port the example Caddyfile uses.
+func startExampleReceiver(t *testing.T, caddyfile string) *syncBuffer {
+	t.Helper()
+	secret := regexp.MustCompile(`secret (whsec_\S+)`).FindStringSubmatch(caddyfile)
+	if secret == nil || !strings.Contains(caddyfile, "webhook http://127.0.0.1:9000/") {
+		t.Fatal("the example Caddyfile no longer sends webhooks to 127.0.0.1:9000 with a whsec_ secret")
+	}
+	bin := filepath.Join(t.TempDir(), "receiver")
+	if out, err := exec.Command("go", "build", "-o", bin, "../examples/receivers/go").CombinedOutput(); err != nil {
+		t.Fatalf("building the example receiver: %v\n%s", err, out)
+	}
+	log := &syncBuffer{}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "WEBHOOK_SECRET="+secret[1], "PORT=9000")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return log
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test's
+// reads at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
