@@ -39,6 +39,8 @@ type options struct {
 	out      string
 	caddyBin string
 	note     string
+	// pin runs Caddy alone on CPU 0 and everything else on the others.
+	pin bool
 	// serveAuth, when set, makes this process the forward_auth service
 	// listening there instead of the harness.
 	serveAuth string
@@ -56,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "bench/RESULTS.md", "results file, relative to the module root; empty writes none")
 	fs.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary (built with the plugin) instead of building cmd/caddy")
 	fs.StringVar(&o.note, "note", "", "a sentence about the conditions of this run, written into the results")
+	fs.BoolVar(&o.pin, "pin", false, "run Caddy alone on CPU 0 and the load generator, upstream and auth service on the other CPUs (needs taskset)")
 	fs.StringVar(&o.serveAuth, "serve-auth", "", "internal: run as the forward_auth service on this address")
 	if err := fs.Parse(args); err != nil {
 		return o, err

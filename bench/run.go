@@ -126,6 +126,14 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 			return nil, stop, err
 		}
 	}
+	// Pinned after the build, before anything measured starts: the
+	// upstream (in this process), the auth service and wrk inherit it.
+	var pin *pinning
+	if o.pin {
+		if pin, err = newPinning(ctx); err != nil {
+			return nil, stop, err
+		}
+	}
 	authAddr := loopback(ports[5])
 	self, err := os.Executable()
 	if err != nil {
@@ -146,8 +154,8 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 	if err := os.WriteFile(cfPath, []byte(caddyfile(loopback(ports[4]), secret, setups)), 0o600); err != nil {
 		return nil, stop, fmt.Errorf("writing the Caddyfile: %w", err)
 	}
-	caddy, err := startChild("caddy", filepath.Join(dir, "caddy.log"), caddyBin,
-		[]string{"run", "--config", cfPath, "--adapter", "caddyfile"},
+	caddyProg, caddyArgs := pin.wrap(caddyBin, []string{"run", "--config", cfPath, "--adapter", "caddyfile"})
+	caddy, err := startChild("caddy", filepath.Join(dir, "caddy.log"), caddyProg, caddyArgs,
 		[]string{"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_DATA_HOME=" + filepath.Join(dir, "data"), "HOME=" + dir})
 	if err != nil {
 		return nil, stop, err
