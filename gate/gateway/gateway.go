@@ -165,12 +165,6 @@ func (g *Gateway) Synced() <-chan struct{} { return g.revocations.Synced() }
 // Prefix returns the gate path.
 func (g *Gateway) Prefix() string { return g.cfg.Prefix }
 
-// Flow exposes the login flow (admin API, tests).
-func (g *Gateway) Flow() *flow.Service { return g.flow }
-
-// Store exposes the store (admin API).
-func (g *Gateway) Store() store.Store { return g.store }
-
 // allowedReturnHost reports whether a return URL may name host: hosts
 // under the cookie domain, for single sign-on.
 func (g *Gateway) allowedReturnHost(host string) bool {

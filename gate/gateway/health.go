@@ -37,3 +37,11 @@ func (g *Gateway) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, resp)
 }
+
+// handleJWKS publishes the public keys of EdDSA signing keys (an empty
+// set for HS256), so other services can verify session tokens.
+func (g *Gateway) handleJWKS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(g.tokens.JWKS())
+}

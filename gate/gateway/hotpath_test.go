@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -264,5 +265,33 @@ func TestHotPathMakesNoStoreRoundTrip(t *testing.T) {
 	before := next.calls
 	if code := serve(); code != http.StatusOK || next.calls != before+1 || next.email != "alice@example.com" {
 		t.Fatalf("with the store closed: status %d, upstream calls %d", code, next.calls-before)
+	}
+}
+
+func TestJWKSPublishesOnlyPublicKeys(t *testing.T) {
+	st := memory.New()
+	t.Cleanup(func() { st.Close() })
+	key, err := token.GenerateEdDSAKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(Config{}, Deps{Store: st, Keys: []token.Key{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := g.Route(RouteConfig{})
+	w := httptest.NewRecorder()
+	if err := rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://app.example.com/.authgate/jwks.json", nil), &countingNext{}); err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &set); err != nil || w.Code != http.StatusOK || len(set.Keys) != 1 {
+		t.Fatalf("JWKS: %d %s", w.Code, w.Body)
+	}
+	k := set.Keys[0]
+	if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["kid"] != key.ID || k["x"] == nil || k["d"] != nil {
+		t.Fatalf("JWKS key %v", k)
 	}
 }

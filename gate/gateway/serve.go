@@ -45,6 +45,7 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"/device/rename", g.handleDeviceRename)
 	m.HandleFunc("GET "+p+"/app", g.handleApp)
 	m.HandleFunc("GET "+p+"/healthz", g.handleHealth)
+	m.HandleFunc("GET "+p+"/jwks.json", g.handleJWKS)
 	m.HandleFunc("GET "+p+"/assets/", g.pages.ServeStatic)
 	m.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such gate endpoint")
