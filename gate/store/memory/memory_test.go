@@ -70,34 +70,9 @@ func TestCloseStopsTheJanitorAndIsIdempotent(t *testing.T) {
 	}
 }
 
-func BenchmarkGetLogin(b *testing.B) {
+// BenchmarkStore runs the shared store benchmarks.
+func BenchmarkStore(b *testing.B) {
 	s := memory.New()
 	defer s.Close()
-	ctx := b.Context()
-	l := &store.Login{ID: "login-1", Email: "alice@example.com", Choices: []int{1, 2, 3}, Status: store.LoginPending}
-	if err := s.CreateLogin(ctx, l, time.Hour); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := s.GetLogin(ctx, l.ID); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkTransitionLogin(b *testing.B) {
-	s := memory.New()
-	defer s.Close()
-	ctx := b.Context()
-	l := &store.Login{ID: "login-1", Email: "alice@example.com", Choices: []int{1, 2, 3}, Status: store.LoginPending}
-	if err := s.CreateLogin(ctx, l, time.Hour); err != nil {
-		b.Fatal(err)
-	}
-	from, to := store.LoginPending, store.LoginApproved
-	for b.Loop() {
-		if _, err := s.TransitionLogin(ctx, l.ID, store.Transition{From: from, To: to, At: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
-		from, to = to, from
-	}
+	storetest.Bench(b, s)
 }

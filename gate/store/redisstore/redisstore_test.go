@@ -152,32 +152,7 @@ func benchStore(b *testing.B) *redisstore.Store {
 	return s
 }
 
-func BenchmarkGetLogin(b *testing.B) {
-	s := benchStore(b)
-	ctx := b.Context()
-	l := &store.Login{ID: "login-1", Email: "alice@example.com", Choices: []int{1, 2, 3}, Status: store.LoginPending}
-	if err := s.CreateLogin(ctx, l, time.Hour); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := s.GetLogin(ctx, l.ID); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkTransitionLogin(b *testing.B) {
-	s := benchStore(b)
-	ctx := b.Context()
-	l := &store.Login{ID: "login-1", Email: "alice@example.com", Choices: []int{1, 2, 3}, Status: store.LoginPending}
-	if err := s.CreateLogin(ctx, l, time.Hour); err != nil {
-		b.Fatal(err)
-	}
-	from, to := store.LoginPending, store.LoginApproved
-	for b.Loop() {
-		if _, err := s.TransitionLogin(ctx, l.ID, store.Transition{From: from, To: to, At: time.Now()}); err != nil {
-			b.Fatal(err)
-		}
-		from, to = to, from
-	}
+// BenchmarkStore runs the shared store benchmarks.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, benchStore(b))
 }
