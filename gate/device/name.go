@@ -2,8 +2,8 @@ package device
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/authgate/authgate/gate/text"
 )
 
 // DefaultDeviceName is the name of a device enrolled without one.
@@ -29,23 +29,5 @@ func CleanName(name string) string {
 // cleanText strips non-printable runes and invalid UTF-8 from s, trims
 // spaces, and cuts it to max runes.
 func cleanText(s string, max int) string {
-	s = strings.TrimSpace(s)
-	var b strings.Builder
-	n := 0
-	for i, r := range s {
-		if n == max {
-			break
-		}
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
-				continue // invalid UTF-8, not a real U+FFFD
-			}
-		}
-		if !unicode.IsPrint(r) {
-			continue
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
+	return strings.TrimSpace(text.Clean(strings.TrimSpace(s), max))
 }

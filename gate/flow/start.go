@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/text"
 )
 
 // StartRequest is a browser's request to log in.
@@ -50,9 +49,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	code, choices := numberChoices()
 	binding := randomString(32)
 	l := &store.Login{
-		ID: NewID(), Email: email, AppID: clean(req.AppID, 64), Code: code, Choices: choices,
+		ID: NewID(), Email: email, AppID: text.Clean(req.AppID, 64), Code: code, Choices: choices,
 		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
-		ClientIP: clean(req.ClientIP, 64), UserAgent: clean(req.UserAgent, 256),
+		ClientIP: text.Clean(req.ClientIP, 64), UserAgent: text.Clean(req.UserAgent, 256),
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
 	}
 	if err := s.checkLimits(ctx, l); err != nil {
@@ -61,7 +60,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	if s.preLogin != nil {
 		if ok, reason := s.preLogin(ctx, l); !ok {
 			s.emitFailed(ctx, l, ReasonRefused)
-			return nil, &RefusedError{Reason: clean(reason, 200)}
+			return nil, &RefusedError{Reason: text.Clean(reason, 200)}
 		}
 	}
 	if err := s.claim(ctx, l, req.PreviousBinding); err != nil {
@@ -147,22 +146,4 @@ func (s *Service) claim(ctx context.Context, l *store.Login, previousBinding str
 		}
 	}
 	return &LimitError{Reason: "pending", RetryAfter: time.Second}
-}
-
-// clean strips control and non-printable characters from a string that a
-// client sent and caps it at max runes.
-func clean(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			continue
-		}
-		if n == max {
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
 }
