@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/web"
 )
@@ -113,7 +114,7 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 	}
-	resp := enrollResponse{Email: strings.ToLower(strings.TrimSpace(req.Email)), Link: link, ExpiresAt: exp}
+	resp := enrollResponse{Email: policy.CanonicalEmail(req.Email), Link: link, ExpiresAt: exp}
 	if png, err := web.QRPNG(link, 6); err == nil {
 		resp.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
 	}
@@ -155,21 +156,30 @@ type sessionsResponse struct {
 	Sessions []sessionView `json:"sessions"`
 }
 
-// handleDevices lists a user's devices.
-func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
+// userQuery checks a GET of one user's records (?email=) and returns the
+// running app and the canonical email.
+func (a *adminAPI) userQuery(r *http.Request) (*App, string, error) {
 	if r.Method != http.MethodGet {
-		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
+		return nil, "", caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
 	}
 	app, err := a.app()
 	if err != nil {
+		return nil, "", err
+	}
+	return app, policy.CanonicalEmail(r.URL.Query().Get("email")), nil
+}
+
+// handleDevices lists a user's devices.
+func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
+	app, email, err := a.userQuery(r)
+	if err != nil {
 		return err
 	}
-	email := r.URL.Query().Get("email")
 	devices, err := app.gw.ListDevices(r.Context(), email)
 	if err != nil {
 		return adminError(err)
 	}
-	resp := devicesResponse{Email: strings.ToLower(strings.TrimSpace(email)), Devices: make([]deviceView, 0, len(devices))}
+	resp := devicesResponse{Email: email, Devices: make([]deviceView, 0, len(devices))}
 	for _, d := range devices {
 		resp.Devices = append(resp.Devices, deviceView{
 			ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent,
@@ -180,19 +190,15 @@ func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
 
 // handleSessions lists a user's sessions.
 func (a *adminAPI) handleSessions(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet {
-		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
-	}
-	app, err := a.app()
+	app, email, err := a.userQuery(r)
 	if err != nil {
 		return err
 	}
-	email := r.URL.Query().Get("email")
 	sessions, err := app.gw.ListSessions(r.Context(), email)
 	if err != nil {
 		return adminError(err)
 	}
-	resp := sessionsResponse{Email: strings.ToLower(strings.TrimSpace(email)), Sessions: make([]sessionView, 0, len(sessions))}
+	resp := sessionsResponse{Email: email, Sessions: make([]sessionView, 0, len(sessions))}
 	for _, s := range sessions {
 		resp.Sessions = append(resp.Sessions, sessionView{
 			ID: s.ID, Email: s.Email, DeviceID: s.DeviceID, AppID: s.AppID, ClientIP: s.ClientIP,
