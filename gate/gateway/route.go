@@ -131,12 +131,13 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 // path that is not in clean form ("/public/../admin", "//x") is never
 // public: an upstream that cleans it could serve something else.
 func (rt *Route) isPublic(p string) bool {
-	if len(rt.public) == 0 || strings.IndexByte(p, '\\') >= 0 || path.Clean(p) != p && path.Clean(p)+"/" != p {
-		return false
-	}
 	for _, prefix := range rt.public {
 		if strings.HasPrefix(p, prefix) {
-			return true
+			if strings.IndexByte(p, '\\') >= 0 {
+				return false
+			}
+			c := path.Clean(p)
+			return c == p || strings.HasSuffix(p, "/") && c == p[:len(p)-1]
 		}
 	}
 	return false
