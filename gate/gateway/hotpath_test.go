@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,5 +294,38 @@ func TestJWKSPublishesOnlyPublicKeys(t *testing.T) {
 	k := set.Keys[0]
 	if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["kid"] != key.ID || k["x"] == nil || k["d"] != nil {
 		t.Fatalf("JWKS key %v", k)
+	}
+}
+
+// Signing out everywhere refuses every token of the user on this instance
+// at once, including tokens of other sessions.
+func TestSignOutEverywhereRefusesEveryTokenAtOnce(t *testing.T) {
+	g, rt, tok := newTestGateway(t)
+	now := time.Now()
+	other, err := g.tokens.Mint(token.Identity{Email: "alice@example.com", SessionID: "sid-2", DeviceID: "dev-1",
+		IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := "csrf=" + csrfToken(tok) + "&everywhere=1"
+	r := httptest.NewRequest(http.MethodPost, "http://app.example.com/.authgate/logout", strings.NewReader(form))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Cookie", "authgate_session="+tok)
+	w := httptest.NewRecorder()
+	if err := rt.ServeHTTP(w, r, &countingNext{}); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d %s", w.Code, w.Body)
+	}
+	for _, cookie := range []string{tok, other} {
+		next := &countingNext{}
+		w := httptest.NewRecorder()
+		if err := rt.ServeHTTP(w, protectedRequest(cookie), next); err != nil {
+			t.Fatal(err)
+		}
+		if next.calls != 0 || w.Code != http.StatusFound {
+			t.Fatalf("a token after signing out everywhere: status %d, upstream calls %d", w.Code, next.calls)
+		}
 	}
 }

@@ -224,31 +224,24 @@ func (g *Gateway) handleLogout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "missing or wrong CSRF token")
 		return
 	}
-	var err error
+	// Each branch applies its revocation here at once, before the
+	// published one comes back to this instance.
 	if r.PostFormValue("everywhere") == "1" {
-		_, err = g.flow.LogoutEverywhere(r.Context(), v.Email)
+		gen, err := g.flow.LogoutEverywhere(r.Context(), v.Email)
+		if err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		g.revocations.Apply(store.RevocationEvent{Email: v.Email, Generation: gen})
 	} else {
-		err = g.flow.Logout(r.Context(), v.SessionID, v.Email, v.ExpiresAt)
+		if err := g.flow.Logout(r.Context(), v.SessionID, v.Email, v.ExpiresAt); err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		g.revocations.Apply(store.RevocationEvent{SessionID: v.SessionID, Until: v.ExpiresAt})
 	}
-	if err != nil {
-		g.storeFailure(w, r, err)
-		return
-	}
-	g.applyLocalRevocation(r, v)
 	g.clearSessionCookie(w, r)
 	g.afterLogout(w, r)
-}
-
-// applyLocalRevocation makes this instance refuse the token at once,
-// before the published revocation comes back to it.
-func (g *Gateway) applyLocalRevocation(r *http.Request, v *token.Verified) {
-	if r.PostFormValue("everywhere") == "1" {
-		if gen, err := g.store.Generation(r.Context(), v.Email); err == nil {
-			g.revocations.Apply(store.RevocationEvent{Email: v.Email, Generation: gen})
-		}
-		return
-	}
-	g.revocations.Apply(store.RevocationEvent{SessionID: v.SessionID, Until: v.ExpiresAt})
 }
 
 func (g *Gateway) afterLogout(w http.ResponseWriter, r *http.Request) {
