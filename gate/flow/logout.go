@@ -41,9 +41,9 @@ func (s *Service) LogoutEverywhere(ctx context.Context, email string) (int64, er
 	return gen, nil
 }
 
-// RevokeSession ends one session by id on behalf of an operator or of its
-// own user (by is who asked, for the event). It emits session_revoked.
-// Revoking an unknown session is ErrNotFound.
+// RevokeSession ends a session the caller has loaded, on behalf of an
+// operator or of its own user (by is who asked, for the event), on every
+// instance. It emits session_revoked.
 func (s *Service) RevokeSession(ctx context.Context, sess *store.Session, by string) error {
 	if err := s.store.RevokeSession(ctx, sess.ID, sess.ExpiresAt); err != nil {
 		return fmt.Errorf("revoking session: %w", err)
