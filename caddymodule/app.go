@@ -91,6 +91,9 @@ func (App) CaddyModule() caddy.ModuleInfo {
 // the signing key and builds the gateway.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.log = ctx.Logger()
+	if err := a.expandPlaceholders(); err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
 	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
 		return fmt.Errorf("authgate: opening store: %w", err)
@@ -131,6 +134,35 @@ func (a *App) Provision(ctx caddy.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
+	}
+	return nil
+}
+
+// expandPlaceholders replaces {env.X}, {file.X} and other Caddy
+// placeholders in every option that may carry a secret, key, URL or
+// address. Options added later that carry such a value belong here.
+func (a *App) expandPlaceholders() error {
+	e := newExpander()
+	if a.Store != nil {
+		if err := e.into("store", &a.Store.URL); err != nil {
+			return err
+		}
+	}
+	if err := e.into("signing_key", &a.SigningKey); err != nil {
+		return err
+	}
+	for i := range a.PreviousKeys {
+		if err := e.into(fmt.Sprintf("previous_key %d", i+1), &a.PreviousKeys[i]); err != nil {
+			return err
+		}
+	}
+	if err := e.into("public_url", &a.PublicURL); err != nil {
+		return err
+	}
+	for i := range a.Webhooks {
+		if err := a.Webhooks[i].expand(e, i+1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -49,6 +49,33 @@ type WebhookConfig struct {
 	AllowOnError bool `json:"allow_on_error,omitempty"`
 }
 
+// expand replaces placeholders in the receiver's URL and secrets and
+// checks the result, which the Caddyfile parser could not do while they
+// were placeholders.
+func (w *WebhookConfig) expand(e expander, n int) error {
+	name := fmt.Sprintf("webhook %d", n)
+	url, err := e.required(name+" url", w.URL)
+	if err != nil {
+		return err
+	}
+	w.URL = url
+	name = "webhook " + w.URL
+	if w.Secret, err = e.required(name+" secret", w.Secret); err != nil {
+		return err
+	}
+	if err := e.into(name+" previous_secret", &w.PreviousSecret); err != nil {
+		return err
+	}
+	ep := w.endpoint()
+	if w.Blocking {
+		ep.Events = nil
+	}
+	if err := ep.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
 func (w WebhookConfig) endpoint() webhook.Endpoint {
 	return webhook.Endpoint{
 		URL: w.URL, Secret: w.Secret, PreviousSecret: w.PreviousSecret, Events: w.Events,
@@ -129,6 +156,9 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 	}
 	if w.Secret == "" {
 		return w, d.Errf("webhook %s: a secret is required", w.URL)
+	}
+	if hasPlaceholder(w.URL) || hasPlaceholder(w.Secret) || hasPlaceholder(w.PreviousSecret) {
+		return w, nil // checked once expanded, at provision
 	}
 	ep := w.endpoint()
 	if w.Blocking {
