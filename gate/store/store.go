@@ -104,6 +104,21 @@ type RevocationSnapshot struct {
 	// Generations maps a canonical email to its current generation; tokens
 	// minted with a lower generation are void ("log out everywhere").
 	Generations map[string]int64
+	// Epoch is the store's epoch marker as the snapshot was read; a store
+	// writes one when it has none. Restore ignores it.
+	Epoch Epoch
+}
+
+// Epoch names one span of a store's memory: a marker the store writes
+// once, when it has none, and never expires. A store that lost its data
+// (restarted empty, flushed, failed over to a copy without the marker)
+// has a new epoch, and every token minted in an earlier one is void:
+// the revocations that might have voided it may be gone.
+type Epoch struct {
+	// ID is random and never 0; tokens carry it.
+	ID int64
+	// CreatedAt is when the marker was written, for people reading logs.
+	CreatedAt time.Time
 }
 
 // RevocationEvent is one revocation as it is published to every instance.
@@ -187,8 +202,16 @@ type Sessions interface {
 	BumpGeneration(ctx context.Context, email string) (int64, error)
 	// Generation returns the user's current generation (0 if never bumped).
 	Generation(ctx context.Context, email string) (int64, error)
-	// Revocations returns every revocation still in force.
+	// Revocations returns every revocation still in force and the
+	// store's epoch, writing a new epoch marker first if there is none.
 	Revocations(ctx context.Context) (*RevocationSnapshot, error)
+	// RestoreRevocations writes back revocations the store may have lost
+	// (an instance that remembers them calls it): each session stays
+	// revoked until the later of its stored and given until, one whose
+	// until has passed is skipped, and each generation rises to the
+	// given value if it is lower. Nothing is published; snap.Epoch is
+	// ignored.
+	RestoreRevocations(ctx context.Context, snap *RevocationSnapshot) error
 	// SubscribeRevocations calls fn for each revocation published from now
 	// on, by any instance, until ctx is done or the subscription breaks;
 	// it returns ctx.Err() or the reason it broke. ready is called once the

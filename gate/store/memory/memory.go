@@ -49,6 +49,7 @@ type Store struct {
 	userSessions map[string]map[string]struct{} // email → session ids
 	revoked      map[string]time.Time           // session id → until
 	generations  map[string]int64
+	epoch        store.Epoch // written by New: a memory store never outlives its data
 	subscribers  map[*subscriber]struct{}
 
 	hits  map[string]timed[int64]
@@ -70,6 +71,7 @@ func New() *Store {
 		userSessions: make(map[string]map[string]struct{}),
 		revoked:      make(map[string]time.Time),
 		generations:  make(map[string]int64),
+		epoch:        store.NewEpoch(time.Now()),
 		subscribers:  make(map[*subscriber]struct{}),
 		hits:         make(map[string]timed[int64]),
 		marks:        make(map[string]time.Time),

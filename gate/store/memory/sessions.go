@@ -134,6 +134,7 @@ func (s *Store) Revocations(ctx context.Context) (*store.RevocationSnapshot, err
 	snap := &store.RevocationSnapshot{
 		Sessions:    make(map[string]time.Time, len(s.revoked)),
 		Generations: maps.Clone(s.generations),
+		Epoch:       s.epoch,
 	}
 	if snap.Generations == nil {
 		snap.Generations = map[string]int64{}
@@ -144,4 +145,27 @@ func (s *Store) Revocations(ctx context.Context) (*store.RevocationSnapshot, err
 		}
 	}
 	return snap, nil
+}
+
+// RestoreRevocations merges snap into the recorded revocations: the later
+// until of each session, the higher generation of each user. Revocations
+// whose until has passed are skipped.
+func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSnapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	now := time.Now()
+	for id, until := range snap.Sessions {
+		if now.Before(until) && until.After(s.revoked[id]) {
+			s.revoked[id] = until
+		}
+	}
+	for email, gen := range snap.Generations {
+		if gen > s.generations[email] {
+			s.generations[email] = gen
+		}
+	}
+	return nil
 }

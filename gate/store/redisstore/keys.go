@@ -48,6 +48,8 @@ func rawTagSafe(s string) bool {
 //	<p>:{u:<email>}:sessions    ZSET  session ids by expiry (pruned; expires with the last)
 //	<p>:{rev}:sessions          ZSET  revoked session ids by until (pruned; expires with the last)
 //	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
+//	<p>:{rev}:epoch             STRING the epoch marker, "<id> <created ms>" (no TTL; written once, SET NX)
+//	<p>:{rev}:wait              STRING a scratch key written before WAIT (TTL)
 //	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)
 //	<p>:mark:{m:<key>}          STRING a one-time marker (TTL)
 //	<p>:revocations             the pub/sub channel of revocation events
@@ -64,6 +66,8 @@ func (s *Store) sessionsKey(email string) string { return s.userKey(email) + ":s
 func (s *Store) userKey(email string) string     { return s.prefix + ":{u:" + tag(email) + "}" }
 func (s *Store) revokedKey() string              { return s.prefix + ":{rev}:sessions" }
 func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:generations" }
+func (s *Store) epochKey() string                { return s.prefix + ":{rev}:epoch" }
+func (s *Store) waitKey() string                 { return s.prefix + ":{rev}:wait" }
 func (s *Store) hitKey(key string) string        { return s.prefix + ":hit:{h:" + tag(key) + "}" }
 func (s *Store) markKey(key string) string       { return s.prefix + ":mark:{m:" + tag(key) + "}" }
 func (s *Store) channel() string                 { return s.prefix + ":revocations" }

@@ -146,7 +146,9 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if outcome == 1 {
 		return l, fmt.Errorf("redis store: transition of login from %s, but it is %s: %w", t.From, l.Status, store.ErrConflict)
 	}
-	return l, nil
+	// A transition a failover could undo would let a login be decided,
+	// or collected, twice.
+	return l, s.replicated(ctx, "transition of login")
 }
 
 // pairs turns a flat field, value… reply into a map.

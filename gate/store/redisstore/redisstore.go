@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -36,6 +37,16 @@ type Options struct {
 	// DefaultPrefix. Braces would turn the prefix into a hash tag, so New
 	// replaces each with an underscore.
 	Prefix string
+	// WaitReplicas, when above zero, makes every write that decides who
+	// is signed in (a login's transitions, a new session, a revocation,
+	// a generation, a restore) wait until that many replicas hold it
+	// (Redis WAIT), and fail with store.ErrUnavailable when they do not
+	// confirm within WaitTimeout: the caller then reports failure rather
+	// than a success a failover could undo. Zero waits for none.
+	WaitReplicas int
+	// WaitTimeout bounds each wait; zero means DefaultWaitTimeout. Keep
+	// it below the client's read timeout (3 s by default).
+	WaitTimeout time.Duration
 }
 
 // Store is a store.Store on Redis. It is safe for concurrent use.
@@ -44,6 +55,9 @@ type Store struct {
 	prefix     string
 	ownsClient bool
 	scripts    scripts
+
+	waitReplicas int
+	waitTimeout  time.Duration
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close; ends subscriptions
@@ -58,13 +72,23 @@ func New(client redis.UniversalClient, opts Options) *Store {
 		prefix = DefaultPrefix
 	}
 	prefix = strings.NewReplacer("{", "_", "}", "_").Replace(prefix)
-	return &Store{client: client, prefix: prefix, scripts: newScripts(), closed: make(chan struct{})}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
+	return &Store{client: client, prefix: prefix, scripts: newScripts(), closed: make(chan struct{}),
+		waitReplicas: opts.WaitReplicas, waitTimeout: opts.WaitTimeout}
 }
 
 // Open connects to the Redis that rawURL names (see ParseURL for the forms
-// it accepts) and returns a store that owns the client: Close closes it.
+// it accepts, plus wait_replicas=N and wait_timeout=D, which set
+// Options.WaitReplicas and Options.WaitTimeout where opts leaves them
+// zero) and returns a store that owns the client: Close closes it.
 // Open does not dial; the first call (or Ping) does.
 func Open(rawURL string, opts Options) (*Store, error) {
+	rawURL, err := takeWaitParams(rawURL, &opts)
+	if err != nil {
+		return nil, err
+	}
 	client, err := NewClient(rawURL)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,7 +34,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
 	if err != nil {
 		return wrap("creating session", err)
 	}
-	return s.index(ctx, sess.Email, "add", sess.ExpiresAt, sess.ID)
+	if err := s.index(ctx, sess.Email, "add", sess.ExpiresAt, sess.ID); err != nil {
+		return err
+	}
+	return s.replicated(ctx, "creating session")
 }
 
 // index runs indexSrc on the user's session index.
@@ -120,7 +122,8 @@ func (s *Store) ListSessions(ctx context.Context, email string) ([]*store.Sessio
 
 // RevokeSession records id as revoked until until (pruning what has
 // passed), deletes the session and its index entry, and publishes the
-// revocation on the channel every instance listens to.
+// revocation on the channel every instance listens to; then it waits for
+// the replicas if the store is configured to.
 func (s *Store) RevokeSession(ctx context.Context, id string, until time.Time) error {
 	if err := s.check(); err != nil {
 		return err
@@ -148,7 +151,10 @@ func (s *Store) RevokeSession(ctx context.Context, id string, until time.Time) e
 			return err
 		}
 	}
-	return s.publish(ctx, store.RevocationEvent{SessionID: id, Until: until})
+	if err := s.publish(ctx, store.RevocationEvent{SessionID: id, Until: until}); err != nil {
+		return err
+	}
+	return s.replicated(ctx, "recording revocation")
 }
 
 // publish sends ev to every instance's subscription.
@@ -170,7 +176,10 @@ func (s *Store) BumpGeneration(ctx context.Context, email string) (int64, error)
 	if err != nil {
 		return 0, wrap("bumping generation", err)
 	}
-	return gen, s.publish(ctx, store.RevocationEvent{Email: email, Generation: gen})
+	if err := s.publish(ctx, store.RevocationEvent{Email: email, Generation: gen}); err != nil {
+		return gen, err
+	}
+	return gen, s.replicated(ctx, "bumping generation")
 }
 
 // Generation returns the user's generation, 0 if never bumped.
@@ -186,40 +195,4 @@ func (s *Store) Generation(ctx context.Context, email string) (int64, error) {
 		return 0, wrap("reading generation", err)
 	}
 	return gen, nil
-}
-
-// Revocations returns the revocations still in force, read in one
-// MULTI (both keys share the {rev} tag).
-func (s *Store) Revocations(ctx context.Context) (*store.RevocationSnapshot, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	var revoked *redis.ZSliceCmd
-	var gens *redis.MapStringStringCmd
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		revoked = p.ZRangeByScoreWithScores(ctx, s.revokedKey(), &redis.ZRangeBy{
-			Min: "(" + strconv.FormatInt(time.Now().UnixMilli(), 10), Max: "+inf",
-		})
-		gens = p.HGetAll(ctx, s.generationsKey())
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("reading revocations", err)
-	}
-	snap := &store.RevocationSnapshot{
-		Sessions:    make(map[string]time.Time, len(revoked.Val())),
-		Generations: make(map[string]int64, len(gens.Val())),
-	}
-	for _, z := range revoked.Val() {
-		id, _ := z.Member.(string)
-		snap.Sessions[id] = time.UnixMilli(int64(z.Score))
-	}
-	for email, v := range gens.Val() {
-		gen, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("redis store: generation of a user: %w", err)
-		}
-		snap.Generations[email] = gen
-	}
-	return snap, nil
 }

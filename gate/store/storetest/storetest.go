@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Devices", runDevices},
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
+		{"Restore", runRestore},
 		{"Limits", runLimits},
 		{"Lifecycle", runLifecycle},
 	}
