@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,7 +168,11 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 			return nil, stop, err
 		}
 	}
-	cookie, err := mintCookie(secret)
+	epoch, err := storeEpoch(ctx, setups)
+	if err != nil {
+		return nil, stop, err
+	}
+	cookie, err := mintCookie(secret, epoch)
 	if err != nil {
 		return nil, stop, err
 	}
@@ -243,9 +249,41 @@ func (e *env) runOne(ctx context.Context, s setup, conns, threads, round int) (m
 	return measurement{setup: s.key, conns: conns, round: round, load: res, cpu: after - before}, nil
 }
 
+// storeEpoch reads the store's epoch from the first authgate site's
+// health endpoint: a token of another epoch is refused.
+func storeEpoch(ctx context.Context, setups []setup) (int64, error) {
+	for _, s := range setups {
+		if s.key != "authgate" {
+			continue
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+loopback(s.port)+"/.authgate/healthz", nil)
+		if err != nil {
+			return 0, fmt.Errorf("reading the store epoch: %w", err)
+		}
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			return 0, fmt.Errorf("reading the store epoch: %w", err)
+		}
+		defer resp.Body.Close()
+		var h struct {
+			Epoch string `json:"store_epoch"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			return 0, fmt.Errorf("reading the store epoch: %w", err)
+		}
+		e, err := strconv.ParseInt(h.Epoch, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("reading the store epoch %q: %w", h.Epoch, err)
+		}
+		return e, nil
+	}
+	return 0, errors.New("reading the store epoch: no authgate setup")
+}
+
 // mintCookie returns a session token for benchEmail, valid for a day,
-// signed as the gateway signs with the given signing_key.
-func mintCookie(secret string) (string, error) {
+// signed as the gateway signs with the given signing_key, in the store's
+// epoch.
+func mintCookie(secret string, epoch int64) (string, error) {
 	k, err := token.ParseKey("", secret)
 	if err != nil {
 		return "", fmt.Errorf("minting the session cookie: %w", err)
@@ -257,7 +295,7 @@ func mintCookie(secret string) (string, error) {
 	now := time.Now()
 	tok, err := m.Mint(token.Identity{
 		Email: benchEmail, SessionID: "bench-session", DeviceID: "bench-device", Groups: []string{"ops"},
-		IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour),
+		Epoch: epoch, IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour),
 	})
 	if err != nil {
 		return "", fmt.Errorf("minting the session cookie: %w", err)

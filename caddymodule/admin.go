@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/web"
@@ -216,20 +217,34 @@ func (a *adminAPI) handleDevice(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleSession revokes one session: DELETE /authgate/sessions/{id}.
+// An id whose record is gone is revoked all the same (the answer says
+// so): the store may have lost the record while its cookie lives on.
 func (a *adminAPI) handleSession(w http.ResponseWriter, r *http.Request) error {
+	var rev gateway.SessionRevocation
 	return a.revoke(w, r, "/authgate/sessions/", "session", func(app *App, id string) error {
-		return app.gw.RevokeSession(r.Context(), id)
+		var err error
+		rev, err = app.gw.RevokeSession(r.Context(), id)
+		return err
+	}, func(resp *revokeResponse) {
+		resp.Until = rev.Until
+		if !rev.Found {
+			resp.Note = "no record of this session was found (it ended, or the store lost it); " +
+				"its id is revoked all the same, for a whole session lifetime"
+		}
 	})
 }
 
 // revokeResponse is the answer of a revocation.
 type revokeResponse struct {
-	Revoked string `json:"revoked"`
-	ID      string `json:"id"`
+	Revoked string    `json:"revoked"`
+	ID      string    `json:"id"`
+	Until   time.Time `json:"until,omitzero"`
+	Note    string    `json:"note,omitempty"`
 }
 
-// revoke answers DELETE prefix{id} by calling do with the id.
-func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what string, do func(*App, string) error) error {
+// revoke answers DELETE prefix{id} by calling do with the id; each of
+// then may add to the answer.
+func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what string, do func(*App, string) error, then ...func(*revokeResponse)) error {
 	if r.Method != http.MethodDelete {
 		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use DELETE")}
 	}
@@ -244,7 +259,11 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what s
 	if err := do(app, id); err != nil {
 		return adminError(err)
 	}
-	return writeAdminJSON(w, revokeResponse{Revoked: what, ID: id})
+	resp := revokeResponse{Revoked: what, ID: id}
+	for _, f := range then {
+		f(&resp)
+	}
+	return writeAdminJSON(w, resp)
 }
 
 // adminError maps a gateway error to an admin API answer: 400 for a
@@ -253,7 +272,7 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what s
 func adminError(err error) error {
 	status := http.StatusInternalServerError
 	switch {
-	case errors.Is(err, flow.ErrInvalidEmail):
+	case errors.Is(err, flow.ErrInvalidEmail), errors.Is(err, gateway.ErrInvalidSessionID):
 		status = http.StatusBadRequest
 	case errors.Is(err, store.ErrNotFound):
 		status = http.StatusNotFound

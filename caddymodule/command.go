@@ -180,8 +180,15 @@ func runRevoke(out io.Writer, adminAddr, kind, id string) error {
 	if err := adminCall(adminAddr, http.MethodDelete, path, nil, &rr); err != nil {
 		return fmt.Errorf("revoking %s %s: %w", kind, id, err)
 	}
-	_, err := fmt.Fprintf(out, "Revoked %s %s.\n", rr.Revoked, rr.ID)
-	return err
+	if _, err := fmt.Fprintf(out, "Revoked %s %s.\n", rr.Revoked, rr.ID); err != nil {
+		return err
+	}
+	if rr.Note != "" {
+		if _, err := fmt.Fprintf(out, "Note: %s (until %s).\n", rr.Note, when(rr.Until)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // when formats a time for the tables, "-" for none.

@@ -2,7 +2,11 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
+	"unicode"
 
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
@@ -45,20 +49,48 @@ func (g *Gateway) ListSessions(ctx context.Context, email string) ([]*store.Sess
 	return sessions, nil
 }
 
+// ErrInvalidSessionID is wrapped by RevokeSession's error for an id no
+// session can have: empty, longer than maxSessionIDLen, or holding
+// control characters.
+var ErrInvalidSessionID = errors.New("invalid session id")
+
+// maxSessionIDLen bounds the session ids RevokeSession accepts.
+const maxSessionIDLen = 128
+
+// SessionRevocation is what RevokeSession did.
+type SessionRevocation struct {
+	// Found reports whether the store still had the session's record.
+	// When it had not (the session ended, or the store lost it), the id
+	// is revoked all the same, since a token may carry it.
+	Found bool
+	// Until is how long the id stays revoked: the session's expiry, or
+	// a whole session lifetime from now when the record is gone.
+	Until time.Time
+}
+
 // RevokeSession ends the session sid on every instance, as an operator:
 // its token is refused here at once and elsewhere within the revocation
-// delay, and session_revoked is emitted with by "admin". An unknown or
-// already ended session is an error wrapping store.ErrNotFound.
-func (g *Gateway) RevokeSession(ctx context.Context, sid string) error {
+// delay, and session_revoked is emitted with by "admin". A session whose
+// record is gone is revoked too, until a session lifetime from now, which
+// outlasts any token of it: a store that lost the record (a failover, a
+// restart) must not leave its cookie working.
+func (g *Gateway) RevokeSession(ctx context.Context, sid string) (SessionRevocation, error) {
+	if sid == "" || len(sid) > maxSessionIDLen || strings.ContainsFunc(sid, unicode.IsControl) {
+		return SessionRevocation{}, fmt.Errorf("revoking session %q: %w", sid, ErrInvalidSessionID)
+	}
 	sess, err := g.store.GetSession(ctx, sid)
-	if err != nil {
-		return fmt.Errorf("revoking session %s: %w", sid, err)
+	found := err == nil
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		sess = &store.Session{ID: sid, ExpiresAt: time.Now().Add(g.flow.Config().SessionLifetime)}
+	case err != nil:
+		return SessionRevocation{}, fmt.Errorf("revoking session %s: %w", sid, err)
 	}
 	if err := g.flow.RevokeSession(ctx, sess, "admin"); err != nil {
-		return fmt.Errorf("revoking session %s: %w", sid, err)
+		return SessionRevocation{}, fmt.Errorf("revoking session %s: %w", sid, err)
 	}
 	g.revocations.Apply(store.RevocationEvent{SessionID: sess.ID, Until: sess.ExpiresAt})
-	return nil
+	return SessionRevocation{Found: found, Until: sess.ExpiresAt}, nil
 }
 
 // RevokeDevice removes the device id, as an operator: it can sign

@@ -82,8 +82,8 @@ func TestAdminRevokeSessionTakesEffectHereAtOnce(t *testing.T) {
 		if err != nil || len(sessions) != 1 || !strings.Contains(sessions[0].UserAgent, "Chrome") {
 			t.Fatalf("ListSessions: %v %+v", err, sessions)
 		}
-		if err := lg.gw.RevokeSession(ctx, sessions[0].ID); err != nil {
-			t.Fatal(err)
+		if rev, err := lg.gw.RevokeSession(ctx, sessions[0].ID); err != nil || !rev.Found || !rev.Until.Equal(sessions[0].ExpiresAt) {
+			t.Fatalf("RevokeSession = %+v, %v; want the record found, revoked until %v", rev, err, sessions[0].ExpiresAt)
 		}
 		// No waiting for the published revocation: this instance applied it.
 		if status, loc, _ := b.page("/app"); status != http.StatusFound || !strings.HasPrefix(loc, "/.authgate/login") {
@@ -92,8 +92,16 @@ func TestAdminRevokeSessionTakesEffectHereAtOnce(t *testing.T) {
 		if got := lg.events.ofType(event.SessionRevoked); len(got) != 1 || got[0].Data["by"] != "admin" {
 			t.Fatalf("session_revoked events: %+v", got)
 		}
-		if err := lg.gw.RevokeSession(ctx, sessions[0].ID); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("revoking it again: %v, want ErrNotFound", err)
+		// Revoking an id whose record is gone still revokes it, for a
+		// whole session lifetime: the store may have lost the record.
+		rev, err := lg.gw.RevokeSession(ctx, sessions[0].ID)
+		if err != nil || rev.Found || rev.Until.Before(time.Now().Add(11*time.Hour)) {
+			t.Fatalf("revoking it again: %+v, %v; want revoked without a record, for a session lifetime", rev, err)
+		}
+		for _, bad := range []string{"", strings.Repeat("x", 129), "sid\n"} {
+			if _, err := lg.gw.RevokeSession(ctx, bad); !errors.Is(err, ErrInvalidSessionID) {
+				t.Fatalf("RevokeSession(%q): %v, want ErrInvalidSessionID", bad, err)
+			}
 		}
 	})
 }

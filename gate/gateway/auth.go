@@ -118,9 +118,12 @@ func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.S
 	if err != nil {
 		return err
 	}
+	// A store that lost a bump (a failover) reports less than this
+	// instance knows; minting that would make a token refused at once.
+	gen = max(gen, g.revocations.Generation(s.Email))
 	tok, err := g.tokens.Mint(token.Identity{
 		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen, Groups: g.groups.Of(s.Email),
-		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		Epoch: g.revocations.Epoch(), IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 	})
 	if err != nil {
 		return err
@@ -160,7 +163,7 @@ func (g *Gateway) handleVerify(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, verifyResponse{Valid: false})
 		return
 	}
-	switch g.revocations.Check(v.SessionID, v.Email, v.Generation, now) {
+	switch g.revocations.Check(v.SessionID, v.Email, v.Generation, v.Epoch, now) {
 	case token.Revoked:
 		writeJSON(w, http.StatusOK, verifyResponse{Valid: false})
 		return

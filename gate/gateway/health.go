@@ -3,9 +3,8 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
-
-	"github.com/authgate/authgate/gate/token"
 )
 
 // healthResponse is the body of GET /healthz.
@@ -14,6 +13,10 @@ type healthResponse struct {
 	Store       string `json:"store"`
 	Revocations string `json:"revocations"`
 	LastSync    string `json:"revocations_synced_at,omitempty"`
+	// Epoch is the store's epoch that tokens are minted in (a decimal
+	// string: it is 63 bits); it changes when the store loses its data.
+	// Not a secret: every session token carries it.
+	Epoch string `json:"store_epoch,omitempty"`
 }
 
 // handleHealth reports whether the store answers and the revocation set
@@ -25,8 +28,11 @@ func (g *Gateway) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := g.store.Ping(ctx); err != nil {
 		resp.Status, resp.Store = "degraded", "unreachable"
 	}
-	if g.revocations.Check("", "", 0, time.Now()) == token.Stale {
+	if !g.revocations.Fresh(time.Now()) {
 		resp.Status, resp.Revocations = "degraded", "stale"
+	}
+	if e := g.revocations.Epoch(); e != 0 {
+		resp.Epoch = strconv.FormatInt(e, 10)
 	}
 	if t := g.revocations.LastSync(); !t.IsZero() {
 		resp.LastSync = t.UTC().Format(time.RFC3339)

@@ -58,7 +58,7 @@ func newTestGateway(tb testing.TB) (*Gateway, *Route, string) {
 	now := time.Now()
 	tok, err := g.tokens.Mint(token.Identity{
 		Email: "alice@example.com", SessionID: "sid-1", DeviceID: "dev-1", Groups: []string{"ops"},
-		IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+		Epoch: g.revocations.Epoch(), IssuedAt: now, ExpiresAt: now.Add(time.Hour),
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -178,7 +178,7 @@ func BenchmarkProtectedRequestColdCache(b *testing.B) {
 	for i := range cookies {
 		tok, err := g.tokens.Mint(token.Identity{
 			Email: "alice@example.com", SessionID: "sid-" + strconv.Itoa(i), DeviceID: "dev-1",
-			IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+			Epoch: g.revocations.Epoch(), IssuedAt: now, ExpiresAt: now.Add(time.Hour),
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -303,7 +303,7 @@ func TestSignOutEverywhereRefusesEveryTokenAtOnce(t *testing.T) {
 	g, rt, tok := newTestGateway(t)
 	now := time.Now()
 	other, err := g.tokens.Mint(token.Identity{Email: "alice@example.com", SessionID: "sid-2", DeviceID: "dev-1",
-		IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+		Epoch: g.revocations.Epoch(), IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

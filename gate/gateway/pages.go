@@ -164,7 +164,7 @@ func (g *Gateway) current(r *http.Request) (*token.Verified, string) {
 	}
 	now := time.Now()
 	v, err := g.tokens.Verify(raw, now)
-	if err != nil || g.revocations.Check(v.SessionID, v.Email, v.Generation, now) != token.Allowed {
+	if err != nil || g.revocations.Check(v.SessionID, v.Email, v.Generation, v.Epoch, now) != token.Allowed {
 		return nil, ""
 	}
 	return v, raw

@@ -101,7 +101,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		rt.unauthenticated(w, r, true)
 		return nil
 	}
-	switch g.revocations.Check(v.SessionID, v.Email, v.Generation, now) {
+	switch g.revocations.Check(v.SessionID, v.Email, v.Generation, v.Epoch, now) {
 	case token.Revoked:
 		rt.unauthenticated(w, r, true)
 		return nil

@@ -23,6 +23,10 @@ type Identity struct {
 	// Generation is the user's generation when the token is minted (gen);
 	// bumping it voids every older token ("log out everywhere").
 	Generation int64
+	// Epoch is the store's epoch when the token is minted (ep), from
+	// Revocations.Epoch: once the store loses its data, its epoch
+	// changes and the token is void.
+	Epoch int64
 	// IssuedAt is iat and nbf; zero means now.
 	IssuedAt time.Time
 	// ExpiresAt is exp; it must be after IssuedAt.
@@ -43,6 +47,9 @@ type Verified struct {
 	Groups []string
 	// Generation is the gen claim, to be checked with Revocations.Check.
 	Generation int64
+	// Epoch is the ep claim (0 if none), to be checked with
+	// Revocations.Check.
+	Epoch int64
 	// IssuedAt is the iat claim.
 	IssuedAt time.Time
 	// ExpiresAt is the exp claim; the token is not accepted from the
@@ -68,6 +75,7 @@ func newVerified(c *claims) *Verified {
 		DeviceID:   c.DeviceID,
 		Groups:     c.Groups,
 		Generation: c.Generation,
+		Epoch:      c.Epoch,
 		IssuedAt:   c.IssuedAt.Time,
 		ExpiresAt:  c.ExpiresAt.Time,
 	}
@@ -78,13 +86,14 @@ func newVerified(c *claims) *Verified {
 }
 
 // claims is the JWT payload authgate mints: the registered claims plus the
-// session, device, groups and generation.
+// session, device, groups, generation and store epoch.
 type claims struct {
 	jwt.RegisteredClaims
 	SessionID  string   `json:"sid"`
 	DeviceID   string   `json:"did,omitempty"`
 	Groups     []string `json:"groups,omitempty"`
 	Generation int64    `json:"gen"`
+	Epoch      int64    `json:"ep,omitempty"`
 }
 
 // checkIdentity refuses an identity that would mint an unusable or

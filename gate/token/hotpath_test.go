@@ -36,7 +36,7 @@ func TestHotPathAllocatesNothing(t *testing.T) {
 		t.Run(k.Alg, func(t *testing.T) {
 			m := newManager(t, k)
 			r := syncedRevocations(t)
-			tok := mint(t, m, Identity{Email: "alice@example.com", SessionID: "sid-1", Groups: []string{"ops"},
+			tok := mint(t, m, Identity{Email: "alice@example.com", SessionID: "sid-1", Groups: []string{"ops"}, Epoch: r.Epoch(),
 				IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
 			now := time.Now()
 			if _, err := m.Verify(tok, now); err != nil {
@@ -48,7 +48,7 @@ func TestHotPathAllocatesNothing(t *testing.T) {
 				if err != nil {
 					panic(err)
 				}
-				verdict = r.Check(v.SessionID, v.Email, v.Generation, now)
+				verdict = r.Check(v.SessionID, v.Email, v.Generation, v.Epoch, now)
 			})
 			if verdict != Allowed {
 				t.Fatalf("Check = %s, want allowed", verdict)
@@ -117,7 +117,7 @@ func BenchmarkCheck(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if r.Check("c2Vzc2lvbi1pZC0xMjM0NQ", "alice@example.com", 0, now) != Allowed {
+			if r.Check("c2Vzc2lvbi1pZC0xMjM0NQ", "alice@example.com", 0, r.Epoch(), now) != Allowed {
 				b.Error("not allowed")
 				return
 			}
@@ -135,7 +135,7 @@ func BenchmarkHotPath(b *testing.B) {
 	}
 	now := time.Now()
 	tok := mint(b, m, Identity{Email: "alice@example.com", SessionID: "c2Vzc2lvbi1pZC0xMjM0NQ",
-		Groups: []string{"ops", "admins"}, IssuedAt: now, ExpiresAt: now.Add(12 * time.Hour)})
+		Groups: []string{"ops", "admins"}, Epoch: r.Epoch(), IssuedAt: now, ExpiresAt: now.Add(12 * time.Hour)})
 	if _, err := m.Verify(tok, now); err != nil {
 		b.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func BenchmarkHotPath(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			v, err := m.Verify(tok, now)
-			if err != nil || r.Check(v.SessionID, v.Email, v.Generation, now) != Allowed {
+			if err != nil || r.Check(v.SessionID, v.Email, v.Generation, v.Epoch, now) != Allowed {
 				b.Error("hot path refused a valid token")
 				return
 			}

@@ -115,7 +115,7 @@ func NewManager(cfg Config) (*Manager, error) {
 }
 
 // Mint signs a token for id with Keys[0]: claims iss, aud, sub (email), sid,
-// did, iat, nbf (= iat), exp, groups and gen, and the kid header. Times are
+// did, iat, nbf (= iat), exp, groups, gen and ep, and the kid header. Times are
 // truncated to whole seconds.
 func (m *Manager) Mint(id Identity) (string, error) {
 	if err := checkIdentity(id); err != nil {
@@ -141,6 +141,7 @@ func (m *Manager) Mint(id Identity) (string, error) {
 		DeviceID:   id.DeviceID,
 		Groups:     id.Groups,
 		Generation: id.Generation,
+		Epoch:      id.Epoch,
 	}
 	t := jwt.NewWithClaims(jwt.GetSigningMethod(m.signer.Alg), c)
 	t.Header["kid"] = m.signer.ID

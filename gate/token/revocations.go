@@ -81,12 +81,10 @@ type Revocations struct {
 
 	state atomic.Pointer[revState]
 
-	mu sync.Mutex // serializes writers of state and the journal
-	// While a snapshot is being fetched, events applied meanwhile are also
-	// journaled and replayed onto the new snapshot, so none is lost by
-	// racing the fetch.
-	journaling bool
-	journal    []store.RevocationEvent
+	mu sync.Mutex // serializes writers of state
+	// epoch is the ID of the store's epoch as last read (0 before the
+	// first snapshot); tokens minted in another epoch are revoked.
+	epoch atomic.Int64
 
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmation; 0 = never
 	// subEpoch changes whenever the subscription comes up or goes down;
@@ -134,21 +132,44 @@ func NewRevocations(src store.Sessions, opts RevocationOptions) *Revocations {
 	return r
 }
 
-// Check says whether a token of session sid, user email and generation gen
-// may be used at now. email must be in the canonical form the store keys
-// generations by (as minted into the token). A known revocation answers
-// Revoked even when the set is stale.
-func (r *Revocations) Check(sid, email string, gen int64, now time.Time) Verdict {
+// Check says whether a token of session sid, user email, generation gen
+// and store epoch epoch may be used at now. email must be in the
+// canonical form the store keys generations by (as minted into the
+// token). A token of another epoch than the store's is Revoked: the
+// store lost its data since (or the token predates epochs), so a
+// revocation of it may be lost too. A known revocation answers Revoked
+// even when the set is stale.
+func (r *Revocations) Check(sid, email string, gen, epoch int64, now time.Time) Verdict {
 	t := now.UnixNano()
 	if r.state.Load().revoked(sid, email, gen, t) {
 		return Revoked
 	}
-	last := r.lastSync.Load()
-	if last == 0 || t-last > r.maxStale {
+	if cur := r.epoch.Load(); cur != 0 && epoch != cur {
+		return Revoked
+	}
+	if !r.fresh(t) {
 		return Stale
 	}
 	return Allowed
 }
+
+// Fresh reports whether the set was confirmed current within MaxStaleness
+// of now, that is whether Check can answer anything but Stale.
+func (r *Revocations) Fresh(now time.Time) bool { return r.fresh(now.UnixNano()) }
+
+// fresh is Fresh at t, unix nanoseconds.
+func (r *Revocations) fresh(t int64) bool {
+	last := r.lastSync.Load()
+	return last != 0 && t-last <= r.maxStale
+}
+
+// Epoch returns the ID of the store's epoch as last read, to be minted
+// into tokens; 0 before the first snapshot.
+func (r *Revocations) Epoch() int64 { return r.epoch.Load() }
+
+// Generation returns the highest generation of email this instance
+// knows of; a token minted with less is revoked here.
+func (r *Revocations) Generation(email string) int64 { return r.state.Load().generation(email) }
 
 // Apply records one revocation at once, without waiting for the store to
 // echo it: the instance that revoked calls it after the store accepted the
@@ -159,9 +180,6 @@ func (r *Revocations) Apply(ev store.RevocationEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state.Store(r.state.Load().with(ev))
-	if r.journaling {
-		r.journal = append(r.journal, ev)
-	}
 }
 
 // Synced is closed once the first snapshot has been loaded.

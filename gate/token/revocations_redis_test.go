@@ -33,7 +33,7 @@ func TestRedisRevocationOnOneInstanceReachesAnotherWithinASecond(t *testing.T) {
 	r := NewRevocations(watcher, RevocationOptions{ResyncEvery: time.Hour, MaxStaleness: 4 * time.Hour})
 	runRevocations(t, r)
 	waitSynced(t, r)
-	if got := r.Check("sid-before", "alice@example.com", 0, time.Now()); got != Revoked {
+	if got := r.Check("sid-before", "alice@example.com", 0, r.Epoch(), time.Now()); got != Revoked {
 		t.Fatalf("revocation in the first snapshot: Check = %s, want revoked", got)
 	}
 	eventually(t, 5*time.Second, "subscription up", func() bool { return r.subUp.Load() })
@@ -42,16 +42,16 @@ func TestRedisRevocationOnOneInstanceReachesAnotherWithinASecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "session revoked on another instance", func() bool {
-		return r.Check("sid-1", "alice@example.com", 0, time.Now()) == Revoked
+		return r.Check("sid-1", "alice@example.com", 0, r.Epoch(), time.Now()) == Revoked
 	})
 	gen, err := revoker.BumpGeneration(ctx, "alice@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "log out everywhere on another instance", func() bool {
-		return r.Check("sid-2", "alice@example.com", gen-1, time.Now()) == Revoked
+		return r.Check("sid-2", "alice@example.com", gen-1, r.Epoch(), time.Now()) == Revoked
 	})
-	if got := r.Check("sid-2", "alice@example.com", gen, time.Now()); got != Allowed {
+	if got := r.Check("sid-2", "alice@example.com", gen, r.Epoch(), time.Now()); got != Allowed {
 		t.Fatalf("token of the current generation: Check = %s, want allowed", got)
 	}
 }
@@ -63,13 +63,13 @@ func TestRedisStoppedTurnsChecksStale(t *testing.T) {
 	r := NewRevocations(st, RevocationOptions{ResyncEvery: 50 * time.Millisecond, MaxStaleness: maxStale})
 	runRevocations(t, r)
 	waitSynced(t, r)
-	if got := r.Check("sid", "alice@example.com", 0, time.Now()); got != Allowed {
+	if got := r.Check("sid", "alice@example.com", 0, r.Epoch(), time.Now()); got != Allowed {
 		t.Fatalf("Check with Redis up = %s, want allowed", got)
 	}
 	srv.Stop()
 	stopped := time.Now()
 	eventually(t, 10*time.Second, "Check turns stale after Redis stops", func() bool {
-		return r.Check("sid", "alice@example.com", 0, time.Now()) == Stale
+		return r.Check("sid", "alice@example.com", 0, r.Epoch(), time.Now()) == Stale
 	})
 	if last := r.LastSync(); last.After(stopped) {
 		t.Fatalf("LastSync %v is after Redis stopped at %v", last, stopped)

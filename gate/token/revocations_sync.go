@@ -84,16 +84,19 @@ func (r *Revocations) resyncLoop(ctx context.Context) {
 	}
 }
 
-// resync replaces the set with a fresh snapshot, replaying the events that
-// arrived while it was being fetched.
+// resync merges a fresh snapshot into the set, adopts the store's epoch,
+// and writes back to the store what it lacks of the set. The set never
+// forgets a revocation because the store did: the store may have
+// restarted empty, been flushed, or failed over to a replica without the
+// last writes, and the instance that remembers is then the only witness.
 func (r *Revocations) resync(ctx context.Context) error {
 	epoch := r.subEpoch.Load()
 	upAtStart := r.subUp.Load()
 	started := r.now()
-
-	r.mu.Lock()
-	r.journaling, r.journal = true, nil
-	r.mu.Unlock()
+	// What was known before the fetch is in the store unless the store
+	// lost it: every revocation is applied here only after the store took
+	// it. Later events may be missing from the snapshot for no fault.
+	known := r.state.Load()
 
 	fetchCtx, cancel := context.WithTimeout(ctx, max(minFetchTimeout, r.every))
 	snap, err := r.src.Revocations(fetchCtx)
@@ -102,20 +105,20 @@ func (r *Revocations) resync(ctx context.Context) error {
 		err = errors.New("store returned no snapshot")
 	}
 	if err != nil {
-		r.mu.Lock()
-		r.journaling, r.journal = false, nil
-		r.mu.Unlock()
 		return fmt.Errorf("loading revocation snapshot: %w", err)
 	}
 
-	next := stateFromSnapshot(snap, r.now().UnixNano())
+	// Merging into the state as it is now, under the writers' lock, keeps
+	// every event applied while the snapshot was in flight.
+	t := r.now().UnixNano()
 	r.mu.Lock()
-	for _, ev := range r.journal {
-		applyEvent(next.sessions, next.gens, ev)
-	}
-	r.state.Store(next)
-	r.journaling, r.journal = false, nil
+	r.state.Store(r.state.Load().merged(snap, t))
 	r.mu.Unlock()
+	lost := known.missingFrom(snap, t)
+	r.adoptEpoch(snap.Epoch)
+	if lost != nil {
+		r.writeBack(ctx, lost)
+	}
 
 	// The snapshot reflects the store as of some moment after started.
 	r.confirm(started)
@@ -124,6 +127,30 @@ func (r *Revocations) resync(ctx context.Context) error {
 	}
 	r.syncedOnce.Do(func() { close(r.synced) })
 	return nil
+}
+
+// adoptEpoch makes e the store's epoch, warning when it replaces another:
+// the store lost its data, and every token minted before is now refused.
+func (r *Revocations) adoptEpoch(e store.Epoch) {
+	old := r.epoch.Swap(e.ID)
+	if old != 0 && old != e.ID {
+		r.log.Warn("the session store lost its data (its epoch marker changed); every session issued before is signed out",
+			zap.Int64("old_epoch", old), zap.Int64("new_epoch", e.ID), zap.Time("new_epoch_created", e.CreatedAt))
+	}
+}
+
+// writeBack restores to the store the revocations it lacks; a failure is
+// logged and retried at the next resync, which finds them missing again.
+func (r *Revocations) writeBack(ctx context.Context, lost *store.RevocationSnapshot) {
+	ctx, cancel := context.WithTimeout(ctx, max(minFetchTimeout, r.every))
+	defer cancel()
+	if err := r.src.RestoreRevocations(ctx, lost); err != nil {
+		r.log.Warn("writing back revocations the store lost failed; retrying at the next resync",
+			zap.Error(err), zap.Int("sessions", len(lost.Sessions)), zap.Int("generations", len(lost.Generations)))
+		return
+	}
+	r.log.Warn("the session store had lost revocations; wrote them back",
+		zap.Int("sessions", len(lost.Sessions)), zap.Int("generations", len(lost.Generations)))
 }
 
 // subscribeLoop keeps a subscription open until ctx is done.

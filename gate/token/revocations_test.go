@@ -63,7 +63,7 @@ func newMemory(t *testing.T) *memory.Store {
 
 func TestRevocationsAnswerStaleBeforeTheFirstSync(t *testing.T) {
 	r := NewRevocations(newMemory(t), RevocationOptions{})
-	if got := r.Check("sid", "a@example.com", 0, time.Now()); got != Stale {
+	if got := r.Check("sid", "a@example.com", 0, r.Epoch(), time.Now()); got != Stale {
 		t.Fatalf("Check before Run = %s, want stale", got)
 	}
 	if !r.LastSync().IsZero() {
@@ -99,7 +99,7 @@ func TestRevocationsLoadTheSnapshotOnStart(t *testing.T) {
 		{"sid-bob", "bob@example.com", 0, Revoked},
 		{"sid-bob", "bob@example.com", 1, Allowed},
 	} {
-		if got := r.Check(tc.sid, tc.email, tc.gen, now); got != tc.want {
+		if got := r.Check(tc.sid, tc.email, tc.gen, r.Epoch(), now); got != tc.want {
 			t.Errorf("Check(%s, %s, %d) = %s, want %s", tc.sid, tc.email, tc.gen, got, tc.want)
 		}
 	}
@@ -117,16 +117,16 @@ func TestRevocationsSeePublishedRevocationsQuickly(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "session revocation seen through the subscription", func() bool {
-		return r.Check("sid-1", "alice@example.com", 0, time.Now()) == Revoked
+		return r.Check("sid-1", "alice@example.com", 0, r.Epoch(), time.Now()) == Revoked
 	})
 	gen, err := st.BumpGeneration(ctx, "alice@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "generation bump seen through the subscription", func() bool {
-		return r.Check("sid-2", "alice@example.com", gen-1, time.Now()) == Revoked
+		return r.Check("sid-2", "alice@example.com", gen-1, r.Epoch(), time.Now()) == Revoked
 	})
-	if got := r.Check("sid-2", "alice@example.com", gen, time.Now()); got != Allowed {
+	if got := r.Check("sid-2", "alice@example.com", gen, r.Epoch(), time.Now()); got != Allowed {
 		t.Fatalf("token of the new generation: Check = %s, want allowed", got)
 	}
 }
@@ -138,13 +138,13 @@ func TestApplyTakesEffectAtOnceAndOnlyRaises(t *testing.T) {
 	r.Apply(revokedSession("sid-1", now.Add(time.Minute))) // an older, shorter echo
 	r.Apply(bumped("alice@example.com", 5))
 	r.Apply(bumped("alice@example.com", 3)) // out of order
-	if got := r.Check("sid-1", "x@example.com", 0, now.Add(30*time.Minute)); got != Revoked {
+	if got := r.Check("sid-1", "x@example.com", 0, r.Epoch(), now.Add(30*time.Minute)); got != Revoked {
 		t.Fatalf("revoked session before its later until: Check = %s, want revoked even unsynced", got)
 	}
-	if got := r.Check("sid-2", "alice@example.com", 4, now); got != Revoked {
+	if got := r.Check("sid-2", "alice@example.com", 4, r.Epoch(), now); got != Revoked {
 		t.Fatalf("generation 4 after bumps to 5 and 3: Check = %s, want revoked", got)
 	}
-	if got := r.Check("sid-2", "alice@example.com", 5, now); got != Stale {
+	if got := r.Check("sid-2", "alice@example.com", 5, r.Epoch(), now); got != Stale {
 		t.Fatalf("current generation, never synced: Check = %s, want stale", got)
 	}
 }
@@ -157,16 +157,19 @@ func TestExpiredRevocationsAreForgotten(t *testing.T) {
 	now := time.Now()
 	r.Apply(revokedSession("soon", now.Add(50*time.Millisecond)))
 	r.Apply(revokedSession("later", now.Add(time.Hour)))
-	if got := r.Check("soon", "a@example.com", 0, now.Add(50*time.Millisecond)); got != Allowed {
+	if got := r.Check("soon", "a@example.com", 0, r.Epoch(), now.Add(50*time.Millisecond)); got != Allowed {
 		t.Fatalf("Check at the revocation's until = %s, want allowed", got)
 	}
-	// Neither revocation is in the store (Apply is local only), so the
-	// next resync replaces both; the set never keeps what the store and
-	// the clock no longer hold.
-	eventually(t, 5*time.Second, "local-only revocations dropped by a resync", func() bool {
+	// Neither revocation is in the store (as if the store lost both): a
+	// resync keeps the one still in force and forgets the one whose
+	// until has passed.
+	eventually(t, 5*time.Second, "the ended revocation forgotten by a resync", func() bool {
 		s, _ := r.Len()
-		return s == 0
+		return s == 1
 	})
+	if got := r.Check("later", "a@example.com", 0, r.Epoch(), time.Now()); got != Revoked {
+		t.Fatalf("a revocation the store lacks was dropped by a resync: Check = %s", got)
+	}
 }
 
 func TestPruneDropsOnlyEndedRevocations(t *testing.T) {
@@ -207,12 +210,12 @@ func TestRevocationsTurnStaleWhenTheStoreGoesAway(t *testing.T) {
 	r := NewRevocations(st, RevocationOptions{ResyncEvery: 20 * time.Millisecond, MaxStaleness: 200 * time.Millisecond, Logger: zap.New(core)})
 	runRevocations(t, r)
 	waitSynced(t, r)
-	if got := r.Check("sid", "a@example.com", 0, time.Now()); got != Allowed {
+	if got := r.Check("sid", "a@example.com", 0, r.Epoch(), time.Now()); got != Allowed {
 		t.Fatalf("Check while the store is up = %s, want allowed", got)
 	}
 	st.Close()
 	eventually(t, 5*time.Second, "Check turns stale once the store is gone", func() bool {
-		return r.Check("sid", "a@example.com", 0, time.Now()) == Stale
+		return r.Check("sid", "a@example.com", 0, r.Epoch(), time.Now()) == Stale
 	})
 	eventually(t, 5*time.Second, "failures logged at warn", func() bool {
 		return logs.FilterMessage("loading revocations failed; retrying").Len() > 0 &&
@@ -298,7 +301,7 @@ func TestRevocationsResubscribeAfterTheSubscriptionBreaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, time.Second, "a revocation published after resubscribing", func() bool {
-		return r.Check("sid-after", "a@example.com", 0, time.Now()) == Revoked
+		return r.Check("sid-after", "a@example.com", 0, r.Epoch(), time.Now()) == Revoked
 	})
 }
 
@@ -318,7 +321,7 @@ func TestAnEventRacingASnapshotLoadIsKept(t *testing.T) {
 	r.Apply(revokedSession("sid-raced", time.Now().Add(time.Hour))) // as the revoking instance does
 	st.release <- struct{}{}
 	waitSynced(t, r)
-	if got := r.Check("sid-raced", "a@example.com", 0, time.Now()); got != Revoked {
+	if got := r.Check("sid-raced", "a@example.com", 0, r.Epoch(), time.Now()); got != Revoked {
 		t.Fatalf("revocation applied during the snapshot load: Check = %s, want revoked", got)
 	}
 }

@@ -2,6 +2,7 @@ package token
 
 import (
 	"math"
+	"time"
 
 	"github.com/authgate/authgate/gate/store"
 )
@@ -33,11 +34,16 @@ func (s *revState) revoked(sid, email string, gen int64, t int64) bool {
 			return true
 		}
 	}
+	return gen < s.generation(email)
+}
+
+// generation returns the current generation of email.
+func (s *revState) generation(email string) int64 {
 	current := s.gens[email]
 	if len(s.dGens) > 0 {
 		current = max(current, s.dGens[email])
 	}
-	return gen < current
+	return current
 }
 
 // with returns a new state with ev applied. A session stays revoked until
@@ -85,24 +91,52 @@ func (s *revState) len() (sessions, generations int) {
 	return len(f.sessions), len(f.gens)
 }
 
-// stateFromSnapshot builds a base from a store snapshot, dropping
-// revocations that ended before t (unix nanoseconds).
-func stateFromSnapshot(snap *store.RevocationSnapshot, t int64) *revState {
-	n := &revState{
-		sessions: make(map[string]int64, len(snap.Sessions)),
-		gens:     make(map[string]int64, len(snap.Generations)),
-	}
-	for sid, until := range snap.Sessions {
-		if u := until.UnixNano(); u > t {
+// merged returns the state with snap merged in, keeping only session
+// revocations that last beyond t (unix nanoseconds): the later until of
+// each session, the higher generation of each user. Nothing this state
+// knows is dropped because the snapshot lacks it.
+func (s *revState) merged(snap *store.RevocationSnapshot, t int64) *revState {
+	n := s.folded(t)
+	for sid, stored := range snap.Sessions {
+		u := stored.UnixNano()
+		if cur, ok := n.sessions[sid]; u > t && (!ok || cur == math.MaxInt64 || u > cur) {
 			n.sessions[sid] = u
 		}
 	}
 	for email, g := range snap.Generations {
-		if g > 0 {
+		if g > n.gens[email] {
 			n.gens[email] = g
 		}
 	}
 	return n
+}
+
+// missingFrom returns what this state holds beyond t (unix nanoseconds)
+// that snap lacks, compared at the store's millisecond precision: the
+// revocations a store that lost data must be given back. Nil if none.
+func (s *revState) missingFrom(snap *store.RevocationSnapshot, t int64) *store.RevocationSnapshot {
+	f := s.folded(t)
+	var lost *store.RevocationSnapshot
+	lose := func() *store.RevocationSnapshot {
+		if lost == nil {
+			lost = &store.RevocationSnapshot{Sessions: map[string]time.Time{}, Generations: map[string]int64{}}
+		}
+		return lost
+	}
+	for sid, until := range f.sessions {
+		if until == math.MaxInt64 {
+			continue // an event without an end: nothing to give back
+		}
+		if stored, ok := snap.Sessions[sid]; !ok || stored.UnixMilli() < until/int64(time.Millisecond) {
+			lose().Sessions[sid] = time.Unix(0, until)
+		}
+	}
+	for email, g := range f.gens {
+		if snap.Generations[email] < g {
+			lose().Generations[email] = g
+		}
+	}
+	return lost
 }
 
 // applyEvent folds one event into the maps.
