@@ -52,49 +52,80 @@ type Redis struct {
 	// Addr is host:port on loopback.
 	Addr string
 	cmd  *exec.Cmd
+	bin  string
+	dir  string
+	args []string
+	log  *os.File
 }
 
 // URL returns a redis:// URL for database db.
 func (r *Redis) URL(db int) string { return fmt.Sprintf("redis://%s/%d", r.Addr, db) }
 
-// Stop kills the server (as a crash would); a later Start on the same
-// directory is not supported. Stop is also registered with t.Cleanup.
+// Stop kills the server (as a crash would: SIGKILL, nothing saved). Stop
+// is also registered with t.Cleanup.
 func (r *Redis) Stop() {
-	if r.cmd.Process != nil {
+	if r.cmd != nil && r.cmd.Process != nil {
 		_ = r.cmd.Process.Kill()
 		_, _ = r.cmd.Process.Wait()
 	}
+}
+
+// Restart kills the server and starts a new one on the same address with
+// the same options and, since there is no persistence, no data: what a
+// Redis restarted without persistence is.
+func (r *Redis) Restart(t testing.TB) {
+	t.Helper()
+	r.Stop()
+	if err := r.start(); err != nil {
+		t.Fatalf("restarting redis-server: %v", err)
+	}
+	if !waitRedis(r.Addr, 5*time.Second) {
+		t.Fatalf("redis-server did not come back on %s", r.Addr)
+	}
+}
+
+// start launches the process.
+func (r *Redis) start() error {
+	_, port, _ := net.SplitHostPort(r.Addr)
+	args := append([]string{"--port", port, "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", r.dir,
+		"--protected-mode", "no", "--loglevel", "warning"}, r.args...)
+	r.cmd = exec.Command(r.bin, args...)
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	if err := r.cmd.Start(); err != nil {
+		return fmt.Errorf("starting redis-server: %w", err)
+	}
+	return nil
 }
 
 // StartRedis starts a fresh redis-server on a free loopback port, with no
 // persistence, and stops it when the test ends.
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
+	return startRedis(t, t.TempDir(), nil)
+}
+
+// startRedis starts a redis-server in dir with extra arguments (which may
+// override the defaults: a later option wins).
+func startRedis(t testing.TB, dir string, extra []string) *Redis {
+	t.Helper()
 	bin := Require(t, "redis-server")
-	dir := t.TempDir()
+	logFile, err := os.Create(filepath.Join(dir, "redis.log"))
+	if err != nil {
+		t.Fatalf("creating redis log: %v", err)
+	}
+	t.Cleanup(func() { logFile.Close() })
 	for attempt := 0; attempt < 5; attempt++ {
-		port := FreePort(t)
-		cmd := exec.Command(bin,
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", dir,
-			"--protected-mode", "no", "--loglevel", "warning")
-		logPath := filepath.Join(dir, "redis.log")
-		logFile, err := os.Create(logPath)
-		if err != nil {
-			t.Fatalf("creating redis log: %v", err)
+		r := &Redis{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t))),
+			bin: bin, dir: dir, args: extra, log: logFile}
+		if err := r.start(); err != nil {
+			t.Fatal(err)
 		}
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := cmd.Start(); err != nil {
-			logFile.Close()
-			t.Fatalf("starting redis-server: %v", err)
-		}
-		r := &Redis{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
 		if waitRedis(r.Addr, 5*time.Second) {
-			t.Cleanup(func() { r.Stop(); logFile.Close() })
+			t.Cleanup(r.Stop)
 			return r
 		}
 		r.Stop()
-		logFile.Close()
 	}
 	t.Fatalf("redis-server did not start on a free port after 5 attempts")
 	return nil
