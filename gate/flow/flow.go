@@ -15,7 +15,11 @@
 //	collected ── a Session exists; the gateway mints its cookie
 //
 // Every arrow is one conditional write in the store (TransitionLogin), so a
-// login leaves each state exactly once however many callers race. Events:
+// login leaves each state exactly once however many callers race. The one
+// way back: a collection the store could not confirm (its replicas did not
+// acknowledge it, or the session could not be made) is undone to approved
+// before the error is returned, so no session was handed out and the
+// browser's next check collects it. Events:
 // Start emits login_requested (or login_failed with reason rate_limited or
 // reported when refused); denied and expired emit login_failed with the
 // reason; collected emits login. Logout emits logout; an operator's or
@@ -217,6 +221,7 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 		return &CheckResult{Login: collected}, nil
 	}
 	if err != nil {
+		s.uncollect(ctx, l.ID)
 		return nil, fmt.Errorf("collecting approved login: %w", err)
 	}
 	now := s.now()
@@ -226,6 +231,12 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
+		// The session was never handed out: make sure it cannot be used,
+		// and let the browser collect again.
+		if rerr := s.store.RevokeSession(ctx, sid, sess.ExpiresAt); rerr != nil {
+			s.log.Warn("revoking a session that could not be created failed", zap.Error(rerr))
+		}
+		s.uncollect(ctx, l.ID)
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
@@ -234,6 +245,19 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
 	return &CheckResult{Login: collected, Session: sess}, nil
+}
+
+// uncollect moves a login whose collection failed (the store took the
+// change but could not confirm it, or the session could not be made)
+// back to approved, so the browser's next check collects it: the login
+// completes once, by the check that hands out a session. If this fails
+// too the login stays collected without a session and the user starts
+// again: failing closed.
+func (s *Service) uncollect(ctx context.Context, id string) {
+	_, err := s.store.TransitionLogin(ctx, id, store.Transition{From: store.LoginCollected, To: store.LoginApproved})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.Warn("undoing a failed collection failed; the login must be started again", zap.Error(err))
+	}
 }
 
 // Pending returns the logins waiting for a decision by the device's user.

@@ -214,7 +214,7 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 // instance, and clears its cookie. It needs the CSRF token.
 func (g *Gateway) handleLogout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	v, raw := g.current(r)
+	v, raw := g.logoutTarget(r)
 	if v == nil {
 		g.clearSessionCookie(w, r)
 		g.afterLogout(w, r)
@@ -242,6 +242,23 @@ func (g *Gateway) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	g.clearSessionCookie(w, r)
 	g.afterLogout(w, r)
+}
+
+// logoutTarget returns the request's verified token unless it is already
+// revoked. Unlike current, it keeps a token while the revocation set is
+// stale: answering "signed out" without revoking would leave every copy
+// of the cookie working once the set is fresh again.
+func (g *Gateway) logoutTarget(r *http.Request) (*token.Verified, string) {
+	raw := cookieValue(r.Header, g.sessionCookieName(r))
+	if raw == "" {
+		return nil, ""
+	}
+	now := time.Now()
+	v, err := g.tokens.Verify(raw, now)
+	if err != nil || g.revocations.Check(v.SessionID, v.Email, v.Generation, v.Epoch, now) == token.Revoked {
+		return nil, ""
+	}
+	return v, raw
 }
 
 func (g *Gateway) afterLogout(w http.ResponseWriter, r *http.Request) {
