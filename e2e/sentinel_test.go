@@ -36,9 +36,9 @@ func TestLogoutsAndLoginsSurviveSentinelFailovers(t *testing.T) {
 	}
 
 	for _, phase := range []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T) string // returns the old primary
-		heal  func(t *testing.T, old string)
+		heal   func(t *testing.T, old string)
 	}{
 		{"graceful failover", func(t *testing.T) string {
 			old := s.Primary(t)
