@@ -105,6 +105,14 @@ func StartRedis(t testing.TB) *Redis {
 	return startRedis(t, t.TempDir(), nil)
 }
 
+// StartRedisWith is StartRedis with extra redis-server options, which
+// override the defaults (for example "--appendonly", "yes" to measure
+// persistence).
+func StartRedisWith(t testing.TB, args ...string) *Redis {
+	t.Helper()
+	return startRedis(t, t.TempDir(), args)
+}
+
 // startRedis starts a redis-server in dir with extra arguments (which may
 // override the defaults: a later option wins).
 func startRedis(t testing.TB, dir string, extra []string) *Redis {
