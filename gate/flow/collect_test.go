@@ -1,0 +1,106 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/memory"
+)
+
+// unconfirmedStore makes chosen writes take effect and then report the
+// error a store gives when its replicas do not confirm them, once each.
+type unconfirmedStore struct {
+	store.Store
+	failCollect, failSession atomic.Bool
+}
+
+var errUnconfirmed = fmt.Errorf("0 of 1 replicas confirmed the write: %w", store.ErrUnavailable)
+
+func (u *unconfirmedStore) TransitionLogin(ctx context.Context, id string, t store.Transition) (*store.Login, error) {
+	l, err := u.Store.TransitionLogin(ctx, id, t)
+	if err == nil && t.To == store.LoginCollected && u.failCollect.CompareAndSwap(true, false) {
+		return l, errUnconfirmed
+	}
+	return l, err
+}
+
+func (u *unconfirmedStore) CreateSession(ctx context.Context, s *store.Session) error {
+	err := u.Store.CreateSession(ctx, s)
+	if err == nil && u.failSession.CompareAndSwap(true, false) {
+		return errUnconfirmed
+	}
+	return err
+}
+
+// TestAnUnconfirmedCollectionIsUndoneAndTheLoginCompletesOnce: when the
+// store cannot confirm the collection (or the session), the check fails,
+// no session is usable, and the browser's next check completes the login
+// with one session; a check after that hands out nothing.
+func TestAnUnconfirmedCollectionIsUndoneAndTheLoginCompletesOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		arm  func(*unconfirmedStore)
+	}{
+		{"collect transition", func(u *unconfirmedStore) { u.failCollect.Store(true) }},
+		{"session creation", func(u *unconfirmedStore) { u.failSession.Store(true) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := memory.New()
+			t.Cleanup(func() { mem.Close() })
+			st := &unconfirmedStore{Store: mem}
+			rec := &recorder{}
+			svc := New(Config{}, st, rec)
+			ctx := context.Background()
+			dev := &store.Device{ID: "dev_1", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
+			if err := st.CreateDevice(ctx, dev); err != nil {
+				t.Fatal(err)
+			}
+			s, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ReturnURL: "/"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Decide(ctx, dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
+				t.Fatal(err)
+			}
+			tc.arm(st)
+			if res, err := svc.Check(ctx, s.Login.ID, s.Binding); !errors.Is(err, store.ErrUnavailable) || res != nil {
+				t.Fatalf("check while the store cannot confirm: %+v %v, want ErrUnavailable", res, err)
+			}
+			snap, err := st.Revocations(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sessions, _ := st.ListSessions(ctx, "alice@example.com"); len(sessions) != 0 {
+				t.Fatalf("a session of the failed check exists: %+v", sessions)
+			}
+			failedSessions := len(snap.Sessions)
+
+			res, err := svc.Check(ctx, s.Login.ID, s.Binding)
+			if err != nil || res.Session == nil {
+				t.Fatalf("the browser's next check: %+v %v, want the session", res, err)
+			}
+			if _, revoked := snap.Sessions[res.Session.ID]; revoked {
+				t.Fatal("the session handed out is revoked")
+			}
+			again, err := svc.Check(ctx, s.Login.ID, s.Binding)
+			if err != nil || again.Session != nil {
+				t.Fatalf("a check after completion: %+v %v, want no session", again, err)
+			}
+			if sessions, _ := st.ListSessions(ctx, "alice@example.com"); len(sessions) != 1 {
+				t.Fatalf("sessions after the login completed: %d, want 1", len(sessions))
+			}
+			if n := rec.count(event.Login); n != 1 {
+				t.Fatalf("login events: %d, want 1", n)
+			}
+			if tc.name == "session creation" && failedSessions != 1 {
+				t.Fatalf("the session that could not be confirmed is not revoked (%d revocations)", failedSessions)
+			}
+		})
+	}
+}
