@@ -209,8 +209,8 @@ type Sessions interface {
 	// (an instance that remembers them calls it): each session stays
 	// revoked until the later of its stored and given until, one whose
 	// until has passed is skipped, and each generation rises to the
-	// given value if it is lower. Nothing is published; snap.Epoch is
-	// ignored.
+	// given value if it is lower. Each revocation it changes is
+	// published, as if made now; snap.Epoch is ignored.
 	RestoreRevocations(ctx context.Context, snap *RevocationSnapshot) error
 	// SubscribeRevocations calls fn for each revocation published from now
 	// on, by any instance, until ctx is done or the subscription breaks;

@@ -148,8 +148,8 @@ func (s *Store) Revocations(ctx context.Context) (*store.RevocationSnapshot, err
 }
 
 // RestoreRevocations merges snap into the recorded revocations: the later
-// until of each session, the higher generation of each user. Revocations
-// whose until has passed are skipped.
+// until of each session, the higher generation of each user, publishing
+// each change. Revocations whose until has passed are skipped.
 func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSnapshot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,11 +160,13 @@ func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSn
 	for id, until := range snap.Sessions {
 		if now.Before(until) && until.After(s.revoked[id]) {
 			s.revoked[id] = until
+			s.publishLocked(store.RevocationEvent{SessionID: id, Until: until})
 		}
 	}
 	for email, gen := range snap.Generations {
 		if gen > s.generations[email] {
 			s.generations[email] = gen
+			s.publishLocked(store.RevocationEvent{Email: email, Generation: gen})
 		}
 	}
 	return nil

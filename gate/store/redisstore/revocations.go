@@ -27,24 +27,31 @@ return {redis.call('GET', KEYS[3]),
 // KEYS[1] the revoked ZSET, KEYS[2] the generations HASH; ARGV[1] now in
 // ms, ARGV[2] the number n of sessions, then n pairs sid, until in ms,
 // then pairs email, generation.
+// Returns {{sid, until…}, {email, gen…}}: the entries it changed.
 const restoreSrc = `
 local now = tonumber(ARGV[1])
+local sessions, gens = {}, {}
 local i = 3
 for _ = 1, tonumber(ARGV[2]) do
-  if tonumber(ARGV[i + 1]) > now then
-    redis.call('ZADD', KEYS[1], 'GT', ARGV[i + 1], ARGV[i])
+  if tonumber(ARGV[i + 1]) > now and redis.call('ZADD', KEYS[1], 'GT', 'CH', ARGV[i + 1], ARGV[i]) > 0 then
+    table.insert(sessions, ARGV[i])
+    table.insert(sessions, ARGV[i + 1])
   end
   i = i + 2
 end
 while i < #ARGV do
   local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
-  if tonumber(ARGV[i + 1]) > cur then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+  if tonumber(ARGV[i + 1]) > cur then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    table.insert(gens, ARGV[i])
+    table.insert(gens, ARGV[i + 1])
+  end
   i = i + 2
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if #last > 0 then redis.call('PEXPIREAT', KEYS[1], last[2]) end
-return 1
+return {sessions, gens}
 `
 
 // restoreBatch is how many entries one restore script call carries, so
@@ -104,8 +111,8 @@ func (s *Store) Revocations(ctx context.Context) (*store.RevocationSnapshot, err
 }
 
 // RestoreRevocations merges snap back into Redis in batches of
-// restoreBatch entries, then waits for the replicas when the store is
-// configured to.
+// restoreBatch entries, publishes what it changed, then waits for the
+// replicas when the store is configured to.
 func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSnapshot) error {
 	if err := s.check(); err != nil {
 		return err
@@ -118,8 +125,11 @@ func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSn
 		}
 		args := append(append([]any{now, len(sessions) / 2}, sessions...), gens...)
 		sessions, gens = sessions[:0], gens[:0]
-		err := s.scripts.restore.Run(ctx, s.client, []string{s.revokedKey(), s.generationsKey()}, args...).Err()
-		return wrap("restoring revocations", err)
+		res, err := s.scripts.restore.Run(ctx, s.client, []string{s.revokedKey(), s.generationsKey()}, args...).Slice()
+		if err != nil {
+			return wrap("restoring revocations", err)
+		}
+		return s.publishRestored(ctx, res)
 	}
 	for id, until := range snap.Sessions {
 		if until.UnixMilli() <= now {
@@ -147,4 +157,39 @@ func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSn
 		return err
 	}
 	return s.replicated(ctx, "restoring revocations")
+}
+
+// publishRestored publishes the entries a restore script changed, so that
+// every instance learns them now rather than at its next resync.
+func (s *Store) publishRestored(ctx context.Context, res []any) error {
+	if len(res) != 2 {
+		return fmt.Errorf("redis store: restoring revocations: unexpected reply of %d parts", len(res))
+	}
+	sessions, err := pairs(res[0])
+	if err != nil {
+		return fmt.Errorf("redis store: restored sessions: %w", err)
+	}
+	gens, err := pairs(res[1])
+	if err != nil {
+		return fmt.Errorf("redis store: restored generations: %w", err)
+	}
+	for id, v := range sessions {
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("redis store: until of a restored session: %w", err)
+		}
+		if err := s.publish(ctx, store.RevocationEvent{SessionID: id, Until: time.UnixMilli(ms)}); err != nil {
+			return err
+		}
+	}
+	for email, v := range gens {
+		gen, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("redis store: restored generation: %w", err)
+		}
+		if err := s.publish(ctx, store.RevocationEvent{Email: email, Generation: gen}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -69,6 +69,34 @@ func runRestore(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("RestoreRevocations publishes what it changed and nothing else", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), ctxFor(t)
+		kept, restored, email := uniq("sid"), uniq("sid"), uniqEmail()
+		until := now().Add(time.Hour)
+		noErr(t, "RevokeSession", s.RevokeSession(ctx, kept, until))
+		sub := subscribe(t, open(t))
+		noErr(t, "RestoreRevocations", s.RestoreRevocations(ctx, &store.RevocationSnapshot{
+			Sessions:    map[string]time.Time{kept: until, restored: until},
+			Generations: map[string]int64{email: 2},
+		}))
+		got := map[string]store.RevocationEvent{}
+		for range 2 {
+			ev := sub.next(t)
+			got[ev.SessionID+ev.Email] = ev
+		}
+		if ev, ok := got[restored]; !ok || !ms(ev.Until).Equal(ms(until)) {
+			t.Fatalf("events %+v: want the restored session until %v", got, until)
+		}
+		if ev, ok := got[email]; !ok || ev.Generation != 2 {
+			t.Fatalf("events %+v: want the restored generation 2", got)
+		}
+		noErr(t, "RevokeSession after", s.RevokeSession(ctx, uniq("sid"), until))
+		if ev := sub.next(t); ev.SessionID == kept {
+			t.Fatal("a revocation the store already had was published again")
+		}
+	})
+
 	t.Run("RestoreRevocations of many entries restores them all", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)
