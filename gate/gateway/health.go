@@ -13,8 +13,8 @@ type healthResponse struct {
 	Store       string `json:"store"`
 	Revocations string `json:"revocations"`
 	LastSync    string `json:"revocations_synced_at,omitempty"`
-	// Epoch is the store's epoch that tokens are minted in (a decimal
-	// string: it is 63 bits); it changes when the store loses its data.
+	// Epoch is the store's epoch that tokens are minted in, as a decimal
+	// string; it changes when the store loses its data.
 	// Not a secret: every session token carries it.
 	Epoch string `json:"store_epoch,omitempty"`
 }

@@ -9,13 +9,17 @@ import (
 	"time"
 )
 
+// epochBits is the size of an epoch ID: below 2^53, so that it survives
+// JSON tools that read numbers as doubles (a token's ep claim).
+const epochBits = 52
+
 // NewEpoch returns a fresh epoch created at now, with a random non-zero
-// positive ID.
+// positive ID of epochBits bits.
 func NewEpoch(now time.Time) Epoch {
 	for {
 		var b [8]byte
 		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-		if id := int64(binary.BigEndian.Uint64(b[:]) >> 1); id != 0 {
+		if id := int64(binary.BigEndian.Uint64(b[:]) >> (64 - epochBits)); id != 0 {
 			return Epoch{ID: id, CreatedAt: now}
 		}
 	}

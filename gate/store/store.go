@@ -115,7 +115,7 @@ type RevocationSnapshot struct {
 // has a new epoch, and every token minted in an earlier one is void:
 // the revocations that might have voided it may be gone.
 type Epoch struct {
-	// ID is random and never 0; tokens carry it.
+	// ID is random, positive and below 2^53; tokens carry it.
 	ID int64
 	// CreatedAt is when the marker was written, for people reading logs.
 	CreatedAt time.Time
