@@ -19,8 +19,9 @@ const (
 	// Allowed: neither the session nor the token's generation is revoked,
 	// and the revocation set is current.
 	Allowed Verdict = iota + 1
-	// Revoked: the session was revoked, or the user logged out everywhere
-	// after the token was minted.
+	// Revoked: the session was revoked, the user logged out everywhere
+	// after the token was minted, or the token was minted in another
+	// epoch of the store (before it lost its data).
 	Revoked
 	// Stale: the revocation set has not been confirmed current for longer
 	// than MaxStaleness (or never was); the caller fails closed (503).

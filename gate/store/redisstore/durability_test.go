@@ -83,6 +83,9 @@ func TestWaitParamsAreTheStoresOwn(t *testing.T) {
 			t.Errorf("Open accepted %s", bad)
 		}
 	}
+	if _, err := redisstore.Open("redis+cluster://127.0.0.1:1?wait_replicas=1", redisstore.Options{}); err == nil {
+		t.Error("Open accepted wait_replicas on a Cluster URL")
+	}
 	s, err := redisstore.Open("redis://127.0.0.1:1/0?wait_replicas=2&wait_timeout=1s&dial_timeout=1s", redisstore.Options{})
 	if err != nil {
 		t.Fatalf("Open with wait parameters and a go-redis one: %v", err)

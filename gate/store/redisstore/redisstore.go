@@ -45,7 +45,9 @@ type Options struct {
 	// than a success a failover could undo. Zero waits for none.
 	WaitReplicas int
 	// WaitTimeout bounds each wait; zero means DefaultWaitTimeout. Keep
-	// it below the client's read timeout (3 s by default).
+	// it below the client's read timeout (3 s by default). Open refuses
+	// WaitReplicas on a Cluster client: there WAIT may reach another node
+	// than the write.
 	WaitTimeout time.Duration
 }
 
@@ -92,6 +94,10 @@ func Open(rawURL string, opts Options) (*Store, error) {
 	client, err := NewClient(rawURL)
 	if err != nil {
 		return nil, err
+	}
+	if _, cluster := client.(*redis.ClusterClient); cluster && opts.WaitReplicas > 0 {
+		_ = client.Close()
+		return nil, fmt.Errorf("redis store: %s is not supported on a Redis Cluster yet (WAIT must reach the primary of the {rev} slot)", paramWaitReplicas)
 	}
 	s := New(client, opts)
 	s.ownsClient = true
