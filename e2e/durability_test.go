@@ -134,3 +134,55 @@ func waitStatus(t *testing.T, base, cookie string, want int, within time.Duratio
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestASessionWhoseRecordRedisLostCanStillBeRevoked: Redis loses a
+// session's record (as a failover that drops the write does) while its
+// cookie lives on. Revoking the id through the admin API and through
+// `caddy authgate revoke session` must work, and the cookie must then be
+// refused on both instances.
+func TestASessionWhoseRecordRedisLostCanStillBeRevoked(t *testing.T) {
+	r := testenv.StartRedis(t)
+	up := newUpstream(t)
+	a := startGate(t, storeLine(r.URL(0)), up, "")
+	b := startGate(t, storeLine(r.URL(0)), up, "")
+	dev := a.enroll("hana@example.com")
+	c := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer c.Close()
+	ctx := context.Background()
+
+	for _, via := range []string{"admin API", "caddy authgate revoke session"} {
+		br := newBrowser(t, a.base)
+		br.login(dev, "hana@example.com")
+		cookie := br.sessionCookie()
+		var list struct{ Sessions []struct{ ID string } }
+		if status := a.adminDo(http.MethodGet, "/authgate/sessions?email=hana@example.com", &list); status != http.StatusOK || len(list.Sessions) != 1 {
+			t.Fatalf("%s: sessions before the loss: %d %+v", via, status, list)
+		}
+		sid := list.Sessions[0].ID
+		keys, err := c.Keys(ctx, "authgate:session:*").Result()
+		if err != nil || len(keys) != 1 {
+			t.Fatalf("%s: session keys %v %v", via, keys, err)
+		}
+		if err := c.Del(ctx, keys[0]).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if privateStatus(t, b.base, cookie) != http.StatusOK {
+			t.Fatalf("%s: the cookie stopped working when only its record was lost", via)
+		}
+
+		switch via {
+		case "admin API":
+			var answer struct{ ID, Note string }
+			if status := a.adminDo(http.MethodDelete, "/authgate/sessions/"+sid, &answer); status != http.StatusOK || answer.ID != sid || answer.Note == "" {
+				t.Fatalf("DELETE a session whose record is lost: %d %+v, want 200 with a note", status, answer)
+			}
+		default:
+			if out := a.caddyCLI("revoke", "session", sid); !strings.Contains(out, "Revoked session "+sid) || !strings.Contains(out, "Note:") {
+				t.Fatalf("caddy authgate revoke session:\n%s", out)
+			}
+		}
+		for _, g := range []*gate{a, b} {
+			waitStatus(t, g.base, cookie, http.StatusUnauthorized, 2*time.Second)
+		}
+	}
+}
