@@ -98,7 +98,7 @@ func streamLogin(ctx context.Context, c *http.Client, base string, dev *devicecl
 	body, _ := json.Marshal(map[string]string{"email": email, "app_id": "e2e", "rd": "/private"})
 	status, resp, data, err := send(c, http.MethodPost, base+"/.authgate/auth/start", http.Header{"Content-Type": {"application/json"}}, body)
 	if err != nil || status != http.StatusOK {
-		return completedLogin{}, fmt.Sprintf("start: %d %v", status, err)
+		return completedLogin{}, fmt.Sprintf("start: %d %v %.40s", status, err, data)
 	}
 	var s started
 	if json.Unmarshal(data, &s) != nil {

@@ -80,7 +80,10 @@ func (s *Store) CreateLogin(ctx context.Context, l *store.Login, ttl time.Durati
 	if created == 0 {
 		return fmt.Errorf("redis store: creating login: %w", store.ErrConflict)
 	}
-	return nil
+	// Confirmed with the pending claim made before it: a browser whose
+	// login a failover dropped would hold a binding to nothing, and be
+	// refused as "another login is pending" until the old claim expired.
+	return s.replicated(ctx, "creating login")
 }
 
 // GetLogin returns the login, or ErrNotFound.

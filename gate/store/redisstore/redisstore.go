@@ -38,8 +38,9 @@ type Options struct {
 	// replaces each with an underscore.
 	Prefix string
 	// WaitReplicas, when above zero, makes every write that decides who
-	// is signed in (a login's transitions, a new session, a revocation,
-	// a generation, a restore) wait until that many replicas hold it
+	// is signed in (a new login and its pending claim, a login's
+	// transitions, a new session, a revocation, a generation, a restore)
+	// wait until that many replicas hold it
 	// (Redis WAIT), and fail with store.ErrUnavailable when they do not
 	// confirm within WaitTimeout: the caller then reports failure rather
 	// than a success a failover could undo. Zero waits for none.
