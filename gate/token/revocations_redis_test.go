@@ -2,9 +2,11 @@ package token
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/internal/testenv"
 )
@@ -73,5 +75,42 @@ func TestRedisStoppedTurnsChecksStale(t *testing.T) {
 	})
 	if last := r.LastSync(); last.After(stopped) {
 		t.Fatalf("LastSync %v is after Redis stopped at %v", last, stopped)
+	}
+}
+
+// countingRestores counts write-backs.
+type countingRestores struct {
+	*redisstore.Store
+	restores atomic.Int32
+}
+
+func (c *countingRestores) RestoreRevocations(ctx context.Context, snap *store.RevocationSnapshot) error {
+	c.restores.Add(1)
+	return c.Store.RestoreRevocations(ctx, snap)
+}
+
+// TestAStoreThatKeptEverythingGetsNothingWrittenBack: Redis keeps
+// milliseconds, the set nanoseconds; a revocation the store has must not
+// look lost at every resync.
+func TestAStoreThatKeptEverythingGetsNothingWrittenBack(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	st := &countingRestores{Store: openRedisStore(t, srv)}
+	r := NewRevocations(st, RevocationOptions{ResyncEvery: 20 * time.Millisecond, MaxStaleness: time.Minute})
+	runRevocations(t, r)
+	waitSynced(t, r)
+	ctx := context.Background()
+	until := time.Now().Add(time.Hour) // nanosecond precision
+	if err := st.RevokeSession(ctx, "sid-kept", until); err != nil {
+		t.Fatal(err)
+	}
+	r.Apply(revokedSession("sid-kept", until))
+	gen, err := st.BumpGeneration(ctx, "kim@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Apply(bumped("kim@example.com", gen))
+	time.Sleep(300 * time.Millisecond) // many resyncs
+	if n := st.restores.Load(); n != 0 {
+		t.Fatalf("%d write-backs to a store that lost nothing", n)
 	}
 }
