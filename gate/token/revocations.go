@@ -86,6 +86,8 @@ type Revocations struct {
 	// epoch is the ID of the store's epoch as last read (0 before the
 	// first snapshot); tokens minted in another epoch are revoked.
 	epoch atomic.Int64
+	// lastKick is when Check last asked for a resync (unix nanoseconds).
+	lastKick atomic.Int64
 
 	lastSync atomic.Int64 // unix nanoseconds of the last confirmation; 0 = never
 	// subEpoch changes whenever the subscription comes up or goes down;
@@ -146,12 +148,24 @@ func (r *Revocations) Check(sid, email string, gen, epoch int64, now time.Time) 
 		return Revoked
 	}
 	if cur := r.epoch.Load(); cur != 0 && epoch != cur {
+		r.epochMissed(t)
 		return Revoked
 	}
 	if !r.fresh(t) {
 		return Stale
 	}
 	return Allowed
+}
+
+// epochMissed asks for a resync, at most once a second: a token of
+// another epoch may come from an instance that has already seen the
+// store's new epoch, and this one should see it too without waiting for
+// its next period.
+func (r *Revocations) epochMissed(t int64) {
+	last := r.lastKick.Load()
+	if t-last >= int64(time.Second) && r.lastKick.CompareAndSwap(last, t) {
+		r.kickResync()
+	}
 }
 
 // Fresh reports whether the set was confirmed current within MaxStaleness

@@ -198,3 +198,30 @@ func TestAStoreThatLostItsDataVoidsOlderTokens(t *testing.T) {
 		t.Fatalf("Generation = %d, want %d", got, gen)
 	}
 }
+
+// TestATokenOfAnotherEpochPromptsAResync: an instance that has not yet
+// seen the store's new epoch refuses a token minted in it by a faster
+// instance, and reloads at once instead of at its next period.
+func TestATokenOfAnotherEpochPromptsAResync(t *testing.T) {
+	st := newSwappable(t)
+	fast := NewRevocations(st, RevocationOptions{ResyncEvery: 20 * time.Millisecond, MaxStaleness: time.Minute})
+	slow := NewRevocations(st, RevocationOptions{ResyncEvery: time.Hour, MaxStaleness: 4 * time.Hour})
+	runRevocations(t, fast)
+	runRevocations(t, slow)
+	waitSynced(t, fast)
+	waitSynced(t, slow)
+	// The resync that the subscription coming up asks for is done.
+	eventually(t, 5*time.Second, "the slow instance's subscription is covered", func() bool {
+		return slow.subUp.Load() && slow.coveredEpoch.Load() == slow.subEpoch.Load()
+	})
+	old := slow.Epoch()
+	st.lose()
+	eventually(t, 5*time.Second, "the fast instance sees the new epoch", func() bool { return fast.Epoch() != old })
+	if got := slow.Check("sid", "a@example.com", 0, fast.Epoch(), time.Now()); got != Revoked {
+		t.Fatalf("a token of an epoch the instance has not seen: Check = %s, want revoked", got)
+	}
+	eventually(t, 5*time.Second, "the slow instance resynced", func() bool { return slow.Epoch() == fast.Epoch() })
+	if got := slow.Check("sid", "a@example.com", 0, fast.Epoch(), time.Now()); got != Allowed {
+		t.Fatalf("after the resync: Check = %s, want allowed", got)
+	}
+}
