@@ -91,7 +91,7 @@ return {n, ttl}
 // scripts are the store's Lua scripts, run with EVALSHA (loaded on first
 // use, and again after a server restart).
 type scripts struct {
-	createHash, transition, updateHash, claim, release, index, hit *redis.Script
+	createHash, transition, updateHash, claim, release, index, hit, touch *redis.Script
 }
 
 // newScripts prepares the scripts.
@@ -104,5 +104,6 @@ func newScripts() scripts {
 		release:    redis.NewScript(releaseSrc),
 		index:      redis.NewScript(indexSrc),
 		hit:        redis.NewScript(hitSrc),
+		touch:      redis.NewScript(touchSrc),
 	}
 }
