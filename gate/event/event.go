@@ -21,12 +21,15 @@ const (
 	DeviceEnrolled = "device_enrolled"
 	DeviceRevoked  = "device_revoked"
 	Ping           = "ping"
+	APIKeyCreated  = "api_key_created"
+	APIKeyUsed     = "api_key_used"
+	APIKeyRevoked  = "api_key_revoked"
 )
 
 // Types returns every event type, in catalogue order.
 func Types() []string {
 	return []string{Login, LoginFailed, LoginRequested, Access, Logout,
-		SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping}
+		SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping, APIKeyCreated, APIKeyUsed, APIKeyRevoked}
 }
 
 // Event is one occurrence. Data holds only strings, booleans, integers
