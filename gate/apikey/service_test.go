@@ -161,7 +161,9 @@ func TestUseFromANewAddressIsAnEventOnceAcrossInstances(t *testing.T) {
 		}
 	}
 	_, _ = b.svc.Authenticate(ctx, c.Key, "198.51.100.9", time.Now())
-	used := func() []event.Event { return append(a.events.ofType(event.APIKeyUsed), b.events.ofType(event.APIKeyUsed)...) }
+	used := func() []event.Event {
+		return append(a.events.ofType(event.APIKeyUsed), b.events.ofType(event.APIKeyUsed)...)
+	}
 	eventually(t, 2*time.Second, "two api_key_used events", func() bool { return len(used()) == 2 })
 	time.Sleep(100 * time.Millisecond)
 	got := used()

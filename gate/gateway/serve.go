@@ -31,6 +31,8 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/{$}", g.handleHome)
 	m.HandleFunc("POST "+p+"/logout", g.handleLogout)
 	m.HandleFunc("POST "+p+"/sessions/{sid}/revoke", g.handleRevokeSession)
+	m.HandleFunc("POST "+p+"/keys", g.handleCreateKey)
+	m.HandleFunc("POST "+p+"/keys/{id}/revoke", g.handleRevokeOwnKey)
 	m.HandleFunc("POST "+p+"/auth/start", g.handleStart)
 	m.HandleFunc("GET "+p+"/auth/check/{id}", g.handleCheck)
 	m.HandleFunc("GET "+p+"/auth/verify", g.handleVerify)
