@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
@@ -72,6 +73,14 @@ type App struct {
 	// may stay unsettled before another instance takes it over (Redis
 	// store only; it must exceed every webhook's timeout). Default: 1m.
 	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
+	// APIKeyRate is how many requests one API key may make per
+	// APIKeyRateWindow on each instance (a burst of that many, refilled
+	// evenly). Default: 600 per minute.
+	APIKeyRate       int            `json:"api_key_rate,omitempty"`
+	APIKeyRateWindow caddy.Duration `json:"api_key_rate_window,omitempty"`
+	// APIKeyFreshLogin is how recent a browser's approved sign-in must be
+	// to create an API key. Default: 10m.
+	APIKeyFreshLogin caddy.Duration `json:"api_key_fresh_login,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
@@ -127,6 +136,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
+		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow)},
+		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
 		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},

@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/policy"
 )
 
@@ -49,6 +50,8 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    api_key_rate <requests> <per_duration>
+//	    api_key_fresh_login <duration>
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -142,6 +145,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
+	case "api_key_rate":
+		return a.unmarshalAPIKeyRate(d)
+	case "api_key_fresh_login":
+		return durationArg(d, &a.APIKeyFreshLogin)
 	default:
 		return d.Errf("unrecognized authgate option '%s'", opt)
 	}
@@ -157,6 +164,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    allow group <group...>
 //	    public <path_prefix...>
 //	    access_events
+//	    api_keys on | off | only
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	handler := new(Handler)
@@ -205,6 +213,13 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				return nil, h.ArgErr()
 			}
 			handler.AccessEvents = true
+		case "api_keys":
+			if err := oneArg(h.Dispenser, &handler.APIKeys); err != nil {
+				return nil, err
+			}
+			if _, err := gateway.ParseAPIKeyMode(handler.APIKeys); err != nil {
+				return nil, h.Errf("%v", err)
+			}
 		default:
 			return nil, h.Errf("unrecognized authgate option '%s'", opt)
 		}
