@@ -18,9 +18,9 @@ func TestParseAPIKeyOptions(t *testing.T) {
 		t.Fatalf("api key options %d %v %v", app.APIKeyRate, app.APIKeyRateWindow, app.APIKeyFreshLogin)
 	}
 	for text, want := range map[string]string{
-		"authgate {\n\tapi_key_rate 100\n}":        "api_key_rate: want <requests> <per_duration>, e.g. 'api_key_rate 100 1m', at Testfile:2",
-		"authgate {\n\tapi_key_rate lots 1m\n}":    "Testfile:2",
-		"authgate {\n\tapi_key_rate 10 never\n}":   "not a positive duration",
+		"authgate {\n\tapi_key_rate 100\n}":       "api_key_rate: want <requests> <per_duration>, e.g. 'api_key_rate 100 1m', at Testfile:2",
+		"authgate {\n\tapi_key_rate lots 1m\n}":   "Testfile:2",
+		"authgate {\n\tapi_key_rate 10 never\n}":  "not a positive duration",
 		"authgate {\n\tapi_key_fresh_login 0s\n}": "api_key_fresh_login",
 	} {
 		if _, err := parseGlobalText(t, text); err == nil || !strings.Contains(err.Error(), want) {
