@@ -281,10 +281,17 @@ func TestCreatingAKeyNeedsAFreshBrowserSignInNotAKey(t *testing.T) {
 	if w := f.postForm(t, "/.authgate/keys", f.cookie, "", url.Values{"name": {"x"}, "expires": {"7d"}}); w.Code != http.StatusForbidden {
 		t.Fatalf("creating a key without CSRF: %d", w.Code)
 	}
-	bad := form(f.cookie)
-	bad.Set("expires", "forever")
-	if w := f.postForm(t, "/.authgate/keys", f.cookie, "", bad); w.Code != http.StatusBadRequest {
-		t.Fatalf("a bad expiry: %d", w.Code)
+	for _, exp := range []string{"forever", "0s", "-1h", "0d", "1826d", "500ms", "6000h0m1s" + "0"} {
+		bad := form(f.cookie)
+		bad.Set("expires", exp)
+		if w := f.postForm(t, "/.authgate/keys", f.cookie, "", bad); w.Code != http.StatusBadRequest {
+			t.Errorf("expiry %q: %d, want 400", exp, w.Code)
+		}
+	}
+	for in, want := range map[string]time.Duration{"": 0, "30d": 30 * 24 * time.Hour, "12h": 12 * time.Hour, "2s": 2 * time.Second} {
+		if got, ok := parseKeyLifetime(in); !ok || got != want {
+			t.Errorf("parseKeyLifetime(%q) = %v, %v", in, got, ok)
+		}
 	}
 	w = f.postForm(t, "/.authgate/keys", f.cookie, "", form(f.cookie))
 	if w.Code != http.StatusOK {

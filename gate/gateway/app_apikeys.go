@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/gate/apikey"
@@ -14,14 +16,29 @@ import (
 	"github.com/authgate/authgate/gate/token"
 )
 
-// keyLifetimes are the expiry choices of the create form; "" is never.
-var keyLifetimes = map[string]time.Duration{
-	"":     0,
-	"1d":   24 * time.Hour,
-	"7d":   7 * 24 * time.Hour,
-	"30d":  30 * 24 * time.Hour,
-	"90d":  90 * 24 * time.Hour,
-	"365d": 365 * 24 * time.Hour,
+// maxKeyLifetime is the longest expiry the create form takes.
+const maxKeyLifetime = 5 * 365 * 24 * time.Hour
+
+// parseKeyLifetime reads the create form's expiry: "" for never, "<n>d"
+// for days, or a Go duration ("12h", "90m"), from 1 s to 5 years.
+func parseKeyLifetime(s string) (time.Duration, bool) {
+	if s == "" {
+		return 0, true
+	}
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 || n > 5*365 {
+			return 0, false
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, false
+		}
+	}
+	return d, d >= time.Second && d <= maxKeyLifetime
 }
 
 // freshLogin reports whether the session's sign-in was approved recently
@@ -47,14 +64,14 @@ func (g *Gateway) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 			KeyError: "Creating a key needs a recent sign-in. Sign in again, then create the key."})
 		return
 	}
-	life, ok := keyLifetimes[r.PostFormValue("expires")]
+	life, ok := parseKeyLifetime(r.PostFormValue("expires"))
 	if !ok {
 		g.renderHome(w, r, v, raw, http.StatusBadRequest, homePage{KeyName: name, KeyError: "Choose an expiry from the list."})
 		return
 	}
 	var expires time.Time
 	if life > 0 {
-		expires = time.Now().Add(life).UTC().Truncate(time.Second)
+		expires = time.Now().Add(life).UTC().Truncate(time.Millisecond)
 	}
 	created, err := g.apikeys.Create(r.Context(), v.Email, name, expires)
 	switch {
