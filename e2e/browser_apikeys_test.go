@@ -171,6 +171,7 @@ func TestBrowserAPIKeys(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+		eval[bool](laptop, `(document.getElementById("keys-title").scrollIntoView(), true)`)
 		laptop.shoot("account-keys-listed")
 
 		// A key in a cookie or the query string is refused.
@@ -219,6 +220,7 @@ func TestBrowserAPIKeys(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		t.Logf("the revocation reached instance B in %v (shared store: %v)", time.Since(start), shared)
+		eval[bool](laptop, `(document.getElementById("keys-title").scrollIntoView(), true)`)
 		laptop.shoot("account-key-revoked")
 		if status, _ := cli.withKey(b.base+"/private", second); status != http.StatusOK {
 			t.Fatalf("the other key after revoking one: %d", status)
