@@ -144,6 +144,23 @@ func TestAKeyPassesAsItsOwnerWithTheSessionHeadersAndWithoutItself(t *testing.T)
 	}
 }
 
+func TestAKeySentToAPublicPathDoesNotReachTheUpstream(t *testing.T) {
+	f := newKeyFixture(t, APIKeysOn)
+	rt, err := f.g.Route(RouteConfig{AppID: "site", Public: []string{"/health"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := keyRequest(f.key.Key)
+	r.URL.Path = "/health"
+	next := &captureNext{}
+	if err := rt.ServeHTTP(httptest.NewRecorder(), r, next); err != nil {
+		t.Fatal(err)
+	}
+	if next.calls != 1 || next.header.Get("Authorization") != "" || next.header.Get("Remote-User") != "" {
+		t.Fatalf("public path: calls %d, upstream headers %v", next.calls, next.header)
+	}
+}
+
 func TestBadKeysAre401JSONAndNeverReachUpstream(t *testing.T) {
 	f := newKeyFixture(t, APIKeysOn)
 	ctx := t.Context()

@@ -95,6 +95,9 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	}
 	if rt.isPublic(r.URL.Path) {
 		stripIdentityHeaders(r.Header, false)
+		if _, ok := bearerKey(r.Header["Authorization"]); ok {
+			delete(r.Header, "Authorization") // an API key never reaches the upstream
+		}
 		return next.ServeHTTP(w, r)
 	}
 	if keyInQuery(r.URL.RawQuery) {
