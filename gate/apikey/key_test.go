@@ -103,3 +103,29 @@ func TestHasherChecksWithTheKeyThatHashedAndSurvivesRotation(t *testing.T) {
 		t.Fatal("a verify-only signing key was accepted for hashing")
 	}
 }
+
+// FuzzParse: whatever Parse accepts has a key's shape, and its id is the
+// 16 characters after the prefix.
+func FuzzParse(f *testing.F) {
+	raw, _, _ := generate()
+	for _, s := range []string{raw, "", "ag_", raw[:KeyLen-1] + "B", "ag_" + strings.Repeat("_", KeyLen-3)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok := Parse(s)
+		if !ok {
+			if id != "" {
+				t.Fatalf("a refused string gave id %q", id)
+			}
+			return
+		}
+		if len(s) != KeyLen || !strings.HasPrefix(s, Prefix) || id != s[3:19] {
+			t.Fatalf("Parse(%q) accepted with id %q", s, id)
+		}
+		for i := 3; i < len(s); i++ {
+			if !isBase64URL(s[i]) {
+				t.Fatalf("accepted byte %q", s[i])
+			}
+		}
+	})
+}
