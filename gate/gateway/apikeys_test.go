@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/authgate/authgate/gate/apikey"
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/token"
@@ -135,12 +137,18 @@ func TestAKeyPassesAsItsOwnerWithTheSessionHeadersAndWithoutItself(t *testing.T)
 			t.Errorf("upstream still gets %s: %q", gone, h[gone])
 		}
 	}
-	// Another scheme's credentials are the upstream's business.
+	// Another scheme's credentials are the upstream's business; a
+	// session request never carries a key id, even a spoofed one.
 	r := httptest.NewRequest(http.MethodGet, "http://app.example.com/x", nil)
 	r.Header.Set("Cookie", "authgate_session="+f.cookie)
 	r.Header.Set("Authorization", "Basic dXNlcjpwYXNz")
-	if _, next := f.serve(t, r); next.calls != 1 || next.header.Get("Authorization") != "Basic dXNlcjpwYXNz" {
-		t.Fatalf("a session request with Basic credentials: calls %d, Authorization %q", next.calls, next.header.Get("Authorization"))
+	r.Header.Set("X-Authgate-Key", f.key.Record.ID)
+	if _, next := f.serve(t, r); next.calls != 1 || next.header.Get("Authorization") != "Basic dXNlcjpwYXNz" ||
+		next.header.Get("X-Authgate-Key") != "" || next.header.Get("X-Authgate-Session") != "sid-1" {
+		t.Fatalf("a session request with Basic credentials: calls %d, headers %v", next.calls, next.header)
+	}
+	if _, err := f.g.ListAPIKeys(t.Context(), "not an email"); !errors.Is(err, flow.ErrInvalidEmail) {
+		t.Fatalf("listing the keys of a malformed email: %v", err)
 	}
 }
 
