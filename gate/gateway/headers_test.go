@@ -74,4 +74,3 @@ func TestRemoveCookieKeepsTheAppsCookies(t *testing.T) {
 		}
 	}
 }
-
