@@ -96,7 +96,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
-		return fmt.Errorf("authgate: opening store: %w", err)
+		return fmt.Errorf("authgate: store: %w", err)
 	}
 	a.store = st
 	keys, err := a.loadKeys(ctx)
