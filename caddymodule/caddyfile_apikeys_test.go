@@ -41,6 +41,7 @@ func TestParseAPIKeyOptions(t *testing.T) {
 		"authgate {\n\tapi_keys sometimes\n}": "not on, off or only, at Testfile:2",
 		"authgate {\n\tapi_keys\n}":           "Testfile:2",
 		"authgate {\n\tapi_keys on off\n}":    "Testfile:2",
+		"authgate {\n\tapi_key on\n}":         "did you mean 'api_keys'",
 	} {
 		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
 		if err == nil || !strings.Contains(err.Error(), want) {

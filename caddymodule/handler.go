@@ -58,7 +58,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		APIKeys: keys,
 	})
 	if err != nil {
-		return fmt.Errorf("authgate handler: %w", err)
+		return fmt.Errorf("authgate directive (app_id %q): %w", h.AppID, err)
 	}
 	return nil
 }

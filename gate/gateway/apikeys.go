@@ -119,6 +119,7 @@ func (rt *Route) serveKey(w http.ResponseWriter, r *http.Request, next Next, raw
 	h[HeaderGroups] = v.GroupsHeader
 	h[HeaderKey] = v.KeyHeader
 	removeCookie(h, g.sessionCookieName(r))
+	removeCookie(h, g.bindingCookieName(r))
 	if rt.accessEvents {
 		rt.emitKeyAccess(r, v, true)
 	}
