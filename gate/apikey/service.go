@@ -41,6 +41,7 @@ type LimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error says the key is over its rate and when to retry.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("apikey: rate limit reached; retry in %s", e.RetryAfter.Round(time.Millisecond))
 }
@@ -50,10 +51,14 @@ const MaxNameRunes = 64
 
 // Defaults for the zero values of Config.
 const (
+	// DefaultRateLimit requests per DefaultRateWindow, per key and instance.
 	DefaultRateLimit  = 600
 	DefaultRateWindow = time.Minute
-	DefaultCacheTTL   = 5 * time.Minute
-	DefaultCacheSize  = 10_000
+	// DefaultCacheTTL is how long a verified key is trusted from memory.
+	DefaultCacheTTL = 5 * time.Minute
+	// DefaultCacheSize bounds the verified-key cache.
+	DefaultCacheSize = 10_000
+	// DefaultMaxPerUser caps one user's live keys.
 	DefaultMaxPerUser = 50
 )
 
