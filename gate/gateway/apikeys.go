@@ -79,12 +79,31 @@ func keyInQuery(rawQuery string) bool {
 		return false
 	}
 	q, _ := url.ParseQuery(rawQuery)
-	for _, vs := range q {
+	for name, vs := range q {
+		if containsKey(name) {
+			return true
+		}
 		for _, v := range vs {
-			if _, ok := apikey.Parse(strings.TrimSpace(v)); ok {
+			if containsKey(v) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// containsKey reports whether s holds a whole key anywhere ("ag_…",
+// "Bearer ag_…", a JSON blob with one).
+func containsKey(s string) bool {
+	for i := strings.Index(s, apikey.Prefix); i >= 0 && len(s)-i >= apikey.KeyLen; {
+		if _, ok := apikey.Parse(s[i : i+apikey.KeyLen]); ok {
+			return true
+		}
+		next := strings.Index(s[i+1:], apikey.Prefix)
+		if next < 0 {
+			break
+		}
+		i += 1 + next
 	}
 	return false
 }

@@ -210,7 +210,8 @@ func TestAKeyInACookieOrTheQueryStringIsRefused(t *testing.T) {
 			t.Errorf("key in cookie %q: status %d, upstream calls %d", cookie[:10], w.Code, next.calls)
 		}
 	}
-	for _, q := range []string{"api_key=" + f.key.Key, "access_token=" + url.QueryEscape(" "+f.key.Key), "a=1&token=" + f.key.Key} {
+	for _, q := range []string{"api_key=" + f.key.Key, "access_token=" + url.QueryEscape(" "+f.key.Key), "a=1&token=" + f.key.Key,
+		"auth=" + url.QueryEscape("Bearer "+f.key.Key), "q=" + url.QueryEscape(`{"k":"`+f.key.Key+`"}`), f.key.Key, "x=ag_ag_" + f.key.Key} {
 		r := httptest.NewRequest(http.MethodGet, "http://app.example.com/api?"+q, nil)
 		r.Header.Set("Accept", "application/json")
 		r.Header.Set("Cookie", "authgate_session="+f.cookie) // even with a valid session
@@ -457,4 +458,19 @@ func BenchmarkProtectedRequestAPIKey(b *testing.B) {
 	if next.calls != b.N {
 		b.Fatalf("%d of %d requests reached upstream", next.calls, b.N)
 	}
+}
+
+// FuzzKeyParsing: the header and query readers never panic, and what
+// they find is shaped like a key.
+func FuzzKeyParsing(f *testing.F) {
+	f.Add("Bearer ag_"+strings.Repeat("A", apikey.KeyLen-3), "api_key=ag_"+strings.Repeat("A", apikey.KeyLen-3))
+	f.Add("bearer   ag_", "ag_ag_ag_&x=%zz")
+	f.Fuzz(func(t *testing.T, header, query string) {
+		if raw, ok := bearerKey([]string{header}); ok && !strings.HasPrefix(raw, apikey.Prefix) {
+			t.Fatalf("bearerKey(%q) = %q", header, raw)
+		}
+		if keyInQuery(query) && !strings.Contains(query, apikey.Prefix) {
+			t.Fatalf("keyInQuery(%q) without the prefix", query)
+		}
+	})
 }
