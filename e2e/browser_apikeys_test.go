@@ -24,7 +24,7 @@ type keyGate struct {
 	admin   string
 }
 
-func startKeyGate(t *testing.T, storeOpt string, up *upstream) *keyGate {
+func startKeyGate(t *testing.T, storeOpt string, up *upstream, extra ...string) *keyGate {
 	t.Helper()
 	port, apiPort := testenv.FreePort(t), testenv.FreePort(t)
 	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
@@ -41,6 +41,7 @@ func startKeyGate(t *testing.T, storeOpt string, up *upstream) *keyGate {
 		public_url %s
 		revocation_max_staleness 3s
 		group ops alice@example.com
+		%s
 	}
 }
 
@@ -60,7 +61,7 @@ func startKeyGate(t *testing.T, storeOpt string, up *upstream) *keyGate {
 	}
 	reverse_proxy %s
 }
-`, admin, storeOpt, testSigningKey, base, base, upAddr, apiOnly, upAddr)
+`, admin, storeOpt, testSigningKey, base, strings.Join(extra, "\n\t\t"), base, upAddr, apiOnly, upAddr)
 	c := testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 	return &keyGate{gate: &gate{t: t, base: base, caddy: c}, apiOnly: apiOnly, admin: admin}
 }
@@ -270,4 +271,47 @@ func TestBrowserAPIKeys(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBrowserCreatingAKeyAsksForAFreshSignIn: once the sign-in is older
+// than api_key_fresh_login, the account page offers to sign in again
+// instead of the form; signing in again brings the form back.
+func TestBrowserCreatingAKeyAsksForAFreshSignIn(t *testing.T) {
+	shots := newShooter(t)
+	g := startKeyGate(t, storeLine(""), newUpstream(t), "api_key_fresh_login 3s")
+	chrome := startChromium(t)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+	phone := newTab(t, chrome, "phone", phoneScreen, nil)
+	enrolPhone(phone, g.enrollmentLink("alice@example.com").Link)
+	loginWithPhone(laptop, phone, g.base, "alice@example.com")
+	signedIn := time.Now()
+
+	laptop.do(chromedp.Navigate(g.base + "/.authgate/"))
+	laptop.waitPath("/.authgate/")
+	laptop.do(chromedp.WaitVisible(chromedp.ID("key-form")))
+	time.Sleep(time.Until(signedIn.Add(3*time.Second + 200*time.Millisecond)))
+	// The open form is now stale: sending it is refused with a way on.
+	laptop.do(chromedp.SendKeys(chromedp.ID("key-name"), "late"), chromedp.Click(chromedp.ID("create-key")))
+	laptop.waitFor("the refusal", `document.readyState === "complete" && !!document.getElementById("key-error")`)
+	if got := laptop.text("#key-error"); !strings.Contains(got, "recent sign-in") {
+		t.Fatalf("a stale form's answer says %q", got)
+	}
+	if n := eval[int](laptop, `document.querySelectorAll("#new-key, #key-form").length`); n != 0 {
+		t.Fatalf("a stale sign-in still shows a new key or the form (%d)", n)
+	}
+	eval[bool](laptop, `(document.getElementById("keys-title").scrollIntoView(), true)`)
+	laptop.shoot("account-key-relogin")
+
+	laptop.do(chromedp.Click(chromedp.CSS("#key-relogin a")))
+	laptop.waitPath("/.authgate/login?rd=%2F.authgate%2F")
+	laptop.do(chromedp.SendKeys(chromedp.ID("email"), "alice@example.com"), chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+	laptop.waitFor("the waiting page", `location.pathname.startsWith("/.authgate/wait/") && !!document.getElementById("code")`)
+	code := laptop.text("#code")
+	waitRequest(phone)
+	tapNumber(phone, code)
+	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .approve")))
+	laptop.waitPath("/.authgate/")
+	if key := createKey(laptop, "after signing in again", "7d"); !strings.HasPrefix(key, "ag_") {
+		t.Fatalf("after signing in again the page shows %q", key)
+	}
 }
