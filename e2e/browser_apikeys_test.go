@@ -125,6 +125,8 @@ func TestBrowserAPIKeys(t *testing.T) {
 		laptop.do(chromedp.Navigate(a.base + "/.authgate/"))
 		laptop.waitPath("/.authgate/")
 		key := createKey(laptop, "deploy from CI", "")
+		laptop.do(chromedp.Click(chromedp.ID("copy-key")))
+		laptop.waitFor("the copy button's answer", `/Copied|Selected/.test(document.getElementById("copy-status").textContent)`)
 		laptop.shoot("account-key-created")
 		if !strings.HasPrefix(key, "ag_") || len(key) != 62 {
 			t.Fatalf("the page shows %q as the new key", key)

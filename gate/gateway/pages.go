@@ -232,7 +232,11 @@ func (g *Gateway) renderHome(w http.ResponseWriter, r *http.Request, v *token.Ve
 	data.Sessions, data.Devices, data.Keys = sessions, devices, keys
 	data.KeyFresh = g.freshLogin(v, time.Now())
 	data.ReloginURL = g.loginURL(g.cfg.Prefix + "/")
-	g.pages.Render(w, status, "home", "Your account", "", data)
+	script := ""
+	if data.NewKey != nil {
+		script = "keys.js" // the Copy button of the key shown once
+	}
+	g.pages.Render(w, status, "home", "Your account", script, data)
 }
 
 // handleLogout signs the browser out (or out everywhere), on every
