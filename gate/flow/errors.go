@@ -20,6 +20,9 @@ var (
 	ErrExpired = errors.New("login expired")
 	// ErrBadDecision: the decision is not approve, deny or report (400).
 	ErrBadDecision = errors.New("decision must be approve, deny or report")
+	// ErrDirectoryUnavailable: the user directory gave no answer, so no
+	// login can start (503, fail closed).
+	ErrDirectoryUnavailable = errors.New("the user directory cannot be reached")
 )
 
 // LimitError says a login was refused by a rate limit or a block; the

@@ -30,6 +30,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/store"
 )
@@ -104,6 +105,7 @@ type Service struct {
 	events   event.Sink
 	log      *zap.Logger
 	preLogin PreLoginFunc
+	dir      directory.Directory
 	now      func() time.Time
 }
 
@@ -115,6 +117,11 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // WithPreLogin installs a blocking pre-login hook.
 func WithPreLogin(f PreLoginFunc) Option { return func(s *Service) { s.preLogin = f } }
+
+// WithDirectory looks every login's email up in a user directory at
+// start: an email it lacks gets a login no device sees, and the groups it
+// gives go on the login (see Start).
+func WithDirectory(d directory.Directory) Option { return func(s *Service) { s.dir = d } }
 
 // WithLogger sets the logger (default: none).
 func WithLogger(l *zap.Logger) Option { return func(s *Service) { s.log = l } }
@@ -142,7 +149,7 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 	if err != nil {
 		return nil, err
 	}
-	if l.Email != dev.Email {
+	if l.Email != dev.Email || l.Withheld {
 		return nil, ErrNotFound
 	}
 	if l.Status != store.LoginPending {
@@ -252,7 +259,7 @@ func (s *Service) Pending(ctx context.Context, dev *store.Device) ([]*store.Logi
 	if err != nil {
 		return nil, fmt.Errorf("loading pending login: %w", err)
 	}
-	if l.Status != store.LoginPending || l.Email != dev.Email {
+	if l.Status != store.LoginPending || l.Email != dev.Email || l.Withheld {
 		return nil, nil
 	}
 	if s.now().After(l.ExpiresAt) {

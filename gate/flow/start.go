@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
@@ -37,9 +39,14 @@ type Started struct {
 
 // Start creates a pending login for an email. Known and unknown emails go
 // through the same steps and get the same answer, so the response tells
-// nothing about who is enrolled. It returns ErrInvalidEmail, a
+// nothing about who is enrolled. With a user directory, the email is
+// looked up after the rate limits: one the directory lacks gets a login
+// that no device is shown (Withheld), which the browser cannot tell from a
+// login for an email without a device; the directory's groups go on the
+// login and into its session's token. It returns ErrInvalidEmail, a
 // *LimitError past a rate limit, a block or another browser's pending
-// login, or a *RefusedError from the pre-login hook.
+// login, a *RefusedError from the pre-login hook, or
+// ErrDirectoryUnavailable when the directory gives no answer.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error) {
 	email := policy.CanonicalEmail(req.Email)
 	if !policy.ValidEmail(email) {
@@ -55,6 +62,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
 	}
 	if err := s.checkLimits(ctx, l); err != nil {
+		return nil, err
+	}
+	if err := s.lookUp(ctx, l); err != nil {
 		return nil, err
 	}
 	if s.preLogin != nil {
@@ -146,4 +156,21 @@ func (s *Service) claim(ctx context.Context, l *store.Login, previousBinding str
 		}
 	}
 	return &LimitError{Reason: "pending", RetryAfter: time.Second}
+}
+
+// lookUp asks the user directory, if there is one, about the login's
+// email: it withholds the login of an email the directory lacks and sets
+// the groups of one it knows.
+func (s *Service) lookUp(ctx context.Context, l *store.Login) error {
+	if s.dir == nil {
+		return nil
+	}
+	u, found, err := s.dir.Lookup(ctx, l.Email)
+	if err != nil {
+		s.log.Warn("directory lookup failed; refusing the login", zap.Error(err))
+		return fmt.Errorf("%w: %w", ErrDirectoryUnavailable, err)
+	}
+	l.Withheld = !found
+	l.Groups = u.Groups
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
 )
@@ -103,7 +104,7 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := checkResponse{Status: publicStatus(res.Login.Status)}
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session); err != nil {
+		if err := g.issueCookie(w, r, res.Session, res.Login.Groups); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -112,14 +113,17 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// issueCookie mints the session's token and sets it as the cookie.
-func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session) error {
+// issueCookie mints the session's token and sets it as the cookie. The
+// token's groups are those of the group lines and dirGroups, the ones the
+// user directory gave at login start.
+func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session, dirGroups []string) error {
 	gen, err := g.store.Generation(r.Context(), s.Email)
 	if err != nil {
 		return err
 	}
 	tok, err := g.tokens.Mint(token.Identity{
-		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen, Groups: g.groups.Of(s.Email),
+		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen,
+		Groups:   policy.MergeGroups(g.groups.Of(s.Email), dirGroups),
 		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
@@ -86,6 +87,9 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Directory, if set, is asked about every email at login start; its
+	// groups join those of Config.Groups in the token.
+	Directory directory.Directory
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -135,6 +139,9 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	opts := []flow.Option{flow.WithLogger(deps.Logger)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
+	}
+	if deps.Directory != nil {
+		opts = append(opts, flow.WithDirectory(deps.Directory))
 	}
 	g := &Gateway{
 		cfg:    cfg,

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -73,9 +74,13 @@ func (g *Gateway) serveGate(w http.ResponseWriter, r *http.Request, rt *Route) {
 }
 
 // storeFailure answers a store error: 503 with Retry-After when the store
-// is unreachable (fail closed, never a pass), 500 otherwise. It reports
-// whether err was handled.
+// or the user directory is unreachable (fail closed, never a pass), 500
+// otherwise.
 func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, flow.ErrDirectoryUnavailable) {
+		g.unavailable(w, r, "the user directory cannot be reached")
+		return
+	}
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		g.unavailable(w, r, "the session store cannot be reached")
 		return

@@ -58,6 +58,13 @@ type Login struct {
 	DeviceID    string      `json:"device_id,omitempty"`
 	DecidedAt   time.Time   `json:"decided_at,omitzero"`
 	SessionID   string      `json:"session_id,omitempty"` // set when collected
+	// Groups are the user's groups from the user directory at login
+	// start; the session's token carries them.
+	Groups []string `json:"groups,omitempty"`
+	// Withheld is a login no device is shown: the user directory does not
+	// know the email. It runs out like a login for an email without a
+	// device, so the browser learns nothing.
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // Transition describes one conditional state change of a login. Its zero
