@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
@@ -63,6 +64,8 @@ type App struct {
 	// Groups assigns users to groups (group name → emails or "@domain"),
 	// for "allow group" rules and the Remote-Groups header.
 	Groups map[string][]string `json:"groups,omitempty"`
+	// Directory is a user directory asked about every login (LDAP).
+	Directory *DirectoryConfig `json:"directory,omitempty"`
 	// Webhooks receive signed events; blocking ones are pre_login hooks.
 	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
 	// WebhookSchedule is when delivery attempts are made, counted from
@@ -75,6 +78,7 @@ type App struct {
 
 	gw          *gateway.Gateway
 	store       *sharedStore
+	directory   *directory.LDAP
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
 	log         *zap.Logger
@@ -103,6 +107,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
 	}
+	if a.directory, err = a.openDirectory(); err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
 	a.webhooks, err = a.setupWebhooks(ctx, st)
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -129,8 +136,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Groups:                 a.Groups,
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
-		PreLogin: a.webhooks.preLoginFunc(),
+		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
+		PreLogin:  a.webhooks.preLoginFunc(),
+		Directory: a.directoryDep(),
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -161,6 +169,11 @@ func (a *App) expandPlaceholders() error {
 	}
 	for i := range a.Webhooks {
 		if err := a.Webhooks[i].expand(e, i+1); err != nil {
+			return err
+		}
+	}
+	if a.Directory != nil {
+		if err := a.Directory.expand(e); err != nil {
 			return err
 		}
 	}
@@ -216,6 +229,9 @@ func (a *App) Stop() error {
 // Cleanup lets go of the shared store; the last config to use it closes
 // it.
 func (a *App) Cleanup() error {
+	if a.directory != nil {
+		_ = a.directory.Close()
+	}
 	if a.store != nil {
 		return a.store.release()
 	}

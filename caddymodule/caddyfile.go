@@ -38,6 +38,7 @@ func init() {
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
 //	    group <name> <email|@domain...>
+//	    directory ldap { … }   (see unmarshalDirectory)
 //	    webhook <url> {
 //	        secret <secret>
 //	        previous_secret <secret>
@@ -125,6 +126,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		if _, err := policy.NewGroups(map[string][]string{args[0]: args[1:]}); err != nil {
 			return d.Errf("%v", err)
 		}
+	case "directory":
+		c, err := unmarshalDirectory(d)
+		if err != nil {
+			return err
+		}
+		a.Directory = c
 	case "webhook":
 		w, err := unmarshalWebhook(d)
 		if err != nil {
