@@ -167,8 +167,7 @@ func NewLDAP(cfg Config, log *zap.Logger) (*LDAP, error) {
 		d.tls.RootCAs = roots
 	}
 	if !d.ldaps && !cfg.StartTLS && cfg.BindPassword != "" {
-		log.Warn("directory: the bind password crosses the network in clear; use ldaps:// or starttls",
-			zap.String("url", cfg.URL))
+		log.Warn("directory: the bind password crosses the network in clear; use ldaps:// or starttls")
 	}
 	d.mapper, _ = newMapper(cfg.GroupMap, cfg.AdminGroups) // checked above
 	d.pool = newPool(cfg.PoolSize, d.dial)

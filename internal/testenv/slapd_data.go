@@ -14,6 +14,7 @@ const (
 
 // CompanyLDIF holds:
 //   - alice@example.com in devs; devs is a member of platform (nested);
+//     devs also names a former employee's entry that is gone;
 //   - bob@example.com in ops and admins;
 //   - carol@example.com in no group;
 //   - x*y@example.com, p(q)@example.com and back\slash@example.com, whose
@@ -98,6 +99,7 @@ dn: cn=devs,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
 cn: devs
 member: uid=alice,ou=people,dc=example,dc=com
+member: uid=former,ou=people,dc=example,dc=com
 
 dn: cn=platform,ou=groups,dc=example,dc=com
 objectClass: groupOfNames

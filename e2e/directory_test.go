@@ -1,0 +1,313 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/authgate/authgate/gate/device/deviceclient"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// startDirectoryGate runs a Caddy whose authgate reads the test company's
+// directory at url (with the extra directory lines), in front of a site
+// that allows only group devs. The bind password comes from the
+// environment, through the replacer.
+func startDirectoryGate(t *testing.T, storeOpt, url, dirExtra string, up *upstream) *gate {
+	t.Helper()
+	t.Setenv("AUTHGATE_E2E_LDAP_PASSWORD", testenv.LDAPServicePassword)
+	port := testenv.FreePort(t)
+	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	caddyfile := fmt.Sprintf(`{
+	admin %s
+	auto_https off
+	authgate {
+		%s
+		signing_key %s
+		public_url %s
+		group devs bob@example.com
+		directory ldap {
+			url %s
+			bind_dn %s
+			bind_password {env.AUTHGATE_E2E_LDAP_PASSWORD}
+			user_base %s
+			user_filter (mail={email})
+			group_base %s
+			group_filter (member={dn})
+			group_map devs devs
+			group_map ops ops
+			admin_groups admins
+			timeout 2s
+			%s
+		}
+	}
+}
+
+%s {
+	authgate {
+		app_id e2e
+		allow group devs
+	}
+	reverse_proxy %s
+}
+`, admin, storeOpt, testSigningKey, base, url, testenv.LDAPServiceDN, testenv.LDAPPeople, testenv.LDAPGroups,
+		dirExtra, base, strings.TrimPrefix(up.URL, "http://"))
+	c := testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
+	return &gate{t: t, base: base, caddy: c}
+}
+
+// modifyDirectory changes entries as the directory's administrator would.
+func modifyDirectory(t *testing.T, s *testenv.Slapd, reqs ...*ldap.ModifyRequest) {
+	t.Helper()
+	conn, err := ldap.DialURL(s.URL)
+	if err != nil {
+		t.Fatalf("connecting to slapd: %v", err)
+	}
+	defer conn.Close()
+	if err := conn.Bind(s.RootDN, s.RootPassword); err != nil {
+		t.Fatalf("binding as the directory's root: %v", err)
+	}
+	for _, r := range reqs {
+		if err := conn.Modify(r); err != nil {
+			t.Fatalf("modifying %s: %v", r.DN, err)
+		}
+	}
+}
+
+// groupsUpstream fetches the protected page and returns its status and
+// the Remote-Groups header the upstream saw.
+func groupsUpstream(b *browser, up *upstream) (int, string) {
+	b.t.Helper()
+	status, _, _ := b.do(http.MethodGet, "/private", http.Header{"Accept": {"application/json"}}, nil)
+	h, _ := up.lastHeaders()
+	if status != http.StatusOK || h == nil {
+		return status, ""
+	}
+	return status, h.Get("Remote-Groups")
+}
+
+// TestDirectoryGroupsReachTheSiteAndRefreshAtLogin: alice is in devs in
+// the directory and reaches a site that allows group devs; bob's
+// directory groups merge with a group line. Taking alice out of devs
+// leaves her running session as it was (the token holds its groups; the
+// directory is not asked per request) and shows at her next login.
+func TestDirectoryGroupsReachTheSiteAndRefreshAtLogin(t *testing.T) {
+	forEachStore(t, func(t *testing.T, storeOpt string) {
+		s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+		up := newUpstream(t)
+		g := startDirectoryGate(t, storeOpt, s.URL, "", up)
+
+		alice := newBrowser(t, g.base)
+		aliceDev := g.enroll("alice@example.com")
+		alice.login(aliceDev, "alice@example.com")
+		if status, groups := groupsUpstream(alice, up); status != http.StatusOK || groups != "devs" {
+			t.Fatalf("alice on the devs site: %d Remote-Groups %q, want 200 devs", status, groups)
+		}
+
+		bob := newBrowser(t, g.base)
+		bob.login(g.enroll("bob@example.com"), "bob@example.com")
+		if status, groups := groupsUpstream(bob, up); status != http.StatusOK || groups != "admin,devs,ops" {
+			t.Fatalf("bob: %d Remote-Groups %q, want admin,devs,ops (directory ops and admins, devs from a group line)", status, groups)
+		}
+
+		modifyDirectory(t, s,
+			&ldap.ModifyRequest{DN: "cn=devs," + testenv.LDAPGroups, Changes: []ldap.Change{{
+				Operation: ldap.DeleteAttribute, Modification: ldap.PartialAttribute{Type: "member", Vals: []string{"uid=alice," + testenv.LDAPPeople}},
+			}}},
+			&ldap.ModifyRequest{DN: "cn=ops," + testenv.LDAPGroups, Changes: []ldap.Change{{
+				Operation: ldap.AddAttribute, Modification: ldap.PartialAttribute{Type: "member", Vals: []string{"uid=alice," + testenv.LDAPPeople}},
+			}}})
+		if status, groups := groupsUpstream(alice, up); status != http.StatusOK || groups != "devs" {
+			t.Fatalf("alice's running session after the directory change: %d %q, want 200 devs until she logs in again", status, groups)
+		}
+		alice.login(aliceDev, "alice@example.com")
+		if status, _, _ := alice.do(http.MethodGet, "/private", http.Header{"Accept": {"application/json"}}, nil); status != http.StatusForbidden {
+			t.Fatalf("alice out of devs, after her next login: %d, want 403", status)
+		}
+		var v struct{ Groups []string }
+		if st := alice.getJSON("/.authgate/auth/verify?token="+alice.sessionCookie(), &v); st != http.StatusOK || !slices.Equal(v.Groups, []string{"ops"}) {
+			t.Fatalf("alice's new token: %d groups %v, want [ops]", st, v.Groups)
+		}
+	})
+}
+
+// startAnswer is everything a browser learns from starting a login: the
+// JSON API's status, body fields and cookies, and the form's redirect.
+type startAnswer struct {
+	status    int
+	fields    []string
+	code      bool
+	expiresIn int
+	binding   bool
+	form      int
+	formTo    string
+}
+
+func answerOf(t *testing.T, base, email string) (startAnswer, string) {
+	t.Helper()
+	b := newBrowser(t, base)
+	body, _ := json.Marshal(map[string]string{"email": email, "app_id": "e2e", "rd": "/private"})
+	status, h, data := b.do(http.MethodPost, "/.authgate/auth/start", http.Header{"Content-Type": {"application/json"}}, body)
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	a := startAnswer{status: status, binding: strings.Contains(strings.Join(h.Values("Set-Cookie"), ";"), "authgate_bind=")}
+	for k := range m {
+		a.fields = append(a.fields, k)
+	}
+	slices.Sort(a.fields)
+	if c, ok := m["code"].(float64); ok {
+		a.code = c >= 10 && c <= 99
+	}
+	if e, ok := m["expires_in"].(float64); ok {
+		a.expiresIn = int(e)
+	}
+	id, _ := m["session_id"].(string)
+	// The same browser again (another would wait for this pending login).
+	form := "email=" + strings.ReplaceAll(email, "@", "%40") + "&rd=%2Fprivate"
+	a.form, h, _ = b.do(http.MethodPost, "/.authgate/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html"}}, []byte(form))
+	if loc := h.Get("Location"); strings.HasPrefix(loc, "/.authgate/wait/") {
+		a.formTo = "/.authgate/wait/…"
+	} else {
+		a.formTo = loc
+	}
+	return a, id
+}
+
+// noPush fails the test if dev is shown any login within d.
+func noPush(t *testing.T, dev *deviceclient.Client, d time.Duration, who string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	p, err := dev.WaitPending(ctx, 50*time.Millisecond)
+	if err == nil {
+		t.Fatalf("%s: a push reached the device: %+v", who, p)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%s: waiting for no push: %v", who, err)
+	}
+}
+
+// TestDirectoryAbsentUserGetsTheUnknownEmailAnswer: dave has a phone
+// enrolled but is not in the directory. His login start is answered as a
+// never-seen email's is, his phone gets no push and cannot approve, and
+// filter metacharacters in an email match no one.
+func TestDirectoryAbsentUserGetsTheUnknownEmailAnswer(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+	up := newUpstream(t)
+	g := startDirectoryGate(t, storeLine(""), s.URL, "", up)
+	daveDev := g.enroll("dave@example.com")
+	aliceDev := g.enroll("alice@example.com")
+
+	unknown, _ := answerOf(t, g.base, "nobody@example.com")
+	known, _ := answerOf(t, g.base, "carol@example.com") // in the directory, no phone
+	want := startAnswer{status: 200, fields: []string{"code", "expires_in", "session_id"}, code: true, expiresIn: 120, binding: true, form: 303, formTo: "/.authgate/wait/…"}
+	for name, a := range map[string]startAnswer{"unknown email": unknown, "directory user without a phone": known} {
+		if !equalAnswers(a, want) {
+			t.Fatalf("%s: %+v, want %+v", name, a, want)
+		}
+	}
+	dave, daveID := answerOf(t, g.base, "dave@example.com")
+	if !equalAnswers(dave, unknown) {
+		t.Fatalf("dave (enrolled, not in the directory): %+v; unknown email: %+v", dave, unknown)
+	}
+	noPush(t, daveDev, time.Second, "dave")
+	if _, err := daveDev.Decide(context.Background(), daveID, "approve", 42); err == nil {
+		t.Fatal("dave's phone decided a login it was never shown")
+	}
+
+	for _, email := range []string{"ali*@example.com", "*@example.com", "alice@example.co*"} {
+		a, _ := answerOf(t, g.base, email)
+		if !equalAnswers(a, unknown) {
+			t.Fatalf("%q: %+v, want the unknown email's answer %+v", email, a, unknown)
+		}
+	}
+	noPush(t, aliceDev, time.Second, "wildcard emails")
+	for _, email := range []string{"*)(mail=*", "alice@example.com)(mail=*", `*)(|(mail=*`} {
+		b := newBrowser(t, g.base)
+		body, _ := json.Marshal(map[string]string{"email": email})
+		if status, _, data := b.do(http.MethodPost, "/.authgate/auth/start", http.Header{"Content-Type": {"application/json"}}, body); status != http.StatusBadRequest {
+			t.Fatalf("%q: %d %s, want 400 (not an email address)", email, status, data)
+		}
+	}
+	noPush(t, aliceDev, 300*time.Millisecond, "filter injection")
+	if _, hits := up.lastHeaders(); hits != 0 {
+		t.Fatalf("the upstream was reached %d times", hits)
+	}
+}
+
+func equalAnswers(a, b startAnswer) bool {
+	same := a.status == b.status && slices.Equal(a.fields, b.fields) && a.code == b.code &&
+		a.binding == b.binding && a.form == b.form && a.formTo == b.formTo
+	d := a.expiresIn - b.expiresIn
+	return same && d >= -1 && d <= 1
+}
+
+// TestDirectoryOutageFailsNewLoginsClosed stops slapd: new logins get the
+// 503 page (JSON for the API) with Retry-After and no push; a logged-in
+// user keeps access, since the hot path never asks the directory. When
+// slapd is back, logins work again.
+func TestDirectoryOutageFailsNewLoginsClosed(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+	up := newUpstream(t)
+	g := startDirectoryGate(t, storeLine(""), s.URL, "", up)
+	aliceDev := g.enroll("alice@example.com")
+	alice := newBrowser(t, g.base)
+	alice.login(aliceDev, "alice@example.com")
+
+	s.Stop()
+	b := newBrowser(t, g.base)
+	status, h, body := b.do(http.MethodPost, "/.authgate/auth/start", http.Header{"Content-Type": {"application/json"}}, []byte(`{"email":"alice@example.com"}`))
+	if status != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || !strings.Contains(string(body), "directory") {
+		t.Fatalf("start with slapd down: %d Retry-After=%q %s", status, h.Get("Retry-After"), body)
+	}
+	status, _, page := b.do(http.MethodPost, "/.authgate/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html"}}, []byte("email=alice%40example.com&rd=%2Fprivate"))
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(page), "<html") || !strings.Contains(string(page), "Temporarily unavailable") {
+		t.Fatalf("login form with slapd down: %d %.300s", status, page)
+	}
+	noPush(t, aliceDev, 500*time.Millisecond, "slapd down")
+	for i := 0; i < 5; i++ {
+		if status, groups := groupsUpstream(alice, up); status != http.StatusOK || groups != "devs" {
+			t.Fatalf("logged-in alice with slapd down: %d %q", status, groups)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	s.Restart(t)
+	again := newBrowser(t, g.base)
+	again.login(aliceDev, "alice@example.com")
+	if status, groups := groupsUpstream(again, up); status != http.StatusOK || groups != "devs" {
+		t.Fatalf("login after slapd came back: %d %q", status, groups)
+	}
+	if log := g.caddy.Log(); strings.Contains(log, testenv.LDAPServicePassword) || strings.Contains(log, "panic") {
+		t.Fatal("the log holds the bind password or a panic")
+	}
+}
+
+// TestDirectoryOverTLS reads the directory over LDAPS and over StartTLS,
+// trusting the test CA through ca_file.
+func TestDirectoryOverTLS(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF, TLS: true})
+	for name, c := range map[string]struct{ url, extra string }{
+		"ldaps":    {s.LDAPSURL, "ca_file " + s.CAFile},
+		"starttls": {s.URL, "starttls\n\t\t\tca_file " + s.CAFile},
+	} {
+		t.Run(name, func(t *testing.T) {
+			up := newUpstream(t)
+			g := startDirectoryGate(t, storeLine(""), c.url, c.extra, up)
+			b := newBrowser(t, g.base)
+			b.login(g.enroll("alice@example.com"), "alice@example.com")
+			if status, groups := groupsUpstream(b, up); status != http.StatusOK || groups != "devs" {
+				t.Fatalf("%s: %d %q", name, status, groups)
+			}
+		})
+	}
+}
