@@ -199,7 +199,8 @@ func noPush(t *testing.T, dev *deviceclient.Client, d time.Duration, who string)
 // TestDirectoryAbsentUserGetsTheUnknownEmailAnswer: dave has a phone
 // enrolled but is not in the directory. His login start is answered as a
 // never-seen email's is, his phone gets no push and cannot approve, and
-// filter metacharacters in an email match no one.
+// filter metacharacters in an email match no one: a wildcard address
+// finds no entry, and an address with parentheses is refused as before.
 func TestDirectoryAbsentUserGetsTheUnknownEmailAnswer(t *testing.T) {
 	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
 	up := newUpstream(t)
@@ -224,13 +225,18 @@ func TestDirectoryAbsentUserGetsTheUnknownEmailAnswer(t *testing.T) {
 		t.Fatal("dave's phone decided a login it was never shown")
 	}
 
-	for _, email := range []string{"ali*@example.com", "*@example.com", "alice@example.co*"} {
+	// Someone enrols a phone for an address that is a wildcard filter. An
+	// unescaped search would find alice's entry, push to this phone, and
+	// its approval would carry alice's groups; escaped, it finds no one.
+	for _, email := range []string{"ali*@example.com", "alice@example.co*", "*@example.com"} {
+		dev := g.enroll(email)
 		a, _ := answerOf(t, g.base, email)
 		if !equalAnswers(a, unknown) {
 			t.Fatalf("%q: %+v, want the unknown email's answer %+v", email, a, unknown)
 		}
+		noPush(t, dev, time.Second, email)
 	}
-	noPush(t, aliceDev, time.Second, "wildcard emails")
+	noPush(t, aliceDev, 100*time.Millisecond, "wildcard emails")
 	for _, email := range []string{"*)(mail=*", "alice@example.com)(mail=*", `*)(|(mail=*`} {
 		b := newBrowser(t, g.base)
 		body, _ := json.Marshal(map[string]string{"email": email})
