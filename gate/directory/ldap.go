@@ -214,16 +214,13 @@ func (d *LDAP) lookup(ctx context.Context, c *conn, email string) (User, bool, e
 	defer stop()
 	res, err := c.Search(d.search(ctx, d.cfg.UserBase, fillFilter(d.cfg.UserFilter, EmailPlaceholder, email), 2, "1.1"))
 	switch {
-	case ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded):
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || (err == nil && len(res.Entries) > 1):
 		d.log.Warn("directory: more than one entry matches an email; treating it as unknown")
-		return User{}, false, nil
+		return User{}, false, d.searchLikeAUser(ctx, c)
 	case err != nil:
 		return User{}, false, fmt.Errorf("searching users: %w", err)
 	case len(res.Entries) == 0:
-		return User{}, false, nil
-	case len(res.Entries) > 1:
-		d.log.Warn("directory: more than one entry matches an email; treating it as unknown")
-		return User{}, false, nil
+		return User{}, false, d.searchLikeAUser(ctx, c)
 	}
 	u := User{DN: res.Entries[0].DN}
 	if d.cfg.GroupBase == "" {
@@ -235,6 +232,20 @@ func (d *LDAP) lookup(ctx context.Context, c *conn, email string) (User, bool, e
 	}
 	u.Groups = d.mapper.of(cns)
 	return u, true, nil
+}
+
+// searchLikeAUser makes the group search a found user costs, for an
+// email that found no one, so that the time a login start takes does not
+// tell who is in the directory. Its answer is dropped.
+func (d *LDAP) searchLikeAUser(ctx context.Context, c *conn) error {
+	if d.cfg.GroupBase == "" {
+		return nil
+	}
+	_, err := c.Search(d.search(ctx, d.cfg.GroupBase, fillFilter(d.cfg.GroupFilter, DNPlaceholder, "cn=nobody,"+d.cfg.UserBase), 0, "cn"))
+	if err != nil {
+		return fmt.Errorf("searching groups: %w", err)
+	}
+	return nil
 }
 
 // groupsOf returns the cns of the groups that have dn as a member and,
