@@ -280,6 +280,11 @@ func TestDirectoryOutageFailsNewLoginsClosed(t *testing.T) {
 		t.Fatalf("login form with slapd down: %d %.300s", status, page)
 	}
 	noPush(t, aliceDev, 500*time.Millisecond, "slapd down")
+	// The gate stays healthy: a load balancer must not take away the
+	// instances that still serve everyone signed in.
+	if st := b.getJSON("/.authgate/healthz", nil); st != http.StatusOK {
+		t.Fatalf("health with slapd down: %d, want 200", st)
+	}
 	for i := 0; i < 5; i++ {
 		if status, groups := groupsUpstream(alice, up); status != http.StatusOK || groups != "devs" {
 			t.Fatalf("logged-in alice with slapd down: %d %q", status, groups)

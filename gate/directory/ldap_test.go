@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,9 +71,17 @@ func TestLDAPLookupFollowsNestedGroupsWhenAsked(t *testing.T) {
 	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
 	cfg := companyConfig(s.URL)
 	cfg.NestedGroups = true
-	u, found := lookup(t, newLDAP(t, cfg), "alice@example.com")
+	cfg.GroupMap["cycle-a"] = []string{"a"}
+	cfg.GroupMap["cycle-b"] = []string{"b"}
+	d := newLDAP(t, cfg)
+	u, found := lookup(t, d, "alice@example.com")
 	if !found || !slices.Equal(u.Groups, []string{"devs", "platform"}) {
 		t.Fatalf("alice with nested groups: %v %+v", found, u)
+	}
+	// Groups that hold each other end the walk instead of looping.
+	u, found = lookup(t, d, "carol@example.com")
+	if !found || !slices.Equal(u.Groups, []string{"a", "b"}) {
+		t.Fatalf("carol in a cycle of groups: %v %+v", found, u)
 	}
 }
 
@@ -196,6 +205,12 @@ func TestLDAPPoolServesConcurrentLookups(t *testing.T) {
 	cfg := companyConfig(s.URL)
 	cfg.PoolSize = 2
 	d := newLDAP(t, cfg)
+	var dials atomic.Int32
+	dial := d.pool.dial
+	d.pool.dial = func(ctx context.Context, deadline time.Time) (*conn, error) {
+		dials.Add(1)
+		return dial(ctx, deadline)
+	}
 	errs := make(chan error, 20)
 	for range 20 {
 		go func() {
@@ -211,8 +226,12 @@ func TestLDAPPoolServesConcurrentLookups(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(d.pool.idle); n > 2 {
-		t.Fatalf("%d idle connections kept, pool size 2", n)
+	if n := dials.Load(); n < 1 || n > 2 {
+		t.Fatalf("20 concurrent lookups opened %d connections, pool size 2", n)
+	}
+	lookup(t, d, "bob@example.com")
+	if n := dials.Load(); n > 2 {
+		t.Fatalf("a later lookup dialled again (%d connections): the pool kept none", n)
 	}
 }
 

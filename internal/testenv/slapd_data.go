@@ -16,7 +16,7 @@ const (
 //   - alice@example.com in devs; devs is a member of platform (nested);
 //     devs also names a former employee's entry that is gone;
 //   - bob@example.com in ops and admins;
-//   - carol@example.com in no group;
+//   - carol@example.com in cycle-a and cycle-b only, which hold each other;
 //   - x*y@example.com, p(q)@example.com and back\slash@example.com, whose
 //     addresses hold filter metacharacters;
 //   - two entries that share twin@example.com.
@@ -115,6 +115,17 @@ dn: cn=Admins,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
 cn: Admins
 member: uid=bob,ou=people,dc=example,dc=com
+
+dn: cn=cycle-a,ou=groups,dc=example,dc=com
+objectClass: groupOfNames
+cn: cycle-a
+member: uid=carol,ou=people,dc=example,dc=com
+member: cn=cycle-b,ou=groups,dc=example,dc=com
+
+dn: cn=cycle-b,ou=groups,dc=example,dc=com
+objectClass: groupOfNames
+cn: cycle-b
+member: cn=cycle-a,ou=groups,dc=example,dc=com
 
 dn: cn=empty,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
