@@ -117,13 +117,13 @@ func unmarshalDirectory(d *caddyfile.Dispenser) (*DirectoryConfig, error) {
 		var err error
 		switch opt := d.Val(); opt {
 		case "url":
-			err = oneArg(d, &c.URL)
+			err = placeholderArg(d, &c.URL)
 		case "ca_file":
-			err = oneArg(d, &c.CAFile)
+			err = placeholderArg(d, &c.CAFile)
 		case "bind_dn":
-			err = oneArg(d, &c.BindDN)
+			err = placeholderArg(d, &c.BindDN)
 		case "bind_password":
-			err = oneArg(d, &c.BindPassword)
+			err = placeholderArg(d, &c.BindPassword)
 		case "user_base":
 			err = oneArg(d, &c.UserBase)
 		case "user_filter":

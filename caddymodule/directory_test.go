@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 )
 
 func TestParseDirectory(t *testing.T) {
+	t.Setenv("LDAP_PASSWORD", "s3cret")
 	app, err := parseGlobalText(t, `authgate {
 		directory ldap {
 			url ldap://ldap.example.com:389
@@ -82,6 +84,10 @@ func TestParseDirectoryErrors(t *testing.T) {
 // bind_dn or bind_password is not judged while parsing, and is expanded
 // (and then checked) at provision.
 func TestDirectoryPlaceholdersWaitForProvision(t *testing.T) {
+	t.Setenv("AG_TEST_LDAP_URL", "ldaps://ldap.example.com")
+	t.Setenv("AG_TEST_LDAP_DN", "cn=authgate,dc=example,dc=com")
+	t.Setenv("AG_TEST_LDAP_PW", "s3cret")
+	t.Setenv("AG_TEST_LDAP_CA", "/etc/ssl/ca.pem")
 	app, err := parseGlobalText(t, `authgate {
 		directory ldap {
 			url {env.AG_TEST_LDAP_URL}
@@ -94,10 +100,9 @@ func TestDirectoryPlaceholdersWaitForProvision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("AG_TEST_LDAP_URL", "ldaps://ldap.example.com")
-	t.Setenv("AG_TEST_LDAP_DN", "cn=authgate,dc=example,dc=com")
-	t.Setenv("AG_TEST_LDAP_PW", "s3cret")
-	t.Setenv("AG_TEST_LDAP_CA", "/etc/ssl/ca.pem")
+	if d := app.Directory; d.URL != "{env.AG_TEST_LDAP_URL}" || d.BindPassword != "{env.AG_TEST_LDAP_PW}" {
+		t.Fatalf("the parsed config holds expanded values: %+v", d)
+	}
 	if err := app.expandPlaceholders(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +111,7 @@ func TestDirectoryPlaceholdersWaitForProvision(t *testing.T) {
 		t.Fatalf("expanded: %+v", d)
 	}
 
-	unset, err := parseGlobalText(t, `authgate {
+	_, err = parseGlobalText(t, `authgate {
 		directory ldap {
 			url ldaps://ldap.example.com
 			bind_dn cn=authgate,dc=example,dc=com
@@ -114,11 +119,13 @@ func TestDirectoryPlaceholdersWaitForProvision(t *testing.T) {
 			user_base ou=people,dc=example,dc=com
 		}
 	}`)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil || !strings.Contains(err.Error(), "bind_password") || !strings.Contains(err.Error(), "Testfile:") {
+		t.Fatalf("an unset bind_password while parsing: %v", err)
 	}
-	err = unset.expandPlaceholders()
-	if err == nil || !strings.Contains(err.Error(), "directory bind_password") {
-		t.Fatalf("an unset bind_password: %v", err)
+	// A JSON config skips the Caddyfile: provision still refuses it.
+	os.Unsetenv("AG_TEST_LDAP_PW")
+	json := &App{Directory: &DirectoryConfig{Type: "ldap", URL: "ldaps://h", BindDN: "cn=a", BindPassword: "{env.AG_TEST_LDAP_PW}", UserBase: "dc=x"}}
+	if err := json.expandPlaceholders(); err == nil || !strings.Contains(err.Error(), "directory bind_password") {
+		t.Fatalf("an unset bind_password at provision: %v", err)
 	}
 }
