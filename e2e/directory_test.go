@@ -322,3 +322,40 @@ func TestDirectoryOverTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectoryConfigMistakesAreRefusedByValidate runs caddy validate on
+// directory blocks with mistakes: each is named, and a good block
+// validates without the directory answering (nothing listens there).
+func TestDirectoryConfigMistakesAreRefusedByValidate(t *testing.T) {
+	block := func(lines string) string {
+		return "{\n\tadmin off\n\tauthgate {\n\t\tdirectory ldap {\n\t\t\turl ldap://127.0.0.1:1\n\t\t\tuser_base ou=people,dc=example,dc=com\n" +
+			lines + "\t\t}\n\t}\n}\n"
+	}
+	for _, tc := range []struct {
+		name, lines string
+		want        []string
+	}{
+		{"a user filter without {email}", "\t\t\tuser_filter (mail=alice@example.com)\n", []string{"Caddyfile:", "user_filter", "{email}"}},
+		{"an unset bind password", "\t\t\tbind_dn cn=authgate,dc=example,dc=com\n\t\t\tbind_password {env.AG_E2E_UNSET_VARIABLE}\n", []string{"Caddyfile:8", "bind_password", "AG_E2E_UNSET_VARIABLE"}},
+		{"a group_map target with a comma", "\t\t\tgroup_base ou=groups,dc=example,dc=com\n\t\t\tgroup_map devs a,b\n", []string{"Caddyfile:", "not a group name"}},
+		{"a misspelt option", "\t\t\tgroup_mapp devs devs\n", []string{"Caddyfile:7", "unrecognized directory option 'group_mapp'"}},
+		{"an unreadable ca_file", "\t\t\tca_file /nonexistent/ldap-ca.pem\n", []string{"ca_file", "/nonexistent/ldap-ca.pem"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, ok := caddyCommand(t, block(tc.lines), nil, "validate")
+			if ok {
+				t.Fatalf("caddy validate accepted it:\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	t.Run("a good block needs no directory to answer", func(t *testing.T) {
+		if out, ok := caddyCommand(t, block("\t\t\tgroup_base ou=groups,dc=example,dc=com\n\t\t\tgroup_map devs devs\n"), nil, "validate"); !ok {
+			t.Fatalf("caddy validate refused it:\n%s", out)
+		}
+	})
+}
