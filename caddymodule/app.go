@@ -122,6 +122,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
 	}
+	if a.directory != nil {
+		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
+			return fmt.Errorf("authgate: registering directory metrics: %w", err)
+		}
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,

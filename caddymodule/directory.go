@@ -6,6 +6,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/directory"
@@ -199,4 +200,27 @@ func (a *App) directoryDep() directory.Directory {
 		return nil
 	}
 	return a.directory
+}
+
+// directoryCollector reads the directory's lookup counts at scrape time.
+type directoryCollector struct {
+	d       *directory.LDAP
+	lookups *prometheus.Desc
+}
+
+func newDirectoryCollector(d *directory.LDAP) directoryCollector {
+	return directoryCollector{d: d, lookups: prometheus.NewDesc("authgate_directory_lookups_total",
+		"User directory lookups at login start, by result: found, absent, or failed (no answer; the login got 503).",
+		[]string{"result"}, nil)}
+}
+
+// Describe sends the descriptor.
+func (c directoryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.lookups }
+
+// Collect reads the current counts.
+func (c directoryCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.d.Stats()
+	ch <- prometheus.MustNewConstMetric(c.lookups, prometheus.CounterValue, float64(st.Found), "found")
+	ch <- prometheus.MustNewConstMetric(c.lookups, prometheus.CounterValue, float64(st.Absent), "absent")
+	ch <- prometheus.MustNewConstMetric(c.lookups, prometheus.CounterValue, float64(st.Failed), "failed")
 }

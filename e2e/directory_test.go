@@ -298,6 +298,16 @@ func TestDirectoryOutageFailsNewLoginsClosed(t *testing.T) {
 	if status, groups := groupsUpstream(again, up); status != http.StatusOK || groups != "devs" {
 		t.Fatalf("login after slapd came back: %d %q", status, groups)
 	}
+	resp, err := http.Get(g.caddy.Admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := string(readAll(resp))
+	for _, want := range []string{`authgate_directory_lookups_total{result="failed"} 2`, `authgate_directory_lookups_total{result="found"} 2`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	if log := g.caddy.Log(); strings.Contains(log, testenv.LDAPServicePassword) || strings.Contains(log, "panic") {
 		t.Fatal("the log holds the bind password or a panic")
 	}

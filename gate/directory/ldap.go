@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -133,6 +134,20 @@ type LDAP struct {
 	mapper *mapper
 	pool   *pool
 	log    *zap.Logger
+
+	found, absent, failed atomic.Uint64
+}
+
+// Stats counts lookups since the LDAP was made.
+type Stats struct {
+	// Found and Absent are answered lookups; Failed got no answer (the
+	// login failed closed).
+	Found, Absent, Failed uint64
+}
+
+// Stats returns the lookup counts so far.
+func (d *LDAP) Stats() Stats {
+	return Stats{Found: d.found.Load(), Absent: d.absent.Load(), Failed: d.failed.Load()}
 }
 
 // NewLDAP checks cfg and loads its CA file; it connects to nothing until
@@ -187,8 +202,24 @@ func (d *LDAP) Close() error {
 // "alice@example.com\x00x" would find alice.
 func (d *LDAP) Lookup(ctx context.Context, email string) (User, bool, error) {
 	if strings.IndexByte(email, 0) >= 0 {
+		d.absent.Add(1)
 		return User{}, false, nil
 	}
+	u, found, err := d.lookupWithRetry(ctx, email)
+	switch {
+	case err != nil:
+		d.failed.Add(1)
+	case found:
+		d.found.Add(1)
+	default:
+		d.absent.Add(1)
+	}
+	return u, found, err
+}
+
+// lookupWithRetry is Lookup on a pooled connection, and on a new one when
+// the pooled one turns out dead.
+func (d *LDAP) lookupWithRetry(ctx context.Context, email string) (User, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()

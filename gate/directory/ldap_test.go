@@ -137,6 +137,10 @@ func TestLDAPLookupOutageAndRecovery(t *testing.T) {
 	if _, found := lookup(t, d, "alice@example.com"); !found {
 		t.Fatal("alice not found after slapd came back")
 	}
+	lookup(t, d, "nobody@example.com")
+	if st := d.Stats(); st != (Stats{Found: 2, Absent: 1, Failed: 1}) {
+		t.Fatalf("stats %+v, want 2 found, 1 absent, 1 failed", st)
+	}
 }
 
 // TestLDAPLookupReplacesAStaleConnection restarts slapd between two
