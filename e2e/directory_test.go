@@ -369,3 +369,45 @@ func TestDirectoryConfigMistakesAreRefusedByValidate(t *testing.T) {
 		}
 	})
 }
+
+// TestDirectoryGroupsThroughTheFormAndWaitPage logs in without script:
+// the form starts the login, the wait page collects it, and the cookie it
+// sets carries the directory's groups too.
+func TestDirectoryGroupsThroughTheFormAndWaitPage(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+	up := newUpstream(t)
+	g := startDirectoryGate(t, storeLine(""), s.URL, "", up)
+	dev := g.enroll("alice@example.com")
+	b := newBrowser(t, g.base)
+	status, h, _ := b.do(http.MethodPost, "/.authgate/login", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html"}}, []byte("email=alice%40example.com&rd=%2Fprivate"))
+	wait := h.Get("Location")
+	if status != http.StatusSeeOther || !strings.HasPrefix(wait, "/.authgate/wait/") {
+		t.Fatalf("login form: %d Location %q", status, wait)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := dev.WaitPending(ctx, 20*time.Millisecond)
+	if err != nil || "/.authgate/wait/"+p.SessionID != wait {
+		t.Fatalf("push: %+v %v", p, err)
+	}
+	var code int
+	status, _, page := b.do(http.MethodGet, wait, http.Header{"Accept": {"text/html"}}, nil)
+	for _, c := range p.Choices {
+		if status == http.StatusOK && strings.Contains(string(page), fmt.Sprintf(">%d<", c)) {
+			code = c
+		}
+	}
+	if code == 0 {
+		t.Fatalf("the wait page shows none of %v: %d %.300s", p.Choices, status, page)
+	}
+	if st, err := dev.Decide(ctx, p.SessionID, "approve", code); err != nil || st != "approved" {
+		t.Fatalf("approve: %q %v", st, err)
+	}
+	status, h, _ = b.do(http.MethodGet, wait, http.Header{"Accept": {"text/html"}}, nil)
+	if status != http.StatusSeeOther || h.Get("Location") != "/private" {
+		t.Fatalf("wait page after approval: %d Location %q", status, h.Get("Location"))
+	}
+	if status, groups := groupsUpstream(b, up); status != http.StatusOK || groups != "devs" {
+		t.Fatalf("after a login without script: %d %q", status, groups)
+	}
+}
