@@ -411,3 +411,31 @@ func TestDirectoryGroupsThroughTheFormAndWaitPage(t *testing.T) {
 		t.Fatalf("after a login without script: %d %q", status, groups)
 	}
 }
+
+// TestDirectoryGroupsTravelWithTheLoginAcrossInstances starts a login on
+// instance A and collects it on instance B of the same Redis, with slapd
+// stopped in between: the groups A looked up travel on the login, and B
+// mints them without asking the directory.
+func TestDirectoryGroupsTravelWithTheLoginAcrossInstances(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+	r := testenv.StartRedis(t)
+	up := newUpstream(t)
+	a := startDirectoryGate(t, storeLine(r.URL(0)), s.URL, "", up)
+	other := startDirectoryGate(t, storeLine(r.URL(0)), s.URL, "", up)
+	dev := a.enroll("alice@example.com")
+	onA := newBrowser(t, a.base)
+	started := onA.start("alice@example.com")
+	s.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if st, err := dev.Decide(ctx, started.SessionID, "approve", started.Code); err != nil || st != "approved" {
+		t.Fatalf("approve: %q %v", st, err)
+	}
+	onB := onA.at(other.base)
+	if st, rd, _ := onB.check(started.SessionID); st != "approved" || rd == "" {
+		t.Fatalf("collect on B: %q %q", st, rd)
+	}
+	if status, groups := groupsUpstream(onB, up); status != http.StatusOK || groups != "devs" {
+		t.Fatalf("on B with the login's groups: %d %q", status, groups)
+	}
+}
