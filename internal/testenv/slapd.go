@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,11 +200,4 @@ func (s *Slapd) Restart(t testing.TB) {
 func (s *Slapd) Log() string {
 	b, _ := os.ReadFile(filepath.Join(s.dir, "slapd.log"))
 	return tail(string(b), 40)
-}
-
-// Port returns the plain listener's port.
-func (s *Slapd) Port() int {
-	_, p, _ := net.SplitHostPort(strings.TrimPrefix(s.URL, "ldap://"))
-	n, _ := strconv.Atoi(p)
-	return n
 }
