@@ -163,7 +163,7 @@ func New(cfg Config) (*Dispatcher, error) {
 func (d *Dispatcher) Emit(ctx context.Context, e event.Event) {
 	var targets []*endpointState
 	for _, st := range d.set.Load().order {
-		if !st.disabled.Load() && st.ep.Wants(e.Type) {
+		if !st.disabled.Load() && st.ep.Receives(e) {
 			targets = append(targets, st)
 		}
 	}
@@ -172,19 +172,26 @@ func (d *Dispatcher) Emit(ctx context.Context, e event.Event) {
 	}
 }
 
+// enqueue encodes e once per format its targets use and hands one
+// delivery per target to the outbox; it returns how many were accepted.
 func (d *Dispatcher) enqueue(ctx context.Context, e event.Event, targets []*endpointState) int {
-	body, err := Encode(e)
-	if err != nil {
-		d.rejected.Add(int64(len(targets)))
-		d.log.Error("webhook event not encodable; not delivered",
-			zap.String("event_id", e.ID), zap.String("event", e.Type), zap.Error(err))
-		return 0
-	}
+	bodies := make(map[string][]byte, 1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.EnqueueTimeout)
 	defer cancel()
 	n := 0
 	now := time.Now().UTC()
 	for _, st := range targets {
+		body, ok := bodies[st.ep.Format]
+		if !ok {
+			var err error
+			if body, err = encodeAs(st.ep.Format, e); err != nil {
+				d.rejected.Add(1)
+				d.log.Error("webhook event not encodable; not delivered",
+					zap.String("event_id", e.ID), zap.String("event", e.Type), zap.String("endpoint", st.ep.ID), zap.Error(err))
+				continue
+			}
+			bodies[st.ep.Format] = body
+		}
 		del := outbox.Delivery{EventID: e.ID, EventType: e.Type, EndpointID: st.ep.ID, Body: body, EnqueuedAt: now}
 		if !d.hand(ctx, del) {
 			continue

@@ -46,6 +46,15 @@ type Endpoint struct {
 	SignatureHeader string `json:"signature_header,omitempty"`
 	// SignaturePrefix goes before the hex digest in SignatureHeader.
 	SignaturePrefix string `json:"signature_prefix,omitempty"`
+	// Format is the payload format: "" or FormatEnvelope (authgate's
+	// envelope), FormatAuthGate (the integration guide's flat bodies) or
+	// FormatWebgate (the webgate dispatcher's). Its signature header is
+	// the format's unless SignatureHeader names another.
+	Format string `json:"format,omitempty"`
+	// AppID, when set, limits the endpoint to events of that app (whose
+	// data.app_id is AppID) and pings; events of no app (device
+	// enrolments, logouts) are not delivered to it either.
+	AppID string `json:"app_id,omitempty"`
 	// AccessSampleRate is the fraction of access events delivered when
 	// Events names "access": zero means all of them.
 	AccessSampleRate float64 `json:"access_sample_rate,omitempty"`
@@ -103,6 +112,12 @@ func (ep Endpoint) Validate() error {
 	if ep.SignatureHeader != "" && !validHeaderName(ep.SignatureHeader) {
 		errs = append(errs, fmt.Errorf("signature_header %q: not a header name", ep.SignatureHeader))
 	}
+	if !validFormat(ep.Format) {
+		errs = append(errs, fmt.Errorf("format %q: want one of %v", ep.Format, Formats()))
+	}
+	if ep.AppID != "" && Sanitize(ep.AppID, MaxIdentifier) != ep.AppID {
+		errs = append(errs, fmt.Errorf("app_id %q: unprintable characters or over %d characters", ep.AppID, MaxIdentifier))
+	}
 	if ep.AccessSampleRate < 0 || ep.AccessSampleRate > 1 || ep.AccessSampleRate != ep.AccessSampleRate {
 		errs = append(errs, fmt.Errorf("access_sample_rate %v: must be between 0 and 1", ep.AccessSampleRate))
 	}
@@ -129,6 +144,18 @@ func validHeaderName(s string) bool {
 		return false
 	}
 	return s != ""
+}
+
+// Receives reports whether ep gets e: it subscribes to e's type (Wants)
+// and, when ep is limited to an app, e belongs to that app. Pings go to
+// every endpoint they are sent to.
+func (ep Endpoint) Receives(e event.Event) bool {
+	if ep.AppID != "" && e.Type != event.Ping {
+		if app, _ := e.Data["app_id"].(string); app != ep.AppID {
+			return false
+		}
+	}
+	return ep.Wants(e.Type)
 }
 
 // Wants reports whether ep subscribes to events of type typ. Access events
