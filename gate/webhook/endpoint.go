@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -58,6 +59,15 @@ type Endpoint struct {
 	// AccessSampleRate is the fraction of access events delivered when
 	// Events names "access": zero means all of them.
 	AccessSampleRate float64 `json:"access_sample_rate,omitempty"`
+}
+
+// NewEndpointID returns a random endpoint id, "wh_" and 12 hex digits,
+// for endpoints registered at run time (one URL may then be registered
+// for several apps).
+func NewEndpointID() string {
+	var b [6]byte
+	_, _ = crand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return "wh_" + hex.EncodeToString(b[:])
 }
 
 // withDefaults returns ep with its ID and Timeout filled in.
