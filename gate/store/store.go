@@ -58,6 +58,10 @@ type Login struct {
 	DeviceID    string      `json:"device_id,omitempty"`
 	DecidedAt   time.Time   `json:"decided_at,omitzero"`
 	SessionID   string      `json:"session_id,omitempty"` // set when collected
+	// API marks a login started through the standalone gate's API: it is
+	// collected with the session handle (login id and binding secret)
+	// and its token is handed over in the answer, never as a cookie.
+	API bool `json:"api,omitempty"`
 }
 
 // Transition describes one conditional state change of a login. Its zero

@@ -25,6 +25,7 @@ func newLogin() *store.Login {
 		CreatedAt:   at,
 		ExpiresAt:   at.Add(2 * time.Minute),
 		Status:      store.LoginPending,
+		API:         true,
 	}
 }
 
