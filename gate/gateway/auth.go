@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -114,19 +115,25 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 
 // issueCookie mints the session's token and sets it as the cookie.
 func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session) error {
-	gen, err := g.store.Generation(r.Context(), s.Email)
-	if err != nil {
-		return err
-	}
-	tok, err := g.tokens.Mint(token.Identity{
-		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen, Groups: g.groups.Of(s.Email),
-		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-	})
+	tok, err := g.mintFor(r.Context(), g.tokens, s)
 	if err != nil {
 		return err
 	}
 	g.setSessionCookie(w, r, tok, s.ExpiresAt)
 	return nil
+}
+
+// mintFor mints a token for session s with m, carrying the user's
+// current generation and groups.
+func (g *Gateway) mintFor(ctx context.Context, m *token.Manager, s *store.Session) (string, error) {
+	gen, err := g.store.Generation(ctx, s.Email)
+	if err != nil {
+		return "", err
+	}
+	return m.Mint(token.Identity{
+		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen, Groups: g.groups.Of(s.Email),
+		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+	})
 }
 
 // publicStatus maps the internal states to the API's four.
