@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/webhook"
@@ -215,12 +216,15 @@ type storedWebhook struct {
 	Secret string   `json:"secret"`
 	Events []string `json:"events,omitempty"`
 	Format string   `json:"format,omitempty"`
+	// PublicOnly: registered by an app, delivered to public addresses only.
+	PublicOnly bool `json:"public_only,omitempty"`
 }
 
 // endpoint is the dispatcher's view of a stored receiver: limited to its
 // app's events when it names one.
 func (s storedWebhook) endpoint() webhook.Endpoint {
-	return webhook.Endpoint{ID: s.ID, URL: s.URL, Secret: s.Secret, Events: s.Events, AppID: s.AppID, Format: s.Format}
+	return webhook.Endpoint{ID: s.ID, URL: s.URL, Secret: s.Secret, Events: s.Events, AppID: s.AppID,
+		Format: s.Format, PublicOnly: s.PublicOnly}
 }
 
 // setupWebhooks builds the dispatcher over the right outbox: a Redis
@@ -320,7 +324,7 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook) (storedWebhook, err
 	s.ID, s.Secret = webhook.NewEndpointID(), webhook.GenerateSecret()
 	ep, err := w.dispatcher.AddEndpoint(s.endpoint())
 	if err != nil {
-		return s, err
+		return s, fmt.Errorf("%w: %w", gateway.ErrInvalidWebhook, err)
 	}
 	s.ID = ep.ID
 	list, err := w.load(ctx)
@@ -332,6 +336,16 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook) (storedWebhook, err
 		return s, fmt.Errorf("keeping the webhook: %w", err)
 	}
 	return s, nil
+}
+
+// RegisterWebhook adds a receiver for the standalone gate's POST
+// /api/webhooks.
+func (w *webhooks) RegisterWebhook(ctx context.Context, req gateway.WebhookRequest) (gateway.Webhook, error) {
+	s, err := w.add(ctx, storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format, PublicOnly: req.PublicOnly})
+	if err != nil {
+		return gateway.Webhook{}, err
+	}
+	return gateway.Webhook{ID: s.ID, AppID: s.AppID, URL: s.URL, Secret: s.Secret, Events: s.Events, Format: s.Format}, nil
 }
 
 // remove stops deliveries to an admin-added endpoint and forgets it.

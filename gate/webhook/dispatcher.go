@@ -78,16 +78,18 @@ type endpointState struct {
 // Dispatcher delivers events to endpoints. It is an event.Sink: Emit only
 // encodes and enqueues; Run's workers deliver.
 type Dispatcher struct {
-	cfg      Config
-	set      atomic.Pointer[endpointSet]
-	setMu    sync.Mutex // serialises changes to set
-	ob       outbox.Outbox
-	client   *http.Client
-	log      *zap.Logger
-	dlog     *deliveryLog
-	running  atomic.Bool
-	spill    spill
-	rejected atomic.Int64
+	cfg    Config
+	set    atomic.Pointer[endpointSet]
+	setMu  sync.Mutex // serialises changes to set
+	ob     outbox.Outbox
+	client *http.Client
+	// publicClient delivers to PublicOnly endpoints.
+	publicClient *http.Client
+	log          *zap.Logger
+	dlog         *deliveryLog
+	running      atomic.Bool
+	spill        spill
+	rejected     atomic.Int64
 }
 
 // New validates cfg and returns a Dispatcher; it delivers nothing until
@@ -126,12 +128,13 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg.Outbox = outbox.NewMemory(cfg.QueueCapacity, cfg.Logger)
 	}
 	d := &Dispatcher{
-		cfg:    cfg,
-		ob:     cfg.Outbox,
-		client: newClient(cfg.Workers),
-		log:    cfg.Logger,
-		dlog:   newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
-		spill:  spill{cap: cfg.SpillCapacity},
+		cfg:          cfg,
+		ob:           cfg.Outbox,
+		client:       newClient(cfg.Workers),
+		publicClient: newPublicClient(cfg.Workers),
+		log:          cfg.Logger,
+		dlog:         newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
+		spill:        spill{cap: cfg.SpillCapacity},
 	}
 	set := &endpointSet{byID: make(map[string]*endpointState)}
 	var errs []error

@@ -56,6 +56,12 @@ type Endpoint struct {
 	// data.app_id is AppID) and pings; events of no app (device
 	// enrolments, logouts) are not delivered to it either.
 	AppID string `json:"app_id,omitempty"`
+	// PublicOnly limits deliveries to public addresses: no loopback,
+	// private, shared (CGNAT) or unique-local ranges, checked on the
+	// address dialled. Receivers registered by apps (not by the
+	// operator) have it, so an app's key cannot aim the gate at services
+	// on the gate's own network.
+	PublicOnly bool `json:"public_only,omitempty"`
 	// AccessSampleRate is the fraction of access events delivered when
 	// Events names "access": zero means all of them.
 	AccessSampleRate float64 `json:"access_sample_rate,omitempty"`

@@ -144,3 +144,17 @@ func TestValidateRefusesAnUnknownFormat(t *testing.T) {
 		t.Fatalf("Validate: %v", err)
 	}
 }
+
+func TestPublicOnlyDialsRefusePrivateAddresses(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:80", "10.0.0.5:443", "192.168.1.2:80", "100.64.0.1:80", "[::1]:80", "[fd00::1]:80", "169.254.169.254:80"} {
+		if err := publicDialControl("tcp", addr, nil); err == nil {
+			t.Errorf("public-only dial to %s allowed", addr)
+		}
+	}
+	if err := publicDialControl("tcp", "203.0.113.9:443", nil); err != nil {
+		t.Errorf("public-only dial to a public address refused: %v", err)
+	}
+	if err := dialControl("tcp", "127.0.0.1:80", nil); err != nil {
+		t.Errorf("an operator's receiver on loopback refused: %v", err)
+	}
+}
