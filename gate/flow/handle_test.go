@@ -27,7 +27,7 @@ func TestAPILoginIsCollectedOnceWithItsHandleOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, other := range []func() (*CheckResult, error){
-		func() (*CheckResult, error) { return f.svc.CheckHandle(ctx, s.Login.ID) },                  // the id alone
+		func() (*CheckResult, error) { return f.svc.CheckHandle(ctx, s.Login.ID) },                   // the id alone
 		func() (*CheckResult, error) { return f.svc.CheckHandle(ctx, s.Login.ID+".not-the-secret") }, // a guess
 		func() (*CheckResult, error) { return f.svc.Check(ctx, s.Login.ID, s.Binding) },              // as a browser cookie
 	} {
