@@ -11,6 +11,7 @@ import (
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
+	"github.com/authgate/authgate/gate/webhook"
 )
 
 // apiStartRequest is the guide's POST /auth/start body.
@@ -209,7 +210,8 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 // with the app's secret or the admin key (only the admin key may register
 // a receiver of every app, with no app_id): an open registration would
 // let anyone subscribe to every login of every user. Browsers never get
-// CORS here; keys belong on servers.
+// CORS here; keys belong on servers. Without a format, the receiver gets
+// the guide's flat bodies (format authgate).
 func (s *Server) handleRegisterWebhook(w http.ResponseWriter, r *http.Request) {
 	bearer := bearerToken(r)
 	if bearer == "" {
@@ -239,6 +241,10 @@ func (s *Server) handleRegisterWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.PublicOnly = s.publicOnly
+	if req.Format == "" {
+		// The guide's handlers read its flat bodies.
+		req.Format = webhook.FormatAuthGate
+	}
 	hook, err := s.webhooks.RegisterWebhook(r.Context(), req)
 	if errors.Is(err, ErrInvalidWebhook) {
 		writeError(w, http.StatusBadRequest, err.Error())
