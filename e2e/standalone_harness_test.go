@@ -149,7 +149,11 @@ func decide(t *testing.T, dev *deviceclient.Client, s apiStarted, decision strin
 	if p.SessionID != s.loginID() {
 		t.Fatalf("the phone sees login %q, the client started %q", p.SessionID, s.SessionID)
 	}
-	if _, err := dev.Decide(ctx, p.SessionID, decision, s.Code); err != nil {
+	number := s.Code
+	if decision != "approve" {
+		number = 0
+	}
+	if _, err := dev.Decide(ctx, p.SessionID, decision, number); err != nil {
 		t.Fatalf("%s: %v", decision, err)
 	}
 }

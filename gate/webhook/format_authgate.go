@@ -76,11 +76,6 @@ func encodeAuthGate(e event.Event) ([]byte, error) {
 		fields = append([]field{{"event", Sanitize(e.Type, MaxIdentifier)}, {"timestamp", ts}},
 			restOf(d, "event", "timestamp")...)
 	}
-	for i := range fields {
-		if s, ok := fields[i].v.(string); ok && fields[i].k != "timestamp" {
-			fields[i].v = Sanitize(s, MaxIdentifier)
-		}
-	}
 	var b bytes.Buffer
 	if err := writeOrdered(&b, fields); err != nil {
 		return nil, fmt.Errorf("encoding %s event %s for format authgate: %w", e.Type, e.ID, err)
