@@ -164,3 +164,41 @@ func (rc *recorder) verified(secret string) bool {
 	}
 	return true
 }
+
+// TestAdminAPIReceiverOfAnAppGetsOnlyItsEvents registers two receivers
+// through Caddy's admin API on a protected site: the one of app e2e gets
+// its login, the one of another app nothing but its own ping.
+func TestAdminAPIReceiverOfAnAppGetsOnlyItsEvents(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	mine, others := newRecorder(t), newRecorder(t)
+	var otherID struct{ ID string }
+	for _, r := range []struct {
+		app string
+		rc  *recorder
+		out any
+	}{{"e2e", mine, nil}, {"other", others, &otherID}} {
+		if status := postJSON(t, g.caddy.Admin+"/authgate/webhooks", map[string]string{"app_id": r.app, "url": r.rc.URL}, r.out); status != http.StatusCreated {
+			t.Fatalf("adding the receiver of %s: %d", r.app, status)
+		}
+	}
+	dev := g.enroll("hank@example.com")
+	newBrowser(t, g.base).login(dev, "hank@example.com")
+	if status := postJSON(t, g.caddy.Admin+"/authgate/webhooks/"+otherID.ID+"/ping", nil, nil); status != http.StatusOK {
+		t.Fatalf("ping: %d", status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && (len(mine.bodies()) < 2 || len(others.bodies()) < 1) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	var types []string
+	for _, b := range mine.bodies() {
+		types = append(types, b.Event)
+	}
+	if strings.Join(types, ",") != "login_requested,login" && strings.Join(types, ",") != "login,login_requested" {
+		t.Fatalf("the receiver of e2e got %v, want its login_requested and login (no device_enrolled: it is no app's)", types)
+	}
+	if got := others.bodies(); len(got) != 1 || got[0].Event != "ping" {
+		t.Fatalf("the receiver of another app got %+v, want its ping alone", got)
+	}
+}
