@@ -158,3 +158,34 @@ func TestPublicOnlyDialsRefusePrivateAddresses(t *testing.T) {
 		t.Errorf("an operator's receiver on loopback refused: %v", err)
 	}
 }
+
+func TestGuideReceiversVerifyAuthGateBodiesOfTrickyLogins(t *testing.T) {
+	secret := GenerateSecret()
+	env := []string{"WEBHOOK_SECRET=" + secret}
+	tricky := trickyEvent().Data
+	e := event.New(event.Login, map[string]any{
+		"session_id": "a1b2c3d4", "app_id": "ops\u202e-centre", "email": tricky["email"], "ip": "203.0.113.7",
+		"device_id": "dev_1", "device_name": "James’ \"iPhone\" 🦊 \u2028</script>\x1b[31m", "new_device": true,
+	})
+	body, err := encodeAs(FormatAuthGate, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := Endpoint{ID: "wh_a", Secret: secret, Format: FormatAuthGate}
+	for _, url := range []string{
+		startReceiver(t, "node", env, "testdata/guide_receiver.js"),
+		startReceiver(t, "python3", env, "testdata/guide_receiver.py"),
+	} {
+		h, err := SignHeaders(ep, e.ID, e.Type, body, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := post(t, url, h, body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s refused %s: %d", url, body, resp.StatusCode)
+		}
+		if rt := resp.Header.Get("X-Roundtrip"); rt != "" && rt != "same" {
+			t.Fatalf("JSON.stringify(JSON.parse(body)) differs from %s", body)
+		}
+	}
+}
