@@ -52,7 +52,7 @@ func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error 
 		if err := decodeAdminJSON(r, &req); err != nil {
 			return err
 		}
-		s, err := app.webhooks.add(r.Context(), storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format})
+		s, err := app.webhooks.add(r.Context(), storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format}, 0)
 		if err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 		}

@@ -316,10 +316,26 @@ func (w *webhooks) save(ctx context.Context, list []storedWebhook) error {
 
 // add registers a new endpoint with a generated secret, delivers to it
 // at once and keeps it in storage. With an app id it receives only that
-// app's events. It returns the endpoint's id and secret.
-func (w *webhooks) add(ctx context.Context, s storedWebhook) (storedWebhook, error) {
+// app's events. A limit above zero refuses the endpoint when the app has
+// that many already. It returns the endpoint's id and secret.
+func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedWebhook, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if limit > 0 {
+		list, err := w.load(ctx)
+		if err != nil {
+			return s, err
+		}
+		n := 0
+		for _, other := range list {
+			if other.AppID == s.AppID {
+				n++
+			}
+		}
+		if n >= limit {
+			return s, fmt.Errorf("%w: the app has %d receivers already; an operator removes old ones with DELETE /authgate/webhooks/{id}", gateway.ErrInvalidWebhook, n)
+		}
+	}
 	// A random id, so the same URL may be registered for several apps.
 	s.ID, s.Secret = webhook.NewEndpointID(), webhook.GenerateSecret()
 	ep, err := w.dispatcher.AddEndpoint(s.endpoint())
@@ -338,10 +354,15 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook) (storedWebhook, err
 	return s, nil
 }
 
+// maxRegisteredPerApp bounds the receivers POST /api/webhooks keeps per
+// app, so an app's key cannot fill the storage; the operator removes old
+// ones with the admin API.
+const maxRegisteredPerApp = 20
+
 // RegisterWebhook adds a receiver for the standalone gate's POST
 // /api/webhooks.
 func (w *webhooks) RegisterWebhook(ctx context.Context, req gateway.WebhookRequest) (gateway.Webhook, error) {
-	s, err := w.add(ctx, storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format, PublicOnly: req.PublicOnly})
+	s, err := w.add(ctx, storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format, PublicOnly: req.PublicOnly}, maxRegisteredPerApp)
 	if err != nil {
 		return gateway.Webhook{}, err
 	}

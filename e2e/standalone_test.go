@@ -156,6 +156,15 @@ func TestWebhookRegistrationNeedsABearerKey(t *testing.T) {
 			t.Fatalf("registration with a key: %d %+v", status, got)
 		}
 	}
+	// An app's key cannot fill the storage: 20 receivers per app.
+	for i := 2; i < 20; i++ {
+		if status, _ := apiCall(t, http.MethodPost, g.base+"/api/webhooks", http.Header{"Authorization": {"Bearer " + myAppSecret}}, body, nil); status != http.StatusCreated {
+			t.Fatalf("receiver %d of my-app: %d", i+1, status)
+		}
+	}
+	if status, _ := apiCall(t, http.MethodPost, g.base+"/api/webhooks", http.Header{"Authorization": {"Bearer " + myAppSecret}}, body, nil); status != http.StatusBadRequest {
+		t.Fatalf("the 21st receiver of my-app: %d, want 400", status)
+	}
 	// Only the admin key registers a receiver of every app.
 	all := `{"url": "https://my-app.com/all"}`
 	if status, _ := apiCall(t, http.MethodPost, g.base+"/api/webhooks", http.Header{"Authorization": {"Bearer " + myAppSecret}}, all, nil); status != http.StatusUnauthorized {
