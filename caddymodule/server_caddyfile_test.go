@@ -55,3 +55,28 @@ func TestParseServerErrorsNameTheProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWebhookFormatAndApp(t *testing.T) {
+	app, err := parseGlobalText(t, `authgate {
+		webhook https://hooks.example.com/a {
+			secret s3cret
+			format webgate
+			app ops-centre
+		}
+	}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := app.Webhooks[0]; w.Format != "webgate" || w.AppID != "ops-centre" || w.endpoint().AppID != "ops-centre" {
+		t.Fatalf("webhook %+v", w)
+	}
+	_, err = parseGlobalText(t, `authgate {
+		webhook https://hooks.example.com/a {
+			secret s3cret
+			format xml
+		}
+	}`)
+	if err == nil || !strings.Contains(err.Error(), "format") || !strings.Contains(err.Error(), "Testfile:4") {
+		t.Fatalf("an unknown format: %v", err)
+	}
+}
