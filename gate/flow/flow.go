@@ -204,8 +204,15 @@ type CheckResult struct {
 // Check returns the state of a login, expiring it once its window has
 // passed. When the login is approved and binding is the secret of the
 // browser that started it, Check collects it: exactly one call creates the
-// Session, whatever the number of concurrent checks.
+// Session, whatever the number of concurrent checks. Logins started by
+// API clients are collected only by CheckHandle.
 func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckResult, error) {
+	return s.check(ctx, loginID, binding, false)
+}
+
+// check loads, expires or collects a login; only a login whose API mark
+// is api may be collected.
+func (s *Service) check(ctx context.Context, loginID, binding string, api bool) (*CheckResult, error) {
 	l, err := s.load(ctx, loginID)
 	if err != nil {
 		return nil, err
@@ -213,7 +220,7 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 	if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
 		return &CheckResult{Login: s.expire(ctx, l)}, nil
 	}
-	if l.Status != store.LoginApproved || !BindingMatches(binding, l.BindingHash) {
+	if l.Status != store.LoginApproved || l.API != api || !BindingMatches(binding, l.BindingHash) {
 		return &CheckResult{Login: l}, nil
 	}
 	sid := NewID()
@@ -235,12 +242,36 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
+	deviceName, newDevice := s.deviceFacts(ctx, l.DeviceID)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
+		"device_name": deviceName, "new_device": newDevice,
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
 	return &CheckResult{Login: collected, Session: sess}, nil
+}
+
+// deviceSeenFor is how long the gate remembers that a device has
+// approved a login, for the login event's new_device.
+const deviceSeenFor = 400 * 24 * time.Hour
+
+// deviceFacts returns the approving device's name, and whether this is
+// the first login it approved (within deviceSeenFor). A store failure
+// gives an empty name and false: the login goes ahead.
+func (s *Service) deviceFacts(ctx context.Context, deviceID string) (string, bool) {
+	if deviceID == "" {
+		return "", false
+	}
+	name := ""
+	if d, err := s.store.GetDevice(ctx, deviceID); err == nil {
+		name = d.Name
+	}
+	err := s.store.Mark(ctx, "device-approved:"+deviceID, deviceSeenFor)
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.Warn("recording a device's first approval failed", zap.Error(err))
+	}
+	return name, err == nil
 }
 
 // Pending returns the logins waiting for a decision by the device's user.

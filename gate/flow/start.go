@@ -23,6 +23,9 @@ type StartRequest struct {
 	// ReturnURL is where to send the browser after login; the caller has
 	// already checked that it is on this site.
 	ReturnURL string
+	// API marks a login started by an API client (the standalone gate):
+	// it is collected with its session handle, not a binding cookie.
+	API bool
 	// PreviousBinding is the binding secret the browser already holds, if
 	// any: a new start from the same browser replaces its own pending login
 	// instead of being refused.
@@ -60,6 +63,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
 		ClientIP: text.Clean(req.ClientIP, 64), UserAgent: text.Clean(req.UserAgent, 256),
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
+		API: req.API,
 	}
 	if err := s.checkLimits(ctx, l); err != nil {
 		return nil, err

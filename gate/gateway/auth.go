@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -117,20 +118,26 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 // token's groups are those of the group lines and dirGroups, the ones the
 // user directory gave at login start.
 func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session, dirGroups []string) error {
-	gen, err := g.store.Generation(r.Context(), s.Email)
-	if err != nil {
-		return err
-	}
-	tok, err := g.tokens.Mint(token.Identity{
-		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen,
-		Groups:   policy.MergeGroups(g.groups.Of(s.Email), dirGroups),
-		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-	})
+	tok, err := g.mintFor(r.Context(), g.tokens, s, dirGroups)
 	if err != nil {
 		return err
 	}
 	g.setSessionCookie(w, r, tok, s.ExpiresAt)
 	return nil
+}
+
+// mintFor mints a token for session s with m, carrying the user's
+// current generation and groups.
+func (g *Gateway) mintFor(ctx context.Context, m *token.Manager, s *store.Session, dirGroups []string) (string, error) {
+	gen, err := g.store.Generation(ctx, s.Email)
+	if err != nil {
+		return "", err
+	}
+	return m.Mint(token.Identity{
+		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen,
+		Groups:   policy.MergeGroups(g.groups.Of(s.Email), dirGroups),
+		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+	})
 }
 
 // publicStatus maps the internal states to the API's four.

@@ -100,6 +100,7 @@ type Gateway struct {
 	store       store.Store
 	flow        *flow.Service
 	tokens      *token.Manager
+	keys        []token.Key
 	revocations *token.Revocations
 	verifier    *device.Verifier
 	enroller    *device.Enroller
@@ -148,6 +149,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		store:  deps.Store,
 		flow:   flow.New(cfg.Flow, deps.Store, deps.Events, opts...),
 		tokens: tokens,
+		keys:   deps.Keys,
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),

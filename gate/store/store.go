@@ -65,6 +65,10 @@ type Login struct {
 	// know the email. It runs out like a login for an email without a
 	// device, so the browser learns nothing.
 	Withheld bool `json:"withheld,omitempty"`
+	// API marks a login started through the standalone gate's API: it is
+	// collected with the session handle (login id and binding secret)
+	// and its token is handed over in the answer, never as a cookie.
+	API bool `json:"api,omitempty"`
 }
 
 // Transition describes one conditional state change of a login. Its zero

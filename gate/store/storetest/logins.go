@@ -27,6 +27,7 @@ func newLogin() *store.Login {
 		Status:      store.LoginPending,
 		Groups:      []string{"devs", "ops"},
 		Withheld:    true,
+		API:         true,
 	}
 }
 
