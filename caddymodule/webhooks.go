@@ -178,7 +178,7 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 			}
 		default:
 			return w, d.Errf("unrecognized webhook option '%s'%s", opt, didYouMean(opt, []string{
-				"secret", "previous_secret", "events", "timeout", "signature_header", "access_sample_rate", "blocking",
+				"secret", "previous_secret", "events", "timeout", "signature_header", "access_sample_rate", "format", "app", "blocking",
 			}))
 		}
 	}
