@@ -25,7 +25,7 @@ var (
 // LimitError says a login was refused by a rate limit or a block; the
 // client may try again after RetryAfter (429).
 type LimitError struct {
-	Reason     string // "rate_limited", "reported" or "pending"
+	Reason     string // "rate_limited", "reported", "locked" or "pending"
 	RetryAfter time.Duration
 }
 
