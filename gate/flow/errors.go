@@ -30,6 +30,12 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
+	switch e.Reason {
+	case "reported", "locked":
+		return fmt.Sprintf("sign-ins for this account are paused (%s); retry in %s", e.Reason, e.RetryAfter.Round(time.Second))
+	case "pending":
+		return fmt.Sprintf("a sign-in for this account is already waiting elsewhere; retry in %s", e.RetryAfter.Round(time.Second))
+	}
 	return fmt.Sprintf("too many login attempts (%s); retry in %s", e.Reason, e.RetryAfter.Round(time.Second))
 }
 

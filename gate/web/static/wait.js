@@ -42,6 +42,9 @@
     if (done) { return; }
     done = true;
     stop();
+    // A refusal may have paused the account's sign-ins (a report, a
+    // lockout): the server's page says so, with no retry button.
+    window.location.reload();
     show(state, reason);
     document.getElementById("retry-row").hidden = false;
   }
