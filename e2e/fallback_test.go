@@ -318,3 +318,27 @@ func TestAccessPassSignsInOnceAndOpensEnrolment(t *testing.T) {
 		}
 	})
 }
+
+// TestALoginWaitingElsewhereSaysSo: a second browser's start, while one
+// login waits, gets its own words, not "too many requests", and sends no
+// push; the code form says the same.
+func TestALoginWaitingElsewhereSaysSo(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	dev := g.enroll("ivy@example.com")
+	first := newBrowser(t, g.base)
+	s := first.start("ivy@example.com")
+	second := newBrowser(t, g.base)
+	status, _, page := second.do(http.MethodPost, "/.authgate/login", http.Header{
+		"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html"}, "Origin": {g.base},
+	}, []byte("email=ivy%40example.com&rd=%2Fprivate"))
+	if status != http.StatusTooManyRequests || !bytes.Contains(page, []byte("already waiting for approval in another browser")) || bytes.Contains(page, []byte("Too many")) {
+		t.Fatalf("second start: %d %s", status, page)
+	}
+	status, _, body := second.codeForm(url.Values{"email": {"ivy@example.com"}, "code": {offlineCode(t, dev, 0)}})
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "already waiting for approval in another browser") {
+		t.Fatalf("code form while a login waits elsewhere: %d %s", status, body)
+	}
+	if p, err := dev.Pending(t.Context()); err != nil || len(p) != 1 || p[0].SessionID != s.SessionID {
+		t.Fatalf("the phone sees %+v (%v), want only the first login", p, err)
+	}
+}
