@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,4 +106,61 @@ func TestBrowserOfflineCodeAndRecoveryCodes(t *testing.T) {
 	if got := laptop.text("#recovery-left"); got != "10 left" {
 		t.Fatalf("after new codes the account page says %q", got)
 	}
+}
+
+// TestBrowserLockoutAndUnblock: five denied logins lock the account; the
+// waiting page of the fifth and the form then say until when, with no
+// retry button, and no push reaches the phone; `caddy authgate unblock`
+// lets the next login through.
+func TestBrowserLockoutAndUnblock(t *testing.T) {
+	shots := newShooter(t)
+	g := browserGate(t, storeLine(""), "pushes_per_email 50")
+	chrome := startChromium(t)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+	dev := g.enroll("jay@example.com")
+	for i := range 5 {
+		startLogin(laptop, g.base, "jay@example.com")
+		id := eval[string](laptop, `document.getElementById("wait").dataset.id`)
+		if st, err := dev.Decide(t.Context(), id, "deny", 0); err != nil || st != "denied" {
+			t.Fatalf("deny %d: %q %v", i+1, st, err)
+		}
+		if i < 4 {
+			laptop.waitFor("the denied state", `!!document.getElementById("retry") && !document.getElementById("retry-row").hidden`)
+		}
+	}
+	laptop.waitFor("the lockout", `!!document.getElementById("state-paused")`)
+	if got := laptop.text("#paused"); !pausedText.MatchString(got) || !strings.Contains(got, "after too many refused sign-in requests") {
+		t.Fatalf("the fifth denial's page says %q", got)
+	}
+	if n := eval[int](laptop, `document.querySelectorAll("#retry").length`); n != 0 {
+		t.Fatal("the lockout page offers a retry button")
+	}
+	laptop.shoot("lockout")
+	laptop.do(chromedp.Navigate(g.base + "/private?x=1"))
+	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
+	laptop.do(
+		chromedp.SendKeys(chromedp.ID("email"), "jay@example.com"),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
+	)
+	laptop.waitFor("the refusal", `document.querySelector("h1").textContent === "Sign-ins paused"`)
+	if p, err := dev.Pending(t.Context()); err != nil || len(p) != 0 {
+		t.Fatalf("the phone has %d requests while locked (%v)", len(p), err)
+	}
+	g.caddyCLI("unblock", "jay@example.com")
+	startLogin(laptop, g.base, "jay@example.com")
+	code := laptop.text("#code")
+	id := eval[string](laptop, `document.getElementById("wait").dataset.id`)
+	if st, err := dev.Decide(t.Context(), id, "approve", atoi(t, code)); err != nil || st != "approved" {
+		t.Fatalf("approve after unblock: %q %v", st, err)
+	}
+	laptop.waitPath("/private?x=1")
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q is not a number", s)
+	}
+	return n
 }

@@ -163,6 +163,9 @@ func TestBrowserDenyWrongNumberAndReport(t *testing.T) {
 	if n := eval[int](phone, `document.querySelectorAll("#requests .request").length`); n != 0 {
 		t.Fatalf("the phone shows %d requests after a refused push", n)
 	}
+	// The operator lifts the pause: the next login works.
+	g.caddyCLI("unblock", "bob@example.com")
+	loginWithPhone(laptop, phone, g.base, "bob@example.com")
 }
 
 // pausedText is the start of the paused message, with the time.

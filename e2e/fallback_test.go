@@ -91,6 +91,20 @@ func TestOfflineCodeSignsInOnce(t *testing.T) {
 		if st, _, _ := other.check(s2.SessionID); st != "pending" || other.sessionCookie() != "" {
 			t.Fatalf("after a replayed code the login is %q", st)
 		}
+		// The second start came within 15 s of the first: no second push.
+		resp, err := http.Get(g.caddy.Admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics := string(readAll(resp))
+		for _, want := range []string{
+			`authgate_pushes_total 1`, `authgate_pushes_skipped_total 1`,
+			`authgate_codes_total{kind="offline",result="accepted"} 1`, `authgate_codes_total{kind="any",result="replayed"} 1`,
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
 		// A second device enrolment of the same user gives no new recovery codes.
 		if again := g.enroll("carol@example.com"); len(again.RecoveryCodes) != 0 || len(again.OTPSecret) == 0 {
 			t.Fatalf("second phone: %d recovery codes, %d-byte secret", len(again.RecoveryCodes), len(again.OTPSecret))
