@@ -54,7 +54,7 @@ func (a *adminAPI) handleUnblock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return adminError(err)
 	}
-	app.log.Info("user unblocked", policyEmailField(u.Email))
+	app.log.Info("user unblocked", emailField(u.Email))
 	return writeAdminJSON(w, unblockResponse{Email: u.Email, Reported: u.Reported, Locked: u.Locked})
 }
 
@@ -122,6 +122,6 @@ func (a *adminAPI) handlePass(w http.ResponseWriter, r *http.Request) error {
 		return adminError(err)
 	}
 	email := policy.CanonicalEmail(req.Email)
-	app.log.Info("access pass issued", policyEmailField(email), zapTime("expires_at", exp))
+	app.log.Info("access pass issued", emailField(email), zapTime("expires_at", exp))
 	return writeAdminJSON(w, passResponse{Email: email, Pass: pass, ExpiresAt: exp.UTC()})
 }

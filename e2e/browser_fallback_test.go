@@ -74,6 +74,9 @@ func TestBrowserOfflineCodeAndRecoveryCodes(t *testing.T) {
 	// Reloading the app shows no recovery codes again.
 	phone.do(chromedp.Reload())
 	phone.waitFor("the app to be live", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "live"`)
+	// The code key came back from IndexedDB with the device.
+	phone.do(chromedp.Click(chromedp.ID("show-code")))
+	phone.waitFor("a code after a reload", `/^[0-9]{6}$/.test(document.getElementById("otp-code").dataset.code || "")`)
 
 	// A recovery code at the gate, in place of a push.
 	codeLogin(other, g.base, "hana@example.com", strings.ToLower(codes[0]), "")
