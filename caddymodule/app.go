@@ -102,7 +102,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
-		return fmt.Errorf("authgate: opening store: %w", err)
+		return fmt.Errorf("authgate: store: %w", err)
 	}
 	a.store = st
 	keys, err := a.loadKeys(ctx)
@@ -181,6 +181,7 @@ func (a *App) Start() error {
 	a.cancel = cancel
 	a.done = new(sync.WaitGroup)
 	for _, run := range []func(context.Context){
+		a.reportStore,
 		a.gw.Run,
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,
@@ -192,6 +193,23 @@ func (a *App) Start() error {
 		}()
 	}
 	return nil
+}
+
+// reportStore says in the log, once at start, whether the store answers,
+// naming its address (without a password) when it does not: logins fail
+// closed until it does, and the operator should not have to guess why.
+func (a *App) reportStore(ctx context.Context) {
+	if a.Store == nil || a.Store.Type != "redis" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		a.log.Error("the Redis store does not answer; new logins get 503 until it does",
+			zap.String("store", redactedURL(a.Store.URL)), zap.Error(err))
+		return
+	}
+	a.log.Info("the Redis store answers", zap.String("store", redactedURL(a.Store.URL)))
 }
 
 // Stop ends the background work and waits for it.

@@ -74,6 +74,9 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			a.Store = &StoreConfig{Type: "memory"}
 		case (len(args) == 2 || len(args) == 3) && args[0] == "redis":
 			a.Store = &StoreConfig{Type: "redis", URL: args[1]}
+			if err := checkPlaceholderSources(d, "store", args[1]); err != nil {
+				return err
+			}
 			if len(args) == 3 {
 				a.Store.Prefix = args[2]
 			}
@@ -81,10 +84,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			return d.Errf("store: want 'memory' or 'redis <url> [<key_prefix>]'")
 		}
 	case "signing_key":
-		return oneArg(d, &a.SigningKey)
+		return placeholderArg(d, &a.SigningKey)
 	case "previous_key":
 		var k string
-		if err := oneArg(d, &k); err != nil {
+		if err := placeholderArg(d, &k); err != nil {
 			return err
 		}
 		a.PreviousKeys = append(a.PreviousKeys, k)
@@ -98,7 +101,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "cookie_domain":
 		return oneArg(d, &a.CookieDomain)
 	case "public_url":
-		return oneArg(d, &a.PublicURL)
+		return placeholderArg(d, &a.PublicURL)
 	case "session_lifetime":
 		return durationArg(d, &a.SessionLifetime)
 	case "login_timeout":
@@ -146,7 +149,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
 	default:
-		return d.Errf("unrecognized authgate option '%s'", opt)
+		return unknownGlobalOption(d, opt)
 	}
 	return nil
 }
@@ -209,8 +212,11 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 			}
 			handler.AccessEvents = true
 		default:
-			return nil, h.Errf("unrecognized authgate option '%s'", opt)
+			return nil, unknownSiteOption(h.Dispenser, opt)
 		}
+	}
+	if err := checkSite(h); err != nil {
+		return nil, err
 	}
 	return handler, nil
 }

@@ -104,14 +104,17 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 	if d.NextArg() {
 		return w, d.ArgErr()
 	}
+	if err := checkPlaceholderSources(d, "webhook", w.URL); err != nil {
+		return w, err
+	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		switch opt := d.Val(); opt {
 		case "secret":
-			if err := oneArg(d, &w.Secret); err != nil {
+			if err := placeholderArg(d, &w.Secret); err != nil {
 				return w, err
 			}
 		case "previous_secret":
-			if err := oneArg(d, &w.PreviousSecret); err != nil {
+			if err := placeholderArg(d, &w.PreviousSecret); err != nil {
 				return w, err
 			}
 		case "events":
@@ -151,7 +154,9 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 				w.AllowOnError = true
 			}
 		default:
-			return w, d.Errf("unrecognized webhook option '%s'", opt)
+			return w, d.Errf("unrecognized webhook option '%s'%s", opt, didYouMean(opt, []string{
+				"secret", "previous_secret", "events", "timeout", "signature_header", "access_sample_rate", "blocking",
+			}))
 		}
 	}
 	if w.Secret == "" {

@@ -54,14 +54,14 @@ func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL
 
 // startLogin is start; a quiet login sends no push (a code follows).
 func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, email, returnURL string, quiet bool) (*flow.Started, error) {
-	rd, ok := safeReturnURL(returnURL, r.Host, g.allowedReturnHost)
+	rd, ok := safeReturnURL(returnURL, requestOrigin(r), g.allowedReturnHost)
 	if !ok {
 		return nil, flow.ErrInvalidReturn
 	}
 	rt := routeOf(r)
 	started, err := g.flow.Start(r.Context(), flow.StartRequest{
 		Email: email, AppID: rt.appID, ClientIP: rt.clientIP(r), UserAgent: r.UserAgent(),
-		ReturnURL: rd, PreviousBinding: cookieValue(r.Header, cookieBinding), Quiet: quiet,
+		ReturnURL: rd, PreviousBinding: g.bindingSecret(r), Quiet: quiet,
 	})
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ type checkResponse struct {
 // handleCheck is GET /auth/check/{id}: the login's status, and, for the
 // browser that started an approved login, its session cookie.
 func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
-	res, err := g.flow.Check(r.Context(), r.PathValue("id"), cookieValue(r.Header, cookieBinding))
+	res, err := g.flow.Check(r.Context(), r.PathValue("id"), g.bindingSecret(r))
 	if errors.Is(err, flow.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such login")
 		return
@@ -180,9 +180,12 @@ func (g *Gateway) handleVerify(w http.ResponseWriter, r *http.Request) {
 
 // writeBodyError answers an unreadable or oversized body.
 func writeBodyError(w http.ResponseWriter, err error) {
-	if errors.Is(err, errBodyTooLarge) {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
-		return
+	case errors.Is(err, errBodyTimeout):
+		writeError(w, http.StatusRequestTimeout, err.Error())
+	default:
+		writeError(w, http.StatusBadRequest, "the request body could not be read")
 	}
-	writeError(w, http.StatusBadRequest, err.Error())
 }

@@ -29,12 +29,12 @@ type codePage struct {
 func (g *Gateway) handleCodePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := codePage{ReturnURL: q.Get("rd")}
-	if _, ok := safeReturnURL(data.ReturnURL, r.Host, g.allowedReturnHost); !ok {
+	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
 	if id := q.Get("id"); id != "" {
 		l, err := g.store.GetLogin(r.Context(), id)
-		if err == nil && l.Status == store.LoginPending && flow.BindingMatches(cookieValue(r.Header, cookieBinding), l.BindingHash) {
+		if err == nil && l.Status == store.LoginPending && flow.BindingMatches(g.bindingSecret(r), l.BindingHash) {
 			data.ID, data.Email, data.ReturnURL = l.ID, l.Email, l.ReturnURL
 		}
 	}
@@ -60,7 +60,7 @@ func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 		g.renderCode(w, http.StatusForbidden, codePage{Error: "This sign-in request came from another site."})
 		return
 	}
-	binding := cookieValue(r.Header, cookieBinding)
+	binding := g.bindingSecret(r)
 	if data.ID == "" {
 		started, err := g.startLogin(w, r, data.Email, data.ReturnURL, true)
 		if err != nil {
@@ -192,7 +192,7 @@ func (g *Gateway) handleCode(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	next, err := g.redeem(w, r, req.SessionID, cookieValue(r.Header, cookieBinding), req.Code)
+	next, err := g.redeem(w, r, req.SessionID, g.bindingSecret(r), req.Code)
 	var codeErr *flow.CodeError
 	switch {
 	case err == nil:

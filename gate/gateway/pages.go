@@ -24,7 +24,7 @@ type loginPage struct {
 func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := loginPage{ReturnURL: q.Get("rd")}
-	if _, ok := safeReturnURL(data.ReturnURL, r.Host, g.allowedReturnHost); !ok {
+	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
 	if q.Has("logged_out") {
@@ -112,7 +112,7 @@ type waitPage struct {
 // handleWaitPage shows the number to tap, only to the browser that
 // started the login; without script it also collects the session.
 func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
-	binding := cookieValue(r.Header, cookieBinding)
+	binding := g.bindingSecret(r)
 	res, err := g.flow.Check(r.Context(), r.PathValue("id"), binding)
 	if errors.Is(err, flow.ErrNotFound) {
 		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)

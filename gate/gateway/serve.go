@@ -69,6 +69,9 @@ func (g *Gateway) serveGate(w http.ResponseWriter, r *http.Request, rt *Route) {
 			writeError(w, http.StatusInternalServerError, "internal error")
 		}
 	}()
+	if !bufferBody(w, r) {
+		return
+	}
 	r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
 	g.mux.ServeHTTP(w, r)
 }

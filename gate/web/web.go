@@ -92,6 +92,7 @@ func (p *Pages) Render(w http.ResponseWriter, status int, name, title, script st
 func SecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", ContentSecurityPolicy)
 	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin")
 	h.Set("Cache-Control", "no-store")
