@@ -78,6 +78,19 @@ func TestBrowserOfflineCodeAndRecoveryCodes(t *testing.T) {
 	phone.do(chromedp.Click(chromedp.ID("show-code")))
 	phone.waitFor("a code after a reload", `/^[0-9]{6}$/.test(document.getElementById("otp-code").dataset.code || "")`)
 
+	// A code of no known shape: a clear error, the form keeps the login.
+	other.do(chromedp.Navigate(g.base + "/.authgate/code?rd=%2Fprivate%3Fx%3D1"))
+	other.do(
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "hana@example.com"),
+		chromedp.SendKeys(chromedp.ID("code"), "12345"),
+		chromedp.Click(chromedp.ID("code-submit")),
+	)
+	other.waitFor("the refusal", `!!document.getElementById("code-error")`)
+	if got := other.text("#code-error"); !strings.Contains(got, "6 digits") {
+		t.Fatalf("a short code says %q", got)
+	}
+	other.shoot("code-error")
 	// A recovery code at the gate, in place of a push.
 	codeLogin(other, g.base, "hana@example.com", strings.ToLower(codes[0]), "")
 	other.do(chromedp.Navigate(g.base + "/.authgate/"))
