@@ -91,6 +91,22 @@ func TestOfflineCodeSignsInOnce(t *testing.T) {
 		if st, _, _ := other.check(s2.SessionID); st != "pending" || other.sessionCookie() != "" {
 			t.Fatalf("after a replayed code the login is %q", st)
 		}
+		// From the waiting page: the code form for that login, one step of
+		// drift ahead (another step, so not a replay).
+		third := other // its own new start replaces its pending login
+		s3 := third.start("carol@example.com")
+		_, _, page := third.do(http.MethodGet, "/.authgate/code?id="+s3.SessionID, http.Header{"Accept": {"text/html"}}, nil)
+		if !bytes.Contains(page, []byte("Signing in as <strong>carol@example.com</strong>")) || !bytes.Contains(page, []byte(`value="`+s3.SessionID+`"`)) {
+			t.Fatalf("code page for the waiting login: %s", page)
+		}
+		if _, _, page := newBrowser(t, g.base).do(http.MethodGet, "/.authgate/code?id="+s3.SessionID, http.Header{"Accept": {"text/html"}}, nil); bytes.Contains(page, []byte("carol@example.com")) {
+			t.Fatal("the code page names the user to a browser that did not start the login")
+		}
+		status, loc, body := third.codeForm(url.Values{"id": {s3.SessionID}, "code": {offlineCode(t, dev, 1)}})
+		if status != http.StatusSeeOther || loc != "/private?x=1" || third.sessionCookie() == "" {
+			t.Fatalf("code form for the waiting login: %d %q %s", status, loc, body)
+		}
+
 		// The second start came within 15 s of the first: no second push.
 		resp, err := http.Get(g.caddy.Admin + "/metrics")
 		if err != nil {
@@ -98,8 +114,8 @@ func TestOfflineCodeSignsInOnce(t *testing.T) {
 		}
 		metrics := string(readAll(resp))
 		for _, want := range []string{
-			`authgate_pushes_total 1`, `authgate_pushes_skipped_total 1`,
-			`authgate_codes_total{kind="offline",result="accepted"} 1`, `authgate_codes_total{kind="any",result="replayed"} 1`,
+			`authgate_pushes_total 1`, `authgate_pushes_skipped_total 2`,
+			`authgate_codes_total{kind="offline",result="accepted"} 2`, `authgate_codes_total{kind="any",result="replayed"} 1`,
 		} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("metrics lack %q", want)
