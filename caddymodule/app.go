@@ -55,6 +55,12 @@ type App struct {
 	// ReportBlock is how long "deny and report" blocks logins for an
 	// email. Default: 1h.
 	ReportBlock caddy.Duration `json:"report_block,omitempty"`
+	// LockoutAttempts refused logins in a row (denied, wrong number,
+	// reported, expired, wrong codes) stop new pushes for the user.
+	// Default: 5.
+	LockoutAttempts int `json:"lockout_attempts,omitempty"`
+	// LockoutDuration is how long such a lockout lasts. Default: 15m.
+	LockoutDuration caddy.Duration `json:"lockout_duration,omitempty"`
 	// RevocationMaxStaleness is how long logged-in users keep access while
 	// revocations cannot be refreshed from the store; then 503. Default: 30s.
 	RevocationMaxStaleness caddy.Duration `json:"revocation_max_staleness,omitempty"`
@@ -136,6 +142,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 			PushesPerEmail:  a.PushesPerEmail,
 			PushesPerIP:     a.PushesPerIP,
 			ReportBlock:     time.Duration(a.ReportBlock),
+			LockoutAttempts: a.LockoutAttempts,
+			LockoutDuration: time.Duration(a.LockoutDuration),
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,

@@ -35,6 +35,7 @@ func init() {
 //	    pushes_per_email <n>
 //	    pushes_per_ip <n>
 //	    report_block <duration>
+//	    lockout <attempts> <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
 //	    group <name> <email|@domain...>
@@ -110,6 +111,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return durationArg(d, &a.ReportBlock)
 	case "revocation_max_staleness":
 		return durationArg(d, &a.RevocationMaxStaleness)
+	case "lockout":
+		return a.unmarshalLockout(d)
 	case "pushes_per_email":
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":

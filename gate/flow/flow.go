@@ -14,6 +14,11 @@
 //	   ▼
 //	collected ── a Session exists; the gateway mints its cookie
 //
+// A typed code (RedeemCode: an offline code, a recovery code or an
+// access pass) moves pending to approved like a right number; five wrong
+// codes move it to denied. Refused logins count toward the user's lockout
+// (lockout.go), which refuses new starts for a while.
+//
 // Every arrow is one conditional write in the store (TransitionLogin), so a
 // login leaves each state exactly once however many callers race. Events:
 // Start emits login_requested (or login_failed with reason rate_limited or
@@ -32,6 +37,7 @@ import (
 
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -70,6 +76,13 @@ type Config struct {
 	// Retention keeps a decided login readable after its window, so a late
 	// check learns how it ended (default 5 min).
 	Retention time.Duration
+	// LockoutAttempts refused logins in a row lock a user (default 5).
+	LockoutAttempts int
+	// LockoutDuration is how long a lockout lasts, and the window in
+	// which refusals count (default 15 min).
+	LockoutDuration time.Duration
+	// CodeAttempts wrong typed codes deny a login (default 5).
+	CodeAttempts int
 }
 
 func (c *Config) defaults() {
@@ -91,6 +104,15 @@ func (c *Config) defaults() {
 	if c.Retention <= 0 {
 		c.Retention = 5 * time.Minute
 	}
+	if c.LockoutAttempts <= 0 {
+		c.LockoutAttempts = DefaultLockoutAttempts
+	}
+	if c.LockoutDuration <= 0 {
+		c.LockoutDuration = DefaultLockoutDuration
+	}
+	if c.CodeAttempts <= 0 {
+		c.CodeAttempts = DefaultCodeAttempts
+	}
 }
 
 // PreLoginFunc asks an outside party whether a login may go ahead, before
@@ -106,6 +128,7 @@ type Service struct {
 	log      *zap.Logger
 	preLogin PreLoginFunc
 	dir      directory.Directory
+	codes    *otp.Codes
 	now      func() time.Time
 }
 
@@ -189,6 +212,7 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 	}
 	if to == store.LoginDenied {
 		s.emitFailed(ctx, decided, reason)
+		s.countRefusal(ctx, decided.Email, reason)
 	}
 	return decided, nil
 }
@@ -243,6 +267,7 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
 	deviceName, newDevice := s.deviceFacts(ctx, l.DeviceID)
+	s.succeeded(ctx, l.Email)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
@@ -326,6 +351,7 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 	}
 	s.release(ctx, expired)
 	s.emitFailed(ctx, expired, ReasonExpired)
+	s.countRefusal(ctx, expired.Email, ReasonExpired)
 	return expired
 }
 

@@ -30,6 +30,9 @@ type StartRequest struct {
 	// any: a new start from the same browser replaces its own pending login
 	// instead of being refused.
 	PreviousBinding string
+	// Quiet starts a login that sends no push: the user is about to type
+	// a code instead.
+	Quiet bool
 }
 
 // Started is a login just created.
@@ -38,6 +41,9 @@ type Started struct {
 	// Binding is the secret only the starting browser holds (in a
 	// cookie); it is needed to collect the session.
 	Binding string
+	// Pushed says whether the login may send a push: not for a quiet
+	// start, nor within RepeatWindow of the user's previous login.
+	Pushed bool
 }
 
 // Start creates a pending login for an email. Known and unknown emails go
@@ -84,11 +90,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		s.release(ctx, l)
 		return nil, fmt.Errorf("creating login: %w", err)
 	}
+	pushed := !req.Quiet && s.firstPush(ctx, email)
 	s.events.Emit(ctx, event.New(event.LoginRequested, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
-		"ip": l.ClientIP, "user_agent": l.UserAgent,
+		"ip": l.ClientIP, "user_agent": l.UserAgent, "push": pushed,
 	}))
-	return &Started{Login: l, Binding: binding}, nil
+	return &Started{Login: l, Binding: binding, Pushed: pushed}, nil
 }
 
 // checkLimits applies the per-IP and per-email windows and the report
@@ -113,6 +120,13 @@ func (s *Service) checkLimits(ctx context.Context, l *store.Login) error {
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("checking report block: %w", err)
+	}
+	locked, err := s.store.MarkTTL(ctx, lockKey(l.Email))
+	if err == nil {
+		return refuse(ReasonLocked, locked)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("checking lockout: %w", err)
 	}
 	n, reset, err := s.store.Hit(ctx, "rl:email:"+l.Email, time.Minute)
 	if err != nil {
@@ -153,13 +167,13 @@ func (s *Service) claim(ctx context.Context, l *store.Login, previousBinding str
 				return fmt.Errorf("superseding pending login: %w", err)
 			}
 		default:
-			return &LimitError{Reason: "pending", RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
+			return &LimitError{Reason: ReasonPending, RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
 		}
 		if err := s.store.ReleasePending(ctx, l.Email, otherID); err != nil {
 			return fmt.Errorf("releasing stale pending login: %w", err)
 		}
 	}
-	return &LimitError{Reason: "pending", RetryAfter: time.Second}
+	return &LimitError{Reason: ReasonPending, RetryAfter: time.Second}
 }
 
 // lookUp asks the user directory, if there is one, about the login's

@@ -51,6 +51,11 @@ func (g *Gateway) handleStart(w http.ResponseWriter, r *http.Request) {
 // start validates the return URL, starts the login and hands the browser
 // its binding cookie.
 func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL string) (*flow.Started, error) {
+	return g.startLogin(w, r, email, returnURL, false)
+}
+
+// startLogin is start; a quiet login sends no push (a code follows).
+func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, email, returnURL string, quiet bool) (*flow.Started, error) {
 	rd, ok := safeReturnURL(returnURL, requestOrigin(r), g.allowedReturnHost)
 	if !ok {
 		return nil, flow.ErrInvalidReturn
@@ -58,7 +63,7 @@ func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL
 	rt := routeOf(r)
 	started, err := g.flow.Start(r.Context(), flow.StartRequest{
 		Email: email, AppID: rt.appID, ClientIP: rt.clientIP(r), UserAgent: r.UserAgent(),
-		ReturnURL: rd, PreviousBinding: g.bindingSecret(r),
+		ReturnURL: rd, PreviousBinding: g.bindingSecret(r), Quiet: quiet,
 	})
 	if err != nil {
 		return nil, err

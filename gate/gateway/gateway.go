@@ -17,6 +17,7 @@ import (
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -104,6 +105,7 @@ type Gateway struct {
 	revocations *token.Revocations
 	verifier    *device.Verifier
 	enroller    *device.Enroller
+	codes       *otp.Codes
 	events      event.Sink
 	log         *zap.Logger
 	pages       *web.Pages
@@ -137,7 +139,11 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: loading pages: %w", err)
 	}
-	opts := []flow.Option{flow.WithLogger(deps.Logger)}
+	codes, err := newCodes(deps.Store, deps.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
 	}
@@ -155,6 +161,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		}),
 		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
 		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		codes:    codes,
 		events:   deps.Events,
 		log:      deps.Logger,
 		pages:    pages,

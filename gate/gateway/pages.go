@@ -59,13 +59,10 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderLogin(w, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		data.Error = "Too many sign-in requests for this account right now. Please try again in " + humanDuration(limit.RetryAfter) + "."
-		if limit.Reason == "pending" {
-			data.Error = "A sign-in request for this account is already waiting for approval. Please approve it, or try again in " +
-				humanDuration(limit.RetryAfter) + "."
-		}
-		g.renderLogin(w, http.StatusTooManyRequests, data)
+		g.renderLimit(w, r, limit, func(text string) {
+			data.Error = text
+			g.renderLogin(w, http.StatusTooManyRequests, data)
+		})
 	case errors.As(err, &refused):
 		data.Error = "Sign-in refused: " + refused.Reason
 		g.renderLogin(w, http.StatusForbidden, data)
@@ -107,6 +104,9 @@ type waitPage struct {
 	RetryURL  string
 	State     string
 	Reason    string
+	// Paused, when set, says sign-ins of the account are paused: the
+	// page shows it instead of a retry button.
+	Paused string
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -146,6 +146,16 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		State: string(l.Status), Reason: l.Reason,
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
 	}
+	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
+		p, err := g.flow.Paused(r.Context(), l.Email)
+		if err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		if p != nil {
+			data.Paused = pauseMessage(p.Reason, p.Until)
+		}
+	}
 	title := "Approve sign-in"
 	switch l.Status {
 	case store.LoginDenied:
@@ -178,6 +188,7 @@ type homePage struct {
 	Sessions   []*store.Session
 	Devices    []*store.Device
 	Notice     string
+	Recovery   recoveryInfo
 }
 
 // handleHome shows who is signed in, their sessions and devices.
@@ -197,6 +208,16 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
+	sess, _ := g.store.GetSession(r.Context(), v.SessionID)
+	did := ""
+	if sess != nil {
+		did = sess.DeviceID
+	}
+	rec, err := g.recoveryInfoOf(r.Context(), v.Email, did)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
 	notice := ""
 	switch r.URL.Query().Get("removed") {
 	case "device":
@@ -206,7 +227,7 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	g.pages.Render(w, http.StatusOK, "home", "Your account", "", homePage{
 		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
-		Notice: notice,
+		Notice: notice, Recovery: rec,
 	})
 }
 
