@@ -72,12 +72,12 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 		s.expire(ctx, l)
 		return nil, ErrExpired
 	}
-	if l.Withheld {
-		// The user directory does not know this user: no code lets them
-		// in, and the refusal looks like a wrong code's.
-		return nil, s.refuseCode(ctx, l, otp.ErrWrong)
-	}
 	res, err := s.codes.Check(ctx, l.Email, typed)
+	if err == nil && l.Withheld {
+		// The user directory does not know this user: no code lets them
+		// in, and the refusal is a wrong code's.
+		err = otp.ErrWrong
+	}
 	if errors.Is(err, otp.ErrMalformed) || errors.Is(err, otp.ErrWrong) || errors.Is(err, otp.ErrReplayed) {
 		return nil, s.refuseCode(ctx, l, err)
 	}
