@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/apikey"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
@@ -55,6 +56,12 @@ type App struct {
 	// ReportBlock is how long "deny and report" blocks logins for an
 	// email. Default: 1h.
 	ReportBlock caddy.Duration `json:"report_block,omitempty"`
+	// LockoutAttempts refused logins in a row (denied, wrong number,
+	// reported, expired, wrong codes) stop new pushes for the user.
+	// Default: 5.
+	LockoutAttempts int `json:"lockout_attempts,omitempty"`
+	// LockoutDuration is how long such a lockout lasts. Default: 15m.
+	LockoutDuration caddy.Duration `json:"lockout_duration,omitempty"`
 	// RevocationMaxStaleness is how long logged-in users keep access while
 	// revocations cannot be refreshed from the store; then 503. Default: 30s.
 	RevocationMaxStaleness caddy.Duration `json:"revocation_max_staleness,omitempty"`
@@ -64,6 +71,8 @@ type App struct {
 	// Groups assigns users to groups (group name → emails or "@domain"),
 	// for "allow group" rules and the Remote-Groups header.
 	Groups map[string][]string `json:"groups,omitempty"`
+	// Directory is a user directory asked about every login (LDAP).
+	Directory *DirectoryConfig `json:"directory,omitempty"`
 	// Webhooks receive signed events; blocking ones are pre_login hooks.
 	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
 	// WebhookSchedule is when delivery attempts are made, counted from
@@ -84,6 +93,7 @@ type App struct {
 
 	gw          *gateway.Gateway
 	store       *sharedStore
+	directory   *directory.LDAP
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
 	log         *zap.Logger
@@ -112,6 +122,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
 	}
+	if a.directory, err = a.openDirectory(); err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
 	a.webhooks, err = a.setupWebhooks(ctx, st)
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -124,6 +137,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
 	}
+	if a.directory != nil {
+		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
+			return fmt.Errorf("authgate: registering directory metrics: %w", err)
+		}
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,
@@ -133,6 +151,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 			PushesPerEmail:  a.PushesPerEmail,
 			PushesPerIP:     a.PushesPerIP,
 			ReportBlock:     time.Duration(a.ReportBlock),
+			LockoutAttempts: a.LockoutAttempts,
+			LockoutDuration: time.Duration(a.LockoutDuration),
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
@@ -140,8 +160,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
-		PreLogin: a.webhooks.preLoginFunc(),
+		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
+		PreLogin:  a.webhooks.preLoginFunc(),
+		Directory: a.directoryDep(),
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -172,6 +193,11 @@ func (a *App) expandPlaceholders() error {
 	}
 	for i := range a.Webhooks {
 		if err := a.Webhooks[i].expand(e, i+1); err != nil {
+			return err
+		}
+	}
+	if a.Directory != nil {
+		if err := a.Directory.expand(e); err != nil {
 			return err
 		}
 	}
@@ -227,6 +253,9 @@ func (a *App) Stop() error {
 // Cleanup lets go of the shared store; the last config to use it closes
 // it.
 func (a *App) Cleanup() error {
+	if a.directory != nil {
+		_ = a.directory.Close()
+	}
 	if a.store != nil {
 		return a.store.release()
 	}

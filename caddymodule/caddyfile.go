@@ -36,9 +36,11 @@ func init() {
 //	    pushes_per_email <n>
 //	    pushes_per_ip <n>
 //	    report_block <duration>
+//	    lockout <attempts> <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
 //	    group <name> <email|@domain...>
+//	    directory ldap { … }   (see unmarshalDirectory)
 //	    webhook <url> {
 //	        secret <secret>
 //	        previous_secret <secret>
@@ -112,6 +114,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return durationArg(d, &a.ReportBlock)
 	case "revocation_max_staleness":
 		return durationArg(d, &a.RevocationMaxStaleness)
+	case "lockout":
+		return a.unmarshalLockout(d)
 	case "pushes_per_email":
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":
@@ -128,6 +132,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		if _, err := policy.NewGroups(map[string][]string{args[0]: args[1:]}); err != nil {
 			return d.Errf("%v", err)
 		}
+	case "directory":
+		c, err := unmarshalDirectory(d)
+		if err != nil {
+			return err
+		}
+		a.Directory = c
 	case "webhook":
 		w, err := unmarshalWebhook(d)
 		if err != nil {

@@ -21,6 +21,7 @@ var (
 		"session_lifetime", "login_timeout", "report_block", "revocation_max_staleness",
 		"pushes_per_email", "pushes_per_ip", "group", "webhook", "webhook_claim_timeout", "webhook_schedule",
 		"api_key_rate", "api_key_fresh_login",
+		"directory",
 	}
 	siteOptions = []string{"app_id", "allow", "public", "access_events", "api_keys"}
 )

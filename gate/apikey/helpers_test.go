@@ -2,6 +2,7 @@ package apikey
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,9 @@ import (
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/token"
 )
+
+// errDirectoryDown is the test directory's failure.
+var errDirectoryDown = errors.New("directory down")
 
 // countingStore counts the key reads that reach the store.
 type countingStore struct {
@@ -79,11 +83,16 @@ func newInstance(t testing.TB, st store.Store, cfg Config) *instance {
 	rec := &recorder{}
 	svc, err := New(cfg, Deps{
 		Store: cs, Hasher: h, Revocations: revs, Events: rec,
-		Groups: func(email string) []string {
-			if email == "alice@example.com" {
-				return []string{"devs", "ops"}
+		Owner: func(_ context.Context, email string) ([]string, bool, error) {
+			switch email {
+			case "alice@example.com":
+				return []string{"devs", "ops"}, true, nil
+			case "gone@example.com":
+				return nil, false, nil
+			case "down@example.com":
+				return nil, false, errDirectoryDown
 			}
-			return nil
+			return nil, true, nil
 		},
 	})
 	if err != nil {

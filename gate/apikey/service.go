@@ -115,12 +115,18 @@ type Deps struct {
 	Store       store.Store
 	Hasher      *Hasher
 	Revocations *token.Revocations
-	// Groups returns a user's groups, read when a key is first verified
-	// and again every CacheTTL.
-	Groups func(email string) []string
+	// Owner says whether a key's owner still exists and what groups they
+	// are in; it is asked when a key is first verified and again every
+	// CacheTTL. Default: every owner exists, in no group.
+	Owner  OwnerFunc
 	Events event.Sink
 	Logger *zap.Logger
 }
+
+// OwnerFunc looks a key's owner up by canonical email: their groups, and
+// whether they still exist (a user gone from the directory). An error
+// means no answer; the key is then refused for now (503), never passed.
+type OwnerFunc func(ctx context.Context, email string) (groups []string, found bool, err error)
 
 // Service mints, verifies, lists and revokes API keys. Authenticate is
 // safe for concurrent use; Run must be running for use to be recorded.
@@ -130,7 +136,7 @@ type Service struct {
 	store  store.Store
 	hasher *Hasher
 	revs   *token.Revocations
-	groups func(string) []string
+	owner  OwnerFunc
 	events event.Sink
 	log    *zap.Logger
 	cache  *cache
@@ -143,8 +149,8 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if deps.Store == nil || deps.Hasher == nil || deps.Revocations == nil {
 		return nil, errors.New("apikey: a store, a hasher and the revocation set are required")
 	}
-	if deps.Groups == nil {
-		deps.Groups = func(string) []string { return nil }
+	if deps.Owner == nil {
+		deps.Owner = func(context.Context, string) ([]string, bool, error) { return nil, true, nil }
 	}
 	if deps.Events == nil {
 		deps.Events = event.Discard{}
@@ -154,7 +160,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, store: deps.Store, hasher: deps.Hasher, revs: deps.Revocations,
-		groups: deps.Groups, events: deps.Events, log: deps.Logger,
+		owner: deps.Owner, events: deps.Events, log: deps.Logger,
 		cache: newCache(cfg.CacheSize), usage: make(chan usage, usageQueue),
 	}
 	if cfg.RateLimit > 0 {
@@ -187,8 +193,9 @@ type Verified struct {
 // Authenticate returns who the key raw acts for, for a request from ip
 // at now. A key verified in the last CacheTTL is answered from memory
 // without a store round trip or an allocation; otherwise its record is
-// read and its hash checked. Errors: ErrInvalid, ErrRevoked, ErrStale,
-// *LimitError, or a store error (the caller fails closed).
+// read, its hash checked and its owner looked up. Errors: ErrInvalid, ErrRevoked, ErrStale,
+// *LimitError, or a store or directory error (the caller fails
+// closed).
 func (s *Service) Authenticate(ctx context.Context, raw, ip string, now time.Time) (*Verified, error) {
 	e := s.cache.get(raw, now)
 	if e == nil {
@@ -237,8 +244,15 @@ func (s *Service) load(ctx context.Context, raw string, now time.Time) (*entry, 
 		}
 		validUntil = minTime(validUntil, rec.ExpiresAt)
 	}
+	groups, found, err := s.owner(ctx, rec.Email)
+	if err != nil {
+		return nil, fmt.Errorf("looking up the owner of API key %s: %w", id, err)
+	}
+	if !found {
+		return nil, ErrInvalid // the owner is gone: so is what the key could do
+	}
 	v := &Verified{
-		ID: rec.ID, Email: rec.Email, Name: rec.Name, Groups: s.groups(rec.Email),
+		ID: rec.ID, Email: rec.Email, Name: rec.Name, Groups: groups,
 		ExpiresAt: rec.ExpiresAt, RevocationID: RevocationID(rec.ID),
 	}
 	v.EmailHeader = []string{v.Email}

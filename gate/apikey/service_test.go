@@ -209,3 +209,17 @@ func TestWarmAuthenticateAllocatesNothing(t *testing.T) {
 		t.Fatalf("a warm Authenticate allocates %v times", n)
 	}
 }
+
+func TestAKeyOfAnOwnerGoneFromTheDirectoryIsRefused(t *testing.T) {
+	in := newInstance(t, newMemory(t), Config{})
+	ctx := t.Context()
+	gone, _ := in.svc.Create(ctx, "gone@example.com", "k", time.Time{})
+	if _, err := in.svc.Authenticate(ctx, gone.Key, "", time.Now()); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a key of a user the directory lacks: %v, want ErrInvalid", err)
+	}
+	down, _ := in.svc.Create(ctx, "down@example.com", "k", time.Time{})
+	_, err := in.svc.Authenticate(ctx, down.Key, "", time.Now())
+	if err == nil || errors.Is(err, ErrInvalid) || !errors.Is(err, errDirectoryDown) {
+		t.Fatalf("with the directory down: %v, want its error (a 503, not a 401 or a pass)", err)
+	}
+}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,14 +46,27 @@ func ParseAPIKeyMode(s string) (APIKeyMode, error) {
 }
 
 // newAPIKeys builds the API key service on the gateway's store, keys and
-// revocation set.
+// revocation set. A key's owner has the groups of the group lines and,
+// with a directory, those the directory gives; an owner the directory no
+// longer knows has no working keys.
 func newAPIKeys(cfg Config, deps Deps, revs *token.Revocations, groups *policy.Groups) (*apikey.Service, error) {
 	h, err := apikey.NewHasher(deps.Keys)
 	if err != nil {
 		return nil, err
 	}
+	owner := func(ctx context.Context, email string) ([]string, bool, error) {
+		var dirGroups []string
+		if deps.Directory != nil {
+			u, found, err := deps.Directory.Lookup(ctx, email)
+			if err != nil || !found {
+				return nil, false, err
+			}
+			dirGroups = u.Groups
+		}
+		return policy.MergeGroups(groups.Of(email), dirGroups), true, nil
+	}
 	return apikey.New(cfg.APIKeys, apikey.Deps{
-		Store: deps.Store, Hasher: h, Revocations: revs, Groups: groups.Of,
+		Store: deps.Store, Hasher: h, Revocations: revs, Owner: owner,
 		Events: deps.Events, Logger: deps.Logger,
 	})
 }

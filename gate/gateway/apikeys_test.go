@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/authgate/authgate/gate/apikey"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store/memory"
@@ -34,6 +36,11 @@ type keyFixture struct {
 }
 
 func newKeyFixture(tb testing.TB, mode APIKeyMode, keys ...apikey.Config) *keyFixture {
+	return newKeyFixtureWith(tb, mode, nil, keys...)
+}
+
+// newKeyFixtureWith is newKeyFixture with a user directory.
+func newKeyFixtureWith(tb testing.TB, mode APIKeyMode, dir directory.Directory, keys ...apikey.Config) *keyFixture {
 	tb.Helper()
 	st := memory.New()
 	tb.Cleanup(func() { st.Close() })
@@ -47,7 +54,7 @@ func newKeyFixture(tb testing.TB, mode APIKeyMode, keys ...apikey.Config) *keyFi
 		cfg.APIKeys = keys[0]
 	}
 	g, err := New(cfg,
-		Deps{Store: st, Keys: []token.Key{key}, Logger: zap.New(core)})
+		Deps{Store: st, Keys: []token.Key{key}, Logger: zap.New(core), Directory: dir})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -476,4 +483,42 @@ func FuzzKeyParsing(f *testing.F) {
 			t.Fatalf("keyInQuery(%q) without the prefix", query)
 		}
 	})
+}
+
+// fakeDirectory answers lookups from a map; down makes every lookup fail.
+type fakeDirectory struct {
+	users map[string][]string
+	down  bool
+}
+
+func (d *fakeDirectory) Lookup(_ context.Context, email string) (directory.User, bool, error) {
+	if d.down {
+		return directory.User{}, false, fmt.Errorf("%w: test directory down", directory.ErrUnavailable)
+	}
+	groups, ok := d.users[email]
+	return directory.User{DN: "uid=" + email, Groups: groups}, ok, nil
+}
+
+func TestAKeyTakesItsOwnersDirectoryGroupsAndDiesWithTheOwner(t *testing.T) {
+	dir := &fakeDirectory{users: map[string][]string{"alice@example.com": {"devs"}}}
+	f := newKeyFixtureWith(t, APIKeysOn, dir)
+	w, next := f.serve(t, keyRequest(f.key.Key))
+	if w.Code != http.StatusOK || next.header.Get("Remote-Groups") != "devs,ops" {
+		t.Fatalf("with alice in the directory: %d, groups %q", w.Code, next.header.Get("Remote-Groups"))
+	}
+	bobs, err := f.g.apikeys.Create(t.Context(), "bob@example.com", "bob's", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, next := f.serve(t, keyRequest(bobs.Key)); w.Code != http.StatusUnauthorized || next.calls != 0 {
+		t.Fatalf("a key of a user the directory lacks: %d", w.Code)
+	}
+	dir.down = true
+	other, _ := f.g.apikeys.Create(t.Context(), "alice@example.com", "second", time.Time{})
+	if w, next := f.serve(t, keyRequest(other.Key)); w.Code != http.StatusServiceUnavailable || next.calls != 0 {
+		t.Fatalf("a new key with the directory down: %d, want 503", w.Code)
+	}
+	if w, _ := f.serve(t, keyRequest(f.key.Key)); w.Code != http.StatusOK {
+		t.Fatalf("a warm key with the directory down: %d, want 200 (as logged-in users are)", w.Code)
+	}
 }

@@ -15,8 +15,10 @@ import (
 
 	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -96,6 +98,9 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Directory, if set, is asked about every email at login start; its
+	// groups join those of Config.Groups in the token.
+	Directory directory.Directory
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -106,9 +111,11 @@ type Gateway struct {
 	store       store.Store
 	flow        *flow.Service
 	tokens      *token.Manager
+	keys        []token.Key
 	revocations *token.Revocations
 	verifier    *device.Verifier
 	enroller    *device.Enroller
+	codes       *otp.Codes
 	events      event.Sink
 	log         *zap.Logger
 	pages       *web.Pages
@@ -143,20 +150,29 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: loading pages: %w", err)
 	}
-	opts := []flow.Option{flow.WithLogger(deps.Logger)}
+	codes, err := newCodes(deps.Store, deps.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
+	}
+	if deps.Directory != nil {
+		opts = append(opts, flow.WithDirectory(deps.Directory))
 	}
 	g := &Gateway{
 		cfg:    cfg,
 		store:  deps.Store,
 		flow:   flow.New(cfg.Flow, deps.Store, deps.Events, opts...),
 		tokens: tokens,
+		keys:   deps.Keys,
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),
 		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
 		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		codes:    codes,
 		events:   deps.Events,
 		log:      deps.Logger,
 		pages:    pages,

@@ -60,13 +60,10 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderLogin(w, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		data.Error = "Too many sign-in requests for this account right now. Please try again in " + humanDuration(limit.RetryAfter) + "."
-		if limit.Reason == "pending" {
-			data.Error = "A sign-in request for this account is already waiting for approval. Please approve it, or try again in " +
-				humanDuration(limit.RetryAfter) + "."
-		}
-		g.renderLogin(w, http.StatusTooManyRequests, data)
+		g.renderLimit(w, r, limit, func(text string) {
+			data.Error = text
+			g.renderLogin(w, http.StatusTooManyRequests, data)
+		})
 	case errors.As(err, &refused):
 		data.Error = "Sign-in refused: " + refused.Reason
 		g.renderLogin(w, http.StatusForbidden, data)
@@ -108,6 +105,9 @@ type waitPage struct {
 	RetryURL  string
 	State     string
 	Reason    string
+	// Paused, when set, says sign-ins of the account are paused: the
+	// page shows it instead of a retry button.
+	Paused string
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -125,7 +125,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := res.Login
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session); err != nil {
+		if err := g.issueCookie(w, r, res.Session, l.Groups); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -146,6 +146,16 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
 		State: string(l.Status), Reason: l.Reason,
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+	}
+	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
+		p, err := g.flow.Paused(r.Context(), l.Email)
+		if err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		if p != nil {
+			data.Paused = pauseMessage(p.Reason, p.Until)
+		}
 	}
 	title := "Approve sign-in"
 	switch l.Status {
@@ -179,6 +189,7 @@ type homePage struct {
 	Sessions   []*store.Session
 	Devices    []*store.Device
 	Notice     string
+	Recovery   recoveryInfo
 	// The API keys section: the user's keys, the key just created (shown
 	// this once), whether this sign-in is recent enough to create one,
 	// and why creating failed.
@@ -223,13 +234,23 @@ func (g *Gateway) renderHome(w http.ResponseWriter, r *http.Request, v *token.Ve
 		g.storeFailure(w, r, err)
 		return
 	}
+	sess, _ := g.store.GetSession(r.Context(), v.SessionID)
+	did := ""
+	if sess != nil {
+		did = sess.DeviceID
+	}
+	rec, err := g.recoveryInfoOf(r.Context(), v.Email, did)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
 	keys, err := g.apikeys.List(r.Context(), v.Email)
 	if err != nil {
 		g.storeFailure(w, r, err)
 		return
 	}
 	data.Email, data.CurrentSID, data.CSRF = v.Email, v.SessionID, csrfToken(raw)
-	data.Sessions, data.Devices, data.Keys = sessions, devices, keys
+	data.Sessions, data.Devices, data.Keys, data.Recovery = sessions, devices, keys, rec
 	data.KeyFresh = g.freshLogin(v, time.Now())
 	data.ReloginURL = g.loginURL(g.cfg.Prefix + "/")
 	script := ""

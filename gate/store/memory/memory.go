@@ -56,6 +56,7 @@ type Store struct {
 
 	apiKeys     map[string]*store.APIKey
 	userAPIKeys map[string]map[string]struct{} // email → key ids
+	recovery    map[string]map[string]struct{} // email → unused code hashes
 
 	stop    chan struct{}
 	stopped chan struct{}
@@ -78,6 +79,7 @@ func New() *Store {
 		marks:        make(map[string]time.Time),
 		apiKeys:      make(map[string]*store.APIKey),
 		userAPIKeys:  make(map[string]map[string]struct{}),
+		recovery:     make(map[string]map[string]struct{}),
 		stop:         make(chan struct{}),
 		stopped:      make(chan struct{}),
 	}

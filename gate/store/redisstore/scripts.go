@@ -91,7 +91,9 @@ return {n, ttl}
 // scripts are the store's Lua scripts, run with EVALSHA (loaded on first
 // use, and again after a server restart).
 type scripts struct {
-	createHash, transition, updateHash, claim, release, index, hit, touch *redis.Script
+	createHash, transition, updateHash, claim, release, index, hit *redis.Script
+	replaceSet, takeMember                                         *redis.Script // recovery.go
+	touch                                                          *redis.Script // apikeys.go
 }
 
 // newScripts prepares the scripts.
@@ -104,6 +106,8 @@ func newScripts() scripts {
 		release:    redis.NewScript(releaseSrc),
 		index:      redis.NewScript(indexSrc),
 		hit:        redis.NewScript(hitSrc),
+		replaceSet: redis.NewScript(replaceSetSrc),
+		takeMember: redis.NewScript(takeMemberSrc),
 		touch:      redis.NewScript(touchSrc),
 	}
 }

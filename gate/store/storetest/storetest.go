@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Revocations", runRevocations},
 		{"Limits", runLimits},
 		{"APIKeys", runAPIKeys},
+		{"Recovery", runRecovery},
 		{"Lifecycle", runLifecycle},
 	}
 	for _, g := range groups {
