@@ -6,6 +6,10 @@ import (
 	"net/url"
 	"regexp"
 	"testing"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/authgate/authgate/internal/testenv"
 )
 
 // newKeyValue finds the key the account page shows once.
@@ -72,4 +76,51 @@ func TestAPIKeysOutliveAReload(t *testing.T) {
 		t.Fatalf("revoking it again: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// TestAPIKeysTakeTheOwnersDirectoryGroups: with an LDAP directory, a key
+// passes with the groups the directory gives its owner, read when the key
+// is first used; a key first used after the owner left a group, or left
+// the directory, does not pass; while slapd is down a key in use keeps
+// working and a new one gets 503.
+func TestAPIKeysTakeTheOwnersDirectoryGroups(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+	up := newUpstream(t)
+	g := startDirectoryGate(t, storeLine(""), s.URL, "", up)
+	b := newBrowser(t, g.base)
+	b.login(g.enroll("alice@example.com"), "alice@example.com")
+	first := b.createKeyHTTP("ci", "7d")
+	cli := script(t)
+	if status, _ := cli.withKey(g.base+"/private", first); status != http.StatusOK {
+		t.Fatalf("alice's key on the devs site: %d", status)
+	}
+	if h, _ := up.lastHeaders(); h.Get("Remote-Groups") != "devs" || h.Get("X-Authgate-Key") != first[3:19] {
+		t.Fatalf("upstream headers for alice's key: %v", h)
+	}
+
+	alice := "uid=alice," + testenv.LDAPPeople
+	modifyDirectory(t, s, &ldap.ModifyRequest{DN: "cn=devs," + testenv.LDAPGroups, Changes: []ldap.Change{{
+		Operation: ldap.DeleteAttribute, Modification: ldap.PartialAttribute{Type: "member", Vals: []string{alice}},
+	}}})
+	second := b.createKeyHTTP("after leaving devs", "7d")
+	if status, _ := cli.withKey(g.base+"/private", second); status != http.StatusForbidden {
+		t.Fatalf("a key first used after alice left devs: %d, want 403", status)
+	}
+
+	modifyDirectory(t, s, &ldap.ModifyRequest{DN: alice, Changes: []ldap.Change{{
+		Operation: ldap.ReplaceAttribute, Modification: ldap.PartialAttribute{Type: "mail", Vals: []string{"former@example.com"}},
+	}}})
+	third := b.createKeyHTTP("after leaving the company", "7d")
+	if status, _ := cli.withKey(g.base+"/private", third); status != http.StatusUnauthorized {
+		t.Fatalf("a key of a user gone from the directory: %d, want 401", status)
+	}
+
+	s.Stop()
+	if status, _ := cli.withKey(g.base+"/private", first); status != http.StatusOK {
+		t.Fatalf("a key in use with slapd down: %d, want 200", status)
+	}
+	fourth := b.createKeyHTTP("while the directory is down", "7d")
+	if status, _ := cli.withKey(g.base+"/private", fourth); status != http.StatusServiceUnavailable {
+		t.Fatalf("a new key with slapd down: %d, want 503", status)
+	}
 }
