@@ -90,6 +90,10 @@ type App struct {
 	// APIKeyFreshLogin is how recent a browser's approved sign-in must be
 	// to create an API key. Default: 10m.
 	APIKeyFreshLogin caddy.Duration `json:"api_key_fresh_login,omitempty"`
+	// APIKeyRecheck is how long a verified API key is trusted from memory
+	// before its record (and its owner, in the directory) is read again.
+	// Revocations do not wait for it. Default: 5m.
+	APIKeyRecheck caddy.Duration `json:"api_key_recheck,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
@@ -156,7 +160,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
-		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow)},
+		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow), CacheTTL: time.Duration(a.APIKeyRecheck)},
 		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,

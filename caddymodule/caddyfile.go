@@ -54,6 +54,7 @@ func init() {
 //	    webhook_claim_timeout <duration>
 //	    api_key_rate <requests> <per_duration>
 //	    api_key_fresh_login <duration>
+//	    api_key_recheck <duration>
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -162,6 +163,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return a.unmarshalAPIKeyRate(d)
 	case "api_key_fresh_login":
 		return durationArg(d, &a.APIKeyFreshLogin)
+	case "api_key_recheck":
+		return durationArg(d, &a.APIKeyRecheck)
 	default:
 		return unknownGlobalOption(d, opt)
 	}

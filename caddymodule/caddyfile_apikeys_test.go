@@ -10,11 +10,12 @@ import (
 )
 
 func TestParseAPIKeyOptions(t *testing.T) {
-	app, err := parseGlobalText(t, "authgate {\n\tapi_key_rate 100 1m\n\tapi_key_fresh_login 5m\n}")
+	app, err := parseGlobalText(t, "authgate {\n\tapi_key_rate 100 1m\n\tapi_key_fresh_login 5m\n\tapi_key_recheck 30s\n}")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if app.APIKeyRate != 100 || time.Duration(app.APIKeyRateWindow) != time.Minute || time.Duration(app.APIKeyFreshLogin) != 5*time.Minute {
+	if app.APIKeyRate != 100 || time.Duration(app.APIKeyRateWindow) != time.Minute || time.Duration(app.APIKeyFreshLogin) != 5*time.Minute ||
+		time.Duration(app.APIKeyRecheck) != 30*time.Second {
 		t.Fatalf("api key options %d %v %v", app.APIKeyRate, app.APIKeyRateWindow, app.APIKeyFreshLogin)
 	}
 	for text, want := range map[string]string{
@@ -22,6 +23,7 @@ func TestParseAPIKeyOptions(t *testing.T) {
 		"authgate {\n\tapi_key_rate lots 1m\n}":   "Testfile:2",
 		"authgate {\n\tapi_key_rate 10 never\n}":  "not a positive duration",
 		"authgate {\n\tapi_key_fresh_login 0s\n}": "api_key_fresh_login",
+		"authgate {\n\tapi_key_recheck soon\n}":   "api_key_recheck",
 	} {
 		if _, err := parseGlobalText(t, text); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parsing %q: error %v, want one containing %q", text, err, want)
