@@ -164,7 +164,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "api_key_fresh_login":
 		return durationArg(d, &a.APIKeyFreshLogin)
 	case "api_key_recheck":
-		return durationArg(d, &a.APIKeyRecheck)
+		return a.unmarshalAPIKeyRecheck(d)
 	default:
 		return unknownGlobalOption(d, opt)
 	}

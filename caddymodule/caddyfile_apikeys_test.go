@@ -24,6 +24,7 @@ func TestParseAPIKeyOptions(t *testing.T) {
 		"authgate {\n\tapi_key_rate 10 never\n}":  "not a positive duration",
 		"authgate {\n\tapi_key_fresh_login 0s\n}": "api_key_fresh_login",
 		"authgate {\n\tapi_key_recheck soon\n}":   "api_key_recheck",
+		"authgate {\n\tapi_key_recheck 2h\n}":     "api_key_recheck: at most 1h0m0s, at Testfile:2",
 	} {
 		if _, err := parseGlobalText(t, text); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parsing %q: error %v, want one containing %q", text, err, want)

@@ -41,7 +41,7 @@
 // machinery that signs sessions out (token.Revocations: pub/sub plus
 // periodic resync), under the id "apikey:<id>", which no session id can
 // equal. Every instance refuses the key within the subscription's delay
-// (well under a second); the revocation is kept for CacheTTL plus a
+// (well under a second); the revocation is kept for MaxCacheTTL plus a
 // margin, longer than any instance can hold the key in its cache, after
 // which the missing record refuses it.
 package apikey

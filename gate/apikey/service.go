@@ -62,8 +62,14 @@ const (
 	DefaultMaxPerUser = 50
 )
 
-// revocationMargin is how much longer than CacheTTL a revocation is kept,
-// for clock differences between instances.
+// MaxCacheTTL caps Config.CacheTTL. A revocation is kept for MaxCacheTTL
+// (plus a margin), whatever this instance's CacheTTL, so an instance
+// configured with a longer one than the revoking instance still never
+// serves a revoked key from its cache.
+const MaxCacheTTL = time.Hour
+
+// revocationMargin is how much longer than MaxCacheTTL a revocation is
+// kept, for clock differences between instances.
 const revocationMargin = time.Minute
 
 // addrMemory is how long an address stays known for a key: use from it
@@ -82,7 +88,7 @@ type Config struct {
 	RateLimit  int
 	RateWindow time.Duration
 	// CacheTTL is how long a verified key is trusted from memory before
-	// its record is read again (default 5 min). Revocations reach every
+	// its record is read again (default 5 min, at most MaxCacheTTL). Revocations reach every
 	// instance at once regardless; this bounds how long a key whose
 	// revocation could not be published keeps working.
 	CacheTTL time.Duration
@@ -102,6 +108,7 @@ func (c *Config) defaults() {
 	if c.CacheTTL <= 0 {
 		c.CacheTTL = DefaultCacheTTL
 	}
+	c.CacheTTL = min(c.CacheTTL, MaxCacheTTL)
 	if c.CacheSize <= 0 {
 		c.CacheSize = DefaultCacheSize
 	}
@@ -346,13 +353,13 @@ func (s *Service) Revoke(ctx context.Context, id, by string) (*store.APIKey, err
 		return nil, fmt.Errorf("revoking API key %s: %w", id, err)
 	}
 	now := time.Now()
-	until := now.Add(s.cfg.CacheTTL + revocationMargin)
+	until := now.Add(MaxCacheTTL + revocationMargin)
 	if !rec.ExpiresAt.IsZero() {
 		until = minTime(until, rec.ExpiresAt.Add(revocationMargin))
 	}
 	ev := store.RevocationEvent{SessionID: RevocationID(id), Until: until}
 	// The record is gone already; a failed publish leaves the key working
-	// only where it is cached, for at most CacheTTL.
+	// only where it is cached, for at most that instance's CacheTTL.
 	if err := s.store.RevokeSession(ctx, ev.SessionID, until); err != nil {
 		s.revs.Apply(ev)
 		s.cache.drop(id)

@@ -223,3 +223,31 @@ func TestAKeyOfAnOwnerGoneFromTheDirectoryIsRefused(t *testing.T) {
 		t.Fatalf("with the directory down: %v, want its error (a 503, not a 401 or a pass)", err)
 	}
 }
+
+// A revocation outlives the longest cache any instance may have, so an
+// instance that trusts keys longer than the revoking one never serves a
+// revoked key from memory after the revocation is forgotten.
+func TestARevocationOutlivesEveryInstancesCache(t *testing.T) {
+	st := newMemory(t)
+	a := newInstance(t, st, Config{CacheTTL: time.Minute})
+	ctx := t.Context()
+	c, _ := a.svc.Create(ctx, "alice@example.com", "k", time.Time{})
+	before := time.Now()
+	if _, err := a.svc.Revoke(ctx, c.Record.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := st.Revocations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until, ok := snap.Sessions[RevocationID(c.Record.ID)]
+	if !ok || until.Before(before.Add(MaxCacheTTL)) {
+		t.Fatalf("the revocation lasts until %v (found %v), want at least %v", until, ok, before.Add(MaxCacheTTL))
+	}
+	if got := (&Config{CacheTTL: 3 * time.Hour}); true {
+		got.defaults()
+		if got.CacheTTL != MaxCacheTTL {
+			t.Fatalf("a CacheTTL of 3h became %v, want the cap %v", got.CacheTTL, MaxCacheTTL)
+		}
+	}
+}
