@@ -244,10 +244,9 @@ func TestARevocationOutlivesEveryInstancesCache(t *testing.T) {
 	if !ok || until.Before(before.Add(MaxCacheTTL)) {
 		t.Fatalf("the revocation lasts until %v (found %v), want at least %v", until, ok, before.Add(MaxCacheTTL))
 	}
-	if got := (&Config{CacheTTL: 3 * time.Hour}); true {
-		got.defaults()
-		if got.CacheTTL != MaxCacheTTL {
-			t.Fatalf("a CacheTTL of 3h became %v, want the cap %v", got.CacheTTL, MaxCacheTTL)
-		}
+	long := Config{CacheTTL: 3 * time.Hour}
+	long.defaults()
+	if long.CacheTTL != MaxCacheTTL {
+		t.Fatalf("a CacheTTL of 3h became %v, want the cap %v", long.CacheTTL, MaxCacheTTL)
 	}
 }
