@@ -88,9 +88,10 @@ type Config struct {
 	RateLimit  int
 	RateWindow time.Duration
 	// CacheTTL is how long a verified key is trusted from memory before
-	// its record is read again (default 5 min, at most MaxCacheTTL). Revocations reach every
-	// instance at once regardless; this bounds how long a key whose
-	// revocation could not be published keeps working.
+	// its record and owner are read again (default 5 min, at most
+	// MaxCacheTTL). Revocations reach every instance at once regardless;
+	// this bounds how long a key whose revocation could not be published,
+	// or whose owner left the directory, keeps working.
 	CacheTTL time.Duration
 	// CacheSize bounds the verified-key cache (default 10 000).
 	CacheSize int
