@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/policy"
 )
 
@@ -35,9 +36,11 @@ func init() {
 //	    pushes_per_email <n>
 //	    pushes_per_ip <n>
 //	    report_block <duration>
+//	    lockout <attempts> <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
 //	    group <name> <email|@domain...>
+//	    directory ldap { … }   (see unmarshalDirectory)
 //	    webhook <url> {
 //	        secret <secret>
 //	        previous_secret <secret>
@@ -49,6 +52,9 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    api_key_rate <requests> <per_duration>
+//	    api_key_fresh_login <duration>
+//	    api_key_recheck <duration>
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -73,6 +79,9 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			a.Store = &StoreConfig{Type: "memory"}
 		case (len(args) == 2 || len(args) == 3) && args[0] == "redis":
 			a.Store = &StoreConfig{Type: "redis", URL: args[1]}
+			if err := checkPlaceholderSources(d, "store", args[1]); err != nil {
+				return err
+			}
 			if len(args) == 3 {
 				a.Store.Prefix = args[2]
 			}
@@ -80,10 +89,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			return d.Errf("store: want 'memory' or 'redis <url> [<key_prefix>]'")
 		}
 	case "signing_key":
-		return oneArg(d, &a.SigningKey)
+		return placeholderArg(d, &a.SigningKey)
 	case "previous_key":
 		var k string
-		if err := oneArg(d, &k); err != nil {
+		if err := placeholderArg(d, &k); err != nil {
 			return err
 		}
 		a.PreviousKeys = append(a.PreviousKeys, k)
@@ -97,7 +106,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "cookie_domain":
 		return oneArg(d, &a.CookieDomain)
 	case "public_url":
-		return oneArg(d, &a.PublicURL)
+		return placeholderArg(d, &a.PublicURL)
 	case "session_lifetime":
 		return durationArg(d, &a.SessionLifetime)
 	case "login_timeout":
@@ -106,6 +115,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return durationArg(d, &a.ReportBlock)
 	case "revocation_max_staleness":
 		return durationArg(d, &a.RevocationMaxStaleness)
+	case "lockout":
+		return a.unmarshalLockout(d)
 	case "pushes_per_email":
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":
@@ -122,6 +133,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		if _, err := policy.NewGroups(map[string][]string{args[0]: args[1:]}); err != nil {
 			return d.Errf("%v", err)
 		}
+	case "directory":
+		c, err := unmarshalDirectory(d)
+		if err != nil {
+			return err
+		}
+		a.Directory = c
 	case "webhook":
 		w, err := unmarshalWebhook(d)
 		if err != nil {
@@ -142,8 +159,14 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
+	case "api_key_rate":
+		return a.unmarshalAPIKeyRate(d)
+	case "api_key_fresh_login":
+		return durationArg(d, &a.APIKeyFreshLogin)
+	case "api_key_recheck":
+		return a.unmarshalAPIKeyRecheck(d)
 	default:
-		return d.Errf("unrecognized authgate option '%s'", opt)
+		return unknownGlobalOption(d, opt)
 	}
 	return nil
 }
@@ -157,6 +180,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    allow group <group...>
 //	    public <path_prefix...>
 //	    access_events
+//	    api_keys on | off | only
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	handler := new(Handler)
@@ -205,9 +229,19 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				return nil, h.ArgErr()
 			}
 			handler.AccessEvents = true
+		case "api_keys":
+			if err := oneArg(h.Dispenser, &handler.APIKeys); err != nil {
+				return nil, err
+			}
+			if _, err := gateway.ParseAPIKeyMode(handler.APIKeys); err != nil {
+				return nil, h.Errf("%v", err)
+			}
 		default:
-			return nil, h.Errf("unrecognized authgate option '%s'", opt)
+			return nil, unknownSiteOption(h.Dispenser, opt)
 		}
+	}
+	if err := checkSite(h); err != nil {
+		return nil, err
 	}
 	return handler, nil
 }

@@ -13,9 +13,12 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -49,6 +52,12 @@ type Config struct {
 	EnrollmentTTL time.Duration
 	// Groups assigns users to groups: group name → emails or "@domain".
 	Groups map[string][]string
+	// APIKeys tunes API keys: rate limit, cache, keys per user.
+	APIKeys apikey.Config
+	// APIKeyFreshLogin is how recent the browser's approved sign-in must
+	// be to create an API key (default 10 min): a stolen cookie or a key
+	// cannot mint keys.
+	APIKeyFreshLogin time.Duration
 }
 
 func (c *Config) defaults() {
@@ -75,6 +84,9 @@ func (c *Config) defaults() {
 	if c.EnrollmentTTL <= 0 {
 		c.EnrollmentTTL = 15 * time.Minute
 	}
+	if c.APIKeyFreshLogin <= 0 {
+		c.APIKeyFreshLogin = 10 * time.Minute
+	}
 }
 
 // Deps are the long-lived parts a Gateway uses; the caller owns them.
@@ -86,6 +98,9 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Directory, if set, is asked about every email at login start; its
+	// groups join those of Config.Groups in the token.
+	Directory directory.Directory
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -96,13 +111,16 @@ type Gateway struct {
 	store       store.Store
 	flow        *flow.Service
 	tokens      *token.Manager
+	keys        []token.Key
 	revocations *token.Revocations
 	verifier    *device.Verifier
 	enroller    *device.Enroller
+	codes       *otp.Codes
 	events      event.Sink
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
+	apikeys     *apikey.Service
 	mux         *http.ServeMux
 }
 
@@ -132,31 +150,52 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: loading pages: %w", err)
 	}
-	opts := []flow.Option{flow.WithLogger(deps.Logger)}
+	codes, err := newCodes(deps.Store, deps.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
+	}
+	if deps.Directory != nil {
+		opts = append(opts, flow.WithDirectory(deps.Directory))
 	}
 	g := &Gateway{
 		cfg:    cfg,
 		store:  deps.Store,
 		flow:   flow.New(cfg.Flow, deps.Store, deps.Events, opts...),
 		tokens: tokens,
+		keys:   deps.Keys,
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),
 		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
 		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		codes:    codes,
 		events:   deps.Events,
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
 	}
+	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	g.mux = g.routes()
 	return g, nil
 }
 
-// Run keeps this instance's revocation set current until ctx is done.
-func (g *Gateway) Run(ctx context.Context) { g.revocations.Run(ctx) }
+// Run keeps this instance's revocation set current and records API key
+// use until ctx is done, then returns once both have stopped.
+func (g *Gateway) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.apikeys.Run(ctx)
+	}()
+	g.revocations.Run(ctx)
+	<-done
+}
 
 // Synced is closed once the revocation set has loaded; until then
 // protected requests are answered 503 rather than risk a revoked token.

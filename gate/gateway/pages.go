@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -24,7 +25,7 @@ type loginPage struct {
 func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := loginPage{ReturnURL: q.Get("rd")}
-	if _, ok := safeReturnURL(data.ReturnURL, r.Host, g.allowedReturnHost); !ok {
+	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
 	if q.Has("logged_out") {
@@ -59,13 +60,10 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderLogin(w, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		data.Error = "Too many sign-in requests for this account right now. Please try again in " + humanDuration(limit.RetryAfter) + "."
-		if limit.Reason == "pending" {
-			data.Error = "A sign-in request for this account is already waiting for approval. Please approve it, or try again in " +
-				humanDuration(limit.RetryAfter) + "."
-		}
-		g.renderLogin(w, http.StatusTooManyRequests, data)
+		g.renderLimit(w, r, limit, func(text string) {
+			data.Error = text
+			g.renderLogin(w, http.StatusTooManyRequests, data)
+		})
 	case errors.As(err, &refused):
 		data.Error = "Sign-in refused: " + refused.Reason
 		g.renderLogin(w, http.StatusForbidden, data)
@@ -107,12 +105,15 @@ type waitPage struct {
 	RetryURL  string
 	State     string
 	Reason    string
+	// Paused, when set, says sign-ins of the account are paused: the
+	// page shows it instead of a retry button.
+	Paused string
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
 // started the login; without script it also collects the session.
 func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
-	binding := cookieValue(r.Header, cookieBinding)
+	binding := g.bindingSecret(r)
 	res, err := g.flow.Check(r.Context(), r.PathValue("id"), binding)
 	if errors.Is(err, flow.ErrNotFound) {
 		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)
@@ -124,7 +125,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := res.Login
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session); err != nil {
+		if err := g.issueCookie(w, r, res.Session, l.Groups); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -145,6 +146,16 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
 		State: string(l.Status), Reason: l.Reason,
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+	}
+	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
+		p, err := g.flow.Paused(r.Context(), l.Email)
+		if err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		if p != nil {
+			data.Paused = pauseMessage(p.Reason, p.Until)
+		}
 	}
 	title := "Approve sign-in"
 	switch l.Status {
@@ -178,15 +189,41 @@ type homePage struct {
 	Sessions   []*store.Session
 	Devices    []*store.Device
 	Notice     string
+	Recovery   recoveryInfo
+	// The API keys section: the user's keys, the key just created (shown
+	// this once), whether this sign-in is recent enough to create one,
+	// and why creating failed.
+	Keys       []*store.APIKey
+	NewKey     *apikey.Created
+	KeyFresh   bool
+	KeyError   string
+	KeyName    string
+	ReloginURL string
 }
 
-// handleHome shows who is signed in, their sessions and devices.
+// handleHome shows who is signed in, their sessions, devices and API
+// keys.
 func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 	v, raw := g.current(r)
 	if v == nil {
 		http.Redirect(w, r, g.loginURL(g.cfg.Prefix+"/"), http.StatusFound)
 		return
 	}
+	notice := ""
+	switch r.URL.Query().Get("removed") {
+	case "device":
+		notice = "The phone was removed. It can no longer approve sign-ins."
+	case "session":
+		notice = "That browser was signed out."
+	case "key":
+		notice = "The API key was revoked. It no longer works anywhere."
+	}
+	g.renderHome(w, r, v, raw, http.StatusOK, homePage{Notice: notice})
+}
+
+// renderHome fills in the signed-in page's lists and renders it with
+// status.
+func (g *Gateway) renderHome(w http.ResponseWriter, r *http.Request, v *token.Verified, raw string, status int, data homePage) {
 	sessions, err := g.store.ListSessions(r.Context(), v.Email)
 	if err != nil {
 		g.storeFailure(w, r, err)
@@ -197,17 +234,30 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
-	notice := ""
-	switch r.URL.Query().Get("removed") {
-	case "device":
-		notice = "The phone was removed. It can no longer approve sign-ins."
-	case "session":
-		notice = "That browser was signed out."
+	sess, _ := g.store.GetSession(r.Context(), v.SessionID)
+	did := ""
+	if sess != nil {
+		did = sess.DeviceID
 	}
-	g.pages.Render(w, http.StatusOK, "home", "Your account", "", homePage{
-		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
-		Notice: notice,
-	})
+	rec, err := g.recoveryInfoOf(r.Context(), v.Email, did)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	keys, err := g.apikeys.List(r.Context(), v.Email)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	data.Email, data.CurrentSID, data.CSRF = v.Email, v.SessionID, csrfToken(raw)
+	data.Sessions, data.Devices, data.Keys, data.Recovery = sessions, devices, keys, rec
+	data.KeyFresh = g.freshLogin(v, time.Now())
+	data.ReloginURL = g.loginURL(g.cfg.Prefix + "/")
+	script := ""
+	if data.NewKey != nil {
+		script = "keys.js" // the Copy button of the key shown once
+	}
+	g.pages.Render(w, status, "home", "Your account", script, data)
 }
 
 // handleLogout signs the browser out (or out everywhere), on every

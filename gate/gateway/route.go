@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ type Route struct {
 	// public lists path prefixes served without login (identity headers
 	// still stripped).
 	public []string
+	// keys says whether API keys, session cookies or both are accepted.
+	keys APIKeyMode
 }
 
 // RouteConfig is the per-site configuration (the authgate directive).
@@ -45,6 +48,9 @@ type RouteConfig struct {
 	// ("/health", "/static/"); the identity headers are still stripped,
 	// so the upstream can never be told a spoofed identity.
 	Public []string
+	// APIKeys says whether the site accepts API keys as well as session
+	// cookies (the default), refuses them, or accepts only them.
+	APIKeys APIKeyMode
 }
 
 // Route returns the handler for one protected site.
@@ -66,13 +72,16 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 		}
 	}
 	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents,
-		public: append([]string(nil), cfg.Public...)}, nil
+		public: append([]string(nil), cfg.Public...), keys: cfg.APIKeys}, nil
 }
 
 // ServeHTTP serves the gate itself for paths under the prefix (never
 // passed on). Public paths go to next with every client-sent identity
-// header removed. Every other request needs a valid, unrevoked session
-// token allowed by the policy: it goes to next with client-sent identity
+// header removed. A request with an API key (Authorization: Bearer ag_…)
+// is served by serveKey; a site that accepts only keys answers every
+// other request 401, and a key in the query string is refused. Every
+// other request needs a valid, unrevoked session token allowed by the
+// policy: it goes to next with client-sent identity
 // headers replaced by the gateway's and the gateway's cookie removed;
 // anything else is answered here (login redirect, 401, 403 or 503) and
 // never reaches next. With a valid cookie and a warm cache it makes no
@@ -85,9 +94,23 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		g.serveGate(w, r, rt)
 		return nil
 	}
-	if rt.isPublic(r.URL.Path) {
+	if rt.isPublic(r.URL) {
 		stripIdentityHeaders(r.Header, false)
+		if _, ok := bearerKey(r.Header["Authorization"]); ok {
+			delete(r.Header, "Authorization") // an API key never reaches the upstream
+		}
 		return next.ServeHTTP(w, r)
+	}
+	if keyInQuery(r.URL.RawQuery) {
+		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
+		return nil
+	}
+	if raw, ok := bearerKey(r.Header["Authorization"]); ok {
+		return rt.serveKey(w, r, next, raw)
+	}
+	if rt.keys == APIKeysOnly {
+		rt.keyRequired(w)
+		return nil
 	}
 	cookieName := g.sessionCookieName(r)
 	raw := cookieValue(r.Header, cookieName)
@@ -121,23 +144,44 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	h[HeaderGroups] = v.GroupsHeader
 	h[HeaderSession] = v.SessionHeader
 	removeCookie(h, cookieName)
+	removeCookie(h, g.bindingCookieName(r))
 	if rt.accessEvents {
 		rt.emitAccess(r, v, true)
 	}
 	return next.ServeHTTP(w, r)
 }
 
-// isPublic reports whether path is under one of the public prefixes. A
-// path that is not in clean form ("/public/../admin", "//x") is never
-// public: an upstream that cleans it could serve something else.
-func (rt *Route) isPublic(p string) bool {
+// isPublic reports whether the request's path is under one of the public
+// prefixes. A path that an upstream could read as another path is never
+// public: one not in clean form ("/public/../admin", "//x"), or holding a
+// backslash, a ";" (path parameters, as in Tomcat's "/public/..;/admin"),
+// an encoded "/", "\" or "." ("%2f", "%5c", "%2e"), or a "%" left after
+// decoding (a double encoding such as "%252e%252e").
+func (rt *Route) isPublic(u *url.URL) bool {
+	p := u.Path
 	for _, prefix := range rt.public {
-		if strings.HasPrefix(p, prefix) {
-			if strings.IndexByte(p, '\\') >= 0 {
-				return false
-			}
-			c := path.Clean(p)
-			return c == p || strings.HasSuffix(p, "/") && c == p[:len(p)-1]
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		if strings.ContainsAny(p, "\\;%") || hasEncodedSeparator(u.RawPath) {
+			return false
+		}
+		c := path.Clean(p)
+		return c == p || strings.HasSuffix(p, "/") && c == p[:len(p)-1]
+	}
+	return false
+}
+
+// hasEncodedSeparator reports whether a raw (still encoded) path holds an
+// encoded slash, backslash, dot or percent sign, in either case.
+func hasEncodedSeparator(raw string) bool {
+	for i := 0; i+2 < len(raw); i++ {
+		if raw[i] != '%' {
+			continue
+		}
+		switch strings.ToLower(raw[i+1 : i+3]) {
+		case "2f", "5c", "2e", "25", "3b":
+			return true
 		}
 	}
 	return false

@@ -92,6 +92,8 @@ return {n, ttl}
 // use, and again after a server restart).
 type scripts struct {
 	createHash, transition, updateHash, claim, release, index, hit *redis.Script
+	replaceSet, takeMember                                         *redis.Script // recovery.go
+	touch                                                          *redis.Script // apikeys.go
 	snapshot, restore                                              *redis.Script
 }
 
@@ -105,6 +107,9 @@ func newScripts() scripts {
 		release:    redis.NewScript(releaseSrc),
 		index:      redis.NewScript(indexSrc),
 		hit:        redis.NewScript(hitSrc),
+		replaceSet: redis.NewScript(replaceSetSrc),
+		takeMember: redis.NewScript(takeMemberSrc),
+		touch:      redis.NewScript(touchSrc),
 		snapshot:   redis.NewScript(snapshotSrc),
 		restore:    redis.NewScript(restoreSrc),
 	}

@@ -49,6 +49,8 @@ func Run(t *testing.T, open Opener) {
 		{"Revocations", runRevocations},
 		{"Restore", runRestore},
 		{"Limits", runLimits},
+		{"APIKeys", runAPIKeys},
+		{"Recovery", runRecovery},
 		{"Lifecycle", runLifecycle},
 	}
 	for _, g := range groups {
