@@ -41,7 +41,9 @@ list alice's approver phones and her signed-in browsers, with their ids.
   caddy authgate revoke session <id>
 
 remove a phone (it can approve nothing more), or end a session on every
-Caddy instance that shares the store.
+Caddy instance that shares the store (a session whose record is gone is
+revoked all the same). An id that starts with "-" goes after "--":
+caddy authgate revoke session -- -x3Yk….
 
   caddy authgate unblock alice@example.com
   caddy authgate pass alice@example.com --ttl 1h

@@ -16,7 +16,8 @@ func (g *gate) caddyCLI(args ...string) string {
 	g.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	args = append(append([]string{"authgate"}, args...), "--address", strings.TrimPrefix(g.caddy.Admin, "http://"))
+	// The address goes first: an id after "--" may start with "-".
+	args = append([]string{"authgate", "--address", strings.TrimPrefix(g.caddy.Admin, "http://")}, args...)
 	out, err := exec.CommandContext(ctx, caddyBin, args...).CombinedOutput()
 	if err != nil {
 		g.t.Fatalf("caddy %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -77,7 +78,7 @@ func TestAdminListsAndRevokesDevicesAndSessions(t *testing.T) {
 		t.Fatalf("GET sessions with a malformed email: %d, want 400", status)
 	}
 
-	if out := g.caddyCLI("revoke", "session", sid); !strings.Contains(out, "Revoked session "+sid) {
+	if out := g.caddyCLI("revoke", "session", "--", sid); !strings.Contains(out, "Revoked session "+sid) {
 		t.Fatalf("caddy authgate revoke session:\n%s", out)
 	}
 	if status, h, _ := b.do(http.MethodGet, "/private?x=1", http.Header{"Accept": {"text/html"}}, nil); status != http.StatusFound || !strings.HasPrefix(h.Get("Location"), "/.authgate/login") {

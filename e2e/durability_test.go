@@ -177,7 +177,7 @@ func TestASessionWhoseRecordRedisLostCanStillBeRevoked(t *testing.T) {
 				t.Fatalf("DELETE a session whose record is lost: %d %+v, want 200 with a note", status, answer)
 			}
 		default:
-			if out := a.caddyCLI("revoke", "session", sid); !strings.Contains(out, "Revoked session "+sid) || !strings.Contains(out, "Note:") {
+			if out := a.caddyCLI("revoke", "session", "--", sid); !strings.Contains(out, "Revoked session "+sid) || !strings.Contains(out, "Note:") {
 				t.Fatalf("caddy authgate revoke session:\n%s", out)
 			}
 		}
