@@ -50,6 +50,12 @@ type Config struct {
 	EnrollmentTTL time.Duration
 	// Groups assigns users to groups: group name → emails or "@domain".
 	Groups map[string][]string
+	// AdminGroup is the group whose members may use the admin console
+	// (default DefaultAdminGroup).
+	AdminGroup string
+	// StepUpWindow is how recent the phone approval behind a console
+	// action must be (default DefaultStepUpWindow).
+	StepUpWindow time.Duration
 }
 
 func (c *Config) defaults() {
@@ -76,6 +82,12 @@ func (c *Config) defaults() {
 	if c.EnrollmentTTL <= 0 {
 		c.EnrollmentTTL = 15 * time.Minute
 	}
+	if c.AdminGroup == "" {
+		c.AdminGroup = DefaultAdminGroup
+	}
+	if c.StepUpWindow <= 0 {
+		c.StepUpWindow = DefaultStepUpWindow
+	}
 }
 
 // Deps are the long-lived parts a Gateway uses; the caller owns them.
@@ -90,6 +102,13 @@ type Deps struct {
 	// Directory, if set, is asked about every email at login start; its
 	// groups join those of Config.Groups in the token.
 	Directory directory.Directory
+	// Audit, if set, receives the console's admin actions and serves the
+	// console's audit page (the adapter also passes it as an event sink).
+	Audit AuditLog
+	// Webhooks, if set, is what the console's webhook pages act on.
+	Webhooks WebhookAdmin
+	// Lockout, if set, is the lockout the console shows and lifts.
+	Lockout LockoutAdmin
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -108,6 +127,10 @@ type Gateway struct {
 	pages       *web.Pages
 	groups      *policy.Groups
 	mux         *http.ServeMux
+	console     *http.ServeMux
+	audit       AuditLog
+	webhooks    WebhookAdmin
+	lockout     LockoutAdmin
 }
 
 // New builds a Gateway. It starts nothing: call Run.
@@ -157,8 +180,12 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
+		audit:    deps.Audit,
+		webhooks: deps.Webhooks,
+		lockout:  deps.Lockout,
 	}
 	g.mux = g.routes()
+	g.console = g.consoleRoutes()
 	return g, nil
 }
 
