@@ -31,6 +31,7 @@ func init() {
 //	DELETE /authgate/devices/{id}        revoke a device
 //	GET    /authgate/sessions?email=E    the user's sessions
 //	DELETE /authgate/sessions/{id}       revoke a session on every instance
+//	GET    /authgate/audit?email=&type=&since=&until=&limit=   the audit trail
 //
 // and the webhook routes of admin_webhooks.go.
 type adminAPI struct {
@@ -56,6 +57,7 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/authgate/devices/", Handler: caddy.AdminHandlerFunc(a.handleDevice)},
 		{Pattern: "/authgate/sessions", Handler: caddy.AdminHandlerFunc(a.handleSessions)},
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
+		{Pattern: "/authgate/audit", Handler: caddy.AdminHandlerFunc(a.handleAudit)},
 	}
 	return append(routes, a.webhookRoutes()...)
 }

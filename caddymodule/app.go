@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
@@ -75,12 +76,21 @@ type App struct {
 	// may stay unsettled before another instance takes it over (Redis
 	// store only; it must exceed every webhook's timeout). Default: 1m.
 	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
+	// AdminGroup is the group whose members may use the admin console at
+	// <gate_path>/admin. Default: admin.
+	AdminGroup string `json:"admin_group,omitempty"`
+	// AdminStepUp is how recent the phone approval behind a console
+	// change must be. Default: 5m.
+	AdminStepUp caddy.Duration `json:"admin_step_up,omitempty"`
+	// Audit sets the audit trail's retention and size.
+	Audit *AuditConfig `json:"audit,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
 	directory   *directory.LDAP
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
+	audit       *audit.Writer
 	log         *zap.Logger
 	cancel      context.CancelFunc
 	done        *sync.WaitGroup
@@ -118,6 +128,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading Caddy's events app: %w", err)
 	}
+	a.audit = a.openAudit(st)
 	m, err := newMetrics(ctx.GetMetricsRegistry(), a.webhooks.dispatcher)
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
@@ -139,11 +150,15 @@ func (a *App) Provision(ctx caddy.Context) error {
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
+		AdminGroup:             a.AdminGroup,
+		StepUpWindow:           time.Duration(a.AdminStepUp),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
+		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m, a.audit},
 		PreLogin:  a.webhooks.preLoginFunc(),
 		Directory: a.directoryDep(),
+		Audit:     a.audit,
+		Webhooks:  consoleWebhooks{a.webhooks},
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -195,6 +210,7 @@ func (a *App) Start() error {
 		a.gw.Run,
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,
+		a.audit.Run,
 	} {
 		a.done.Add(1)
 		go func() {

@@ -50,6 +50,13 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    admin_group <name>
+//	    admin_step_up <duration>
+//	    audit {
+//	        retention <duration>
+//	        max_entries <n>
+//	        buffer <n>
+//	    }
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -152,6 +159,16 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
+	case "admin_group":
+		return oneArg(d, &a.AdminGroup)
+	case "admin_step_up":
+		return durationArg(d, &a.AdminStepUp)
+	case "audit":
+		c, err := unmarshalAudit(d)
+		if err != nil {
+			return err
+		}
+		a.Audit = c
 	default:
 		return unknownGlobalOption(d, opt)
 	}

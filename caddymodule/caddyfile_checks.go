@@ -20,7 +20,7 @@ var (
 		"store", "signing_key", "previous_key", "gate_path", "cookie_domain", "public_url",
 		"session_lifetime", "login_timeout", "report_block", "revocation_max_staleness",
 		"pushes_per_email", "pushes_per_ip", "group", "webhook", "webhook_claim_timeout", "webhook_schedule",
-		"directory",
+		"directory", "admin_group", "admin_step_up", "audit",
 	}
 	siteOptions = []string{"app_id", "allow", "public", "access_events"}
 )

@@ -18,7 +18,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|devices|sessions|revoke|webhooks … [--address <admin>]",
+		Usage: "enroll|devices|sessions|revoke|webhooks|audit … [--address <admin>]",
 		Short: "Manages authgate devices, sessions and webhooks through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
@@ -45,7 +45,11 @@ Caddy instance that shares the store.
 
   caddy authgate webhooks --help
 
-manages webhook receivers.`,
+manages webhook receivers.
+
+  caddy authgate audit --email alice@example.com
+
+lists the audit trail, newest first (--help for its filters).`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.PersistentFlags().String("address", "", "the admin endpoint (default: as Caddy determines it)")
 			enroll := &cobra.Command{
@@ -85,7 +89,7 @@ manages webhook receivers.`,
 					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
 				},
 			}
-			cmd.AddCommand(enroll, devices, sessions, revoke, webhooksCommand())
+			cmd.AddCommand(enroll, devices, sessions, revoke, webhooksCommand(), auditCommand())
 		},
 	})
 }

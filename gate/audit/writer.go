@@ -43,8 +43,9 @@ func NewWriter(trail Trail, buffer int, log *zap.Logger) *Writer {
 	return &Writer{trail: trail, log: log, queue: make(chan Entry, buffer)}
 }
 
-// Trail returns the trail the writer writes to, for listings.
-func (w *Writer) Trail() Trail { return w.trail }
+// List reads the trail the writer writes to. Entries still queued are
+// not in it yet.
+func (w *Writer) List(ctx context.Context, q Query) (Page, error) { return w.trail.List(ctx, q) }
 
 // Emit queues the entry of a gateway event.
 func (w *Writer) Emit(_ context.Context, e event.Event) { w.Record(FromEvent(e)) }

@@ -26,9 +26,10 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%.1f h", d.Hours())
 }
 
-// detail renders an audit entry's data as "key=value" pairs in key
-// order, for a table cell; the template escapes it.
-func detail(data map[string]any) string {
+// AuditDetail renders an audit entry's data as "key=value" pairs in key
+// order (without email and by, which have their own columns), for a
+// table cell; a template escapes it.
+func AuditDetail(data map[string]any) string {
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		if k == "email" || k == "by" {

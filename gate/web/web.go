@@ -40,7 +40,7 @@ type Pages struct {
 // New parses every template; it fails if any is malformed.
 func New(prefix string) (*Pages, error) {
 	p := &Pages{prefix: prefix, tmpl: make(map[string]*template.Template)}
-	funcs := template.FuncMap{"browser": BrowserName, "ago": ago, "when": when, "detail": detail}
+	funcs := template.FuncMap{"browser": BrowserName, "ago": ago, "when": when, "detail": AuditDetail}
 	for _, name := range append([]string{"login", "wait", "home", "message", "app"}, ConsolePages...) {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if strings.HasPrefix(name, "console_") {
