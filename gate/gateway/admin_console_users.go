@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"time"
@@ -73,8 +74,9 @@ type userPage struct {
 
 // enrolView is a fresh enrolment link with its QR code.
 type enrolView struct {
-	Link      string
-	QR        string // data: URL of a PNG
+	Link string
+	QR   template.URL // data: URL of a PNG the gate drew
+
 	ExpiresAt time.Time
 }
 
@@ -195,7 +197,7 @@ func (g *Gateway) actEnroll(w http.ResponseWriter, r *http.Request, admin string
 	}
 	g.record(audit.Action(admin, "enrolment_link", email, map[string]any{"expires_at": exp.UTC().Format(time.RFC3339)}))
 	g.renderUser(w, r, email, &enrolView{Link: link, ExpiresAt: exp,
-		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
+		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
 }
 
 func (g *Gateway) actUnblock(w http.ResponseWriter, r *http.Request, admin string) {
