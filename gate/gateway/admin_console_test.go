@@ -47,7 +47,10 @@ func (f *fakeWebhooks) Deliveries(id string) []webhook.EventRecord {
 	return []webhook.EventRecord{{EventID: "evt_1", EventType: "login", EndpointID: id, State: webhook.StateDead,
 		Attempts: []webhook.Attempt{{Number: 1, At: time.Now(), Status: 500, Error: "HTTP 500"}}}}
 }
-func (f *fakeWebhooks) Replay(_ context.Context, id string) (int, error) { f.call("replay " + id); return 1, nil }
+func (f *fakeWebhooks) Replay(_ context.Context, id string) (int, error) {
+	f.call("replay " + id)
+	return 1, nil
+}
 func (f *fakeWebhooks) Ping(_ context.Context, id string) (string, error) {
 	f.call("ping " + id)
 	return "evt_p", nil
