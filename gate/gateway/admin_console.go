@@ -228,6 +228,12 @@ func (g *Gateway) consoleStepUpDone(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.record(audit.Action(v.Email, "step_up", v.Email, map[string]any{"sid": v.SessionID}))
+	if u, err := url.Parse(back); err == nil {
+		q := u.Query()
+		q.Set("done", "stepup")
+		u.RawQuery = q.Encode()
+		back = u.RequestURI()
+	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
