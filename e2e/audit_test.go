@@ -56,7 +56,7 @@ func (g *gate) waitAudit(n int) []auditLine {
 }
 
 var (
-	consoleCSRF   = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	consoleCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	sessionItem = regexp.MustCompile(`data-session="([^"]+)"`)
 	auditRow    = regexp.MustCompile(`<tr data-type="([^"]+)" data-actor="([^"]*)"><td>.*?</td><td>.*?</td><td>.*?</td><td>(.*?)</td>`)
 )
