@@ -159,6 +159,26 @@ func TestConsoleAdminStepsUpAndManagesUsersAndWebhooks(t *testing.T) {
 	approveOnDevice(t, laptop, bossPhone)
 	laptop.waitPath("/.authgate/admin/users?done=stepup&email=alice%40example.com")
 
+	// Another site's form, even with the admin's fresh approval and the
+	// page's own form token copied into it, changes nothing.
+	sid := eval[string](laptop, `document.querySelector("#sessions [data-session]").dataset.session`)
+	csrf := eval[string](laptop, `document.querySelector("input[name=csrf]").value`)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><form id="f" method="post" action="%s/.authgate/admin/users/sessions/%s/revoke">`+
+			`<input name="csrf" value="%s"><button id="go">go</button></form>`, g.base, sid, csrf)
+	}))
+	defer evil.Close()
+	laptop.do(chromedp.Navigate(evil.URL))
+	laptop.clickAndLoad("#go")
+	if h := laptop.text("h1"); h != "Request refused" {
+		t.Fatalf("a cross-site POST was answered %q: %q", h, laptop.bodyText())
+	}
+	if status, _, _ := alice.do(http.MethodGet, "/private?x=1", nil, nil); status != http.StatusOK {
+		t.Fatalf("the cross-site POST revoked alice's session: %d", status)
+	}
+	laptop.do(chromedp.Navigate(g.base + "/.authgate/admin/users?email=alice%40example.com"))
+	laptop.waitPath("/.authgate/admin/users?email=alice%40example.com")
+
 	laptop.clickAndLoad(`#sessions [data-session] button`)
 	laptop.waitPath("/.authgate/admin/users?done=session&email=alice%40example.com")
 	if status, h, _ := alice.do(http.MethodGet, "/private?x=1", http.Header{"Accept": {"text/html"}}, nil); status != http.StatusFound || !strings.HasPrefix(h.Get("Location"), "/.authgate/login") {
