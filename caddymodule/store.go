@@ -38,8 +38,8 @@ type sharedStore struct {
 	// outbox is the webhook queue of the memory store, shared like the
 	// store so deliveries queued under one config survive a reload.
 	outbox *outbox.Memory
-	// rings are the memory audit trails, shared like the store and made
-	// on first use (a ring keeps the limits it was made with).
+	// rings holds the memory audit trail, shared like the store so the
+	// trail survives a reload.
 	rings *auditRings
 	key   string
 }
@@ -95,8 +95,8 @@ type auditRings struct {
 	ring *audit.Ring
 }
 
-// auditRing returns the store's memory audit ring, made with limits on
-// first use.
+// auditRing returns the store's memory audit ring, made on first use;
+// a later config's limits replace the earlier ones.
 func (s *sharedStore) auditRing(limits audit.Limits) *audit.Ring {
 	if s.rings == nil {
 		return audit.NewRing(limits)
@@ -105,6 +105,8 @@ func (s *sharedStore) auditRing(limits audit.Limits) *audit.Ring {
 	defer s.rings.mu.Unlock()
 	if s.rings.ring == nil {
 		s.rings.ring = audit.NewRing(limits)
+	} else {
+		s.rings.ring.SetLimits(limits)
 	}
 	return s.rings.ring
 }

@@ -25,6 +25,20 @@ func NewRing(limits Limits) *Ring {
 	return &Ring{limits: limits.WithDefaults(), now: time.Now}
 }
 
+// SetLimits changes the ring's limits (a reloaded config may change
+// them); a smaller size cap drops the oldest entries at once.
+func (r *Ring) SetLimits(limits Limits) {
+	limits = limits.WithDefaults()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kept := make([]Entry, 0, min(r.n, limits.MaxEntries))
+	for i := max(0, r.n-limits.MaxEntries); i < r.n; i++ {
+		kept = append(kept, r.buf[(r.start+i)%len(r.buf)])
+	}
+	r.limits, r.buf, r.start, r.n = limits, kept, 0, len(kept)
+	r.trimLocked()
+}
+
 // Append adds entries, oldest first.
 func (r *Ring) Append(_ context.Context, entries ...Entry) error {
 	r.mu.Lock()

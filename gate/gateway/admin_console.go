@@ -210,24 +210,30 @@ func (g *Gateway) consoleStepUp(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, g.cfg.Prefix+"/wait/"+started.Login.ID, http.StatusSeeOther)
 }
 
-// consoleStepUpDone records a completed step-up and replaces the
-// session it came from, so one approval leaves one session.
+// consoleStepUpDone records a completed step-up and ends the session it
+// came from, so one approval leaves one session. Only a fresh session
+// that replaced another session of the same admin counts: a link to this
+// page from elsewhere records and ends nothing.
 func (g *Gateway) consoleStepUpDone(w http.ResponseWriter, r *http.Request) {
 	v, _ := adminOf(r)
 	q := r.URL.Query()
 	back := g.consoleReturnPath(q.Get("back"))
-	if !g.recentApproval(v, time.Now()) {
+	prev := q.Get("prev")
+	if !g.recentApproval(v, time.Now()) || prev == "" || prev == v.SessionID {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	if prev := q.Get("prev"); prev != "" && prev != v.SessionID {
-		if sess, err := g.store.GetSession(r.Context(), prev); err == nil && sess.Email == v.Email {
-			if err := g.flow.RevokeSession(r.Context(), sess, v.Email); err == nil {
-				g.revocations.Apply(storeRevocation(sess.ID, sess.ExpiresAt))
-			}
-		}
+	sess, err := g.store.GetSession(r.Context(), prev)
+	if err != nil || sess.Email != v.Email || !sess.CreatedAt.Before(v.IssuedAt) {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
 	}
-	g.record(audit.Action(v.Email, "step_up", v.Email, map[string]any{"sid": v.SessionID}))
+	if err := g.flow.RevokeSession(r.Context(), sess, v.Email); err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	g.revocations.Apply(storeRevocation(sess.ID, sess.ExpiresAt))
+	g.record(audit.Action(v.Email, "step_up", v.Email, map[string]any{"sid": v.SessionID, "replaced_sid": sess.ID}))
 	if u, err := url.Parse(back); err == nil {
 		q := u.Query()
 		q.Set("done", "stepup")
