@@ -133,6 +133,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
 	}
+	if err := ctx.GetMetricsRegistry().Register(newAuditCollector(a.audit)); err != nil {
+		return fmt.Errorf("authgate: registering audit metrics: %w", err)
+	}
 	if a.directory != nil {
 		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
 			return fmt.Errorf("authgate: registering directory metrics: %w", err)
