@@ -235,4 +235,14 @@ func TestConsoleAdminStepsUpAndManagesUsersAndWebhooks(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	laptop.shoot("console-replayed")
+
+	// The audit trail names boss as the actor of what he did.
+	laptop.do(chromedp.Navigate(g.base + "/.authgate/admin/audit"))
+	laptop.waitFor("the audit trail", `document.readyState === "complete" && !!document.querySelector("#audit tbody tr[data-type]")`)
+	for _, typ := range []string{"admin.event_replay", "admin.enrolment_link", "admin.device_remove", "admin.session_revoke", "admin.step_up"} {
+		if actor := eval[string](laptop, `(document.querySelector('#audit tr[data-type="`+typ+`"]') || {dataset: {}}).dataset.actor || ""`); actor != "boss@example.com" {
+			t.Errorf("the audit trail's %s names %q as the actor", typ, actor)
+		}
+	}
+	laptop.shoot("console-audit")
 }
