@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/gate/audit"
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/webhook"
 )
@@ -202,9 +204,19 @@ func (g *Gateway) consoleStepUp(w http.ResponseWriter, r *http.Request) {
 	back := g.consoleReturnPath(r.PostFormValue("back"))
 	done := g.cfg.Prefix + "/admin/stepup/done?" + url.Values{"prev": {v.SessionID}, "back": {back}}.Encode()
 	started, err := g.start(w, r, v.Email, done)
-	if err != nil {
-		g.consoleMessage(w, http.StatusServiceUnavailable, "Step-up not started",
-			"The approval request could not be sent: "+err.Error())
+	var limit *flow.LimitError
+	var refused *flow.RefusedError
+	switch {
+	case errors.As(err, &limit):
+		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
+		g.consoleMessage(w, http.StatusTooManyRequests, "Step-up not started",
+			"An approval request for your account is already waiting, or too many were sent. Try again in "+humanDuration(limit.RetryAfter)+".")
+		return
+	case errors.As(err, &refused):
+		g.consoleMessage(w, http.StatusForbidden, "Step-up not started", "Sign-in refused: "+refused.Reason)
+		return
+	case err != nil:
+		g.storeFailure(w, r, err)
 		return
 	}
 	http.Redirect(w, r, g.cfg.Prefix+"/wait/"+started.Login.ID, http.StatusSeeOther)
