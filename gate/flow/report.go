@@ -9,9 +9,9 @@ import (
 	"github.com/authgate/authgate/gate/store"
 )
 
-// ReportBlock returns how long logins for email stay blocked after its
-// user answered "deny and report" (zero if they are not blocked).
-func (s *Service) ReportBlock(ctx context.Context, email string) (time.Duration, error) {
+// ReportBlockLeft returns how long logins for email stay blocked after
+// its user answered "deny and report" (zero if they are not blocked).
+func (s *Service) ReportBlockLeft(ctx context.Context, email string) (time.Duration, error) {
 	left, err := s.store.MarkTTL(ctx, blockKey(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
@@ -22,8 +22,9 @@ func (s *Service) ReportBlock(ctx context.Context, email string) (time.Duration,
 	return left, nil
 }
 
-// Unblock lifts the block a "deny and report" put on email's logins.
-func (s *Service) Unblock(ctx context.Context, email string) error {
+// ClearReportBlock lifts the block a "deny and report" put on email's
+// logins.
+func (s *Service) ClearReportBlock(ctx context.Context, email string) error {
 	if err := s.store.Unmark(ctx, blockKey(email)); err != nil {
 		return fmt.Errorf("unblocking %s: %w", email, err)
 	}

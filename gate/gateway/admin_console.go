@@ -59,11 +59,11 @@ type WebhookAdmin interface {
 
 // LockoutAdmin is the hook for a lockout of failed logins: when set, a
 // user's locked state shows in the console and "unblock" lifts it along
-// with the report block. No lockout exists yet; the adapter leaves it
-// nil.
+// with the report block (by is the admin, for the event). This branch
+// has no lockout; the adapter leaves it nil.
 type LockoutAdmin interface {
 	Locked(ctx context.Context, email string) (time.Duration, error)
-	Unlock(ctx context.Context, email string) error
+	Unlock(ctx context.Context, email, by string) error
 }
 
 // consoleRoutes maps the console's paths below prefix/admin.

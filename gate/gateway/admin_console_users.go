@@ -98,7 +98,7 @@ func (g *Gateway) renderUser(w http.ResponseWriter, r *http.Request, email strin
 	var err error
 	if data.Devices, err = g.store.ListDevices(r.Context(), email); err == nil {
 		if data.Sessions, err = g.store.ListSessions(r.Context(), email); err == nil {
-			data.Reported, err = g.flow.ReportBlock(r.Context(), email)
+			data.Reported, err = g.flow.ReportBlockLeft(r.Context(), email)
 		}
 	}
 	if err == nil && g.lockout != nil {
@@ -205,9 +205,9 @@ func (g *Gateway) actUnblock(w http.ResponseWriter, r *http.Request, admin strin
 	if !ok {
 		return
 	}
-	err := g.flow.Unblock(r.Context(), email)
+	err := g.flow.ClearReportBlock(r.Context(), email)
 	if err == nil && g.lockout != nil {
-		err = g.lockout.Unlock(r.Context(), email)
+		err = g.lockout.Unlock(r.Context(), email, admin)
 	}
 	if err != nil {
 		g.storeFailure(w, r, err)
