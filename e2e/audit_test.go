@@ -151,7 +151,7 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 	}
 	for _, g := range []*gate{g1, g2} {
 		if got := g.waitAudit(len(want)); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("GET /authgate/audit on %s:\n%s\nwant:\n%s", g.base, lines(got), lines(want))
+			t.Fatalf("GET /authgate/audit on %s:\n%s\nwant:\n%s", g.base, auditText(got), auditText(want))
 		}
 	}
 	if got := g1.auditList("email=boss@example.com&type=admin.*"); len(got) != 2 || got[0].Type != "admin.unblock" {
@@ -178,7 +178,7 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 		rows = append(rows, auditLine{html.UnescapeString(m[1]), html.UnescapeString(m[2]), html.UnescapeString(m[3])})
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
-		t.Fatalf("the console's audit page:\n%s\nwant:\n%s", lines(rows), lines(want))
+		t.Fatalf("the console's audit page:\n%s\nwant:\n%s", auditText(rows), auditText(want))
 	}
 	// The export is the same list as JSON lines; the CLI prints it too.
 	_, export := boss.consolePage("/.authgate/admin/audit.jsonl")
@@ -191,7 +191,7 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 		exported = append(exported, e)
 	}
 	if fmt.Sprint(exported) != fmt.Sprint(want) {
-		t.Fatalf("export:\n%s", lines(exported))
+		t.Fatalf("export:\n%s", auditText(exported))
 	}
 	out := g1.caddyCLI("audit", "--type", "admin.*")
 	if !strings.Contains(out, "admin.unblock") || !strings.Contains(out, "admin.session_revoke") || strings.Contains(out, "login_failed") {
@@ -202,7 +202,7 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 	}
 }
 
-func lines(l []auditLine) string {
+func auditText(l []auditLine) string {
 	var b strings.Builder
 	for _, x := range l {
 		b.WriteString("  " + x.String() + "\n")
