@@ -58,6 +58,12 @@ type Config struct {
 	// be to create an API key (default 10 min): a stolen cookie or a key
 	// cannot mint keys.
 	APIKeyFreshLogin time.Duration
+	// AdminGroup is the group whose members may use the admin console
+	// (default DefaultAdminGroup).
+	AdminGroup string
+	// StepUpWindow is how recent the phone approval behind a console
+	// action must be (default DefaultStepUpWindow).
+	StepUpWindow time.Duration
 }
 
 func (c *Config) defaults() {
@@ -87,6 +93,12 @@ func (c *Config) defaults() {
 	if c.APIKeyFreshLogin <= 0 {
 		c.APIKeyFreshLogin = 10 * time.Minute
 	}
+	if c.AdminGroup == "" {
+		c.AdminGroup = DefaultAdminGroup
+	}
+	if c.StepUpWindow <= 0 {
+		c.StepUpWindow = DefaultStepUpWindow
+	}
 }
 
 // Deps are the long-lived parts a Gateway uses; the caller owns them.
@@ -101,6 +113,11 @@ type Deps struct {
 	// Directory, if set, is asked about every email at login start; its
 	// groups join those of Config.Groups in the token.
 	Directory directory.Directory
+	// Audit, if set, receives the console's admin actions and serves the
+	// console's audit page (the adapter also passes it as an event sink).
+	Audit AuditLog
+	// Webhooks, if set, is what the console's webhook pages act on.
+	Webhooks WebhookAdmin
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -122,6 +139,9 @@ type Gateway struct {
 	groups      *policy.Groups
 	apikeys     *apikey.Service
 	mux         *http.ServeMux
+	console     *http.ServeMux
+	audit       AuditLog
+	webhooks    WebhookAdmin
 }
 
 // New builds a Gateway. It starts nothing: call Run.
@@ -177,11 +197,14 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
+		audit:    deps.Audit,
+		webhooks: deps.Webhooks,
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g.mux = g.routes()
+	g.console = g.consoleRoutes()
 	return g, nil
 }
 
