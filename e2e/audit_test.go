@@ -98,10 +98,11 @@ func TestAuditTrailListsExactlyWhatHappened(t *testing.T) {
 
 // runAuditScript does alice's part on g1 and boss's console work on g2.
 func runAuditScript(t *testing.T, g1, g2 *gate) {
+	// A first phone also issues recovery codes: two entries each.
 	alicePhone := g1.enroll("alice@example.com")
-	g1.waitAudit(1)
+	g1.waitAudit(2)
 	bossPhone := g2.enroll("boss@example.com")
-	g2.waitAudit(2)
+	g2.waitAudit(4)
 	alice := newBrowser(t, g1.base)
 	alice.login(alicePhone, "alice@example.com")
 	// A second login that alice reports from her phone.
@@ -112,7 +113,7 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 	if status, err := alicePhone.Decide(ctx, s.SessionID, "report", 0); err != nil || status != "denied" {
 		t.Fatalf("report: %q %v", status, err)
 	}
-	g1.waitAudit(6)
+	g1.waitAudit(8)
 
 	boss := newBrowser(t, g2.base)
 	boss.login(bossPhone, "boss@example.com")
@@ -132,12 +133,13 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 		t.Fatalf("unblock: %d", status)
 	}
 	// Unblocked: alice may start a login again.
-	g2.waitAudit(11)
+	g2.waitAudit(14)
 	newBrowser(t, g1.base).start("alice@example.com")
 
 	want := []auditLine{
 		{"login_requested", "alice@example.com", "alice@example.com"},
 		{"admin.unblock", "boss@example.com", "alice@example.com"},
+		{"user_unblocked", "boss@example.com", "alice@example.com"},
 		{"admin.session_revoke", "boss@example.com", "alice@example.com"},
 		{"session_revoked", "boss@example.com", "alice@example.com"},
 		{"login", "boss@example.com", "boss@example.com"},
@@ -146,7 +148,9 @@ func runAuditScript(t *testing.T, g1, g2 *gate) {
 		{"login_requested", "alice@example.com", "alice@example.com"},
 		{"login", "alice@example.com", "alice@example.com"},
 		{"login_requested", "alice@example.com", "alice@example.com"},
+		{"recovery_codes_issued", "enrolment", "boss@example.com"},
 		{"device_enrolled", "boss@example.com", "boss@example.com"},
+		{"recovery_codes_issued", "enrolment", "alice@example.com"},
 		{"device_enrolled", "alice@example.com", "alice@example.com"},
 	}
 	for _, g := range []*gate{g1, g2} {
@@ -216,20 +220,20 @@ func TestAuditRetentionTrimsOldEntries(t *testing.T) {
 	r := testenv.StartRedis(t)
 	g := startGate(t, storeLine(r.URL(0)), newUpstream(t), "audit {\n\t\t\tretention 2s\n\t\t\tmax_entries 1000\n\t\t}")
 	g.enroll("old@example.com")
-	if got := g.waitAudit(1); len(got) != 1 {
-		t.Fatalf("trail after one enrolment: %v", got)
+	if got := g.waitAudit(2); len(got) != 2 {
+		t.Fatalf("trail after one enrolment (the phone and its recovery codes): %v", got)
 	}
 	time.Sleep(2200 * time.Millisecond)
 	if got := g.auditList(""); len(got) != 0 {
 		t.Fatalf("entries older than the retention are still listed: %v", got)
 	}
 	g.enroll("new@example.com")
-	if got := g.waitAudit(1); len(got) != 1 || got[0].Email != "new@example.com" {
+	if got := g.waitAudit(2); len(got) != 2 || got[0].Email != "new@example.com" || got[1].Email != "new@example.com" {
 		t.Fatalf("trail after the retention: %v", got)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
 	defer rdb.Close()
-	if n, err := rdb.XLen(context.Background(), "authgate:{audit}:stream").Result(); err != nil || n != 1 {
-		t.Fatalf("the audit stream holds %d entries (%v), want only the new one", n, err)
+	if n, err := rdb.XLen(context.Background(), "authgate:{audit}:stream").Result(); err != nil || n != 2 {
+		t.Fatalf("the audit stream holds %d entries (%v), want only the new enrolment's two", n, err)
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"image"
 	_ "image/png" // screenshots of the QR code
@@ -198,11 +199,21 @@ func TestConsoleAdminStepsUpAndManagesUsersAndWebhooks(t *testing.T) {
 	if !strings.HasPrefix(link, g.base+"/.authgate/app#enroll=") {
 		t.Fatalf("enrolment link %q", link)
 	}
+	// The image the page shows, as the gate drew it (a screenshot of it
+	// is rescaled by the page's layout, which a decoder may misread).
 	qctx, qcancel := context.WithTimeout(laptop.ctx, stepTimeout)
-	png, err := chromedp.Run(qctx, chromedp.Screenshot(chromedp.ID("enrol-qr")))
+	src, err := chromedp.Run(qctx, chromedp.Evaluate[string](`document.getElementById("enrol-qr").src`))
 	qcancel()
 	if err != nil {
-		t.Fatalf("screenshot of the QR code: %v", err)
+		t.Fatalf("reading the QR image: %v", err)
+	}
+	data, ok := strings.CutPrefix(src, "data:image/png;base64,")
+	if !ok {
+		t.Fatalf("the QR image is not a PNG drawn by the gate: %.40q", src)
+	}
+	png, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		t.Fatalf("the QR image's data: %v", err)
 	}
 	if got := decodeQR(t, png); got != link {
 		t.Fatalf("the QR code says %q, the link is %q", got, link)
