@@ -82,6 +82,22 @@ type Device struct {
 	CreatedAt time.Time `json:"created_at"`
 	LastUsed  time.Time `json:"last_used,omitzero"`
 	UserAgent string    `json:"user_agent,omitempty"`
+	// Push is where the device's browser receives Web Push messages; nil
+	// while notifications are off.
+	Push *PushSubscription `json:"push,omitempty"`
+}
+
+// PushSubscription is a browser's Web Push subscription (the W3C Push
+// API's PushSubscription): the push service URL that reaches it and the
+// keys its messages are encrypted to (RFC 8291).
+type PushSubscription struct {
+	Endpoint string `json:"endpoint"`
+	P256dh   []byte `json:"p256dh"` // the browser's uncompressed P-256 point
+	Auth     []byte `json:"auth"`   // the 16-byte authentication secret
+	// KeyID names the server key (VAPID) the browser subscribed with, so
+	// a key change shows which subscriptions must be renewed.
+	KeyID     string    `json:"key_id,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // Session is a logged-in browser: the JWT cookie names it by ID (sid).
@@ -164,6 +180,14 @@ type Devices interface {
 	// DeleteDevice removes a device and its index entry. ErrNotFound if
 	// there is none.
 	DeleteDevice(ctx context.Context, id string) error
+	// SetPushSubscription replaces the device's push subscription; nil
+	// removes it. ErrNotFound if there is no such device.
+	SetPushSubscription(ctx context.Context, id string, sub *PushSubscription) error
+	// DropPushSubscription removes the device's push subscription only if
+	// its endpoint is endpoint, so a push service's "gone" answer cannot
+	// remove a subscription registered since. A device without one, or
+	// with another endpoint, or no device, is not an error.
+	DropPushSubscription(ctx context.Context, id, endpoint string) error
 }
 
 // Sessions keeps logged-in sessions and the revocations that every
