@@ -104,6 +104,7 @@ type Service struct {
 	events   event.Sink
 	log      *zap.Logger
 	preLogin PreLoginFunc
+	notifier StartNotifier
 	now      func() time.Time
 }
 

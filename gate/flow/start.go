@@ -25,6 +25,9 @@ type StartRequest struct {
 	// any: a new start from the same browser replaces its own pending login
 	// instead of being refused.
 	PreviousBinding string
+	// Site is the host the user signs in to, named in the phone's
+	// notification.
+	Site string
 }
 
 // Started is a login just created.
@@ -74,6 +77,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent,
 	}))
+	if s.notifier != nil {
+		s.notifier.LoginStarted(l, text.Clean(req.Site, 128))
+	}
 	return &Started{Login: l, Binding: binding}, nil
 }
 

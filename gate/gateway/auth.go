@@ -56,7 +56,7 @@ func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL
 	rt := routeOf(r)
 	started, err := g.flow.Start(r.Context(), flow.StartRequest{
 		Email: email, AppID: rt.appID, ClientIP: rt.clientIP(r), UserAgent: r.UserAgent(),
-		ReturnURL: rd, PreviousBinding: cookieValue(r.Header, cookieBinding),
+		ReturnURL: rd, PreviousBinding: cookieValue(r.Header, cookieBinding), Site: r.Host,
 	})
 	if err != nil {
 		return nil, err
