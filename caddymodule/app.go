@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
+	"github.com/authgate/authgate/gate/push"
 )
 
 func init() {
@@ -72,11 +73,23 @@ type App struct {
 	// may stay unsettled before another instance takes it over (Redis
 	// store only; it must exceed every webhook's timeout). Default: 1m.
 	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
+	// PushKey is the VAPID private key (base64url of the P-256 scalar, or
+	// PEM) that signs Web Push messages. Default: generated once and kept
+	// in Caddy's storage.
+	PushKey string `json:"push_key,omitempty"`
+	// PushContact is the VAPID contact (mailto: or https: URL) push
+	// services may reach the operator at.
+	PushContact string `json:"push_contact,omitempty"`
+	// PushServices lists the push services subscriptions may name (host,
+	// *.domain, or scheme://host:port). Default: FCM, Mozilla, Apple and
+	// Windows. Listing it replaces the defaults.
+	PushServices []string `json:"push_services,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
+	push        *push.Notifier
 	log         *zap.Logger
 	cancel      context.CancelFunc
 	done        *sync.WaitGroup
@@ -111,6 +124,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading Caddy's events app: %w", err)
 	}
+	a.push, err = a.setupPush(ctx, st.Store)
+	if err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
 	m, err := newMetrics(ctx.GetMetricsRegistry(), a.webhooks.dispatcher)
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
@@ -131,6 +148,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Store: st.Store, Keys: keys, Logger: a.log,
 		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
 		PreLogin: a.webhooks.preLoginFunc(),
+		Push:     a.push,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -164,7 +182,7 @@ func (a *App) expandPlaceholders() error {
 			return err
 		}
 	}
-	return nil
+	return a.expandPush(e)
 }
 
 // Start runs the background work until Stop.
@@ -176,6 +194,7 @@ func (a *App) Start() error {
 		a.gw.Run,
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,
+		a.push.Run,
 	} {
 		a.done.Add(1)
 		go func() {

@@ -49,6 +49,9 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    push_key <base64url P-256 private key | PEM>
+//	    push_contact <mailto:address | https URL>
+//	    push_services <host | *.domain | scheme://host:port...>
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -142,6 +145,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
+	case "push_key", "push_contact", "push_services":
+		return a.unmarshalPushOption(d)
 	default:
 		return d.Errf("unrecognized authgate option '%s'", opt)
 	}

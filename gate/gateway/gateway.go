@@ -17,6 +17,7 @@ import (
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
+	"github.com/authgate/authgate/gate/push"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/web"
@@ -86,6 +87,9 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Push, if set, wakes the user's phones when a login starts and
+	// checks the subscriptions they register.
+	Push *push.Notifier
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -103,6 +107,7 @@ type Gateway struct {
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
+	push        *push.Notifier
 	mux         *http.ServeMux
 }
 
@@ -136,6 +141,9 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
 	}
+	if deps.Push != nil {
+		opts = append(opts, flow.WithStartNotifier(deps.Push))
+	}
 	g := &Gateway{
 		cfg:    cfg,
 		store:  deps.Store,
@@ -150,6 +158,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
+		push:     deps.Push,
 	}
 	g.mux = g.routes()
 	return g, nil

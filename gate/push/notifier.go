@@ -293,3 +293,16 @@ func endpointHost(endpoint string) string {
 	}
 	return u.Host
 }
+
+// PublicKey returns the VAPID public key browsers subscribe with
+// (base64url of the uncompressed point).
+func (n *Notifier) PublicKey() string { return n.sender.vapid.key.PublicKey() }
+
+// KeyID names the VAPID key, as stored with subscriptions made for it.
+func (n *Notifier) KeyID() string { return n.sender.vapid.key.ID() }
+
+// ParseSubscription checks a browser's subscription against the
+// allow-list and the key formats (see the package-level function).
+func (n *Notifier) ParseSubscription(j SubscriptionJSON) (*store.PushSubscription, error) {
+	return ParseSubscription(n.sender.allow, j, n.KeyID(), n.cfg.Now())
+}
