@@ -107,6 +107,7 @@ type waitPage struct {
 	RetryURL  string
 	State     string
 	Reason    string
+	Approver  approverLink
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -145,6 +146,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
 		State: string(l.Status), Reason: l.Reason,
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+		Approver:  g.approverLink(r),
 	}
 	title := "Approve sign-in"
 	switch l.Status {

@@ -193,14 +193,26 @@
     if (dev.created) { $("me-since").textContent = "Enrolled " + new Date(dev.created).toLocaleString(); }
   }
 
+  // announce tells push.js (notifications) what the app learns: the
+  // device is ready ("device"), its record ("me"), the waiting requests
+  // ("pending").
+  var approver = { prefix: prefix, signedFetch: signedFetch };
+  function announce(what, detail) {
+    approver[what] = detail;
+    window.authgateApprover = approver;
+    document.dispatchEvent(new CustomEvent("authgate:" + what, { detail: detail }));
+  }
+
   function main() {
     show("main");
     showMe();
+    announce("device", null);
     signedFetch("GET", prefix + "/device/me").then(function (me) {
       dev.name = me.name;
       dev.email = me.email;
       dev.created = me.created_at;
       showMe();
+      announce("me", me);
       return saveDevice(dev);
     }).catch(function () { /* shown by the stream's state */ });
     connect();
@@ -292,6 +304,7 @@
       if (!seen[id] && !cards[id].busy) { removeCard(id); }
     });
     $("empty").hidden = Object.keys(cards).length > 0;
+    announce("pending", Object.keys(cards));
   }
 
   function shortAgent(ua) {
