@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/base64"
+	"html/template"
 	"net/http"
 
 	"github.com/authgate/authgate/gate/web"
@@ -13,7 +14,9 @@ import (
 // so the page says nothing about who is enrolled.
 type approverLink struct {
 	URL string
-	QR  string
+	// QR is a data: URL made here from PNG bytes, so the template may
+	// put it in src as it is.
+	QR template.URL
 }
 
 func (g *Gateway) approverLink(r *http.Request) approverLink {
@@ -23,7 +26,7 @@ func (g *Gateway) approverLink(r *http.Request) approverLink {
 	}
 	link := approverLink{URL: scheme + "://" + r.Host + g.cfg.Prefix + "/app"}
 	if png, err := web.QRPNG(link.URL, 4); err == nil {
-		link.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+		link.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 	}
 	return link
 }

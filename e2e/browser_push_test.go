@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/serviceworker"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/authgate/authgate/gate/push"
+	"github.com/authgate/authgate/gate/web"
+)
+
+// evalAwait evaluates a script expression whose value is a promise.
+func evalAwait[T any](tb *tab, expr string) T {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("%s: evaluating %s: %v", tb.name, expr, err)
+	}
+	return v
+}
+
+// swRegistration returns the id of the approver's service worker
+// registration in the phone's browser context, from the ServiceWorker
+// domain's events.
+func swRegistration(t *testing.T, phone *tab, scope string) serviceworker.RegistrationID {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(phone.ctx, stepTimeout)
+	defer cancel()
+	found := make(chan serviceworker.RegistrationID, 1)
+	go func() {
+		for ev, err := range chromedp.Events(ctx, serviceworker.WorkerRegistrationUpdated) {
+			if err != nil {
+				return
+			}
+			for _, r := range ev.Registrations {
+				if r.ScopeURL == scope && !r.IsDeleted {
+					found <- r.RegistrationID
+					return
+				}
+			}
+		}
+	}()
+	if _, err := chromedp.Call(ctx, serviceworker.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("ServiceWorker.enable: %v", err)
+	}
+	select {
+	case id := <-found:
+		return id
+	case <-ctx.Done():
+		t.Fatalf("no service worker registration for %s", scope)
+		return ""
+	}
+}
+
+// inServiceWorker evaluates expr (a promise) in the approver's service
+// worker of the phone's browser context and returns its JSON value.
+func inServiceWorker(t *testing.T, phone *tab, expr string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(phone.ctx, stepTimeout)
+	defer cancel()
+	bctx := chromedp.FromContext(phone.ctx).BrowserContextID
+	targets, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id target.ID
+	for _, ti := range targets {
+		if ti.Type == "service_worker" && strings.HasSuffix(ti.URL, "/.authgate/assets/sw.js") && ti.BrowserContextID == bctx {
+			id = ti.TargetID
+		}
+	}
+	if id == "" {
+		t.Fatal("the approver's service worker is not running")
+	}
+	swCtx, swCancel := chromedp.NewContext(phone.ctx, chromedp.WithTargetID(id))
+	defer swCancel()
+	res, err := chromedp.Call(swCtx, runtime.Evaluate, runtime.EvaluateParams{
+		Expression: expr, AwaitPromise: ptrTo(true), ReturnByValue: ptrTo(true),
+	})
+	if err != nil {
+		t.Fatalf("evaluating in the service worker: %v", err)
+	}
+	if res.ExceptionDetails != nil {
+		t.Fatalf("service worker: %s", res.ExceptionDetails.Text)
+	}
+	return string(res.Result.Value)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// TestBrowserPushNotificationOpensTheApprover delivers a push to the
+// approver's service worker through the DevTools protocol: the worker
+// shows the notification (without the number), a click on it opens the
+// approver at that request, the number is tapped there and the laptop is
+// signed in.
+func TestBrowserPushNotificationOpensTheApprover(t *testing.T) {
+	chrome := startChromium(t)
+	g := browserGate(t, "store memory", "push_contact mailto:ops@example.com")
+	shots := newShooter(t)
+	const email = "rosa@example.com"
+	phone := newTab(t, chrome, "phone", phoneScreen, shots)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+	if _, err := chromedp.CallBrowser(phone.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "notifications"}, Setting: cdpbrowser.PermissionSettingGranted,
+		Origin: g.base, BrowserContextID: chromedp.FromContext(phone.ctx).BrowserContextID,
+	}); err != nil {
+		t.Fatalf("granting notifications: %v", err)
+	}
+	enrolPhone(phone, g.enrollmentLink(email).Link)
+	phone.waitFor("the notifications box", `document.getElementById("notif-box").dataset.state === "off" && !document.getElementById("notif-on").hidden`)
+	phone.shoot("push-app-notifications-off")
+	if !evalAwait[bool](phone, `navigator.serviceWorker.ready.then(r => !!r.active)`) {
+		t.Fatal("no active service worker")
+	}
+	reg := swRegistration(t, phone, g.base+"/.authgate/app")
+
+	code := startLogin(laptop, g.base, email)
+	laptop.waitFor("the approver link", `document.getElementById("approver-link").href.endsWith("/.authgate/app") && document.getElementById("approver-qr").naturalWidth > 0`)
+	laptop.shoot("push-wait-page")
+	loginID := strings.TrimPrefix(eval[string](laptop, `location.pathname`), "/.authgate/wait/")
+
+	// The phone's app is in the background, on its plain address.
+	phone.do(chromedp.Navigate(g.base + "/.authgate/app"))
+	phone.waitFor("the app", `!document.getElementById("view-main").hidden`)
+	ua := eval[string](laptop, `navigator.userAgent`)
+	payload := push.LoginPayload(loginID, "e2e", strings.TrimPrefix(g.base, "http://"), web.BrowserName(ua), time.Now().Add(time.Minute))
+	if _, err := chromedp.Call(phone.ctx, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{
+		Origin: g.base, RegistrationID: reg, Data: string(payload.Encode()),
+	}); err != nil {
+		t.Fatalf("ServiceWorker.deliverPushMessage: %v", err)
+	}
+	var shown []struct {
+		Title string         `json:"title"`
+		Body  string         `json:"body"`
+		Tag   string         `json:"tag"`
+		Data  map[string]any `json:"data"`
+	}
+	deadline := time.Now().Add(stepTimeout)
+	for len(shown) == 0 {
+		raw := evalAwait[string](phone, `navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => JSON.stringify(ns.map(n => ({title: n.title, body: n.body, tag: n.tag, data: n.data}))))`)
+		if err := json.Unmarshal([]byte(raw), &shown); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the push showed no notification")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	n := shown[0]
+	if n.Title != payload.Title || !strings.HasPrefix(n.Body, "From "+web.BrowserName(ua)) || n.Data["login_id"] != loginID {
+		t.Fatalf("notification %+v", n)
+	}
+	if strings.Contains(n.Title+" "+n.Body, code) {
+		t.Fatalf("the notification shows the number %s: %+v", code, n)
+	}
+
+	// A click on the notification, as the browser dispatches it.
+	clicked := inServiceWorker(t, phone, `self.registration.getNotifications().then(ns => {
+		self.dispatchEvent(new NotificationEvent("notificationclick", {notification: ns[0]}));
+		return ns.length;
+	})`)
+	if clicked != "1" {
+		t.Fatalf("clicked %s notifications", clicked)
+	}
+	want := strconv.Quote("#request=" + loginID)
+	phone.waitFor("the approver at the request", `location.hash === `+want+` && !!document.querySelector('#requests .request.focused[data-id=`+strconv.Quote(loginID)+`]')`)
+	if left := evalAwait[int](phone, `navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.length)`); left != 0 {
+		t.Fatalf("%d notifications left open after the click", left)
+	}
+	phone.shoot("push-app-opened-at-request")
+	tapNumber(phone, code)
+	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .approve")))
+	laptop.waitPath("/private?x=1")
+	if body := laptop.text("body"); body != "hello "+email {
+		t.Fatalf("protected page says %q", body)
+	}
+}
