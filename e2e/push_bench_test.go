@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,13 +89,17 @@ func (s *starter) start(ctx context.Context) error {
 //	go test -run '^$' -bench AuthStartWithHangingPushService -count 10 ./e2e/ > out.txt
 //	benchstat -col /push out.txt
 func BenchmarkAuthStartWithHangingPushService(b *testing.B) {
+	release := make(chan struct{})
+	var hits atomic.Int64
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
 		select {
 		case <-time.After(30 * time.Second):
 		case <-r.Context().Done():
+		case <-release:
 		}
 	}))
-	b.Cleanup(hang.Close)
+	b.Cleanup(func() { close(release); hang.Close() })
 	hangPort := hang.URL[strings.LastIndexByte(hang.URL, ':')+1:]
 	for _, tc := range []struct {
 		name      string
@@ -116,10 +121,15 @@ func BenchmarkAuthStartWithHangingPushService(b *testing.B) {
 				}
 			}
 			s := newStarter(b, base, email)
+			before := hits.Load()
 			for b.Loop() {
 				if err := s.start(ctx); err != nil {
 					b.Fatal(err)
 				}
+			}
+			// The pushes were really held by the service meanwhile.
+			if tc.subscribe && hits.Load() == before {
+				b.Fatal("no push reached the hanging push service")
 			}
 		})
 	}
