@@ -187,3 +187,43 @@ func TestBrowserPushNotificationOpensTheApprover(t *testing.T) {
 		t.Fatalf("protected page says %q", body)
 	}
 }
+
+// iPhoneUA is Safari on an iPhone.
+const iPhoneUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+
+// TestBrowserApproverOnIPhoneShowsHomeScreenSteps opens the approver as
+// Safari on an iPhone, not added to the Home Screen: iOS gives such a page
+// no push, so the app shows how to add it instead of a button that
+// cannot work.
+func TestBrowserApproverOnIPhoneShowsHomeScreenSteps(t *testing.T) {
+	chrome := startChromium(t)
+	g := browserGate(t, "store memory", "")
+	iphone := phoneScreen
+	iphone.Name, iphone.UserAgent = "iphone", iPhoneUA
+	phone := newTab(t, chrome, "iphone", iphone, newShooter(t))
+	enrolPhone(phone, g.enrollmentLink("sam@example.com").Link)
+	phone.waitFor("the Home Screen steps", `document.getElementById("notif-box").dataset.state === "ios" && !document.getElementById("notif-ios").hidden && document.getElementById("notif-on").hidden`)
+	if steps := phone.text("#notif-ios"); !strings.Contains(steps, "Add to Home Screen") {
+		t.Fatalf("steps say %q", steps)
+	}
+	phone.shoot("push-app-iphone-steps")
+}
+
+// TestBrowserApproverEnrolsFromAPastedLink sets up an app that has no
+// address bar (a Home Screen app) by pasting its enrolment link.
+func TestBrowserApproverEnrolsFromAPastedLink(t *testing.T) {
+	chrome := startChromium(t)
+	g := browserGate(t, "store memory", "")
+	phone := newTab(t, chrome, "phone", phoneScreen, newShooter(t))
+	phone.do(chromedp.Navigate(g.base + "/.authgate/app"))
+	phone.waitFor("the setup view", `!document.getElementById("view-setup").hidden`)
+	phone.shoot("push-app-setup-paste")
+	phone.do(
+		chromedp.SendKeys(chromedp.ID("paste-link"), g.enrollmentLink("tess@example.com").Link),
+		chromedp.Click(chromedp.CSS("#paste-form button[type=submit]")),
+	)
+	phone.waitFor("the app to be live", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "live"`)
+	if who := phone.text("#me-email"); who != "tess@example.com" {
+		t.Fatalf("enrolled as %q", who)
+	}
+}

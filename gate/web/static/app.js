@@ -484,6 +484,13 @@
   }
   // Opening a link while the app is open changes only the fragment.
   window.addEventListener("hashchange", enrollFromHash);
+  // A Home Screen app has no address bar: its enrolment link is pasted.
+  $("paste-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var m = /#enroll=([A-Za-z0-9_-]+)$/.exec($("paste-link").value.trim());
+    if (!m) { fail("Not an enrolment link", "Paste the whole link, ending in #enroll=…", function () { show("setup"); }); return; }
+    enroll(m[1]);
+  });
 
   if (enrollFromHash()) { return; }
   loadDevice().then(function (d) {
