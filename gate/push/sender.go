@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -113,6 +114,12 @@ func (s *Sender) Send(ctx context.Context, sub *store.PushSubscription, payload 
 	h.Set("User-Agent", "authgate-push/1.0")
 	resp, err := s.client.Do(req)
 	if err != nil {
+		// A *url.Error would name the whole endpoint, whose path
+		// addresses one browser: keep only the host.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("push: posting to %s: %w", u.Host, err)
 	}
 	defer resp.Body.Close()

@@ -195,3 +195,14 @@ func TestPayloadNamesAppSiteAndBrowserButNoNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestSendErrorsNameTheHostButNotTheEndpointPath(t *testing.T) {
+	svc := newPushService(t, http.StatusCreated)
+	url := svc.URL
+	svc.Close() // nothing listens any more
+	s := testSender(t, mustKey(t), url)
+	err := s.Send(t.Context(), newBrowser(t).subscription(url+"/wpush/secret-path"), []byte("m"), Message{TTL: time.Minute})
+	if err == nil || strings.Contains(err.Error(), "secret-path") || !strings.Contains(err.Error(), strings.TrimPrefix(url, "http://")) {
+		t.Fatalf("error %v", err)
+	}
+}
