@@ -362,6 +362,7 @@
     c.li.remove();
     delete cards[id];
     $("empty").hidden = Object.keys(cards).length > 0;
+    announce("pending", Object.keys(cards));
   }
 
   function setBusy(card, busy) {

@@ -168,19 +168,24 @@
     if (m) { wantedId = m[1]; focusRequest(); }
   }
 
-  // closeStale closes the notifications of requests no longer waiting
-  // (decided on another device, or expired), leaving ones just shown
-  // that the list may not hold yet.
+  // closeStale closes the notifications of requests no longer waiting:
+  // one the app saw waiting that has left the list (decided here or on
+  // another device, or expired), or one past its time. A notification
+  // whose request the list does not hold yet (the push came first) stays
+  // for a few seconds.
+  var seen = {};
   function closeStale(ids) {
     if (!("serviceWorker" in navigator)) { return; }
+    var current = {};
+    ids.forEach(function (id) { current[id] = true; seen[id] = true; });
     navigator.serviceWorker.ready.then(function (reg) {
       return reg.getNotifications();
     }).then(function (list) {
       var now = Date.now();
       list.forEach(function (n) {
         var d = n.data || {};
-        if (!d.login_id || ids.indexOf(d.login_id) >= 0) { return; }
-        if ((d.expires_at && d.expires_at < now) || now - (n.timestamp || d.shown_at || 0) > 5000) { n.close(); }
+        if (!d.login_id || current[d.login_id]) { return; }
+        if (seen[d.login_id] || (d.expires_at && d.expires_at < now) || now - (d.shown_at || 0) > 5000) { n.close(); }
       });
     }).catch(function () { /* nothing to close */ });
   }
