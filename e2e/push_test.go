@@ -194,3 +194,61 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestDevicePushBadInput sends the push routes what a careless or hostile
+// client might: unsigned, malformed, oversized. Each gets a clear 4xx and
+// changes nothing.
+func TestDevicePushBadInput(t *testing.T) {
+	g := startGate(t, "store memory", newUpstream(t), "")
+	const email = "uma@example.com"
+	dev := g.enroll(email)
+	send := func(method, body string, sign bool) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, g.base+"/.authgate/device/push", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if sign {
+			if err := dev.SignRequest(req, []byte(body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(readAll(resp))
+	}
+	good := `{"endpoint":"https://fcm.googleapis.com/fcm/send/x","keys":{"p256dh":"` + validP256dh + `","auth":"AAAAAAAAAAAAAAAAAAAAAA"}}`
+	for _, tc := range []struct {
+		name, method, body string
+		sign               bool
+		want               int
+	}{
+		{"unsigned", http.MethodPost, good, false, http.StatusUnauthorized},
+		{"unsigned delete", http.MethodDelete, "", false, http.StatusUnauthorized},
+		{"not JSON", http.MethodPost, `{"endpoint":`, true, http.StatusBadRequest},
+		{"unknown field", http.MethodPost, `{"endpoint":"https://fcm.googleapis.com/x","admin":true}`, true, http.StatusBadRequest},
+		{"no keys", http.MethodPost, `{"endpoint":"https://fcm.googleapis.com/fcm/send/x"}`, true, http.StatusBadRequest},
+		{"short auth", http.MethodPost, strings.Replace(good, "AAAAAAAAAAAAAAAAAAAAAA", "AAAA", 1), true, http.StatusBadRequest},
+		{"too large", http.MethodPost, `{"endpoint":"https://fcm.googleapis.com/` + strings.Repeat("a", 70<<10) + `"}`, true, http.StatusRequestEntityTooLarge},
+	} {
+		if st, body := send(tc.method, tc.body, tc.sign); st != tc.want || !strings.Contains(body, `"error"`) {
+			t.Errorf("%s: %d %s, want %d with an error", tc.name, st, body, tc.want)
+		}
+	}
+	if got := g.adminNotifications(email); got[dev.DeviceID] {
+		t.Fatal("bad input stored a subscription")
+	}
+	// The good one is taken, and DELETE removes it.
+	if st, body := send(http.MethodPost, good, true); st != http.StatusOK || !strings.Contains(body, `"notifications":true`) {
+		t.Fatalf("good subscription: %d %s", st, body)
+	}
+	if st, body := send(http.MethodDelete, "", true); st != http.StatusOK || !strings.Contains(body, `"notifications":false`) {
+		t.Fatalf("delete: %d %s", st, body)
+	}
+	if got := g.adminNotifications(email); got[dev.DeviceID] {
+		t.Fatal("DELETE kept the subscription")
+	}
+}
