@@ -163,7 +163,7 @@ type pushCollector struct {
 
 func newPushCollector(n *push.Notifier) pushCollector {
 	return pushCollector{n: n, desc: prometheus.NewDesc("authgate_push_total",
-		"Web Push messages to phones by result (sent, gone, failed, retried, refused, dropped, skipped), on this instance.",
+		"Web Push messages to phones by result (sent, gone, failed, retried, refused, dropped, skipped, stale), on this instance.",
 		[]string{"result"}, nil)}
 }
 
@@ -175,7 +175,7 @@ func (c pushCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.n.Stats()
 	for result, v := range map[string]uint64{
 		"sent": s.Sent, "gone": s.Gone, "failed": s.Failed, "retried": s.Retried,
-		"refused": s.Refused, "dropped": s.Dropped, "skipped": s.Skipped,
+		"refused": s.Refused, "dropped": s.Dropped, "skipped": s.Skipped, "stale": s.Stale,
 	} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(v), result)
 	}

@@ -76,6 +76,10 @@ type Stats struct {
 	Refused uint64 // endpoints the allow-list refused: never dialled
 	Dropped uint64 // not sent: the queue was full or the notifier stopped
 	Skipped uint64 // not sent: the login was decided or expired first
+	// Stale counts subscriptions made for another VAPID key (before a
+	// rotation): not sent, as no push service would take them, until
+	// the app renews them.
+	Stale uint64
 }
 
 // job is one push to one device, or (device nil) the fan-out of a login
@@ -99,7 +103,7 @@ type Notifier struct {
 	running bool
 	timers  map[*time.Timer]struct{}
 
-	sent, gone, failed, retried, refused, dropped, skipped atomic.Uint64
+	sent, gone, failed, retried, refused, dropped, skipped, stale atomic.Uint64
 }
 
 // NewNotifier returns a Notifier that sends with sender and reads st.
@@ -162,7 +166,7 @@ func (n *Notifier) Run(ctx context.Context) {
 func (n *Notifier) Stats() Stats {
 	return Stats{
 		Sent: n.sent.Load(), Gone: n.gone.Load(), Failed: n.failed.Load(), Retried: n.retried.Load(),
-		Refused: n.refused.Load(), Dropped: n.dropped.Load(), Skipped: n.skipped.Load(),
+		Refused: n.refused.Load(), Dropped: n.dropped.Load(), Skipped: n.skipped.Load(), Stale: n.stale.Load(),
 	}
 }
 
@@ -182,9 +186,13 @@ func (n *Notifier) fanOut(ctx context.Context, j job) {
 		n.cfg.Logger.Warn("push: listing devices failed", zap.Error(err))
 		return
 	}
-	first := true
+	first, keyID := true, n.KeyID()
 	for _, d := range devices {
 		if d.Push == nil {
+			continue
+		}
+		if d.Push.KeyID != "" && d.Push.KeyID != keyID {
+			n.stale.Add(1)
 			continue
 		}
 		dj := job{login: j.login, site: j.site, device: d}

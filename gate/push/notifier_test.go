@@ -179,3 +179,24 @@ func TestLoginStartedDoesNotWaitForAHangingPushService(t *testing.T) {
 		t.Fatal("Run did not stop while a push hung")
 	}
 }
+
+func TestNotifierSkipsSubscriptionsMadeForAnotherKey(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusCreated)
+	old := f.b.subscription(f.svc.URL + "/sub")
+	old.KeyID = "key-before-rotation"
+	if err := f.st.SetPushSubscription(t.Context(), f.dev.ID, old); err != nil {
+		t.Fatal(err)
+	}
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitStats(t, func(s Stats) bool { return s.Stale == 1 })
+	if n := len(f.svc.requests()); n != 0 {
+		t.Fatalf("%d pushes to a subscription of another key", n)
+	}
+	current := f.b.subscription(f.svc.URL + "/sub")
+	current.KeyID = f.n.KeyID()
+	if err := f.st.SetPushSubscription(t.Context(), f.dev.ID, current); err != nil {
+		t.Fatal(err)
+	}
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitRequests(t, 1)
+}
