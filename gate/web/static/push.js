@@ -69,10 +69,10 @@
   }
 
   // subscribe makes a subscription for the gate's key (dropping one made
-  // for another key) and registers it.
-  function subscribe(reg, key) {
+  // for another key, or any one when fresh is set) and registers it.
+  function subscribe(reg, key, fresh) {
     return reg.pushManager.getSubscription().then(function (old) {
-      if (old && !sameKey(old, key.bytes)) { return old.unsubscribe(); }
+      if (old && (fresh || !sameKey(old, key.bytes))) { return old.unsubscribe(); }
       return null;
     }).then(function () {
       return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key.bytes });
@@ -108,8 +108,11 @@
         }
         return serverKey().then(function (key) {
           var me = api.me;
-          if (!sameKey(sub, key.bytes)) { return subscribe(reg, key); }
-          if (me && (!me.notifications || me.push_key_id !== key.id)) { return register(sub); }
+          if (!sameKey(sub, key.bytes)) { return subscribe(reg, key, false); }
+          // The gate dropped it (its push service answered 410): make a
+          // new one rather than register a dead endpoint again.
+          if (me && !me.notifications) { return subscribe(reg, key, true); }
+          if (me && me.push_key_id !== key.id) { return register(sub); }
           return null;
         }).then(function () { show("on", onText()); });
       });
@@ -130,7 +133,7 @@
       }
       show("busy", "Turning notifications on…");
       return Promise.all([navigator.serviceWorker.ready, serverKey()]).then(function (r) {
-        return subscribe(r[0], r[1]);
+        return subscribe(r[0], r[1], false);
       }).then(function () { show("on", onText()); });
     }).catch(function (e) {
       show("error", "Notifications could not be turned on: " + (e && e.message ? e.message : e));
