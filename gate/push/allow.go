@@ -14,14 +14,17 @@ import (
 // a host not on the allow-list, or an address pushes never go to.
 var ErrNotAllowed = errors.New("push: destination not allowed")
 
-// DefaultServices are the public push services of the browsers: Chrome
-// and most Android browsers (FCM), Firefox (Mozilla autopush), Safari and
-// iOS Home Screen apps (Apple), Edge (Windows Push Notification Services).
-var DefaultServices = []string{
-	"fcm.googleapis.com",
-	"updates.push.services.mozilla.com",
-	"*.push.apple.com",
-	"*.notify.windows.com",
+// DefaultServices returns the public push services of the browsers:
+// Chrome and most Android browsers (FCM), Firefox (Mozilla autopush),
+// Safari and iOS Home Screen apps (Apple), Edge (Windows Push
+// Notification Services).
+func DefaultServices() []string {
+	return []string{
+		"fcm.googleapis.com",
+		"updates.push.services.mozilla.com",
+		"*.push.apple.com",
+		"*.notify.windows.com",
+	}
 }
 
 // AllowList says which push services endpoints may name.
@@ -44,11 +47,11 @@ type entry struct {
 // NewAllowList parses services: host names ("fcm.googleapis.com"),
 // wildcards ("*.push.apple.com"), or origins with a scheme and port
 // ("http://ntfy.lan:8080", "https://push.example.com:8443"). A plain name
-// means https on port 443. Nil or empty means DefaultServices.
+// means https on port 443. Nil or empty means DefaultServices().
 func NewAllowList(services []string) (*AllowList, error) {
 	custom := len(services) > 0
 	if !custom {
-		services = DefaultServices
+		services = DefaultServices()
 	}
 	l := &AllowList{}
 	for _, s := range services {

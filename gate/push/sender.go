@@ -26,6 +26,7 @@ type StatusError struct {
 	RetryAfter time.Duration
 }
 
+// Error names the status.
 func (e *StatusError) Error() string { return fmt.Sprintf("push: push service answered %d", e.Status) }
 
 // Message holds the RFC 8030 headers of one push.
