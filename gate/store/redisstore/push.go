@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -21,7 +19,7 @@ const (
 // setPushSrc replaces or removes the push fields of an existing device.
 // KEYS[1] the device; ARGV[1] the JSON ("" removes), ARGV[2] the endpoint.
 // Returns 1 if the device exists, 0 if not.
-var setPushScript = redis.NewScript(`
+const setPushSrc = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] == '' then
   redis.call('HDEL', KEYS[1], 'push', 'push_endpoint')
@@ -29,16 +27,17 @@ else
   redis.call('HSET', KEYS[1], 'push', ARGV[1], 'push_endpoint', ARGV[2])
 end
 return 1
-`)
+`
 
-// dropPushScript removes the push fields if the endpoint is ARGV[1].
-var dropPushScript = redis.NewScript(`
+// dropPushSrc removes the push fields if the endpoint is ARGV[1].
+// KEYS[1] the device. Returns 1 if it removed them.
+const dropPushSrc = `
 if redis.call('HGET', KEYS[1], 'push_endpoint') == ARGV[1] then
   redis.call('HDEL', KEYS[1], 'push', 'push_endpoint')
   return 1
 end
 return 0
-`)
+`
 
 // pushFields returns the HASH fields and values that hold sub.
 func pushFields(sub *store.PushSubscription) ([]any, error) {
@@ -75,7 +74,7 @@ func (s *Store) SetPushSubscription(ctx context.Context, id string, sub *store.P
 		}
 		data, endpoint = string(b), sub.Endpoint
 	}
-	n, err := setPushScript.Run(ctx, s.client, []string{s.deviceKey(id)}, data, endpoint).Int()
+	n, err := s.scripts.setPush.Run(ctx, s.client, []string{s.deviceKey(id)}, data, endpoint).Int()
 	if err != nil {
 		return wrap("setting push subscription", err)
 	}
@@ -91,5 +90,5 @@ func (s *Store) DropPushSubscription(ctx context.Context, id, endpoint string) e
 	if err := s.check(); err != nil {
 		return err
 	}
-	return wrap("dropping push subscription", dropPushScript.Run(ctx, s.client, []string{s.deviceKey(id)}, endpoint).Err())
+	return wrap("dropping push subscription", s.scripts.dropPush.Run(ctx, s.client, []string{s.deviceKey(id)}, endpoint).Err())
 }

@@ -92,6 +92,7 @@ return {n, ttl}
 // use, and again after a server restart).
 type scripts struct {
 	createHash, transition, updateHash, claim, release, index, hit *redis.Script
+	setPush, dropPush                                              *redis.Script
 }
 
 // newScripts prepares the scripts.
@@ -104,5 +105,7 @@ func newScripts() scripts {
 		release:    redis.NewScript(releaseSrc),
 		index:      redis.NewScript(indexSrc),
 		hit:        redis.NewScript(hitSrc),
+		setPush:    redis.NewScript(setPushSrc),
+		dropPush:   redis.NewScript(dropPushSrc),
 	}
 }
