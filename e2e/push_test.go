@@ -88,6 +88,9 @@ func TestPushReachesAWebPushServiceThatIsNotOurs(t *testing.T) {
 	if got := g.adminNotifications(email); !got[dev.DeviceID] {
 		t.Fatalf("admin API shows notifications %v", got)
 	}
+	if out := g.caddyCLI("devices", email); !strings.Contains(out, "NOTIFICATIONS") || !strings.Contains(out, " on") {
+		t.Fatalf("caddy authgate devices does not show notifications on:\n%s", out)
+	}
 
 	b := newBrowser(t, g.base)
 	s := b.start(email)
