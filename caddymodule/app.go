@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
@@ -55,6 +56,12 @@ type App struct {
 	// ReportBlock is how long "deny and report" blocks logins for an
 	// email. Default: 1h.
 	ReportBlock caddy.Duration `json:"report_block,omitempty"`
+	// LockoutAttempts refused logins in a row (denied, wrong number,
+	// reported, expired, wrong codes) stop new pushes for the user.
+	// Default: 5.
+	LockoutAttempts int `json:"lockout_attempts,omitempty"`
+	// LockoutDuration is how long such a lockout lasts. Default: 15m.
+	LockoutDuration caddy.Duration `json:"lockout_duration,omitempty"`
 	// RevocationMaxStaleness is how long logged-in users keep access while
 	// revocations cannot be refreshed from the store; then 503. Default: 30s.
 	RevocationMaxStaleness caddy.Duration `json:"revocation_max_staleness,omitempty"`
@@ -64,6 +71,8 @@ type App struct {
 	// Groups assigns users to groups (group name → emails or "@domain"),
 	// for "allow group" rules and the Remote-Groups header.
 	Groups map[string][]string `json:"groups,omitempty"`
+	// Directory is a user directory asked about every login (LDAP).
+	Directory *DirectoryConfig `json:"directory,omitempty"`
 	// Webhooks receive signed events; blocking ones are pre_login hooks.
 	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
 	// WebhookSchedule is when delivery attempts are made, counted from
@@ -87,6 +96,7 @@ type App struct {
 
 	gw          *gateway.Gateway
 	store       *sharedStore
+	directory   *directory.LDAP
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
 	push        *push.Notifier
@@ -109,12 +119,15 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
-		return fmt.Errorf("authgate: opening store: %w", err)
+		return fmt.Errorf("authgate: store: %w", err)
 	}
 	a.store = st
 	keys, err := a.loadKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
+	}
+	if a.directory, err = a.openDirectory(); err != nil {
+		return fmt.Errorf("authgate: %w", err)
 	}
 	a.webhooks, err = a.setupWebhooks(ctx, st)
 	if err != nil {
@@ -132,6 +145,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
 	}
+	if a.directory != nil {
+		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
+			return fmt.Errorf("authgate: registering directory metrics: %w", err)
+		}
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,
@@ -141,14 +159,17 @@ func (a *App) Provision(ctx caddy.Context) error {
 			PushesPerEmail:  a.PushesPerEmail,
 			PushesPerIP:     a.PushesPerIP,
 			ReportBlock:     time.Duration(a.ReportBlock),
+			LockoutAttempts: a.LockoutAttempts,
+			LockoutDuration: time.Duration(a.LockoutDuration),
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
-		PreLogin: a.webhooks.preLoginFunc(),
-		Push:     a.push,
+		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
+		PreLogin:  a.webhooks.preLoginFunc(),
+		Directory: a.directoryDep(),
+		Push:      a.push,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -182,6 +203,11 @@ func (a *App) expandPlaceholders() error {
 			return err
 		}
 	}
+	if a.Directory != nil {
+		if err := a.Directory.expand(e); err != nil {
+			return err
+		}
+	}
 	return a.expandPush(e)
 }
 
@@ -191,6 +217,7 @@ func (a *App) Start() error {
 	a.cancel = cancel
 	a.done = new(sync.WaitGroup)
 	for _, run := range []func(context.Context){
+		a.reportStore,
 		a.gw.Run,
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,
@@ -205,6 +232,23 @@ func (a *App) Start() error {
 	return nil
 }
 
+// reportStore says in the log, once at start, whether the store answers,
+// naming its address (without a password) when it does not: logins fail
+// closed until it does, and the operator should not have to guess why.
+func (a *App) reportStore(ctx context.Context) {
+	if a.Store == nil || a.Store.Type != "redis" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		a.log.Error("the Redis store does not answer; new logins get 503 until it does",
+			zap.String("store", redactedURL(a.Store.URL)), zap.Error(err))
+		return
+	}
+	a.log.Info("the Redis store answers", zap.String("store", redactedURL(a.Store.URL)))
+}
+
 // Stop ends the background work and waits for it.
 func (a *App) Stop() error {
 	if a.cancel != nil {
@@ -217,6 +261,9 @@ func (a *App) Stop() error {
 // Cleanup lets go of the shared store; the last config to use it closes
 // it.
 func (a *App) Cleanup() error {
+	if a.directory != nil {
+		_ = a.directory.Close()
+	}
 	if a.store != nil {
 		return a.store.release()
 	}

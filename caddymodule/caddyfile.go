@@ -35,9 +35,11 @@ func init() {
 //	    pushes_per_email <n>
 //	    pushes_per_ip <n>
 //	    report_block <duration>
+//	    lockout <attempts> <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
 //	    group <name> <email|@domain...>
+//	    directory ldap { … }   (see unmarshalDirectory)
 //	    webhook <url> {
 //	        secret <secret>
 //	        previous_secret <secret>
@@ -76,6 +78,9 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			a.Store = &StoreConfig{Type: "memory"}
 		case (len(args) == 2 || len(args) == 3) && args[0] == "redis":
 			a.Store = &StoreConfig{Type: "redis", URL: args[1]}
+			if err := checkPlaceholderSources(d, "store", args[1]); err != nil {
+				return err
+			}
 			if len(args) == 3 {
 				a.Store.Prefix = args[2]
 			}
@@ -83,10 +88,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			return d.Errf("store: want 'memory' or 'redis <url> [<key_prefix>]'")
 		}
 	case "signing_key":
-		return oneArg(d, &a.SigningKey)
+		return placeholderArg(d, &a.SigningKey)
 	case "previous_key":
 		var k string
-		if err := oneArg(d, &k); err != nil {
+		if err := placeholderArg(d, &k); err != nil {
 			return err
 		}
 		a.PreviousKeys = append(a.PreviousKeys, k)
@@ -100,7 +105,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "cookie_domain":
 		return oneArg(d, &a.CookieDomain)
 	case "public_url":
-		return oneArg(d, &a.PublicURL)
+		return placeholderArg(d, &a.PublicURL)
 	case "session_lifetime":
 		return durationArg(d, &a.SessionLifetime)
 	case "login_timeout":
@@ -109,6 +114,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return durationArg(d, &a.ReportBlock)
 	case "revocation_max_staleness":
 		return durationArg(d, &a.RevocationMaxStaleness)
+	case "lockout":
+		return a.unmarshalLockout(d)
 	case "pushes_per_email":
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":
@@ -125,6 +132,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		if _, err := policy.NewGroups(map[string][]string{args[0]: args[1:]}); err != nil {
 			return d.Errf("%v", err)
 		}
+	case "directory":
+		c, err := unmarshalDirectory(d)
+		if err != nil {
+			return err
+		}
+		a.Directory = c
 	case "webhook":
 		w, err := unmarshalWebhook(d)
 		if err != nil {
@@ -148,7 +161,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "push_key", "push_contact", "push_services":
 		return a.unmarshalPushOption(d)
 	default:
-		return d.Errf("unrecognized authgate option '%s'", opt)
+		return unknownGlobalOption(d, opt)
 	}
 	return nil
 }
@@ -211,8 +224,11 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 			}
 			handler.AccessEvents = true
 		default:
-			return nil, h.Errf("unrecognized authgate option '%s'", opt)
+			return nil, unknownSiteOption(h.Dispenser, opt)
 		}
+	}
+	if err := checkSite(h); err != nil {
+		return nil, err
 	}
 	return handler, nil
 }

@@ -92,7 +92,17 @@ func TestParseGlobalErrorsNameTheLineAndOption(t *testing.T) {
 		{"authgate {\n\tsession_lifetime forever\n}", "session_lifetime"},
 		{"authgate {\n\tpushes_per_ip -1\n}", "pushes_per_ip"},
 		{"authgate {\n\tgate_path auth\n}", "gate_path"},
-		{"authgate {\n\tcolour blue\n}", "unrecognized authgate option 'colour'"},
+		{"authgate {\n\tcolour blue\n}", "unrecognized global authgate option 'colour', at Testfile:2"},
+		{"authgate {\n\tsigning_kye x\n}", "did you mean 'signing_key'?"},
+		{"authgate {\n\tallow email a@example.com\n}", "'allow' is a site option: put it inside a site's authgate directive"},
+		{"authgate {\n\tapp_id x\n}", "'app_id' is a site option"},
+		{"authgate {\n\tsigning_key {env.AUTHGATE_TEST_UNSET_VARIABLE}\n}", "signing_key: environment variable AUTHGATE_TEST_UNSET_VARIABLE is not set"},
+		{"authgate {\n\tsigning_key {env.AUTHGATE_TEST_UNSET_VARIABLE}\n}", "Testfile:2"},
+		{"authgate {\n\tstore redis {env.AUTHGATE_TEST_UNSET_VARIABLE}\n}", "store: environment variable AUTHGATE_TEST_UNSET_VARIABLE"},
+		{"authgate {\n\tprevious_key {file./nonexistent/authgate-key}\n}", "previous_key: cannot read {file./nonexistent/authgate-key}"},
+		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret {env.AUTHGATE_TEST_UNSET_VARIABLE}\n\t}\n}", "at Testfile:3"},
+		{"authgate {\n\twebhook {env.AUTHGATE_TEST_UNSET_VARIABLE} {\n\t\tsecret s\n\t}\n}", "webhook: environment variable"},
+		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecrte s\n\t}\n}", "did you mean 'secret'?"},
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tevents login\n\t}\n}", "a secret is required"},
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\tevents logn\n\t}\n}", "logn"},
 		{"authgate {\n\twebhook ftp://x.example/ {\n\t\tsecret s\n\t}\n}", "webhook ftp://x.example/"},
@@ -132,7 +142,10 @@ func TestParseHandler(t *testing.T) {
 		"authgate {\n\tallow role admin\n}":  "unknown kind 'role'",
 		"authgate {\n\tallow email\n}":       "Testfile:2",
 		"authgate {\n\tapp_id\n}":            "Testfile:2",
-		"authgate {\n\tbogus 1\n}":           "unrecognized authgate option 'bogus'",
+		"authgate {\n\tbogus 1\n}":           "unrecognized authgate directive option 'bogus'",
+		"authgate {\n\tap_id x\n}":           "did you mean 'app_id'?",
+		"authgate {\n\tcookie_domain x\n}":   "'cookie_domain' is a global option",
+		"authgate {\n\tsigning_key x\n}":     "'signing_key' is a global option",
 		"authgate {\n\taccess_events yes\n}": "Testfile:2",
 		"authgate {\n\tpublic static\n}":     "must be a path starting with /",
 	} {
@@ -150,5 +163,18 @@ func TestDurationsAreStoredAsCaddyDurations(t *testing.T) {
 	}
 	if app.LoginTimeout != caddy.Duration(2*time.Minute) {
 		t.Fatalf("login_timeout %v", app.LoginTimeout)
+	}
+}
+
+func TestRedactedURLHidesEveryPassword(t *testing.T) {
+	for raw, want := range map[string]string{
+		"redis://user:hunter2@10.0.0.5:6379/0":                              "redis://user:xxxxx@10.0.0.5:6379/0",
+		"redis+sentinel://s1:26379?master_name=m&password=hunter2":          "redis+sentinel://s1:26379?master_name=m&password=xxxxx",
+		"redis+sentinel://s1:26379?master_name=m&sentinel_password=hunter2": "redis+sentinel://s1:26379?master_name=m&sentinel_password=xxxxx",
+		"redis://127.0.0.1:6379":                                            "redis://127.0.0.1:6379",
+	} {
+		if got := redactedURL(raw); got != want || strings.Contains(got, "hunter2") {
+			t.Errorf("redactedURL(%q) = %q, want %q", raw, got, want)
+		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|devices|sessions|revoke|webhooks … [--address <admin>]",
+		Usage: "enroll|devices|sessions|revoke|unblock|pass|webhooks … [--address <admin>]",
 		Short: "Manages authgate devices, sessions and webhooks through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
@@ -42,6 +42,13 @@ list alice's approver phones and her signed-in browsers, with their ids.
 
 remove a phone (it can approve nothing more), or end a session on every
 Caddy instance that shares the store.
+
+  caddy authgate unblock alice@example.com
+  caddy authgate pass alice@example.com --ttl 1h
+
+let alice sign in again after a "deny and report" or a lockout, or give
+her a one-time access pass after she lost her phone (it signs her in once
+and opens the enrolment of a new phone).
 
   caddy authgate webhooks --help
 
@@ -86,6 +93,7 @@ manages webhook receivers.`,
 				},
 			}
 			cmd.AddCommand(enroll, devices, sessions, revoke, webhooksCommand())
+			cmd.AddCommand(fallbackCommands()...)
 		},
 	})
 }

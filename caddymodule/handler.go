@@ -49,7 +49,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
 	})
 	if err != nil {
-		return fmt.Errorf("authgate handler: %w", err)
+		return fmt.Errorf("authgate directive (app_id %q): %w", h.AppID, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -109,4 +110,23 @@ func placeholderNames(v string) string {
 		return "the value"
 	}
 	return strings.Join(names, ", ")
+}
+
+// redactedURL is a store or receiver address fit for a log line: any
+// password in it (user info, or a query parameter such as
+// sentinel_password) is replaced by "xxxxx".
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(an address that does not parse as a URL)"
+	}
+	if q := u.Query(); len(q) > 0 {
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }

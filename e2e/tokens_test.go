@@ -70,6 +70,7 @@ func TestBadTokensAreTreatedAsLoggedOut(t *testing.T) {
 		"wrong audience":                            sign(jwt.SigningMethodHS256, with("aud", "other-app"), []byte(testSigningKey)),
 		"wrong issuer":                              sign(jwt.SigningMethodHS256, with("iss", "evil"), []byte(testSigningKey)),
 		"garbage":                                   "not.a.token",
+		"a group carrying the header separator":     sign(jwt.SigningMethodHS256, with("groups", []string{"devs,admin"}), []byte(testSigningKey)),
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 const (
 	cookieHostSession = "__Host-authgate"
 	cookieSession     = "authgate_session"
+	cookieHostBinding = "__Host-authgate_bind"
 	cookieBinding     = "authgate_bind"
 )
 
@@ -47,11 +48,32 @@ func (g *Gateway) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, c)
 }
 
-// setBindingCookie gives the starting browser its binding secret, sent
-// back only to the gate's own paths and never cross-site.
+// bindingCookieName returns the binding cookie's name for a request: on
+// HTTPS it takes the __Host- prefix, so no subdomain and no plain-HTTP
+// page can plant or overwrite it.
+func (g *Gateway) bindingCookieName(r *http.Request) string {
+	if r.TLS != nil {
+		return cookieHostBinding
+	}
+	return cookieBinding
+}
+
+// bindingSecret returns the binding secret the browser sent, or "".
+func (g *Gateway) bindingSecret(r *http.Request) string {
+	return cookieValue(r.Header, g.bindingCookieName(r))
+}
+
+// setBindingCookie gives the starting browser its binding secret, never
+// sent cross-site. On plain HTTP it is sent back only to the gate's own
+// paths; on HTTPS the __Host- prefix requires Path=/, and the gateway
+// removes it from every request it passes upstream.
 func (g *Gateway) setBindingCookie(w http.ResponseWriter, r *http.Request, secret string, ttl time.Duration) {
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieBinding, Value: secret, Path: g.cfg.Prefix + "/", MaxAge: int(ttl.Seconds()),
+	c := &http.Cookie{
+		Name: g.bindingCookieName(r), Value: secret, Path: g.cfg.Prefix + "/", MaxAge: int(ttl.Seconds()),
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+	}
+	if c.Name == cookieHostBinding {
+		c.Path = "/"
+	}
+	http.SetCookie(w, c)
 }

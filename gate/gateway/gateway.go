@@ -14,8 +14,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/push"
 	"github.com/authgate/authgate/gate/store"
@@ -87,6 +89,9 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Directory, if set, is asked about every email at login start; its
+	// groups join those of Config.Groups in the token.
+	Directory directory.Directory
 	// Push, if set, wakes the user's phones when a login starts and
 	// checks the subscriptions they register.
 	Push *push.Notifier
@@ -100,9 +105,11 @@ type Gateway struct {
 	store       store.Store
 	flow        *flow.Service
 	tokens      *token.Manager
+	keys        []token.Key
 	revocations *token.Revocations
 	verifier    *device.Verifier
 	enroller    *device.Enroller
+	codes       *otp.Codes
 	events      event.Sink
 	log         *zap.Logger
 	pages       *web.Pages
@@ -137,9 +144,16 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: loading pages: %w", err)
 	}
-	opts := []flow.Option{flow.WithLogger(deps.Logger)}
+	codes, err := newCodes(deps.Store, deps.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
+	}
+	if deps.Directory != nil {
+		opts = append(opts, flow.WithDirectory(deps.Directory))
 	}
 	if deps.Push != nil {
 		opts = append(opts, flow.WithStartNotifier(deps.Push))
@@ -149,11 +163,13 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		store:  deps.Store,
 		flow:   flow.New(cfg.Flow, deps.Store, deps.Events, opts...),
 		tokens: tokens,
+		keys:   deps.Keys,
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),
 		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
 		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		codes:    codes,
 		events:   deps.Events,
 		log:      deps.Logger,
 		pages:    pages,

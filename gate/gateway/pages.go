@@ -24,7 +24,7 @@ type loginPage struct {
 func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := loginPage{ReturnURL: q.Get("rd")}
-	if _, ok := safeReturnURL(data.ReturnURL, r.Host, g.allowedReturnHost); !ok {
+	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
 	if q.Has("logged_out") {
@@ -59,13 +59,10 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderLogin(w, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		data.Error = "Too many sign-in requests for this account right now. Please try again in " + humanDuration(limit.RetryAfter) + "."
-		if limit.Reason == "pending" {
-			data.Error = "A sign-in request for this account is already waiting for approval. Please approve it, or try again in " +
-				humanDuration(limit.RetryAfter) + "."
-		}
-		g.renderLogin(w, http.StatusTooManyRequests, data)
+		g.renderLimit(w, r, limit, func(text string) {
+			data.Error = text
+			g.renderLogin(w, http.StatusTooManyRequests, data)
+		})
 	case errors.As(err, &refused):
 		data.Error = "Sign-in refused: " + refused.Reason
 		g.renderLogin(w, http.StatusForbidden, data)
@@ -107,13 +104,16 @@ type waitPage struct {
 	RetryURL  string
 	State     string
 	Reason    string
-	Approver  approverLink
+	// Paused, when set, says sign-ins of the account are paused: the
+	// page shows it instead of a retry button.
+	Paused   string
+	Approver approverLink
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
 // started the login; without script it also collects the session.
 func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
-	binding := cookieValue(r.Header, cookieBinding)
+	binding := g.bindingSecret(r)
 	res, err := g.flow.Check(r.Context(), r.PathValue("id"), binding)
 	if errors.Is(err, flow.ErrNotFound) {
 		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)
@@ -125,7 +125,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := res.Login
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session); err != nil {
+		if err := g.issueCookie(w, r, res.Session, l.Groups); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -147,6 +147,16 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		State: string(l.Status), Reason: l.Reason,
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
 		Approver:  g.approverLink(r),
+	}
+	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
+		p, err := g.flow.Paused(r.Context(), l.Email)
+		if err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		if p != nil {
+			data.Paused = pauseMessage(p.Reason, p.Until)
+		}
 	}
 	title := "Approve sign-in"
 	switch l.Status {
@@ -180,6 +190,7 @@ type homePage struct {
 	Sessions   []*store.Session
 	Devices    []*store.Device
 	Notice     string
+	Recovery   recoveryInfo
 }
 
 // handleHome shows who is signed in, their sessions and devices.
@@ -199,6 +210,16 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
+	sess, _ := g.store.GetSession(r.Context(), v.SessionID)
+	did := ""
+	if sess != nil {
+		did = sess.DeviceID
+	}
+	rec, err := g.recoveryInfoOf(r.Context(), v.Email, did)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
 	notice := ""
 	switch r.URL.Query().Get("removed") {
 	case "device":
@@ -208,7 +229,7 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	g.pages.Render(w, http.StatusOK, "home", "Your account", "", homePage{
 		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
-		Notice: notice,
+		Notice: notice, Recovery: rec,
 	})
 }
 

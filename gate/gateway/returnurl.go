@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"net"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -8,12 +10,51 @@ import (
 // maxReturnURL caps the stored return URL.
 const maxReturnURL = 2048
 
+// origin is a site's scheme, host and port as a browser compares them:
+// the scheme and host in lower case, the port always explicit.
+type origin struct {
+	scheme, host, port string
+}
+
+// requestOrigin is the origin the browser sent r to: https when the
+// connection is TLS, and the Host header's name and port.
+func requestOrigin(r *http.Request) origin {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return hostOrigin(scheme, r.Host)
+}
+
+// hostOrigin builds an origin from a scheme and a Host value, filling in
+// the scheme's default port.
+func hostOrigin(scheme, hostport string) origin {
+	scheme = strings.ToLower(scheme)
+	host, port := hostOnly(hostport), ""
+	if u, err := url.Parse("//" + hostport); err == nil {
+		port = u.Port()
+	}
+	if port == "" {
+		port = defaultPort(scheme)
+	}
+	return origin{scheme: scheme, host: host, port: port}
+}
+
+func defaultPort(scheme string) string {
+	if scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
 // safeReturnURL checks a requested return URL and returns the form to
 // keep with the login: a path on this site ("/x?y"), or an absolute URL
-// whose host is this request's host or one of allowedHosts (subdomains of
-// the cookie domain for single sign-on). Anything else, including
-// protocol-relative ("//evil") and backslash tricks, yields ok=false.
-func safeReturnURL(raw, requestHost string, allowedHosts func(string) bool) (string, bool) {
+// whose scheme and port are the site's and whose host is the site's own
+// or one that allowedHosts accepts (subdomains of the cookie domain, for
+// single sign-on). Anything else yields ok=false: other schemes and
+// ports, an https site's http URLs (a downgrade), protocol-relative
+// ("//evil") and backslash tricks, control characters, user info.
+func safeReturnURL(raw string, site origin, allowedHosts func(string) bool) (string, bool) {
 	if raw == "" {
 		return "/", true
 	}
@@ -21,7 +62,7 @@ func safeReturnURL(raw, requestHost string, allowedHosts func(string) bool) (str
 		return "", false
 	}
 	for i := 0; i < len(raw); i++ {
-		if raw[i] < 0x20 || raw[i] == 0x7f || raw[i] == '\\' {
+		if raw[i] <= 0x20 || raw[i] >= 0x7f || raw[i] == '\\' {
 			return "", false
 		}
 	}
@@ -35,14 +76,24 @@ func safeReturnURL(raw, requestHost string, allowedHosts func(string) bool) (str
 		}
 		return u.RequestURI() + fragment(u), true
 	}
-	if u.Scheme != "https" && u.Scheme != "http" {
+	if u.Scheme != site.scheme || u.Host == "" {
 		return "", false
 	}
 	host := strings.ToLower(u.Hostname())
-	if host == hostOnly(requestHost) || (allowedHosts != nil && allowedHosts(host)) {
-		return u.String(), true
+	port := u.Port()
+	if port == "" {
+		if strings.HasSuffix(u.Host, ":") {
+			return "", false
+		}
+		port = defaultPort(u.Scheme)
 	}
-	return "", false
+	if port != site.port || strings.HasSuffix(host, ".") || net.ParseIP(host) != nil && host != site.host {
+		return "", false
+	}
+	if host != site.host && (allowedHosts == nil || !allowedHosts(host)) {
+		return "", false
+	}
+	return u.String(), true
 }
 
 func fragment(u *url.URL) string {

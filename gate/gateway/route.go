@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		g.serveGate(w, r, rt)
 		return nil
 	}
-	if rt.isPublic(r.URL.Path) {
+	if rt.isPublic(r.URL) {
 		stripIdentityHeaders(r.Header, false)
 		return next.ServeHTTP(w, r)
 	}
@@ -121,23 +122,44 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	h[HeaderGroups] = v.GroupsHeader
 	h[HeaderSession] = v.SessionHeader
 	removeCookie(h, cookieName)
+	removeCookie(h, g.bindingCookieName(r))
 	if rt.accessEvents {
 		rt.emitAccess(r, v, true)
 	}
 	return next.ServeHTTP(w, r)
 }
 
-// isPublic reports whether path is under one of the public prefixes. A
-// path that is not in clean form ("/public/../admin", "//x") is never
-// public: an upstream that cleans it could serve something else.
-func (rt *Route) isPublic(p string) bool {
+// isPublic reports whether the request's path is under one of the public
+// prefixes. A path that an upstream could read as another path is never
+// public: one not in clean form ("/public/../admin", "//x"), or holding a
+// backslash, a ";" (path parameters, as in Tomcat's "/public/..;/admin"),
+// an encoded "/", "\" or "." ("%2f", "%5c", "%2e"), or a "%" left after
+// decoding (a double encoding such as "%252e%252e").
+func (rt *Route) isPublic(u *url.URL) bool {
+	p := u.Path
 	for _, prefix := range rt.public {
-		if strings.HasPrefix(p, prefix) {
-			if strings.IndexByte(p, '\\') >= 0 {
-				return false
-			}
-			c := path.Clean(p)
-			return c == p || strings.HasSuffix(p, "/") && c == p[:len(p)-1]
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		if strings.ContainsAny(p, "\\;%") || hasEncodedSeparator(u.RawPath) {
+			return false
+		}
+		c := path.Clean(p)
+		return c == p || strings.HasSuffix(p, "/") && c == p[:len(p)-1]
+	}
+	return false
+}
+
+// hasEncodedSeparator reports whether a raw (still encoded) path holds an
+// encoded slash, backslash, dot or percent sign, in either case.
+func hasEncodedSeparator(raw string) bool {
+	for i := 0; i+2 < len(raw); i++ {
+		if raw[i] != '%' {
+			continue
+		}
+		switch strings.ToLower(raw[i+1 : i+3]) {
+		case "2f", "5c", "2e", "25", "3b":
+			return true
 		}
 	}
 	return false

@@ -45,13 +45,14 @@ type pendingEvent struct {
 }
 
 // pendingEventOf describes logins for a device's stream.
-func pendingEventOf(logins []*store.Login, now time.Time) pendingEvent {
+func pendingEventOf(logins []*store.Login, now time.Time, reportBlock time.Duration) pendingEvent {
 	ev := pendingEvent{Logins: make([]pendingItem, 0, len(logins))}
 	for _, l := range logins {
 		ev.Logins = append(ev.Logins, pendingItem{
 			PendingLogin: device.PendingLogin{
 				SessionID: l.ID, AppID: l.AppID, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
 				CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Choices: l.Choices,
+				ReportBlockSeconds: int(reportBlock / time.Second),
 			},
 			Browser:     web.BrowserName(l.UserAgent),
 			ExpiresInMS: max(0, l.ExpiresAt.Sub(now).Milliseconds()),
@@ -93,7 +94,7 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 		logins, err := g.flow.Pending(ctx, d)
 		if err == nil {
 			if key := loginIDs(logins); key != sent {
-				if err := s.send("pending", pendingEventOf(logins, now)); err != nil {
+				if err := s.send("pending", pendingEventOf(logins, now, g.flow.Config().ReportBlock)); err != nil {
 					return
 				}
 				sent = key

@@ -58,7 +58,7 @@ func (g *Gateway) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		g.storeFailure(w, r, err)
 		return
-	case !flow.BindingMatches(cookieValue(r.Header, cookieBinding), l.BindingHash):
+	case !flow.BindingMatches(g.bindingSecret(r), l.BindingHash):
 		writeError(w, http.StatusForbidden, "this login was started in another browser")
 		return
 	}

@@ -201,6 +201,14 @@ func (m *Manager) Verify(token string, now time.Time) (*Verified, error) {
 	if c.Generation < 0 {
 		return nil, fmt.Errorf("%w: negative gen claim", ErrInvalid)
 	}
+	if err := checkIdentity(Identity{
+		Email: c.Subject, SessionID: c.SessionID, DeviceID: c.DeviceID, Groups: c.Groups, Generation: c.Generation,
+	}); err != nil {
+		// A value that cannot travel in a request header unchanged (a
+		// comma in a group would split it in Remote-Groups) is refused,
+		// whoever signed it.
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	v := newVerified(c)
 	if m.cache != nil && now.Before(v.ExpiresAt) {
 		// Count the entry only where the parser would accept the token:

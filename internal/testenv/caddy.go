@@ -62,6 +62,13 @@ func (c *Caddy) Kill() {
 // when the test ends. Its storage and config folders are the test's own.
 func StartCaddy(t testing.TB, bin, caddyfile, adminAddr, readyURL string) *Caddy {
 	t.Helper()
+	return StartCaddyWithEnv(t, bin, caddyfile, adminAddr, readyURL, nil)
+}
+
+// StartCaddyWithEnv is StartCaddy with extra environment variables
+// ("NAME=value") for the process, for configs that read {env.NAME}.
+func StartCaddyWithEnv(t testing.TB, bin, caddyfile, adminAddr, readyURL string, env []string) *Caddy {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(path, []byte(caddyfile), 0o600); err != nil {
@@ -69,6 +76,7 @@ func StartCaddy(t testing.TB, bin, caddyfile, adminAddr, readyURL string) *Caddy
 	}
 	cmd := exec.Command(bin, "run", "--config", path, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
+	cmd.Env = append(cmd.Env, env...)
 	c := &Caddy{Admin: "http://" + adminAddr, cmd: cmd, log: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = c.log, c.log
 	if err := cmd.Start(); err != nil {

@@ -54,6 +54,8 @@ type Store struct {
 	hits  map[string]timed[int64]
 	marks map[string]time.Time
 
+	recovery map[string]map[string]struct{} // email → unused code hashes
+
 	stop    chan struct{}
 	stopped chan struct{}
 }
@@ -73,6 +75,7 @@ func New() *Store {
 		subscribers:  make(map[*subscriber]struct{}),
 		hits:         make(map[string]timed[int64]),
 		marks:        make(map[string]time.Time),
+		recovery:     make(map[string]map[string]struct{}),
 		stop:         make(chan struct{}),
 		stopped:      make(chan struct{}),
 	}

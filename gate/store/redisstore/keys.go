@@ -46,6 +46,7 @@ func rawTagSafe(s string) bool {
 //	<p>:{u:<email>}:pending     STRING the id of the user's pending login (TTL)
 //	<p>:{u:<email>}:devices     ZSET  device ids by creation time (pruned on delete)
 //	<p>:{u:<email>}:sessions    ZSET  session ids by expiry (pruned; expires with the last)
+//	<p>:{u:<email>}:recovery    SET   unused recovery-code hashes (until used or replaced)
 //	<p>:{rev}:sessions          ZSET  revoked session ids by until (pruned; expires with the last)
 //	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
 //	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)

@@ -92,7 +92,8 @@ return {n, ttl}
 // use, and again after a server restart).
 type scripts struct {
 	createHash, transition, updateHash, claim, release, index, hit *redis.Script
-	setPush, dropPush                                              *redis.Script
+	replaceSet, takeMember                                         *redis.Script // recovery.go
+	setPush, dropPush                                              *redis.Script // push.go
 }
 
 // newScripts prepares the scripts.
@@ -105,6 +106,8 @@ func newScripts() scripts {
 		release:    redis.NewScript(releaseSrc),
 		index:      redis.NewScript(indexSrc),
 		hit:        redis.NewScript(hitSrc),
+		replaceSet: redis.NewScript(replaceSetSrc),
+		takeMember: redis.NewScript(takeMemberSrc),
 		setPush:    redis.NewScript(setPushSrc),
 		dropPush:   redis.NewScript(dropPushSrc),
 	}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
 		{"Limits", runLimits},
+		{"Recovery", runRecovery},
 		{"Lifecycle", runLifecycle},
 	}
 	for _, g := range groups {

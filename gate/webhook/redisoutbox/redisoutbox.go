@@ -55,8 +55,10 @@ type Outbox struct {
 	autoclaimFrom       string
 }
 
-// New returns an Outbox on rdb, creating the stream and consumer group if
-// they do not exist.
+// New returns an Outbox on rdb. It does not need Redis to answer: the
+// stream and consumer group are created by the first read that finds
+// them missing (as after Redis lost its data), so a config can be
+// validated, and an instance started, while Redis is down.
 func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Outbox, error) {
 	p := opts.Prefix
 	if p == "" {
@@ -75,9 +77,6 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Outbox,
 		block:         dflt(opts.Block, time.Second),
 		maintainEvery: dflt(opts.MaintainEvery, 500*time.Millisecond),
 		autoclaimFrom: "0-0",
-	}
-	if err := o.createGroup(ctx); err != nil {
-		return nil, err
 	}
 	return o, nil
 }
