@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/memory"
@@ -43,5 +44,23 @@ func TestStartTellsTheNotifierOnlyOfLoginsThatStarted(t *testing.T) {
 	}
 	if len(rec.logins) != 1 {
 		t.Fatalf("a refused login was notified: %d", len(rec.logins))
+	}
+}
+
+func TestQuietAndWithheldStartsWakeNoPhone(t *testing.T) {
+	st := memory.New()
+	defer st.Close()
+	rec := &startRecorder{}
+	dir := &fakeDirectory{users: map[string]directory.User{"known@example.com": {DN: "uid=known"}}}
+	s := New(Config{}, st, event.Discard{}, WithStartNotifier(rec), WithDirectory(dir))
+	ctx := t.Context()
+	if _, err := s.Start(ctx, StartRequest{Email: "known@example.com", Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Start(ctx, StartRequest{Email: "stranger@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.logins) != 0 {
+		t.Fatalf("a quiet or withheld start was pushed: %+v", rec.logins)
 	}
 }
