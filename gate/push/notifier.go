@@ -104,6 +104,7 @@ type Notifier struct {
 	timers  map[*time.Timer]struct{}
 
 	sent, gone, failed, retried, refused, dropped, skipped, stale atomic.Uint64
+	lastDropLog                                                   atomic.Int64 // Unix ns
 }
 
 // NewNotifier returns a Notifier that sends with sender and reads st.
@@ -124,8 +125,13 @@ func (n *Notifier) enqueue(j job) {
 	select {
 	case n.jobs <- j:
 	default:
+		// Counted always, logged at most once a minute: this runs on the
+		// browser's request, which must not wait for a log write per drop.
 		n.dropped.Add(1)
-		n.cfg.Logger.Warn("push queue full: push dropped", zap.Int("queue", n.cfg.Queue))
+		now := n.cfg.Now().UnixNano()
+		if last := n.lastDropLog.Load(); now-last > int64(time.Minute) && n.lastDropLog.CompareAndSwap(last, now) {
+			n.cfg.Logger.Warn("push queue full: pushes dropped", zap.Int("queue", n.cfg.Queue), zap.Uint64("dropped_total", n.dropped.Load()))
+		}
 	}
 }
 
