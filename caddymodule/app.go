@@ -87,7 +87,8 @@ type App struct {
 	// in Caddy's storage.
 	PushKey string `json:"push_key,omitempty"`
 	// PushContact is the VAPID contact (mailto: or https: URL) push
-	// services may reach the operator at.
+	// services may reach the operator at. Default: PublicURL when it is
+	// https (Apple's push service needs one).
 	PushContact string `json:"push_contact,omitempty"`
 	// PushServices lists the push services subscriptions may name (host,
 	// *.domain, or scheme://host:port). Default: FCM, Mozilla, Apple and

@@ -111,8 +111,17 @@ func (a *App) setupPush(ctx caddy.Context, st store.Store) (*push.Notifier, erro
 	if err != nil {
 		return nil, fmt.Errorf("push_services: %w", err)
 	}
+	// Apple's push service refuses a VAPID token without a contact (sub):
+	// the site's public https URL serves when no push_contact is given.
+	contact := a.PushContact
+	if contact == "" && strings.HasPrefix(a.PublicURL, "https://") {
+		contact = a.PublicURL
+	}
+	if contact == "" {
+		a.log.Warn("push_contact is not set: Apple's push service (Safari, iPhone) refuses pushes without one; set push_contact mailto:<address>")
+	}
 	const workers = 8
-	sender, err := push.NewSender(push.SenderConfig{Key: key, Contact: a.PushContact, Allow: allow, Conns: workers})
+	sender, err := push.NewSender(push.SenderConfig{Key: key, Contact: contact, Allow: allow, Conns: workers})
 	if err != nil {
 		return nil, err
 	}
