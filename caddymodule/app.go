@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
@@ -82,6 +83,18 @@ type App struct {
 	// may stay unsettled before another instance takes it over (Redis
 	// store only; it must exceed every webhook's timeout). Default: 1m.
 	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
+	// APIKeyRate is how many requests one API key may make per
+	// APIKeyRateWindow on each instance (a burst of that many, refilled
+	// evenly). Default: 600 per minute.
+	APIKeyRate       int            `json:"api_key_rate,omitempty"`
+	APIKeyRateWindow caddy.Duration `json:"api_key_rate_window,omitempty"`
+	// APIKeyFreshLogin is how recent a browser's approved sign-in must be
+	// to create an API key. Default: 10m.
+	APIKeyFreshLogin caddy.Duration `json:"api_key_fresh_login,omitempty"`
+	// APIKeyRecheck is how long a verified API key is trusted from memory
+	// before its record (and its owner, in the directory) is read again.
+	// Revocations do not wait for it. Default: 5m.
+	APIKeyRecheck caddy.Duration `json:"api_key_recheck,omitempty"`
 	// PushKey is the VAPID private key (base64url of the P-256 scalar, or
 	// PEM) that signs Web Push messages. Default: generated once and kept
 	// in Caddy's storage.
@@ -165,6 +178,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
+		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow), CacheTTL: time.Duration(a.APIKeyRecheck)},
+		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
 		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},

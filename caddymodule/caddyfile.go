@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/policy"
 )
 
@@ -51,6 +52,9 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    api_key_rate <requests> <per_duration>
+//	    api_key_fresh_login <duration>
+//	    api_key_recheck <duration>
 //	    push_key <base64url P-256 private key | PEM>
 //	    push_contact <mailto:address | https URL>
 //	    push_services <host | *.domain | scheme://host:port...>
@@ -158,6 +162,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
+	case "api_key_rate":
+		return a.unmarshalAPIKeyRate(d)
+	case "api_key_fresh_login":
+		return durationArg(d, &a.APIKeyFreshLogin)
+	case "api_key_recheck":
+		return a.unmarshalAPIKeyRecheck(d)
 	case "push_key", "push_contact", "push_services":
 		return a.unmarshalPushOption(d)
 	default:
@@ -175,6 +185,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    allow group <group...>
 //	    public <path_prefix...>
 //	    access_events
+//	    api_keys on | off | only
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	handler := new(Handler)
@@ -223,6 +234,13 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				return nil, h.ArgErr()
 			}
 			handler.AccessEvents = true
+		case "api_keys":
+			if err := oneArg(h.Dispenser, &handler.APIKeys); err != nil {
+				return nil, err
+			}
+			if _, err := gateway.ParseAPIKeyMode(handler.APIKeys); err != nil {
+				return nil, h.Errf("%v", err)
+			}
 		default:
 			return nil, unknownSiteOption(h.Dispenser, opt)
 		}

@@ -18,8 +18,8 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|devices|sessions|revoke|unblock|pass|webhooks … [--address <admin>]",
-		Short: "Manages authgate devices, sessions and webhooks through the running Caddy's admin API",
+		Usage: "enroll|devices|sessions|revoke|unblock|pass|keys|webhooks … [--address <admin>]",
+		Short: "Manages authgate devices, sessions, API keys and webhooks through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
 that has authgate configured.
@@ -49,6 +49,11 @@ Caddy instance that shares the store.
 let alice sign in again after a "deny and report" or a lockout, or give
 her a one-time access pass after she lost her phone (it signs her in once
 and opens the enrolment of a new phone).
+
+  caddy authgate keys list alice@example.com
+  caddy authgate keys revoke <id>
+
+list alice's API keys, or revoke one everywhere.
 
   caddy authgate webhooks --help
 
@@ -84,15 +89,15 @@ manages webhook receivers.`,
 				},
 			}
 			revoke := &cobra.Command{
-				Use:       "revoke (device|session) <id>",
-				Short:     "Removes a device or ends a session everywhere",
+				Use:       "revoke (device|session|key) <id>",
+				Short:     "Removes a device, or ends a session or an API key everywhere",
 				Args:      cobra.ExactArgs(2),
-				ValidArgs: []string{"device", "session"},
+				ValidArgs: []string{"device", "session", "key"},
 				RunE: func(cmd *cobra.Command, args []string) error {
 					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
 				},
 			}
-			cmd.AddCommand(enroll, devices, sessions, revoke, webhooksCommand())
+			cmd.AddCommand(enroll, devices, sessions, revoke, keysCommand(), webhooksCommand())
 			cmd.AddCommand(fallbackCommands()...)
 		},
 	})
@@ -189,8 +194,10 @@ func runRevoke(out io.Writer, adminAddr, kind, id string) error {
 		path = "/authgate/devices/" + url.PathEscape(id)
 	case "session":
 		path = "/authgate/sessions/" + url.PathEscape(id)
+	case "key":
+		path = "/authgate/keys/" + url.PathEscape(id)
 	default:
-		return fmt.Errorf("revoke: want 'device' or 'session', not %q", kind)
+		return fmt.Errorf("revoke: want 'device', 'session' or 'key', not %q", kind)
 	}
 	var rr revokeResponse
 	if err := adminCall(adminAddr, http.MethodDelete, path, nil, &rr); err != nil {

@@ -30,6 +30,10 @@ type Handler struct {
 	// Public lists path prefixes anyone may reach without logging in;
 	// client-sent identity headers are still removed on them.
 	Public []string `json:"public,omitempty"`
+	// APIKeys says which credentials the site takes: "on" (default:
+	// session cookies and API keys), "off" (cookies only) or "only" (API
+	// keys only: an API site that never sends anyone to the login page).
+	APIKeys string `json:"api_keys,omitempty"`
 
 	route *gateway.Route
 }
@@ -45,8 +49,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate handler: loading authgate app: %w", err)
 	}
+	keys, err := gateway.ParseAPIKeyMode(h.APIKeys)
+	if err != nil {
+		return fmt.Errorf("authgate handler: %w", err)
+	}
 	h.route, err = appVal.(*App).Gateway().Route(gateway.RouteConfig{
 		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
+		APIKeys: keys,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate directive (app_id %q): %w", h.AppID, err)

@@ -31,6 +31,11 @@ const (
 	AccessPassUsed      = "access_pass_used"
 	UserLocked          = "user_locked"
 	UserUnblocked       = "user_unblocked"
+
+	// API keys (package apikey).
+	APIKeyCreated = "api_key_created"
+	APIKeyUsed    = "api_key_used"
+	APIKeyRevoked = "api_key_revoked"
 )
 
 // Types returns every event type, in catalogue order.
@@ -38,7 +43,8 @@ func Types() []string {
 	return []string{Login, LoginFailed, LoginRequested, Access, Logout,
 		SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping,
 		OfflineCodeUsed, CodeRejected, RecoveryCodeUsed, RecoveryCodesIssued,
-		AccessPassIssued, AccessPassUsed, UserLocked, UserUnblocked}
+		AccessPassIssued, AccessPassUsed, UserLocked, UserUnblocked,
+		APIKeyCreated, APIKeyUsed, APIKeyRevoked}
 }
 
 // Event is one occurrence. Data holds only strings, booleans, integers

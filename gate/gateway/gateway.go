@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/device"
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
@@ -52,6 +53,12 @@ type Config struct {
 	EnrollmentTTL time.Duration
 	// Groups assigns users to groups: group name → emails or "@domain".
 	Groups map[string][]string
+	// APIKeys tunes API keys: rate limit, cache, keys per user.
+	APIKeys apikey.Config
+	// APIKeyFreshLogin is how recent the browser's approved sign-in must
+	// be to create an API key (default 10 min): a stolen cookie or a key
+	// cannot mint keys.
+	APIKeyFreshLogin time.Duration
 }
 
 func (c *Config) defaults() {
@@ -77,6 +84,9 @@ func (c *Config) defaults() {
 	}
 	if c.EnrollmentTTL <= 0 {
 		c.EnrollmentTTL = 15 * time.Minute
+	}
+	if c.APIKeyFreshLogin <= 0 {
+		c.APIKeyFreshLogin = 10 * time.Minute
 	}
 }
 
@@ -114,6 +124,7 @@ type Gateway struct {
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
+	apikeys     *apikey.Service
 	push        *push.Notifier
 	mux         *http.ServeMux
 }
@@ -176,12 +187,24 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		groups:   groups,
 		push:     deps.Push,
 	}
+	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	g.mux = g.routes()
 	return g, nil
 }
 
-// Run keeps this instance's revocation set current until ctx is done.
-func (g *Gateway) Run(ctx context.Context) { g.revocations.Run(ctx) }
+// Run keeps this instance's revocation set current and records API key
+// use until ctx is done, then returns once both have stopped.
+func (g *Gateway) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.apikeys.Run(ctx)
+	}()
+	g.revocations.Run(ctx)
+	<-done
+}
 
 // Synced is closed once the revocation set has loaded; until then
 // protected requests are answered 503 rather than risk a revoked token.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -191,15 +192,40 @@ type homePage struct {
 	Devices    []*store.Device
 	Notice     string
 	Recovery   recoveryInfo
+	// The API keys section: the user's keys, the key just created (shown
+	// this once), whether this sign-in is recent enough to create one,
+	// and why creating failed.
+	Keys       []*store.APIKey
+	NewKey     *apikey.Created
+	KeyFresh   bool
+	KeyError   string
+	KeyName    string
+	ReloginURL string
 }
 
-// handleHome shows who is signed in, their sessions and devices.
+// handleHome shows who is signed in, their sessions, devices and API
+// keys.
 func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 	v, raw := g.current(r)
 	if v == nil {
 		http.Redirect(w, r, g.loginURL(g.cfg.Prefix+"/"), http.StatusFound)
 		return
 	}
+	notice := ""
+	switch r.URL.Query().Get("removed") {
+	case "device":
+		notice = "The phone was removed. It can no longer approve sign-ins."
+	case "session":
+		notice = "That browser was signed out."
+	case "key":
+		notice = "The API key was revoked. It no longer works anywhere."
+	}
+	g.renderHome(w, r, v, raw, http.StatusOK, homePage{Notice: notice})
+}
+
+// renderHome fills in the signed-in page's lists and renders it with
+// status.
+func (g *Gateway) renderHome(w http.ResponseWriter, r *http.Request, v *token.Verified, raw string, status int, data homePage) {
 	sessions, err := g.store.ListSessions(r.Context(), v.Email)
 	if err != nil {
 		g.storeFailure(w, r, err)
@@ -220,17 +246,20 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
-	notice := ""
-	switch r.URL.Query().Get("removed") {
-	case "device":
-		notice = "The phone was removed. It can no longer approve sign-ins."
-	case "session":
-		notice = "That browser was signed out."
+	keys, err := g.apikeys.List(r.Context(), v.Email)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
 	}
-	g.pages.Render(w, http.StatusOK, "home", "Your account", "", homePage{
-		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
-		Notice: notice, Recovery: rec,
-	})
+	data.Email, data.CurrentSID, data.CSRF = v.Email, v.SessionID, csrfToken(raw)
+	data.Sessions, data.Devices, data.Keys, data.Recovery = sessions, devices, keys, rec
+	data.KeyFresh = g.freshLogin(v, time.Now())
+	data.ReloginURL = g.loginURL(g.cfg.Prefix + "/")
+	script := ""
+	if data.NewKey != nil {
+		script = "keys.js" // the Copy button of the key shown once
+	}
+	g.pages.Render(w, status, "home", "Your account", script, data)
 }
 
 // handleLogout signs the browser out (or out everywhere), on every

@@ -34,6 +34,8 @@ type Route struct {
 	// public lists path prefixes served without login (identity headers
 	// still stripped).
 	public []string
+	// keys says whether API keys, session cookies or both are accepted.
+	keys APIKeyMode
 }
 
 // RouteConfig is the per-site configuration (the authgate directive).
@@ -46,6 +48,9 @@ type RouteConfig struct {
 	// ("/health", "/static/"); the identity headers are still stripped,
 	// so the upstream can never be told a spoofed identity.
 	Public []string
+	// APIKeys says whether the site accepts API keys as well as session
+	// cookies (the default), refuses them, or accepts only them.
+	APIKeys APIKeyMode
 }
 
 // Route returns the handler for one protected site.
@@ -67,13 +72,16 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 		}
 	}
 	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents,
-		public: append([]string(nil), cfg.Public...)}, nil
+		public: append([]string(nil), cfg.Public...), keys: cfg.APIKeys}, nil
 }
 
 // ServeHTTP serves the gate itself for paths under the prefix (never
 // passed on). Public paths go to next with every client-sent identity
-// header removed. Every other request needs a valid, unrevoked session
-// token allowed by the policy: it goes to next with client-sent identity
+// header removed. A request with an API key (Authorization: Bearer ag_…)
+// is served by serveKey; a site that accepts only keys answers every
+// other request 401, and a key in the query string is refused. Every
+// other request needs a valid, unrevoked session token allowed by the
+// policy: it goes to next with client-sent identity
 // headers replaced by the gateway's and the gateway's cookie removed;
 // anything else is answered here (login redirect, 401, 403 or 503) and
 // never reaches next. With a valid cookie and a warm cache it makes no
@@ -88,7 +96,21 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	}
 	if rt.isPublic(r.URL) {
 		stripIdentityHeaders(r.Header, false)
+		if _, ok := bearerKey(r.Header["Authorization"]); ok {
+			delete(r.Header, "Authorization") // an API key never reaches the upstream
+		}
 		return next.ServeHTTP(w, r)
+	}
+	if keyInQuery(r.URL.RawQuery) {
+		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
+		return nil
+	}
+	if raw, ok := bearerKey(r.Header["Authorization"]); ok {
+		return rt.serveKey(w, r, next, raw)
+	}
+	if rt.keys == APIKeysOnly {
+		rt.keyRequired(w)
+		return nil
 	}
 	cookieName := g.sessionCookieName(r)
 	raw := cookieValue(r.Header, cookieName)

@@ -32,6 +32,8 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/{$}", g.handleHome)
 	m.HandleFunc("POST "+p+"/logout", g.handleLogout)
 	m.HandleFunc("POST "+p+"/sessions/{sid}/revoke", g.handleRevokeSession)
+	m.HandleFunc("POST "+p+"/keys", g.handleCreateKey)
+	m.HandleFunc("POST "+p+"/keys/{id}/revoke", g.handleRevokeOwnKey)
 	m.HandleFunc("GET "+p+"/code", g.handleCodePage)
 	m.HandleFunc("POST "+p+"/code", g.handleCodeForm)
 	m.HandleFunc("POST "+p+"/auth/code", g.handleCode)

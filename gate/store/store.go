@@ -1,6 +1,6 @@
 // Package store names what authgate keeps between requests and between
 // instances: logins in flight, enrolled devices, logged-in sessions,
-// revocations, rate-limit counters and one-time markers.
+// revocations, rate-limit counters, one-time markers and API keys.
 //
 // Every implementation passes the contract suite in package storetest. Every
 // record with a lifetime carries a TTL in the backing store, so nothing grows
@@ -276,6 +276,7 @@ type Store interface {
 	Devices
 	Sessions
 	Limits
+	APIKeys
 	Recovery
 	// Ping reports whether the backing store answers.
 	Ping(ctx context.Context) error

@@ -51,6 +51,8 @@ func rawTagSafe(s string) bool {
 //	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
 //	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)
 //	<p>:mark:{m:<key>}          STRING a one-time marker (TTL)
+//	<p>:apikey:{k:<id>}         HASH  an API key's record (expires with the key, if it does)
+//	<p>:{u:<email>}:apikeys     ZSET  API key ids by creation time (pruned on delete and list)
 //	<p>:revocations             the pub/sub channel of revocation events
 //
 // <id>, <email>, <hash> and <key> pass through tag.
@@ -68,3 +70,5 @@ func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:gen
 func (s *Store) hitKey(key string) string        { return s.prefix + ":hit:{h:" + tag(key) + "}" }
 func (s *Store) markKey(key string) string       { return s.prefix + ":mark:{m:" + tag(key) + "}" }
 func (s *Store) channel() string                 { return s.prefix + ":revocations" }
+func (s *Store) apiKeyKey(id string) string      { return s.prefix + ":apikey:{k:" + tag(id) + "}" }
+func (s *Store) apiKeysKey(email string) string  { return s.userKey(email) + ":apikeys" }

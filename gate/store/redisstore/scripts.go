@@ -93,6 +93,7 @@ return {n, ttl}
 type scripts struct {
 	createHash, transition, updateHash, claim, release, index, hit *redis.Script
 	replaceSet, takeMember                                         *redis.Script // recovery.go
+	touch                                                          *redis.Script // apikeys.go
 	setPush, dropPush                                              *redis.Script // push.go
 }
 
@@ -108,6 +109,7 @@ func newScripts() scripts {
 		hit:        redis.NewScript(hitSrc),
 		replaceSet: redis.NewScript(replaceSetSrc),
 		takeMember: redis.NewScript(takeMemberSrc),
+		touch:      redis.NewScript(touchSrc),
 		setPush:    redis.NewScript(setPushSrc),
 		dropPush:   redis.NewScript(dropPushSrc),
 	}
