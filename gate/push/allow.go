@@ -163,13 +163,29 @@ var metadataAddrs = []netip.Addr{
 	netip.MustParseAddr("100.100.100.200"), // Alibaba Cloud
 }
 
-// cgnat is the shared address space (RFC 6598), private in effect.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// Ranges that are private in effect though netip does not say so: the
+// shared address space (RFC 6598), "this network" (0/8, which Linux
+// routes to the host itself), benchmarking (RFC 2544) and reserved space.
+var (
+	privateish = []netip.Prefix{
+		netip.MustParsePrefix("100.64.0.0/10"),
+		netip.MustParsePrefix("0.0.0.0/8"),
+		netip.MustParsePrefix("198.18.0.0/15"),
+		netip.MustParsePrefix("240.0.0.0/4"),
+	}
+	// nat64 embeds an IPv4 address in IPv6 (RFC 6052); that address is
+	// the one checked.
+	nat64 = netip.MustParsePrefix("64:ff9b::/96")
+)
 
 // checkAddr refuses metadata, link-local, multicast and unspecified
 // addresses always, and loopback and private ones unless private is set.
 func checkAddr(ip netip.Addr, private bool) error {
 	ip = ip.Unmap().WithZone("")
+	if nat64.Contains(ip) {
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	}
 	for _, m := range metadataAddrs {
 		if ip == m {
 			return fmt.Errorf("%w: %s is a cloud metadata address", ErrNotAllowed, ip)
@@ -178,8 +194,17 @@ func checkAddr(ip netip.Addr, private bool) error {
 	switch {
 	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsMulticast(), ip.IsUnspecified(), !ip.IsValid():
 		return fmt.Errorf("%w: %s is link-local, multicast or unspecified", ErrNotAllowed, ip)
-	case !private && (ip.IsLoopback() || ip.IsPrivate() || cgnat.Contains(ip)):
+	case !private && (ip.IsLoopback() || ip.IsPrivate() || inAny(privateish, ip)):
 		return fmt.Errorf("%w: %s is a loopback or private address", ErrNotAllowed, ip)
 	}
 	return nil
+}
+
+func inAny(prefixes []netip.Prefix, ip netip.Addr) bool {
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package push
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 )
 
@@ -79,6 +80,43 @@ func TestParseKeyRoundTrips(t *testing.T) {
 	for _, bad := range []string{"", "short", "-----BEGIN EC PRIVATE KEY-----\nxx\n-----END EC PRIVATE KEY-----"} {
 		if _, err := ParseKey(bad); err == nil {
 			t.Errorf("ParseKey(%q) accepted", bad)
+		}
+	}
+}
+
+func TestCheckAddr(t *testing.T) {
+	for _, tc := range []struct {
+		addr          string
+		public, exact bool // allowed for a default/wildcard entry, for an exact operator entry
+	}{
+		{"142.250.185.202", true, true},
+		{"2a00:1450:4001:82b::200a", true, true},
+		{"127.0.0.1", false, true},
+		{"::1", false, true},
+		{"10.1.2.3", false, true},
+		{"192.168.1.1", false, true},
+		{"172.16.0.1", false, true},
+		{"fd12::1", false, true},
+		{"100.64.1.1", false, true},
+		{"0.1.2.3", false, true},
+		{"::ffff:127.0.0.1", false, true},
+		{"64:ff9b::a00:1", false, true}, // NAT64 of 10.0.0.1
+		{"64:ff9b::8efa:b9ca", true, true},
+		{"169.254.169.254", false, false},
+		{"fd00:ec2::254", false, false},
+		{"100.100.100.200", false, false},
+		{"169.254.1.1", false, false},
+		{"fe80::1", false, false},
+		{"0.0.0.0", false, false},
+		{"::", false, false},
+		{"224.0.0.1", false, false},
+	} {
+		ip := netip.MustParseAddr(tc.addr)
+		if err := checkAddr(ip, false); (err == nil) != tc.public {
+			t.Errorf("%s for a public entry: %v", tc.addr, err)
+		}
+		if err := checkAddr(ip, true); (err == nil) != tc.exact {
+			t.Errorf("%s for an exact entry: %v", tc.addr, err)
 		}
 	}
 }
