@@ -106,6 +106,15 @@ func inServiceWorker(t *testing.T, phone *tab, expr string) string {
 
 func ptrTo[T any](v T) *T { return &v }
 
+func containsTrue(m map[string]bool) bool {
+	for _, v := range m {
+		if v {
+			return true
+		}
+	}
+	return false
+}
+
 // waitNotifications waits until the approver's service worker shows n
 // notifications.
 func waitNotifications(t *testing.T, phone *tab, n int) {
@@ -226,6 +235,20 @@ func TestBrowserPushNotificationOpensTheApprover(t *testing.T) {
 	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .approve")))
 	laptop.waitPath("/private?x=1")
 	waitNotifications(t, phone, 0)
+
+	// The app's and the service worker's signed registration requests, in
+	// the shape a browser's PushSubscription.toJSON() has (headless
+	// Chromium cannot make a real subscription).
+	fake := `{endpoint: "https://fcm.googleapis.com/fcm/send/e2e", expirationTime: null, keys: {p256dh: "` + validP256dh + `", auth: "AAAAAAAAAAAAAAAAAAAAAA"}}`
+	if !evalAwait[bool](phone, `window.authgateApprover.signedFetch("POST", "/.authgate/device/push", `+fake+`).then(me => me.notifications === true)`) {
+		t.Fatal("the app's registration was not taken")
+	}
+	if got := inServiceWorker(t, phone, `loadDevice().then(dev => signedPost(dev, PREFIX + "/device/push", `+fake+`)).then(r => r.status)`); got != "200" {
+		t.Fatalf("the service worker's registration: %s", got)
+	}
+	if got := g.adminNotifications(email); len(got) != 1 || !containsTrue(got) {
+		t.Fatalf("admin API after registering: %v", got)
+	}
 	if body := laptop.text("body"); body != "hello "+email {
 		t.Fatalf("protected page says %q", body)
 	}

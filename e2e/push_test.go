@@ -248,9 +248,14 @@ func TestDevicePushBadInput(t *testing.T) {
 	if got := g.adminNotifications(email); got[dev.DeviceID] {
 		t.Fatal("bad input stored a subscription")
 	}
-	// The good one is taken, and DELETE removes it.
+	// The good one is taken (also in the shape a browser's toJSON()
+	// gives, with expirationTime), and DELETE removes it.
 	if st, body := send(http.MethodPost, good, true); st != http.StatusOK || !strings.Contains(body, `"notifications":true`) {
 		t.Fatalf("good subscription: %d %s", st, body)
+	}
+	fromBrowser := strings.Replace(good, `"keys"`, `"expirationTime":null,"keys"`, 1)
+	if st, body := send(http.MethodPost, fromBrowser, true); st != http.StatusOK || !strings.Contains(body, `"notifications":true`) {
+		t.Fatalf("a browser's PushSubscription.toJSON(): %d %s", st, body)
 	}
 	if st, body := send(http.MethodDelete, "", true); st != http.StatusOK || !strings.Contains(body, `"notifications":false`) {
 		t.Fatalf("delete: %d %s", st, body)

@@ -13,7 +13,11 @@ import (
 // approver app sends it.
 type SubscriptionJSON struct {
 	Endpoint string `json:"endpoint"`
-	Keys     struct {
+	// ExpirationTime is when the browser will renew the subscription
+	// (Unix ms), usually null; the renewal arrives through
+	// pushsubscriptionchange, so it is accepted and not kept.
+	ExpirationTime *float64 `json:"expirationTime,omitempty"`
+	Keys           struct {
 		P256dh string `json:"p256dh"`
 		Auth   string `json:"auth"`
 	} `json:"keys"`
