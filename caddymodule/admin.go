@@ -31,6 +31,7 @@ func init() {
 //	DELETE /authgate/devices/{id}        revoke a device
 //	GET    /authgate/sessions?email=E    the user's sessions
 //	DELETE /authgate/sessions/{id}       revoke a session on every instance
+//	GET    /authgate/audit?email=&type=&since=&until=&limit=   the audit trail
 //
 // the unblock and access-pass routes of admin_fallback.go, the API key
 // routes of admin_apikeys.go, and the webhook routes of admin_webhooks.go.
@@ -57,6 +58,7 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/authgate/devices/", Handler: caddy.AdminHandlerFunc(a.handleDevice)},
 		{Pattern: "/authgate/sessions", Handler: caddy.AdminHandlerFunc(a.handleSessions)},
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
+		{Pattern: "/authgate/audit", Handler: caddy.AdminHandlerFunc(a.handleAudit)},
 	}
 	routes = append(routes, a.apiKeyRoutes()...)
 	routes = append(routes, a.fallbackRoutes()...)

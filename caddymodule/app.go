@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/apikey"
+	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
@@ -95,6 +96,14 @@ type App struct {
 	// before its record (and its owner, in the directory) is read again.
 	// Revocations do not wait for it. Default: 5m.
 	APIKeyRecheck caddy.Duration `json:"api_key_recheck,omitempty"`
+	// AdminGroup is the group whose members may use the admin console at
+	// <gate_path>/admin. Default: admin.
+	AdminGroup string `json:"admin_group,omitempty"`
+	// AdminStepUp is how recent the phone approval behind a console
+	// change must be. Default: 5m.
+	AdminStepUp caddy.Duration `json:"admin_step_up,omitempty"`
+	// Audit sets the audit trail's retention and size.
+	Audit *AuditConfig `json:"audit,omitempty"`
 	// PushKey is the VAPID private key (base64url of the P-256 scalar, or
 	// PEM) that signs Web Push messages. Default: generated once and kept
 	// in Caddy's storage.
@@ -113,6 +122,7 @@ type App struct {
 	directory   *directory.LDAP
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
+	audit       *audit.Writer
 	push        *push.Notifier
 	log         *zap.Logger
 	cancel      context.CancelFunc
@@ -151,6 +161,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading Caddy's events app: %w", err)
 	}
+	a.audit = a.openAudit(st)
 	a.push, err = a.setupPush(ctx, st.Store)
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -158,6 +169,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	m, err := newMetrics(ctx.GetMetricsRegistry(), a.webhooks.dispatcher)
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
+	}
+	if err := ctx.GetMetricsRegistry().Register(newAuditCollector(a.audit)); err != nil {
+		return fmt.Errorf("authgate: registering audit metrics: %w", err)
 	}
 	if a.directory != nil {
 		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
@@ -180,11 +194,15 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Groups:                 a.Groups,
 		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow), CacheTTL: time.Duration(a.APIKeyRecheck)},
 		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
+		AdminGroup:             a.AdminGroup,
+		StepUpWindow:           time.Duration(a.AdminStepUp),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
+		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m, a.audit},
 		PreLogin:  a.webhooks.preLoginFunc(),
 		Directory: a.directoryDep(),
+		Audit:     a.audit,
+		Webhooks:  consoleWebhooks{a.webhooks},
 		Push:      a.push,
 	})
 	if err != nil {
@@ -237,6 +255,7 @@ func (a *App) Start() error {
 		a.gw.Run,
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,
+		a.audit.Run,
 		a.push.Run,
 	} {
 		a.done.Add(1)

@@ -55,6 +55,13 @@ func init() {
 //	    api_key_rate <requests> <per_duration>
 //	    api_key_fresh_login <duration>
 //	    api_key_recheck <duration>
+//	    admin_group <name>
+//	    admin_step_up <duration>
+//	    audit {
+//	        retention <duration>
+//	        max_entries <n>
+//	        buffer <n>
+//	    }
 //	    push_key <base64url P-256 private key | PEM>
 //	    push_contact <mailto:address | https URL>
 //	    push_services <host | *.domain | scheme://host:port...>
@@ -168,6 +175,16 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return durationArg(d, &a.APIKeyFreshLogin)
 	case "api_key_recheck":
 		return a.unmarshalAPIKeyRecheck(d)
+	case "admin_group":
+		return oneArg(d, &a.AdminGroup)
+	case "admin_step_up":
+		return durationArg(d, &a.AdminStepUp)
+	case "audit":
+		c, err := unmarshalAudit(d)
+		if err != nil {
+			return err
+		}
+		a.Audit = c
 	case "push_key", "push_contact", "push_services":
 		return a.unmarshalPushOption(d)
 	default:

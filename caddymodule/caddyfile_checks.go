@@ -18,10 +18,10 @@ import (
 var (
 	globalOptions = []string{
 		"store", "signing_key", "previous_key", "gate_path", "cookie_domain", "public_url",
-		"session_lifetime", "login_timeout", "report_block", "revocation_max_staleness",
+		"session_lifetime", "login_timeout", "report_block", "revocation_max_staleness", "lockout",
 		"pushes_per_email", "pushes_per_ip", "group", "webhook", "webhook_claim_timeout", "webhook_schedule",
 		"api_key_rate", "api_key_fresh_login", "api_key_recheck",
-		"directory",
+		"directory", "admin_group", "admin_step_up", "audit",
 	}
 	siteOptions = []string{"app_id", "allow", "public", "access_events", "api_keys"}
 )

@@ -178,3 +178,18 @@ func TestRedactedURLHidesEveryPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryListedOptionIsOneTheParserKnows(t *testing.T) {
+	for _, opt := range globalOptions {
+		_, err := parseGlobalText(t, "authgate {\n\t"+opt+"\n}")
+		if err != nil && strings.Contains(err.Error(), "unrecognized") {
+			t.Errorf("global option %q is listed but not parsed: %v", opt, err)
+		}
+	}
+	for _, opt := range siteOptions {
+		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser("authgate {\n\t" + opt + "\n}")})
+		if err != nil && strings.Contains(err.Error(), "unrecognized") {
+			t.Errorf("site option %q is listed but not parsed: %v", opt, err)
+		}
+	}
+}

@@ -18,8 +18,8 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|devices|sessions|revoke|unblock|pass|keys|webhooks … [--address <admin>]",
-		Short: "Manages authgate devices, sessions, API keys and webhooks through the running Caddy's admin API",
+		Usage: "enroll|devices|sessions|revoke|unblock|pass|keys|webhooks|audit … [--address <admin>]",
+		Short: "Manages authgate devices, sessions, API keys, webhooks and the audit trail through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
 that has authgate configured.
@@ -57,7 +57,11 @@ list alice's API keys, or revoke one everywhere.
 
   caddy authgate webhooks --help
 
-manages webhook receivers.`,
+manages webhook receivers.
+
+  caddy authgate audit --email alice@example.com
+
+lists the audit trail, newest first (--help for its filters).`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.PersistentFlags().String("address", "", "the admin endpoint (default: as Caddy determines it)")
 			enroll := &cobra.Command{
@@ -97,7 +101,7 @@ manages webhook receivers.`,
 					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
 				},
 			}
-			cmd.AddCommand(enroll, devices, sessions, revoke, keysCommand(), webhooksCommand())
+			cmd.AddCommand(enroll, devices, sessions, revoke, keysCommand(), webhooksCommand(), auditCommand())
 			cmd.AddCommand(fallbackCommands()...)
 		},
 	})

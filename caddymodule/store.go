@@ -3,10 +3,12 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/store/redisstore"
@@ -36,7 +38,10 @@ type sharedStore struct {
 	// outbox is the webhook queue of the memory store, shared like the
 	// store so deliveries queued under one config survive a reload.
 	outbox *outbox.Memory
-	key    string
+	// rings holds the memory audit trail, shared like the store so the
+	// trail survives a reload.
+	rings *auditRings
+	key   string
 }
 
 // pooledStore is what the pool keeps; Destruct closes it when the last
@@ -44,6 +49,7 @@ type sharedStore struct {
 type pooledStore struct {
 	store.Store
 	outbox *outbox.Memory
+	rings  *auditRings
 }
 
 // Destruct closes the store.
@@ -57,7 +63,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
 		switch cfg.Type {
 		case "", "memory":
-			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log)}, nil
+			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings)}, nil
 		case "redis":
 			if cfg.URL == "" {
 				return nil, errors.New("store redis needs a URL")
@@ -75,10 +81,32 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		return nil, err
 	}
 	p := val.(pooledStore)
-	return &sharedStore{Store: p.Store, outbox: p.outbox, key: key}, nil
+	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, key: key}, nil
 }
 
 func (s *sharedStore) release() error {
 	_, err := stores.Delete(s.key)
 	return err
+}
+
+// auditRings holds the memory audit ring of a pooled memory store.
+type auditRings struct {
+	mu   sync.Mutex
+	ring *audit.Ring
+}
+
+// auditRing returns the store's memory audit ring, made on first use;
+// a later config's limits replace the earlier ones.
+func (s *sharedStore) auditRing(limits audit.Limits) *audit.Ring {
+	if s.rings == nil {
+		return audit.NewRing(limits)
+	}
+	s.rings.mu.Lock()
+	defer s.rings.mu.Unlock()
+	if s.rings.ring == nil {
+		s.rings.ring = audit.NewRing(limits)
+	} else {
+		s.rings.ring.SetLimits(limits)
+	}
+	return s.rings.ring
 }

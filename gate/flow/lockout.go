@@ -97,6 +97,29 @@ func (s *Service) Paused(ctx context.Context, email string) (*Pause, error) {
 	return nil, nil
 }
 
+// PauseLeft returns how long email's sign-ins stay paused by a "deny and
+// report" (reported) and by a lockout after refused logins (locked);
+// zero for a pause not in force.
+func (s *Service) PauseLeft(ctx context.Context, email string) (reported, locked time.Duration, err error) {
+	left := func(key string) (time.Duration, error) {
+		d, err := s.store.MarkTTL(ctx, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading the sign-in pause of %s: %w", email, err)
+		}
+		return d, nil
+	}
+	if reported, err = left(blockKey(email)); err != nil {
+		return 0, 0, err
+	}
+	if locked, err = left(lockKey(email)); err != nil {
+		return 0, 0, err
+	}
+	return reported, locked, nil
+}
+
 // Unblocked says what Unblock cleared.
 type Unblocked struct {
 	Email    string `json:"email"`

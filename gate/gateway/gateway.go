@@ -59,6 +59,12 @@ type Config struct {
 	// be to create an API key (default 10 min): a stolen cookie or a key
 	// cannot mint keys.
 	APIKeyFreshLogin time.Duration
+	// AdminGroup is the group whose members may use the admin console
+	// (default DefaultAdminGroup).
+	AdminGroup string
+	// StepUpWindow is how recent the phone approval behind a console
+	// action must be (default DefaultStepUpWindow).
+	StepUpWindow time.Duration
 }
 
 func (c *Config) defaults() {
@@ -88,6 +94,12 @@ func (c *Config) defaults() {
 	if c.APIKeyFreshLogin <= 0 {
 		c.APIKeyFreshLogin = 10 * time.Minute
 	}
+	if c.AdminGroup == "" {
+		c.AdminGroup = DefaultAdminGroup
+	}
+	if c.StepUpWindow <= 0 {
+		c.StepUpWindow = DefaultStepUpWindow
+	}
 }
 
 // Deps are the long-lived parts a Gateway uses; the caller owns them.
@@ -102,6 +114,11 @@ type Deps struct {
 	// Directory, if set, is asked about every email at login start; its
 	// groups join those of Config.Groups in the token.
 	Directory directory.Directory
+	// Audit, if set, receives the console's admin actions and serves the
+	// console's audit page (the adapter also passes it as an event sink).
+	Audit AuditLog
+	// Webhooks, if set, is what the console's webhook pages act on.
+	Webhooks WebhookAdmin
 	// Push, if set, wakes the user's phones when a login starts and
 	// checks the subscriptions they register.
 	Push *push.Notifier
@@ -127,6 +144,9 @@ type Gateway struct {
 	apikeys     *apikey.Service
 	push        *push.Notifier
 	mux         *http.ServeMux
+	console     *http.ServeMux
+	audit       AuditLog
+	webhooks    WebhookAdmin
 }
 
 // New builds a Gateway. It starts nothing: call Run.
@@ -185,12 +205,15 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
+		audit:    deps.Audit,
+		webhooks: deps.Webhooks,
 		push:     deps.Push,
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g.mux = g.routes()
+	g.console = g.consoleRoutes()
 	return g, nil
 }
 

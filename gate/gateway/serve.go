@@ -57,6 +57,8 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/healthz", g.handleHealth)
 	m.HandleFunc("GET "+p+"/jwks.json", g.handleJWKS)
 	m.HandleFunc("GET "+p+"/assets/", g.pages.ServeStatic)
+	m.HandleFunc(p+"/admin", g.handleConsole)
+	m.HandleFunc(p+"/admin/", g.handleConsole)
 	m.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such gate endpoint")
 	})

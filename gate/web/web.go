@@ -27,6 +27,9 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; " +
 	"frame-ancestors 'none'; base-uri 'none'"
 
+// ConsolePages are the admin console's page templates.
+var ConsolePages = []string{"console_users", "console_user", "console_webhooks", "console_webhook", "console_audit", "console_stepup"}
+
 // Pages renders the gate's pages for one gate prefix.
 type Pages struct {
 	prefix string
@@ -37,9 +40,13 @@ type Pages struct {
 // New parses every template; it fails if any is malformed.
 func New(prefix string) (*Pages, error) {
 	p := &Pages{prefix: prefix, tmpl: make(map[string]*template.Template)}
-	funcs := template.FuncMap{"browser": BrowserName}
-	for _, name := range []string{"login", "wait", "home", "message", "app", "code", "recovery"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	funcs := template.FuncMap{"browser": BrowserName, "ago": ago, "when": when, "detail": AuditDetail}
+	for _, name := range append([]string{"login", "wait", "home", "message", "app", "code", "recovery"}, ConsolePages...) {
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if strings.HasPrefix(name, "console_") {
+			files = append(files, "templates/console_nav.html")
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parsing page %s: %w", name, err)
 		}
