@@ -44,3 +44,21 @@ func TestWaitPageLinksToTheApproverWithAQRCode(t *testing.T) {
 		t.Fatalf("waiting page lacks the approver link or QR code:\n%s", body)
 	}
 }
+
+func TestConsoleUserPageShowsWhetherEachPhoneHasNotifications(t *testing.T) {
+	p, _ := New("/.authgate")
+	now := time.Now()
+	data := map[string]any{
+		"Email": "a@example.com", "CSRF": "tok", "Admin": "root@example.com",
+		"Devices": []*store.Device{
+			{ID: "dev_on", Name: "Pixel", CreatedAt: now, Push: &store.PushSubscription{Endpoint: "https://fcm.googleapis.com/x"}},
+			{ID: "dev_off", Name: "iPhone", CreatedAt: now},
+		},
+	}
+	w := httptest.NewRecorder()
+	p.Render(w, http.StatusOK, "console_user", "a@example.com", "", data)
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, `data-notifications="on">Notifications on`) || !strings.Contains(body, `data-notifications="off">Notifications off`) {
+		t.Fatalf("console's phone list does not say which phone has notifications: %d\n%s", w.Code, body)
+	}
+}
