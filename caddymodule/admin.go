@@ -135,6 +135,8 @@ type deviceView struct {
 	CreatedAt time.Time `json:"created_at"`
 	LastUsed  time.Time `json:"last_used,omitzero"`
 	UserAgent string    `json:"user_agent,omitempty"`
+	// Notifications says whether the phone has a push subscription.
+	Notifications bool `json:"notifications"`
 }
 
 // sessionView is a session as the admin API shows it.
@@ -189,6 +191,7 @@ func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
 	for _, d := range devices {
 		resp.Devices = append(resp.Devices, deviceView{
 			ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent,
+			Notifications: d.Push != nil,
 		})
 	}
 	return writeAdminJSON(w, resp)

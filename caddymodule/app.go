@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
+	"github.com/authgate/authgate/gate/push"
 )
 
 func init() {
@@ -103,6 +104,18 @@ type App struct {
 	AdminStepUp caddy.Duration `json:"admin_step_up,omitempty"`
 	// Audit sets the audit trail's retention and size.
 	Audit *AuditConfig `json:"audit,omitempty"`
+	// PushKey is the VAPID private key (base64url of the P-256 scalar, or
+	// PEM) that signs Web Push messages. Default: generated once and kept
+	// in Caddy's storage.
+	PushKey string `json:"push_key,omitempty"`
+	// PushContact is the VAPID contact (mailto: or https: URL) push
+	// services may reach the operator at. Default: PublicURL when it is
+	// https (Apple's push service needs one).
+	PushContact string `json:"push_contact,omitempty"`
+	// PushServices lists the push services subscriptions may name (host,
+	// *.domain, or scheme://host:port). Default: FCM, Mozilla, Apple and
+	// Windows. Listing it replaces the defaults.
+	PushServices []string `json:"push_services,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
@@ -110,6 +123,7 @@ type App struct {
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
 	audit       *audit.Writer
+	push        *push.Notifier
 	log         *zap.Logger
 	cancel      context.CancelFunc
 	done        *sync.WaitGroup
@@ -148,6 +162,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("authgate: loading Caddy's events app: %w", err)
 	}
 	a.audit = a.openAudit(st)
+	a.push, err = a.setupPush(ctx, st.Store)
+	if err != nil {
+		return fmt.Errorf("authgate: %w", err)
+	}
 	m, err := newMetrics(ctx.GetMetricsRegistry(), a.webhooks.dispatcher)
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
@@ -185,6 +203,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Directory: a.directoryDep(),
 		Audit:     a.audit,
 		Webhooks:  consoleWebhooks{a.webhooks},
+		Push:      a.push,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -223,7 +242,7 @@ func (a *App) expandPlaceholders() error {
 			return err
 		}
 	}
-	return nil
+	return a.expandPush(e)
 }
 
 // Start runs the background work until Stop.
@@ -237,6 +256,7 @@ func (a *App) Start() error {
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,
 		a.audit.Run,
+		a.push.Run,
 	} {
 		a.done.Add(1)
 		go func() {

@@ -62,6 +62,9 @@ func init() {
 //	        max_entries <n>
 //	        buffer <n>
 //	    }
+//	    push_key <base64url P-256 private key | PEM>
+//	    push_contact <mailto:address | https URL>
+//	    push_services <host | *.domain | scheme://host:port...>
 //	}
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
@@ -182,6 +185,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			return err
 		}
 		a.Audit = c
+	case "push_key", "push_contact", "push_services":
+		return a.unmarshalPushOption(d)
 	default:
 		return unknownGlobalOption(d, opt)
 	}

@@ -159,11 +159,19 @@ func runDevices(out io.Writer, adminAddr, email string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tENROLLED\tLAST USED")
+	fmt.Fprintln(tw, "ID\tNAME\tENROLLED\tLAST USED\tNOTIFICATIONS")
 	for _, d := range dr.Devices {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID, d.Name, when(d.CreatedAt), when(d.LastUsed))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Name, when(d.CreatedAt), when(d.LastUsed), onOff(d.Notifications))
 	}
 	return tw.Flush()
+}
+
+// onOff names a switch's state.
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // runSessions prints a user's sessions as a table.

@@ -82,6 +82,10 @@ type DeviceInfo struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// Notifications says whether the device has a push subscription;
+	// PushKeyID names the server key it was made for.
+	Notifications bool   `json:"notifications"`
+	PushKeyID     string `json:"push_key_id,omitempty"`
 }
 
 // RenameRequest is the body of POST /device/rename.
@@ -96,5 +100,9 @@ type ErrorResponse struct {
 
 // InfoOf returns the public description of d.
 func InfoOf(d *store.Device) DeviceInfo {
-	return DeviceInfo{DeviceID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt}
+	info := DeviceInfo{DeviceID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt}
+	if d.Push != nil {
+		info.Notifications, info.PushKeyID = true, d.Push.KeyID
+	}
+	return info
 }

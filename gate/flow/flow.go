@@ -133,6 +133,7 @@ type Service struct {
 	preLogin PreLoginFunc
 	dir      directory.Directory
 	codes    *otp.Codes
+	notifier StartNotifier
 	now      func() time.Time
 }
 

@@ -33,6 +33,9 @@ type StartRequest struct {
 	// Quiet starts a login that sends no push: the user is about to type
 	// a code instead.
 	Quiet bool
+	// Site is the host the user signs in to, named in the phone's
+	// notification.
+	Site string
 }
 
 // Started is a login just created.
@@ -95,6 +98,11 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "push": pushed,
 	}))
+	// A withheld login (the directory lacks the email) wakes no phone,
+	// as no device is shown it.
+	if pushed && !l.Withheld && s.notifier != nil {
+		s.notifier.LoginStarted(l, text.Clean(req.Site, 128))
+	}
 	return &Started{Login: l, Binding: binding, Pushed: pushed}, nil
 }
 

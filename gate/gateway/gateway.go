@@ -20,6 +20,7 @@ import (
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
+	"github.com/authgate/authgate/gate/push"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/web"
@@ -118,6 +119,9 @@ type Deps struct {
 	Audit AuditLog
 	// Webhooks, if set, is what the console's webhook pages act on.
 	Webhooks WebhookAdmin
+	// Push, if set, wakes the user's phones when a login starts and
+	// checks the subscriptions they register.
+	Push *push.Notifier
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -138,6 +142,7 @@ type Gateway struct {
 	pages       *web.Pages
 	groups      *policy.Groups
 	apikeys     *apikey.Service
+	push        *push.Notifier
 	mux         *http.ServeMux
 	console     *http.ServeMux
 	audit       AuditLog
@@ -181,6 +186,9 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if deps.Directory != nil {
 		opts = append(opts, flow.WithDirectory(deps.Directory))
 	}
+	if deps.Push != nil {
+		opts = append(opts, flow.WithStartNotifier(deps.Push))
+	}
 	g := &Gateway{
 		cfg:    cfg,
 		store:  deps.Store,
@@ -199,6 +207,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		groups:   groups,
 		audit:    deps.Audit,
 		webhooks: deps.Webhooks,
+		push:     deps.Push,
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)

@@ -98,6 +98,22 @@ type Device struct {
 	OTPSecret []byte `json:"otp_secret,omitempty"`
 	// OTPAlgorithm names the secret's HMAC hash ("SHA-1", "SHA-256").
 	OTPAlgorithm string `json:"otp_alg,omitempty"`
+	// Push is where the device's browser receives Web Push messages; nil
+	// while notifications are off.
+	Push *PushSubscription `json:"push,omitempty"`
+}
+
+// PushSubscription is a browser's Web Push subscription (the W3C Push
+// API's PushSubscription): the push service URL that reaches it and the
+// keys its messages are encrypted to (RFC 8291).
+type PushSubscription struct {
+	Endpoint string `json:"endpoint"`
+	P256dh   []byte `json:"p256dh"` // the browser's uncompressed P-256 point
+	Auth     []byte `json:"auth"`   // the 16-byte authentication secret
+	// KeyID names the server key (VAPID) the browser subscribed with, so
+	// a key change shows which subscriptions must be renewed.
+	KeyID     string    `json:"key_id,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // Session is a logged-in browser: the JWT cookie names it by ID (sid).
@@ -195,6 +211,14 @@ type Devices interface {
 	// DeleteDevice removes a device and its index entry. ErrNotFound if
 	// there is none.
 	DeleteDevice(ctx context.Context, id string) error
+	// SetPushSubscription replaces the device's push subscription; nil
+	// removes it. ErrNotFound if there is no such device.
+	SetPushSubscription(ctx context.Context, id string, sub *PushSubscription) error
+	// DropPushSubscription removes the device's push subscription only if
+	// its endpoint is endpoint, so a push service's "gone" answer cannot
+	// remove a subscription registered since. A device without one, or
+	// with another endpoint, or no device, is not an error.
+	DropPushSubscription(ctx context.Context, id, endpoint string) error
 }
 
 // Sessions keeps logged-in sessions and the revocations that every

@@ -14,6 +14,7 @@ import (
 func cloneDevice(d *store.Device) *store.Device {
 	c := *d
 	c.PublicKey = slices.Clone(d.PublicKey)
+	c.Push = clonePush(d.Push)
 	return &c
 }
 

@@ -55,14 +55,22 @@ func (s *Store) CreateDevice(ctx context.Context, d *store.Device) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	data, err := json.Marshal(d)
+	bare := *d
+	bare.Push = nil // kept in its own fields, which SetPushSubscription replaces
+	data, err := json.Marshal(&bare)
 	if err != nil {
 		return fmt.Errorf("redis store: encoding device: %w", err)
 	}
+	fields := []any{fieldData, data, fieldName, d.Name, fieldLastUsed, formatTime(d.LastUsed)}
+	if d.Push != nil {
+		push, err := pushFields(d.Push)
+		if err != nil {
+			return err
+		}
+		fields = append(fields, push...)
+	}
 	key := s.deviceKey(d.ID)
-	created, err := s.scripts.createHash.Run(ctx, s.client, []string{key}, 0,
-		fieldData, data, fieldName, d.Name, fieldLastUsed, formatTime(d.LastUsed),
-	).Int()
+	created, err := s.scripts.createHash.Run(ctx, s.client, []string{key}, append([]any{0}, fields...)...).Int()
 	if err != nil {
 		return wrap("creating device", err)
 	}
@@ -106,6 +114,9 @@ func decodeDevice(fields map[string]string) (*store.Device, error) {
 		return nil, err
 	}
 	d.Name, d.LastUsed = fields[fieldName], used
+	if d.Push, err = decodePush(fields[fieldPush]); err != nil {
+		return nil, err
+	}
 	return &d, nil
 }
 

@@ -77,6 +77,8 @@ func TestEveryCallFailsUnavailableWhenRedisIsDown(t *testing.T) {
 		{"ClaimPending", func() error { _, err := s.ClaimPending(ctx, "a@example.com", "l1", time.Minute); return err }},
 		{"ConsumeEnrollment", func() error { _, err := s.ConsumeEnrollment(ctx, "t"); return err }},
 		{"ListDevices", func() error { _, err := s.ListDevices(ctx, "a@example.com"); return err }},
+		{"SetPushSubscription", func() error { return s.SetPushSubscription(ctx, "d1", nil) }},
+		{"DropPushSubscription", func() error { return s.DropPushSubscription(ctx, "d1", "https://a.example/1") }},
 		{"GetSession", func() error { _, err := s.GetSession(ctx, "s1"); return err }},
 		{"RevokeSession", func() error { return s.RevokeSession(ctx, "s1", time.Now().Add(time.Hour)) }},
 		{"Revocations", func() error { _, err := s.Revocations(ctx); return err }},

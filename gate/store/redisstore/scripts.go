@@ -95,6 +95,7 @@ type scripts struct {
 	replaceSet, takeMember                                         *redis.Script // recovery.go
 	touch                                                          *redis.Script // apikeys.go
 	snapshot, restore                                              *redis.Script
+	setPush, dropPush                                              *redis.Script // push.go
 }
 
 // newScripts prepares the scripts.
@@ -112,5 +113,7 @@ func newScripts() scripts {
 		touch:      redis.NewScript(touchSrc),
 		snapshot:   redis.NewScript(snapshotSrc),
 		restore:    redis.NewScript(restoreSrc),
+		setPush:    redis.NewScript(setPushSrc),
+		dropPush:   redis.NewScript(dropPushSrc),
 	}
 }

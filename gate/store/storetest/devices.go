@@ -26,6 +26,11 @@ func newDevice(email string, at time.Time) *store.Device {
 func normDevice(d *store.Device) store.Device {
 	c := *d
 	c.CreatedAt, c.LastUsed = ms(c.CreatedAt), ms(c.LastUsed)
+	if c.Push != nil {
+		p := *c.Push
+		p.UpdatedAt = ms(p.UpdatedAt)
+		c.Push = &p
+	}
 	return c
 }
 

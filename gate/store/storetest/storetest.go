@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Pending", runPending},
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
+		{"Push", runPush},
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
 		{"Restore", runRestore},

@@ -245,15 +245,27 @@
     if (dev.created) { $("me-since").textContent = "Enrolled " + new Date(dev.created).toLocaleString(); }
   }
 
+  // announce tells push.js (notifications) what the app learns: the
+  // device is ready ("device"), its record ("me"), the waiting requests
+  // ("pending").
+  var approver = { prefix: prefix, signedFetch: signedFetch };
+  function announce(what, detail) {
+    approver[what] = detail;
+    window.authgateApprover = approver;
+    document.dispatchEvent(new CustomEvent("authgate:" + what, { detail: detail }));
+  }
+
   function main() {
     show("main");
     showMe();
+    announce("device", null);
     $("show-code").hidden = !(dev.otp && window.authgateOTP);
     signedFetch("GET", prefix + "/device/me").then(function (me) {
       dev.name = me.name;
       dev.email = me.email;
       dev.created = me.created_at;
       showMe();
+      announce("me", me);
       return saveDevice(dev);
     }).catch(function () { /* shown by the stream's state */ });
     connect();
@@ -345,6 +357,7 @@
       if (!seen[id] && !cards[id].busy) { removeCard(id); }
     });
     $("empty").hidden = Object.keys(cards).length > 0;
+    announce("pending", Object.keys(cards));
   }
 
   function shortAgent(ua) {
@@ -415,6 +428,7 @@
     c.li.remove();
     delete cards[id];
     $("empty").hidden = Object.keys(cards).length > 0;
+    announce("pending", Object.keys(cards));
   }
 
   function setBusy(card, busy) {
@@ -541,6 +555,13 @@
   }
   // Opening a link while the app is open changes only the fragment.
   window.addEventListener("hashchange", enrollFromHash);
+  // A Home Screen app has no address bar: its enrolment link is pasted.
+  $("paste-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var m = /#enroll=([A-Za-z0-9_-]+)$/.exec($("paste-link").value.trim());
+    if (!m) { fail("Not an enrolment link", "Paste the whole link, ending in #enroll=…", function () { show("setup"); }); return; }
+    enroll(m[1]);
+  });
 
   if (enrollFromHash()) { return; }
   loadDevice().then(function (d) {

@@ -1,9 +1,12 @@
 // The approver app's service worker: it keeps the app's shell (page,
 // script, style, icons) so the app opens without a network, and leaves
 // every API request, and every other page of the gate, to the network.
+// It shows a notification for each push (a sign-in waiting), opens the
+// approver at that request when the notification is tapped, and
+// registers a renewed push subscription (push-sw.js).
 "use strict";
-var CACHE = "authgate-app-v1";
-var SHELL = ["../app", "gate.css", "app.js", "icon.svg", "icon-192.png", "icon-512.png", "manifest.webmanifest"];
+var CACHE = "authgate-app-v2";
+var SHELL = ["../app", "gate.css", "app.js", "push.js", "icon.svg", "icon-192.png", "icon-512.png", "manifest.webmanifest"];
 var shellURLs = SHELL.map(function (p) { return new URL(p, self.location).href; });
 
 self.addEventListener("install", function (ev) {
@@ -34,3 +37,5 @@ self.addEventListener("fetch", function (ev) {
     return caches.match(key).then(function (hit) { return hit || Response.error(); });
   }));
 });
+
+importScripts("push-sw.js");

@@ -1,0 +1,202 @@
+package push
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/memory"
+)
+
+// notifierFixture is a Notifier over a memory store with one user whose
+// device is subscribed at a fake push service.
+type notifierFixture struct {
+	n     *Notifier
+	st    *memory.Store
+	svc   *pushService
+	b     *browser
+	dev   *store.Device
+	login *store.Login
+}
+
+func newNotifierFixture(t *testing.T, status int) *notifierFixture {
+	t.Helper()
+	st := memory.New()
+	t.Cleanup(func() { _ = st.Close() })
+	svc := newPushService(t, status)
+	b := newBrowser(t)
+	ctx := t.Context()
+	dev := &store.Device{ID: "dev1", Email: "a@example.com", Name: "phone", CreatedAt: time.Now(), Push: b.subscription(svc.URL + "/sub")}
+	if err := st.CreateDevice(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	l := &store.Login{ID: "login1", Email: dev.Email, AppID: "ops", Code: 42, Choices: []int{17, 42, 93},
+		UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Minute), Status: store.LoginPending}
+	if err := st.CreateLogin(ctx, l, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	n := NewNotifier(NotifierConfig{RetryDelay: 50 * time.Millisecond, Timeout: 2 * time.Second,
+		Browser: func(string) string { return "Firefox" }}, testSender(t, mustKey(t), svc.URL), st)
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { n.Run(runCtx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &notifierFixture{n: n, st: st, svc: svc, b: b, dev: dev, login: l}
+}
+
+func (f *notifierFixture) waitRequests(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for len(f.svc.requests()) < n {
+		select {
+		case <-f.svc.notify:
+		case <-deadline:
+			t.Fatalf("%d push requests, want %d", len(f.svc.requests()), n)
+		}
+	}
+}
+
+func (f *notifierFixture) waitStats(t *testing.T, ok func(Stats) bool) Stats {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := f.n.Stats()
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats never reached the state wanted: %+v", s)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestNotifierSendsOnePushWithoutTheNumber(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusCreated)
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitRequests(t, 1)
+	plain, err := f.b.decrypt(f.svc.requests()[0].body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(LoginPayload("login1", "ops", "app.example.com", "Firefox", f.login.ExpiresAt).Encode())
+	if string(plain) != want {
+		t.Fatalf("payload %s, want %s", plain, want)
+	}
+	if ttl := f.svc.requests()[0].header.Get("TTL"); ttl != "60" && ttl != "59" {
+		t.Fatalf("TTL %s, want the login's remaining 60 s", ttl)
+	}
+	f.waitStats(t, func(s Stats) bool { return s.Sent == 1 })
+}
+
+func TestNotifierDropsAGoneSubscription(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusGone)
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitStats(t, func(s Stats) bool { return s.Gone == 1 })
+	d, err := f.st.GetDevice(t.Context(), f.dev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Push != nil {
+		t.Fatalf("subscription kept after 410: %+v", d.Push)
+	}
+}
+
+func TestNotifierRetriesAFailureOnce(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusInternalServerError)
+	f.n.LoginStarted(f.login, "app.example.com")
+	s := f.waitStats(t, func(s Stats) bool { return s.Failed == 2 })
+	time.Sleep(200 * time.Millisecond) // a third attempt would come after 50 ms
+	if n := len(f.svc.requests()); n != 2 || s.Retried != 1 {
+		t.Fatalf("%d requests, %d retries; want 2 and 1", n, s.Retried)
+	}
+}
+
+func TestNotifierSendsNothingForADecidedLogin(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusInternalServerError)
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitRequests(t, 1)
+	// Decided before the retry is due: the retry must not go out.
+	if _, err := f.st.TransitionLogin(t.Context(), f.login.ID, store.Transition{From: store.LoginPending, To: store.LoginDenied, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitStats(t, func(s Stats) bool { return s.Skipped == 1 })
+	if n := len(f.svc.requests()); n != 1 {
+		t.Fatalf("%d requests after the decision, want 1", n)
+	}
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitStats(t, func(s Stats) bool { return s.Skipped == 2 })
+	if n := len(f.svc.requests()); n != 1 {
+		t.Fatalf("a decided login was pushed: %d requests", n)
+	}
+}
+
+func TestLoginStartedDoesNotWaitForAHangingPushService(t *testing.T) {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	st := memory.New()
+	defer st.Close()
+	b := newBrowser(t)
+	for i := range 3 {
+		d := &store.Device{ID: "d" + string(rune('a'+i)), Email: "a@example.com", CreatedAt: time.Now(), Push: b.subscription(hang.URL + "/x")}
+		if err := st.CreateDevice(t.Context(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := &store.Login{ID: "L", Email: "a@example.com", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Minute), Status: store.LoginPending}
+	if err := st.CreateLogin(t.Context(), l, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	n := NewNotifier(NotifierConfig{Workers: 1, Queue: 4, Timeout: 30 * time.Second}, testSender(t, mustKey(t), hang.URL), st)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { n.Run(ctx); close(done) }()
+	start := time.Now()
+	for range 100 {
+		n.LoginStarted(l, "app.example.com")
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("100 LoginStarted calls took %v with the push service hanging", d)
+	}
+	if n.Stats().Dropped == 0 {
+		t.Fatal("a full queue dropped nothing")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop while a push hung")
+	}
+}
+
+func TestNotifierSkipsSubscriptionsMadeForAnotherKey(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusCreated)
+	old := f.b.subscription(f.svc.URL + "/sub")
+	old.KeyID = "key-before-rotation"
+	if err := f.st.SetPushSubscription(t.Context(), f.dev.ID, old); err != nil {
+		t.Fatal(err)
+	}
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitStats(t, func(s Stats) bool { return s.Stale == 1 })
+	if n := len(f.svc.requests()); n != 0 {
+		t.Fatalf("%d pushes to a subscription of another key", n)
+	}
+	current := f.b.subscription(f.svc.URL + "/sub")
+	current.KeyID = f.n.KeyID()
+	if err := f.st.SetPushSubscription(t.Context(), f.dev.ID, current); err != nil {
+		t.Fatal(err)
+	}
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitRequests(t, 1)
+}
