@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/brand"
 	"github.com/authgate/authgate/gate/device"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
@@ -49,6 +50,8 @@ type Config struct {
 	EnrollmentTTL time.Duration
 	// Groups assigns users to groups: group name → emails or "@domain".
 	Groups map[string][]string
+	// Brand is the default title, logo and accent colour of every site.
+	Brand brand.Config
 }
 
 func (c *Config) defaults() {
@@ -86,6 +89,10 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Locate, if set, names the coarse location of an IP address ("Lyon,
+	// France"), or "" when it knows none; the phone's request card shows
+	// it. See package geoip.
+	Locate func(ip string) string
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -103,6 +110,8 @@ type Gateway struct {
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
+	brand       *brand.Brand
+	locate      func(string) string
 	mux         *http.ServeMux
 }
 
@@ -128,6 +137,10 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	globalBrand, err := brand.Load(cfg.Brand)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: brand: %w", err)
+	}
 	pages, err := web.New(cfg.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: loading pages: %w", err)
@@ -150,6 +163,8 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
+		brand:    globalBrand,
+		locate:   deps.Locate,
 	}
 	g.mux = g.routes()
 	return g, nil

@@ -45,8 +45,9 @@ type Login struct {
 	ID          string      `json:"id"`
 	Email       string      `json:"email"`
 	AppID       string      `json:"app_id"`
-	Code        int         `json:"code"`    // the two-digit number the browser shows
-	Choices     []int       `json:"choices"` // three numbers the phone shows, Code among them
+	SiteTitle   string      `json:"site_title,omitempty"` // the site's name as the gate shows it
+	Code        int         `json:"code"`                 // the two-digit number the browser shows
+	Choices     []int       `json:"choices"`              // three numbers the phone shows, Code among them
 	BindingHash string      `json:"binding_hash"`
 	ReturnURL   string      `json:"return_url"`
 	ClientIP    string      `json:"client_ip"`
