@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
+	"github.com/authgate/authgate/gate/geoip"
 )
 
 func init() {
@@ -72,12 +73,19 @@ type App struct {
 	// may stay unsettled before another instance takes it over (Redis
 	// store only; it must exceed every webhook's timeout). Default: 1m.
 	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
+	// Brand is every site's default title, logo and accent colour.
+	Brand BrandConfig `json:"brand,omitzero"`
+	// GeoIP is the path of a MaxMind GeoLite2 (or GeoIP2) City or Country
+	// database; when set, the phone's request card names the coarse
+	// location of the signing-in browser's address. Nothing is bundled.
+	GeoIP string `json:"geoip,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
 	log         *zap.Logger
+	geo         *geoip.Locator
 	cancel      context.CancelFunc
 	done        *sync.WaitGroup
 }
@@ -115,6 +123,13 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: registering metrics: %w", err)
 	}
+	var locate func(string) string
+	if a.GeoIP != "" {
+		if a.geo, err = geoip.Open(a.GeoIP); err != nil {
+			return fmt.Errorf("authgate: geoip: %w", err)
+		}
+		locate = a.geo.Locate
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,
@@ -127,10 +142,12 @@ func (a *App) Provision(ctx caddy.Context) error {
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
+		Brand:                  a.Brand.config(),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
 		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
 		PreLogin: a.webhooks.preLoginFunc(),
+		Locate:   locate,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -157,6 +174,12 @@ func (a *App) expandPlaceholders() error {
 		}
 	}
 	if err := e.into("public_url", &a.PublicURL); err != nil {
+		return err
+	}
+	if err := a.Brand.expand(e); err != nil {
+		return err
+	}
+	if err := e.into("geoip", &a.GeoIP); err != nil {
 		return err
 	}
 	for i := range a.Webhooks {
@@ -216,6 +239,9 @@ func (a *App) Stop() error {
 // Cleanup lets go of the shared store; the last config to use it closes
 // it.
 func (a *App) Cleanup() error {
+	if err := a.geo.Close(); err != nil {
+		a.log.Warn("closing the GeoIP database", zap.Error(err))
+	}
 	if a.store != nil {
 		return a.store.release()
 	}

@@ -49,7 +49,13 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    title <text...>
+//	    logo <file>
+//	    accent <#rrggbb>
+//	    geoip <file.mmdb>
 //	}
+//
+// title, logo and accent are the default brand of every site.
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
 	d.Next() // the option's name
@@ -133,6 +139,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		a.Webhooks = append(a.Webhooks, w)
 	case "webhook_claim_timeout":
 		return durationArg(d, &a.WebhookClaimTimeout)
+	case "title", "logo", "accent":
+		return unmarshalBrand(d, &a.Brand)
+	case "geoip":
+		return placeholderArg(d, &a.GeoIP)
 	case "webhook_schedule":
 		args := d.RemainingArgs()
 		if len(args) == 0 {
@@ -160,6 +170,9 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    allow group <group...>
 //	    public <path_prefix...>
 //	    access_events
+//	    title <text...>
+//	    logo <file>
+//	    accent <#rrggbb>
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	handler := new(Handler)
@@ -208,6 +221,10 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				return nil, h.ArgErr()
 			}
 			handler.AccessEvents = true
+		case "title", "logo", "accent":
+			if err := unmarshalBrand(h.Dispenser, &handler.Brand); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, unknownSiteOption(h.Dispenser, opt)
 		}

@@ -30,6 +30,9 @@ type Handler struct {
 	// Public lists path prefixes anyone may reach without logging in;
 	// client-sent identity headers are still removed on them.
 	Public []string `json:"public,omitempty"`
+	// Brand is the site's title, logo and accent colour; unset options
+	// take the global block's.
+	Brand BrandConfig `json:"brand,omitzero"`
 
 	route *gateway.Route
 }
@@ -45,8 +48,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate handler: loading authgate app: %w", err)
 	}
+	if err := h.Brand.expand(newExpander()); err != nil {
+		return fmt.Errorf("authgate handler: %w", err)
+	}
 	h.route, err = appVal.(*App).Gateway().Route(gateway.RouteConfig{
 		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
+		Brand: h.Brand.config(),
 	})
 	if err != nil {
 		return fmt.Errorf("authgate handler: %w", err)
