@@ -211,11 +211,19 @@ type Limits interface {
 	Unmark(ctx context.Context, key string) error
 }
 
+// Users lists who uses the gate, for operators.
+type Users interface {
+	// ListUsers returns, sorted, the emails that have at least one
+	// enrolled device.
+	ListUsers(ctx context.Context) ([]string, error)
+}
+
 // Store is everything authgate keeps. Implementations are safe for
 // concurrent use.
 type Store interface {
 	Logins
 	Devices
+	Users
 	Sessions
 	Limits
 	// Ping reports whether the backing store answers.

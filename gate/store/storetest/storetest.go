@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Pending", runPending},
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
+		{"Users", runUsers},
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
 		{"Limits", runLimits},
