@@ -57,6 +57,7 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/authgate/sessions", Handler: caddy.AdminHandlerFunc(a.handleSessions)},
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
 	}
+	routes = append(routes, a.statusRoutes()...)
 	return append(routes, a.webhookRoutes()...)
 }
 
@@ -131,6 +132,11 @@ type deviceView struct {
 	UserAgent string    `json:"user_agent,omitempty"`
 }
 
+// viewDevice returns the admin API's view of d.
+func viewDevice(d *store.Device) deviceView {
+	return deviceView{ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent}
+}
+
 // sessionView is a session as the admin API shows it.
 type sessionView struct {
 	ID        string    `json:"id"`
@@ -181,9 +187,7 @@ func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := devicesResponse{Email: email, Devices: make([]deviceView, 0, len(devices))}
 	for _, d := range devices {
-		resp.Devices = append(resp.Devices, deviceView{
-			ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent,
-		})
+		resp.Devices = append(resp.Devices, viewDevice(d))
 	}
 	return writeAdminJSON(w, resp)
 }
@@ -211,14 +215,14 @@ func (a *adminAPI) handleSessions(w http.ResponseWriter, r *http.Request) error 
 // handleDevice revokes one device: DELETE /authgate/devices/{id}.
 func (a *adminAPI) handleDevice(w http.ResponseWriter, r *http.Request) error {
 	return a.revoke(w, r, "/authgate/devices/", "device", func(app *App, id string) error {
-		return app.gw.RevokeDevice(r.Context(), id)
+		return namedError("device", id, app.gw.RevokeDevice(r.Context(), id))
 	})
 }
 
 // handleSession revokes one session: DELETE /authgate/sessions/{id}.
 func (a *adminAPI) handleSession(w http.ResponseWriter, r *http.Request) error {
 	return a.revoke(w, r, "/authgate/sessions/", "session", func(app *App, id string) error {
-		return app.gw.RevokeSession(r.Context(), id)
+		return namedError("session", id, app.gw.RevokeSession(r.Context(), id))
 	})
 }
 
@@ -251,6 +255,10 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what s
 // malformed email, 404 for an unknown id, 503 for an unreachable store,
 // 500 for anything else.
 func adminError(err error) error {
+	var named caddy.APIError
+	if errors.As(err, &named) {
+		return named
+	}
 	status := http.StatusInternalServerError
 	switch {
 	case errors.Is(err, flow.ErrInvalidEmail):
@@ -258,9 +266,24 @@ func adminError(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, store.ErrUnavailable):
-		status = http.StatusServiceUnavailable
+		return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err, Message: "the store cannot be reached; try again"}
 	}
 	return caddy.APIError{HTTPStatus: status, Err: err}
+}
+
+// namedError turns a store's not-found and unreachable errors about one
+// record into words that name the record ("no such device dev_…"), for
+// operators; the API's status still says which it was.
+func namedError(what, id string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: err, Message: "no such " + what + " " + id}
+	case errors.Is(err, store.ErrUnavailable):
+		return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err, Message: "the store cannot be reached; try again"}
+	}
+	return err
 }
 
 func decodeAdminJSON(r *http.Request, v any) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/authgate/authgate/gate/store"
 )
@@ -58,4 +59,17 @@ func (s *Service) Owned(ctx context.Context, loginID, binding string) (*store.Lo
 		return nil, ErrNotYours
 	}
 	return l, nil
+}
+
+// Blocked returns how long new logins for email stay blocked after a
+// "deny and report", or 0.
+func (s *Service) Blocked(ctx context.Context, email string) (time.Duration, error) {
+	d, err := s.store.MarkTTL(ctx, blockKey(email))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("checking report block: %w", err)
+	}
+	return d, nil
 }
