@@ -37,7 +37,7 @@ func (b *BrandConfig) expand(e expander) error {
 //
 //	title <text…>
 //	logo <file>
-//	accent <#rrggbb>
+//	accent "#rrggbb"
 func unmarshalBrand(d *caddyfile.Dispenser, b *BrandConfig) error {
 	switch opt := d.Val(); opt {
 	case "title":
@@ -52,8 +52,15 @@ func unmarshalBrand(d *caddyfile.Dispenser, b *BrandConfig) error {
 	case "logo":
 		return oneArg(d, &b.Logo)
 	case "accent":
-		if err := oneArg(d, &b.Accent); err != nil {
-			return err
+		// A bare # starts a Caddyfile comment: the colour is written
+		// quoted ("#0b5fff"), or without its # (0b5fff).
+		args := d.RemainingArgs()
+		if len(args) != 1 {
+			return d.Errf(`accent: want one colour, quoted since # starts a comment: accent "#0b5fff"`)
+		}
+		b.Accent = args[0]
+		if !strings.HasPrefix(b.Accent, "#") {
+			b.Accent = "#" + b.Accent
 		}
 		if err := brand.ValidAccent(b.Accent); err != nil {
 			return d.Errf("accent: %v", err)

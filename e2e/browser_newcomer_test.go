@@ -48,7 +48,7 @@ func writeLogo(t *testing.T) string {
 // banner and a short history. axe-core checks every page on the way.
 func TestBrowserNewcomerSeesWhereAndAsWhom(t *testing.T) {
 	shots := newShooter(t)
-	g := browserGate(t, storeLine(""), fmt.Sprintf("title \"Ops centre\"\n\t\taccent #aa3300\n\t\tlogo %s", writeLogo(t)))
+	g := browserGate(t, storeLine(""), fmt.Sprintf("title \"Ops centre\"\n\t\taccent \"#aa3300\"\n\t\tlogo %s", writeLogo(t)))
 	chrome := startChromium(t)
 	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
 	phone := newTab(t, chrome, "phone", phoneScreen, shots)
