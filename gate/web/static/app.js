@@ -244,7 +244,7 @@
     showHistory();
   }
 
-  var resultWords = { approved: "Approved", denied: "Denied", reported: "Denied and reported", wrong: "Denied (wrong number)", expired: "Expired", elsewhere: "Answered elsewhere" };
+  var resultWords = { approved: "Approved", denied: "Denied", reported: "Denied and reported", wrong: "Denied (wrong number)", expired: "Expired", elsewhere: "Withdrawn or answered elsewhere" };
 
   function showHistory() {
     var list = loadHistory();
