@@ -114,7 +114,7 @@ func runEnroll(out, warn io.Writer, adminAddr, email, base string, qr, asJSON bo
 	base, warnings := checkBase(base)
 	var er enrollResponse
 	if err := adminCall(adminAddr, http.MethodPost, "/authgate/enroll", enrollRequest{Email: email, BaseURL: base}, &er); err != nil {
-		return fmt.Errorf("asking for an enrolment link: %w", err)
+		return explained("asking for an enrolment link", err)
 	}
 	warnings = append(warnings, linkWarnings(er.Link)...)
 	if hosts, err := servedHosts(adminAddr); err == nil {
@@ -155,7 +155,7 @@ func isTerminal(w io.Writer) bool {
 func runDevices(out io.Writer, adminAddr, email string, asJSON bool) error {
 	var dr devicesResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/devices?email="+url.QueryEscape(email), nil, &dr); err != nil {
-		return fmt.Errorf("listing devices: %w", err)
+		return explained("listing devices", err)
 	}
 	if asJSON {
 		return printJSON(out, dr)
@@ -176,7 +176,7 @@ func runDevices(out io.Writer, adminAddr, email string, asJSON bool) error {
 func runSessions(out io.Writer, adminAddr, email string, asJSON bool) error {
 	var sr sessionsResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/sessions?email="+url.QueryEscape(email), nil, &sr); err != nil {
-		return fmt.Errorf("listing sessions: %w", err)
+		return explained("listing sessions", err)
 	}
 	if asJSON {
 		return printJSON(out, sr)

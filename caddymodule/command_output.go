@@ -41,7 +41,7 @@ func when(t time.Time) string {
 
 // adminStatusError is Caddy's "caddy responded with error: HTTP 404:
 // {"error":"…"}".
-var adminStatusError = regexp.MustCompile(`HTTP (\d{3}): (.*)$`)
+var adminStatusError = regexp.MustCompile(`(?s)HTTP (\d{3}): (.*)$`)
 
 // AdminError is an error answer of the admin API, in words.
 type AdminError struct {
@@ -97,4 +97,14 @@ func orDashS(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// explained returns an admin API answer as it is (it names the thing
+// already), and any other error with what was being done.
+func explained(doing string, err error) error {
+	var ae *AdminError
+	if errors.As(err, &ae) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", doing, err)
 }

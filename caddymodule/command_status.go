@@ -46,7 +46,7 @@ func usersCommand() *cobra.Command {
 func runStatus(out io.Writer, adminAddr string, asJSON bool) error {
 	var st statusResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/status", nil, &st); err != nil {
-		return fmt.Errorf("asking for the status: %w", err)
+		return explained("asking for the status", err)
 	}
 	if asJSON {
 		if err := printJSON(out, st); err != nil {
@@ -132,7 +132,7 @@ func ago(t time.Time) string {
 func runUsers(out io.Writer, adminAddr string, asJSON bool) error {
 	var ur usersResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/users", nil, &ur); err != nil {
-		return fmt.Errorf("listing users: %w", err)
+		return explained("listing users", err)
 	}
 	if asJSON {
 		return printJSON(out, ur)
