@@ -292,10 +292,10 @@ func startLogin(laptop *tab, base, email string) string {
 	laptop.t.Helper()
 	laptop.do(chromedp.Navigate(base + "/private?x=1"))
 	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
+	laptop.do(chromedp.WaitVisible(chromedp.ID("email")))
+	// The page may have filled in the last address used here.
+	eval[bool](laptop, `(document.getElementById("email").value = "") === ""`)
 	laptop.do(
-		chromedp.WaitVisible(chromedp.ID("email")),
-		// The page may have filled in the last address used here.
-		chromedp.SetValue(chromedp.ID("email"), ""),
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
 	)
