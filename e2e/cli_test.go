@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -190,4 +191,27 @@ func TestCLIStatusHealthyAndNot(t *testing.T) {
 	if code != 1 || json.Unmarshal([]byte(out), &st) != nil || st.Healthy || st.Store.Reachable {
 		t.Errorf("status --json with Redis gone (exit %d):\n%s", code, out)
 	}
+}
+
+// TestCLIStatusNamesAFailingReceiver checks that status tells a failing
+// webhook receiver from a healthy one, without calling the gate unhealthy.
+func TestCLIStatusNamesAFailingReceiver(t *testing.T) {
+	dead := fmt.Sprintf("http://127.0.0.1:%d/hook", testenv.FreePort(t))
+	g := startGate(t, storeLine(""), newUpstream(t), webhookBlock(dead, ""))
+	g.enroll("alice@example.com") // device_enrolled goes to the receiver
+	deadline := time.Now().Add(15 * time.Second)
+	var out string
+	var code int
+	for {
+		out, _, code = g.runCLI("status")
+		if strings.Contains(out, "failing") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code != 0 || !regexp.MustCompile(`authgate\s+healthy`).MatchString(out) || !strings.Contains(out, dead) ||
+		!regexp.MustCompile(`failing: .*refused`).MatchString(out) {
+		t.Errorf("status with a dead receiver (exit %d):\n%s", code, out)
+	}
+	t.Logf("status:\n%s", out)
 }
