@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func explainAdminError(addr string, err error) error {
 		if json.Unmarshal([]byte(msg), &body) == nil && body.Error != "" {
 			msg = body.Error
 		}
-		if status == http404 && strings.HasPrefix(msg, "unknown route") {
+		if status == http.StatusNotFound && strings.HasPrefix(msg, "unknown route") {
 			msg = "this Caddy has no authgate admin routes: is the authgate module built in and configured?"
 		}
 		return &AdminError{Status: status, Message: msg}
@@ -74,8 +75,6 @@ func explainAdminError(addr string, err error) error {
 	}
 	return err
 }
-
-const http404 = 404
 
 // isAdminStatus reports whether err is an admin API answer with status.
 func isAdminStatus(err error, status int) bool {
