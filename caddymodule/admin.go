@@ -32,7 +32,8 @@ func init() {
 //	GET    /authgate/sessions?email=E    the user's sessions
 //	DELETE /authgate/sessions/{id}       revoke a session on every instance
 //
-// and the webhook routes of admin_webhooks.go.
+// the unblock and access-pass routes of admin_fallback.go, the API key
+// routes of admin_apikeys.go, and the webhook routes of admin_webhooks.go.
 type adminAPI struct {
 	ctx caddy.Context
 }
@@ -58,6 +59,8 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
 	}
 	routes = append(routes, a.statusRoutes()...)
+	routes = append(routes, a.apiKeyRoutes()...)
+	routes = append(routes, a.fallbackRoutes()...)
 	return append(routes, a.webhookRoutes()...)
 }
 

@@ -26,6 +26,7 @@ type addWebhookRequest struct {
 	AppID  string   `json:"app_id"`
 	URL    string   `json:"url"`
 	Events []string `json:"events,omitempty"`
+	Format string   `json:"format,omitempty"`
 }
 
 // addWebhookResponse carries the generated secret: shown once.
@@ -35,6 +36,7 @@ type addWebhookResponse struct {
 	URL    string   `json:"url"`
 	Secret string   `json:"secret"`
 	Events []string `json:"events,omitempty"`
+	Format string   `json:"format,omitempty"`
 }
 
 func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error {
@@ -50,13 +52,13 @@ func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error 
 		if err := decodeAdminJSON(r, &req); err != nil {
 			return err
 		}
-		s, err := app.webhooks.add(r.Context(), req.AppID, req.URL, req.Events)
+		s, err := app.webhooks.add(r.Context(), storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format}, 0)
 		if err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		return writeAdminJSON(w, addWebhookResponse{ID: s.ID, AppID: s.AppID, URL: s.URL, Secret: s.Secret, Events: s.Events})
+		return writeAdminJSON(w, addWebhookResponse{ID: s.ID, AppID: s.AppID, URL: s.URL, Secret: s.Secret, Events: s.Events, Format: s.Format})
 	default:
 		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET or POST")}
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/apikey"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
@@ -55,6 +57,12 @@ type App struct {
 	// ReportBlock is how long "deny and report" blocks logins for an
 	// email. Default: 1h.
 	ReportBlock caddy.Duration `json:"report_block,omitempty"`
+	// LockoutAttempts refused logins in a row (denied, wrong number,
+	// reported, expired, wrong codes) stop new pushes for the user.
+	// Default: 5.
+	LockoutAttempts int `json:"lockout_attempts,omitempty"`
+	// LockoutDuration is how long such a lockout lasts. Default: 15m.
+	LockoutDuration caddy.Duration `json:"lockout_duration,omitempty"`
 	// RevocationMaxStaleness is how long logged-in users keep access while
 	// revocations cannot be refreshed from the store; then 503. Default: 30s.
 	RevocationMaxStaleness caddy.Duration `json:"revocation_max_staleness,omitempty"`
@@ -64,6 +72,8 @@ type App struct {
 	// Groups assigns users to groups (group name → emails or "@domain"),
 	// for "allow group" rules and the Remote-Groups header.
 	Groups map[string][]string `json:"groups,omitempty"`
+	// Directory is a user directory asked about every login (LDAP).
+	Directory *DirectoryConfig `json:"directory,omitempty"`
 	// Webhooks receive signed events; blocking ones are pre_login hooks.
 	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
 	// WebhookSchedule is when delivery attempts are made, counted from
@@ -79,9 +89,22 @@ type App struct {
 	// database; when set, the phone's request card names the coarse
 	// location of the signing-in browser's address. Nothing is bundled.
 	GeoIP string `json:"geoip,omitempty"`
+	// APIKeyRate is how many requests one API key may make per
+	// APIKeyRateWindow on each instance (a burst of that many, refilled
+	// evenly). Default: 600 per minute.
+	APIKeyRate       int            `json:"api_key_rate,omitempty"`
+	APIKeyRateWindow caddy.Duration `json:"api_key_rate_window,omitempty"`
+	// APIKeyFreshLogin is how recent a browser's approved sign-in must be
+	// to create an API key. Default: 10m.
+	APIKeyFreshLogin caddy.Duration `json:"api_key_fresh_login,omitempty"`
+	// APIKeyRecheck is how long a verified API key is trusted from memory
+	// before its record (and its owner, in the directory) is read again.
+	// Revocations do not wait for it. Default: 5m.
+	APIKeyRecheck caddy.Duration `json:"api_key_recheck,omitempty"`
 
 	gw          *gateway.Gateway
 	store       *sharedStore
+	directory   *directory.LDAP
 	webhooks    *webhooks
 	caddyEvents *caddyEventSink
 	log         *zap.Logger
@@ -104,12 +127,15 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
-		return fmt.Errorf("authgate: opening store: %w", err)
+		return fmt.Errorf("authgate: store: %w", err)
 	}
 	a.store = st
 	keys, err := a.loadKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
+	}
+	if a.directory, err = a.openDirectory(); err != nil {
+		return fmt.Errorf("authgate: %w", err)
 	}
 	a.webhooks, err = a.setupWebhooks(ctx, st)
 	if err != nil {
@@ -130,6 +156,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 		}
 		locate = a.geo.Locate
 	}
+	if a.directory != nil {
+		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
+			return fmt.Errorf("authgate: registering directory metrics: %w", err)
+		}
+	}
 	a.gw, err = gateway.New(gateway.Config{
 		Prefix:       a.GatePath,
 		CookieDomain: a.CookieDomain,
@@ -139,15 +170,20 @@ func (a *App) Provision(ctx caddy.Context) error {
 			PushesPerEmail:  a.PushesPerEmail,
 			PushesPerIP:     a.PushesPerIP,
 			ReportBlock:     time.Duration(a.ReportBlock),
+			LockoutAttempts: a.LockoutAttempts,
+			LockoutDuration: time.Duration(a.LockoutDuration),
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
 		Brand:                  a.Brand.config(),
+		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow), CacheTTL: time.Duration(a.APIKeyRecheck)},
+		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
-		Events:   event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
-		PreLogin: a.webhooks.preLoginFunc(),
-		Locate:   locate,
+		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m},
+		PreLogin:  a.webhooks.preLoginFunc(),
+		Directory: a.directoryDep(),
+		Locate:    locate,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -184,6 +220,11 @@ func (a *App) expandPlaceholders() error {
 	}
 	for i := range a.Webhooks {
 		if err := a.Webhooks[i].expand(e, i+1); err != nil {
+			return err
+		}
+	}
+	if a.Directory != nil {
+		if err := a.Directory.expand(e); err != nil {
 			return err
 		}
 	}
@@ -241,6 +282,9 @@ func (a *App) Stop() error {
 func (a *App) Cleanup() error {
 	if err := a.geo.Close(); err != nil {
 		a.log.Warn("closing the GeoIP database", zap.Error(err))
+	}
+	if a.directory != nil {
+		_ = a.directory.Close()
 	}
 	if a.store != nil {
 		return a.store.release()

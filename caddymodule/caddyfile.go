@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/policy"
 )
 
@@ -35,9 +36,11 @@ func init() {
 //	    pushes_per_email <n>
 //	    pushes_per_ip <n>
 //	    report_block <duration>
+//	    lockout <attempts> <duration>
 //	    revocation_max_staleness <duration>
 //	    public_url <url>
 //	    group <name> <email|@domain...>
+//	    directory ldap { … }   (see unmarshalDirectory)
 //	    webhook <url> {
 //	        secret <secret>
 //	        previous_secret <secret>
@@ -53,6 +56,9 @@ func init() {
 //	    logo <file>
 //	    accent <#rrggbb>
 //	    geoip <file.mmdb>
+//	    api_key_rate <requests> <per_duration>
+//	    api_key_fresh_login <duration>
+//	    api_key_recheck <duration>
 //	}
 //
 // title, logo and accent are the default brand of every site.
@@ -115,6 +121,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		return durationArg(d, &a.ReportBlock)
 	case "revocation_max_staleness":
 		return durationArg(d, &a.RevocationMaxStaleness)
+	case "lockout":
+		return a.unmarshalLockout(d)
 	case "pushes_per_email":
 		return intArg(d, &a.PushesPerEmail)
 	case "pushes_per_ip":
@@ -131,6 +139,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		if _, err := policy.NewGroups(map[string][]string{args[0]: args[1:]}); err != nil {
 			return d.Errf("%v", err)
 		}
+	case "directory":
+		c, err := unmarshalDirectory(d)
+		if err != nil {
+			return err
+		}
+		a.Directory = c
 	case "webhook":
 		w, err := unmarshalWebhook(d)
 		if err != nil {
@@ -155,6 +169,12 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			}
 			a.WebhookSchedule = append(a.WebhookSchedule, caddy.Duration(v))
 		}
+	case "api_key_rate":
+		return a.unmarshalAPIKeyRate(d)
+	case "api_key_fresh_login":
+		return durationArg(d, &a.APIKeyFreshLogin)
+	case "api_key_recheck":
+		return a.unmarshalAPIKeyRecheck(d)
 	default:
 		return unknownGlobalOption(d, opt)
 	}
@@ -173,6 +193,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    title <text...>
 //	    logo <file>
 //	    accent <#rrggbb>
+//	    api_keys on | off | only
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	handler := new(Handler)
@@ -224,6 +245,13 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 		case "title", "logo", "accent":
 			if err := unmarshalBrand(h.Dispenser, &handler.Brand); err != nil {
 				return nil, err
+			}
+		case "api_keys":
+			if err := oneArg(h.Dispenser, &handler.APIKeys); err != nil {
+				return nil, err
+			}
+			if _, err := gateway.ParseAPIKeyMode(handler.APIKeys); err != nil {
+				return nil, h.Errf("%v", err)
 			}
 		default:
 			return nil, unknownSiteOption(h.Dispenser, opt)

@@ -20,9 +20,11 @@ var (
 		"store", "signing_key", "previous_key", "gate_path", "cookie_domain", "public_url",
 		"session_lifetime", "login_timeout", "report_block", "revocation_max_staleness",
 		"pushes_per_email", "pushes_per_ip", "group", "webhook", "webhook_claim_timeout", "webhook_schedule",
+		"api_key_rate", "api_key_fresh_login", "api_key_recheck",
+		"directory",
 		"title", "logo", "accent", "geoip",
 	}
-	siteOptions = []string{"app_id", "allow", "public", "access_events", "title", "logo", "accent"}
+	siteOptions = []string{"app_id", "allow", "public", "access_events", "api_keys", "title", "logo", "accent"}
 )
 
 // unknownGlobalOption explains an option the global block does not know.

@@ -17,8 +17,8 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|status|users|devices|sessions|revoke|webhooks … [--json] [--address <admin>]",
-		Short: "Manages authgate devices, sessions and webhooks through the running Caddy's admin API",
+		Usage: "enroll|status|users|devices|sessions|revoke|unblock|pass|keys|webhooks … [--json] [--address <admin>]",
+		Short: "Manages authgate devices, sessions, API keys and webhooks through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
 that has authgate configured.
@@ -51,6 +51,18 @@ admin API's JSON instead, for scripts.
 
 remove a phone (it can approve nothing more), or end a session on every
 Caddy instance that shares the store.
+
+  caddy authgate unblock alice@example.com
+  caddy authgate pass alice@example.com --ttl 1h
+
+let alice sign in again after a "deny and report" or a lockout, or give
+her a one-time access pass after she lost her phone (it signs her in once
+and opens the enrolment of a new phone).
+
+  caddy authgate keys list alice@example.com
+  caddy authgate keys revoke <id>
+
+list alice's API keys, or revoke one everywhere.
 
   caddy authgate webhooks --help
 
@@ -87,15 +99,16 @@ manages webhook receivers.`,
 				},
 			}
 			revoke := &cobra.Command{
-				Use:       "revoke (device|session) <id>",
-				Short:     "Removes a device or ends a session everywhere",
+				Use:       "revoke (device|session|key) <id>",
+				Short:     "Removes a device, or ends a session or an API key everywhere",
 				Args:      cobra.ExactArgs(2),
-				ValidArgs: []string{"device", "session"},
+				ValidArgs: []string{"device", "session", "key"},
 				RunE: func(cmd *cobra.Command, args []string) error {
 					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
 				},
 			}
-			cmd.AddCommand(enroll, devices, sessions, revoke, statusCommand(), usersCommand(), webhooksCommand())
+			cmd.AddCommand(enroll, devices, sessions, revoke, statusCommand(), usersCommand(), keysCommand(), webhooksCommand())
+			cmd.AddCommand(fallbackCommands()...)
 		},
 	})
 }
@@ -201,8 +214,10 @@ func runRevoke(out io.Writer, adminAddr, kind, id string) error {
 		path = "/authgate/devices/" + url.PathEscape(id)
 	case "session":
 		path = "/authgate/sessions/" + url.PathEscape(id)
+	case "key":
+		path = "/authgate/keys/" + url.PathEscape(id)
 	default:
-		return fmt.Errorf("revoke: want 'device' or 'session', not %q", kind)
+		return fmt.Errorf("revoke: want 'device', 'session' or 'key', not %q", kind)
 	}
 	var rr revokeResponse
 	if err := adminCall(adminAddr, http.MethodDelete, path, nil, &rr); err != nil {

@@ -87,11 +87,11 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			return tw.Flush()
 		},
 	})
-	var appID, events string
+	var appID, events, format string
 	add := &cobra.Command{
 		Use: "add <url>", Short: "Adds a receiver and prints its generated secret", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			req := addWebhookRequest{AppID: appID, URL: args[0]}
+			req := addWebhookRequest{AppID: appID, URL: args[0], Format: format}
 			if events != "" {
 				req.Events = strings.Split(events, ",")
 			}
@@ -103,7 +103,8 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			return err
 		},
 	}
-	add.Flags().StringVar(&appID, "app-id", "", "the app this receiver belongs to")
+	add.Flags().StringVar(&appID, "app-id", "", "the app this receiver belongs to (it then gets only that app's events)")
+	add.Flags().StringVar(&format, "format", "", "payload format: envelope (default), authgate or webgate")
 	add.Flags().StringVar(&events, "events", "", "comma-separated event names (default: all but access)")
 	cmd.AddCommand(add)
 	cmd.AddCommand(&cobra.Command{

@@ -33,6 +33,10 @@ type Handler struct {
 	// Brand is the site's title, logo and accent colour; unset options
 	// take the global block's.
 	Brand BrandConfig `json:"brand,omitzero"`
+	// APIKeys says which credentials the site takes: "on" (default:
+	// session cookies and API keys), "off" (cookies only) or "only" (API
+	// keys only: an API site that never sends anyone to the login page).
+	APIKeys string `json:"api_keys,omitempty"`
 
 	route *gateway.Route
 }
@@ -51,12 +55,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Brand.expand(newExpander()); err != nil {
 		return fmt.Errorf("authgate handler: %w", err)
 	}
-	h.route, err = appVal.(*App).Gateway().Route(gateway.RouteConfig{
-		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
-		Brand: h.Brand.config(),
-	})
+	keys, err := gateway.ParseAPIKeyMode(h.APIKeys)
 	if err != nil {
 		return fmt.Errorf("authgate handler: %w", err)
+	}
+	h.route, err = appVal.(*App).Gateway().Route(gateway.RouteConfig{
+		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
+		APIKeys: keys, Brand: h.Brand.config(),
+	})
+	if err != nil {
+		return fmt.Errorf("authgate directive (app_id %q): %w", h.AppID, err)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ type metrics struct {
 	decisions prometheus.Histogram
 	access    *prometheus.CounterVec
 	logouts   prometheus.Counter
+	fallback  *fallbackMetrics
 }
 
 func newMetrics(reg prometheus.Registerer, d *webhook.Dispatcher) (*metrics, error) {
@@ -44,7 +45,9 @@ func newMetrics(reg prometheus.Registerer, d *webhook.Dispatcher) (*metrics, err
 			Namespace: "authgate", Name: "logouts_total", Help: "Sign-outs.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.logins, m.pushes, m.decisions, m.access, m.logouts, newWebhookCollector(d)} {
+	m.fallback = newFallbackMetrics()
+	for _, c := range append([]prometheus.Collector{m.logins, m.pushes, m.decisions, m.access, m.logouts, newWebhookCollector(d)},
+		m.fallback.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -56,7 +59,11 @@ func newMetrics(reg prometheus.Registerer, d *webhook.Dispatcher) (*metrics, err
 func (m *metrics) Emit(_ context.Context, e event.Event) {
 	switch e.Type {
 	case event.LoginRequested:
-		m.pushes.Inc()
+		if pushed, ok := e.Data["push"].(bool); !ok || pushed {
+			m.pushes.Inc()
+		} else {
+			m.fallback.pushesSkipped.Inc()
+		}
 	case event.Login:
 		m.logins.WithLabelValues("approved").Inc()
 		m.observeDecision(e)
@@ -69,6 +76,8 @@ func (m *metrics) Emit(_ context.Context, e event.Event) {
 		m.access.WithLabelValues(decision).Inc()
 	case event.Logout:
 		m.logouts.Inc()
+	default:
+		m.fallback.emit(e)
 	}
 }
 

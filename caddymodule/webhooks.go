@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/webhook"
@@ -41,6 +44,12 @@ type WebhookConfig struct {
 	SignaturePrefix string `json:"signature_prefix,omitempty"`
 	// AccessSampleRate delivers this fraction of access events (0 = all).
 	AccessSampleRate float64 `json:"access_sample_rate,omitempty"`
+	// Format is the payload format: envelope (default, authgate's own),
+	// authgate (the AuthGate integration guide's flat bodies and headers)
+	// or webgate (the webgate dispatcher's).
+	Format string `json:"format,omitempty"`
+	// AppID limits the receiver to the events of one app.
+	AppID string `json:"app_id,omitempty"`
 	// Blocking makes this a pre_login hook: asked before any push goes
 	// out; {"is_allowed": false} refuses the login.
 	Blocking bool `json:"blocking,omitempty"`
@@ -81,6 +90,7 @@ func (w WebhookConfig) endpoint() webhook.Endpoint {
 		URL: w.URL, Secret: w.Secret, PreviousSecret: w.PreviousSecret, Events: w.Events,
 		Timeout: time.Duration(w.Timeout), SignatureHeader: w.SignatureHeader,
 		SignaturePrefix: w.SignaturePrefix, AccessSampleRate: w.AccessSampleRate,
+		Format: w.Format, AppID: w.AppID,
 	}
 }
 
@@ -93,6 +103,8 @@ func (w WebhookConfig) endpoint() webhook.Endpoint {
 //	    timeout <duration>
 //	    signature_header <name> [<prefix>]
 //	    access_sample_rate <0..1>
+//	    format envelope | authgate | webgate
+//	    app <app_id>
 //	    blocking [allow_on_error]
 //	}
 func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
@@ -145,6 +157,17 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 				return w, d.Errf("access_sample_rate: %q is not a number from 0 to 1", s)
 			}
 			w.AccessSampleRate = v
+		case "format":
+			if err := oneArg(d, &w.Format); err != nil {
+				return w, err
+			}
+			if !slices.Contains(webhook.Formats(), w.Format) {
+				return w, d.Errf("format: %q is not one of %s", w.Format, strings.Join(webhook.Formats(), ", "))
+			}
+		case "app":
+			if err := oneArg(d, &w.AppID); err != nil {
+				return w, err
+			}
 		case "blocking":
 			w.Blocking = true
 			for d.NextArg() {
@@ -155,7 +178,7 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 			}
 		default:
 			return w, d.Errf("unrecognized webhook option '%s'%s", opt, didYouMean(opt, []string{
-				"secret", "previous_secret", "events", "timeout", "signature_header", "access_sample_rate", "blocking",
+				"secret", "previous_secret", "events", "timeout", "signature_header", "access_sample_rate", "format", "app", "blocking",
 			}))
 		}
 	}
@@ -197,6 +220,16 @@ type storedWebhook struct {
 	URL    string   `json:"url"`
 	Secret string   `json:"secret"`
 	Events []string `json:"events,omitempty"`
+	Format string   `json:"format,omitempty"`
+	// PublicOnly: registered by an app, delivered to public addresses only.
+	PublicOnly bool `json:"public_only,omitempty"`
+}
+
+// endpoint is the dispatcher's view of a stored receiver: limited to its
+// app's events when it names one.
+func (s storedWebhook) endpoint() webhook.Endpoint {
+	return webhook.Endpoint{ID: s.ID, URL: s.URL, Secret: s.Secret, Events: s.Events, AppID: s.AppID,
+		Format: s.Format, PublicOnly: s.PublicOnly}
 }
 
 // setupWebhooks builds the dispatcher over the right outbox: a Redis
@@ -223,7 +256,7 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 		return nil, err
 	}
 	for _, s := range stored {
-		endpoints = append(endpoints, webhook.Endpoint{ID: s.ID, URL: s.URL, Secret: s.Secret, Events: s.Events})
+		endpoints = append(endpoints, s.endpoint())
 	}
 	cfg := webhook.Config{Endpoints: endpoints, Logger: a.log.Named("webhook")}
 	for _, d := range a.WebhookSchedule {
@@ -286,16 +319,33 @@ func (w *webhooks) save(ctx context.Context, list []storedWebhook) error {
 	return w.storage.Storage().Store(ctx, storedWebhooksPath, raw)
 }
 
-// add registers a new endpoint for app with a generated secret, delivers
-// to it at once and keeps it in storage. It returns the endpoint's id and
-// secret.
-func (w *webhooks) add(ctx context.Context, appID, url string, events []string) (storedWebhook, error) {
+// add registers a new endpoint with a generated secret, delivers to it
+// at once and keeps it in storage. With an app id it receives only that
+// app's events. A limit above zero refuses the endpoint when the app has
+// that many already. It returns the endpoint's id and secret.
+func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedWebhook, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := storedWebhook{AppID: appID, URL: url, Secret: webhook.GenerateSecret(), Events: events}
-	ep, err := w.dispatcher.AddEndpoint(webhook.Endpoint{URL: url, Secret: s.Secret, Events: events})
+	if limit > 0 {
+		list, err := w.load(ctx)
+		if err != nil {
+			return s, err
+		}
+		n := 0
+		for _, other := range list {
+			if other.AppID == s.AppID {
+				n++
+			}
+		}
+		if n >= limit {
+			return s, fmt.Errorf("%w: the app has %d receivers already; an operator removes old ones with DELETE /authgate/webhooks/{id}", gateway.ErrInvalidWebhook, n)
+		}
+	}
+	// A random id, so the same URL may be registered for several apps.
+	s.ID, s.Secret = webhook.NewEndpointID(), webhook.GenerateSecret()
+	ep, err := w.dispatcher.AddEndpoint(s.endpoint())
 	if err != nil {
-		return s, err
+		return s, fmt.Errorf("%w: %w", gateway.ErrInvalidWebhook, err)
 	}
 	s.ID = ep.ID
 	list, err := w.load(ctx)
@@ -307,6 +357,21 @@ func (w *webhooks) add(ctx context.Context, appID, url string, events []string) 
 		return s, fmt.Errorf("keeping the webhook: %w", err)
 	}
 	return s, nil
+}
+
+// maxRegisteredPerApp bounds the receivers POST /api/webhooks keeps per
+// app, so an app's key cannot fill the storage; the operator removes old
+// ones with the admin API.
+const maxRegisteredPerApp = 20
+
+// RegisterWebhook adds a receiver for the standalone gate's POST
+// /api/webhooks.
+func (w *webhooks) RegisterWebhook(ctx context.Context, req gateway.WebhookRequest) (gateway.Webhook, error) {
+	s, err := w.add(ctx, storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format, PublicOnly: req.PublicOnly}, maxRegisteredPerApp)
+	if err != nil {
+		return gateway.Webhook{}, err
+	}
+	return gateway.Webhook{ID: s.ID, AppID: s.AppID, URL: s.URL, Secret: s.Secret, Events: s.Events, Format: s.Format}, nil
 }
 
 // remove stops deliveries to an admin-added endpoint and forgets it.

@@ -280,6 +280,11 @@ func (g *gate) enrollmentLink(email string) enrollment {
 func enrolPhone(phone *tab, link string) {
 	phone.t.Helper()
 	phone.do(chromedp.Navigate(link))
+	// A user's first phone shows its recovery codes once, first.
+	phone.waitFor("the app to be set up", `!document.getElementById("view-main").hidden || !document.getElementById("view-recovery").hidden`)
+	if eval[bool](phone, `!document.getElementById("view-recovery").hidden`) {
+		phone.do(chromedp.Click(chromedp.ID("recovery-done")))
+	}
 	phone.waitFor("the app to be live", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "live"`)
 	if loc := phone.location(); strings.Contains(loc, "#") {
 		phone.t.Fatalf("the enrolment token is still in the address bar: %s", loc)

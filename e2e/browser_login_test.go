@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -122,31 +123,54 @@ func TestBrowserDenyWrongNumberAndReport(t *testing.T) {
 	phone.waitFor("the wrong-number notice", `document.getElementById("result").dataset.kind === "bad"`)
 	phone.shoot("app-wrong-number")
 
-	// Deny and report: a new push for the email is then refused.
+	// Deny and report: the phone asks first, then the laptop says until
+	// when sign-ins are paused, with no retry button, and a new push for
+	// the email is refused the same way.
 	startLogin(laptop, g.base, "bob@example.com")
 	waitRequest(phone)
 	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .report")))
-	laptop.waitFor("the reported state", `!document.getElementById("state-denied").hidden`)
-	if got := laptop.text("#state-denied [data-reason=reported]"); !strings.Contains(got, "reported") {
-		t.Fatalf("reported page says %q", got)
+	phone.waitFor("the report confirmation", `!document.querySelector("#requests .request .confirm").hidden`)
+	if got := phone.text(requestSel + " .confirm-text"); !strings.Contains(got, "This blocks sign-ins for bob@example.com until ") || !strings.HasSuffix(got, "Report it?") {
+		t.Fatalf("the phone asks %q", got)
+	}
+	phone.shoot("app-report-confirm")
+	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .confirm-report")))
+	laptop.waitFor("the paused state", `!!document.getElementById("state-paused")`)
+	paused := laptop.text("#paused")
+	if !pausedText.MatchString(paused) || !strings.Contains(paused, "because a request was reported. Contact your administrator.") {
+		t.Fatalf("reported page says %q", paused)
+	}
+	if n := eval[int](laptop, `document.querySelectorAll("#retry, #retry-row").length`); n != 0 {
+		t.Fatalf("the paused page offers a retry button")
 	}
 	laptop.shoot("denied-reported")
-	laptop.do(chromedp.Click(chromedp.ID("retry")))
+	phone.waitFor("the report notice", `document.getElementById("result").textContent.includes("paused until")`)
+	phone.shoot("app-reported")
+	laptop.do(chromedp.Navigate(g.base + "/private?x=1"))
 	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
 	// "Try again" comes back to the form with the last address filled in.
 	if got := eval[string](laptop, `document.getElementById("email").value`); got != "bob@example.com" {
 		t.Fatalf("after Try again the form holds %q", got)
 	}
 	laptop.do(chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
-	laptop.waitFor("the refusal", `location.pathname === "/.authgate/login" && !!document.getElementById("login-error")`)
-	if got := laptop.text("#login-error"); !strings.Contains(got, "Too many") && !strings.Contains(got, "blocked") {
+	laptop.waitFor("the refusal", `location.pathname === "/.authgate/login" && document.querySelector("h1").textContent === "Sign-ins paused"`)
+	if got := laptop.text("main"); !pausedText.MatchString(got) || strings.Contains(got, "Try again") || strings.Contains(got, "Too many") {
 		t.Fatalf("after a report the form says %q", got)
 	}
-	laptop.shoot("login-refused")
+	if n := eval[int](laptop, `document.querySelectorAll("main a.button, main button").length`); n != 0 {
+		t.Fatalf("the paused page offers %d buttons", n)
+	}
+	laptop.shoot("login-paused")
 	if n := eval[int](phone, `document.querySelectorAll("#requests .request").length`); n != 0 {
 		t.Fatalf("the phone shows %d requests after a refused push", n)
 	}
+	// The operator lifts the pause: the next login works.
+	g.caddyCLI("unblock", "bob@example.com")
+	loginWithPhone(laptop, phone, g.base, "bob@example.com")
 }
+
+// pausedText is the start of the paused message, with the time.
+var pausedText = regexp.MustCompile(`Sign-ins for this account are paused until [0-2][0-9]:[0-5][0-9] UTC `)
 
 // TestBrowserLoginExpires: nobody approves, the window closes, the laptop
 // says so and offers a retry; the phone's card goes away.

@@ -17,11 +17,20 @@ type EnrollRequest struct {
 	Name      string `json:"name"`
 }
 
-// EnrollResponse is the 201 body of POST /device/enroll.
+// EnrollResponse is the 201 body of POST /device/enroll. The TOTP
+// secret (for offline codes) and the recovery codes are given here once
+// and never again; the recovery codes only with a user's first phone.
 type EnrollResponse struct {
 	DeviceID string `json:"device_id"`
 	Email    string `json:"email"`
 	Name     string `json:"name"`
+	// OTPSecret is base64url (no padding) of the device's TOTP secret.
+	OTPSecret    string `json:"otp_secret,omitempty"`
+	OTPAlgorithm string `json:"otp_algorithm,omitempty"` // "SHA-1" or "SHA-256"
+	OTPDigits    int    `json:"otp_digits,omitempty"`
+	OTPPeriod    int    `json:"otp_period,omitempty"` // seconds
+	// RecoveryCodes are single-use codes to sign in without the phone.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 // PendingLogin is one login waiting for the device's decision.
@@ -34,6 +43,9 @@ type PendingLogin struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Choices   []int     `json:"choices"` // three numbers; the browser shows one of them
+	// ReportBlockSeconds is how long "deny and report" would pause the
+	// user's sign-ins, for the phone's confirmation.
+	ReportBlockSeconds int `json:"report_block_seconds,omitempty"`
 }
 
 // PendingResponse is the body of GET /device/pending. Logins is never
@@ -61,6 +73,8 @@ const (
 // DecideResponse is the 200 body of POST /device/decide.
 type DecideResponse struct {
 	Status string `json:"status"` // approved or denied
+	// PausedUntil, after a report, is when the user's sign-ins resume.
+	PausedUntil time.Time `json:"paused_until,omitzero"`
 }
 
 // DeviceInfo is the body of GET /device/me and of POST /device/rename.

@@ -82,6 +82,9 @@
 // The token sits in the fragment, which browsers never send, so it reaches
 // no server log. The approver page makes a key and posts the token, the
 // public key and a device name ([Enroller.Enroll]); the token works once.
+// The answer carries, once, the device's TOTP secret for offline codes
+// (the gateway keeps it sealed; see package otp) and, with a user's first
+// phone, ten recovery codes.
 //
 // # HTTP API
 //

@@ -78,6 +78,13 @@ func (e *Enroller) CreateToken(ctx context.Context, email string) (token string,
 //
 // Errors wrap ErrInvalidKey, ErrEnrollmentInvalid, or store.ErrUnavailable.
 func (e *Enroller) Enroll(ctx context.Context, token string, publicKeyDER []byte, name, userAgent string) (*store.Device, error) {
+	return e.EnrollWith(ctx, token, publicKeyDER, name, userAgent, nil)
+}
+
+// EnrollWith is Enroll with a hook: prepare, if not nil, is given the new
+// device (its id set) before it is stored, to add what the caller keeps
+// with it (a sealed TOTP secret).
+func (e *Enroller) EnrollWith(ctx context.Context, token string, publicKeyDER []byte, name, userAgent string, prepare func(*store.Device)) (*store.Device, error) {
 	if _, err := ParsePublicKey(publicKeyDER); err != nil {
 		return nil, err
 	}
@@ -102,6 +109,9 @@ func (e *Enroller) Enroll(ctx context.Context, token string, publicKeyDER []byte
 		PublicKey: append([]byte(nil), publicKeyDER...),
 		CreatedAt: e.now().UTC().Truncate(time.Millisecond),
 		UserAgent: cleanText(userAgent, maxUserAgentRunes),
+	}
+	if prepare != nil {
+		prepare(d)
 	}
 	if err := e.Devices.CreateDevice(ctx, d); err != nil {
 		return nil, storeError("storing device", err)

@@ -21,12 +21,30 @@ const (
 	DeviceEnrolled = "device_enrolled"
 	DeviceRevoked  = "device_revoked"
 	Ping           = "ping"
+
+	// The ways in without a push (package otp) and the lockout.
+	OfflineCodeUsed     = "offline_code_used"
+	CodeRejected        = "code_rejected"
+	RecoveryCodeUsed    = "recovery_code_used"
+	RecoveryCodesIssued = "recovery_codes_issued"
+	AccessPassIssued    = "access_pass_issued"
+	AccessPassUsed      = "access_pass_used"
+	UserLocked          = "user_locked"
+	UserUnblocked       = "user_unblocked"
+
+	// API keys (package apikey).
+	APIKeyCreated = "api_key_created"
+	APIKeyUsed    = "api_key_used"
+	APIKeyRevoked = "api_key_revoked"
 )
 
 // Types returns every event type, in catalogue order.
 func Types() []string {
 	return []string{Login, LoginFailed, LoginRequested, Access, Logout,
-		SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping}
+		SessionRevoked, DeviceEnrolled, DeviceRevoked, Ping,
+		OfflineCodeUsed, CodeRejected, RecoveryCodeUsed, RecoveryCodesIssued,
+		AccessPassIssued, AccessPassUsed, UserLocked, UserUnblocked,
+		APIKeyCreated, APIKeyUsed, APIKeyRevoked}
 }
 
 // Event is one occurrence. Data holds only strings, booleans, integers

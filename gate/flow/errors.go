@@ -20,16 +20,25 @@ var (
 	ErrExpired = errors.New("login expired")
 	// ErrBadDecision: the decision is not approve, deny or report (400).
 	ErrBadDecision = errors.New("decision must be approve, deny or report")
+	// ErrDirectoryUnavailable: the user directory gave no answer, so no
+	// login can start (503, fail closed).
+	ErrDirectoryUnavailable = errors.New("the user directory cannot be reached")
 )
 
 // LimitError says a login was refused by a rate limit or a block; the
 // client may try again after RetryAfter (429).
 type LimitError struct {
-	Reason     string // "rate_limited", "reported" or "pending"
+	Reason     string // "rate_limited", "reported", "locked" or "pending"
 	RetryAfter time.Duration
 }
 
 func (e *LimitError) Error() string {
+	switch e.Reason {
+	case "reported", "locked":
+		return fmt.Sprintf("sign-ins for this account are paused (%s); retry in %s", e.Reason, e.RetryAfter.Round(time.Second))
+	case "pending":
+		return fmt.Sprintf("a sign-in for this account is already waiting elsewhere; retry in %s", e.RetryAfter.Round(time.Second))
+	}
 	return fmt.Sprintf("too many login attempts (%s); retry in %s", e.Reason, e.RetryAfter.Round(time.Second))
 }
 

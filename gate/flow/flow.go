@@ -14,6 +14,11 @@
 //	   ▼
 //	collected ── a Session exists; the gateway mints its cookie
 //
+// A typed code (RedeemCode: an offline code, a recovery code or an
+// access pass) moves pending to approved like a right number; five wrong
+// codes move it to denied. Refused logins count toward the user's lockout
+// (lockout.go), which refuses new starts for a while.
+//
 // Every arrow is one conditional write in the store (TransitionLogin), so a
 // login leaves each state exactly once however many callers race. Events:
 // Start emits login_requested (or login_failed with reason rate_limited or
@@ -30,7 +35,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -69,6 +76,13 @@ type Config struct {
 	// Retention keeps a decided login readable after its window, so a late
 	// check learns how it ended (default 5 min).
 	Retention time.Duration
+	// LockoutAttempts refused logins in a row lock a user (default 5).
+	LockoutAttempts int
+	// LockoutDuration is how long a lockout lasts, and the window in
+	// which refusals count (default 15 min).
+	LockoutDuration time.Duration
+	// CodeAttempts wrong typed codes deny a login (default 5).
+	CodeAttempts int
 }
 
 func (c *Config) defaults() {
@@ -90,6 +104,15 @@ func (c *Config) defaults() {
 	if c.Retention <= 0 {
 		c.Retention = 5 * time.Minute
 	}
+	if c.LockoutAttempts <= 0 {
+		c.LockoutAttempts = DefaultLockoutAttempts
+	}
+	if c.LockoutDuration <= 0 {
+		c.LockoutDuration = DefaultLockoutDuration
+	}
+	if c.CodeAttempts <= 0 {
+		c.CodeAttempts = DefaultCodeAttempts
+	}
 }
 
 // PreLoginFunc asks an outside party whether a login may go ahead, before
@@ -104,6 +127,8 @@ type Service struct {
 	events   event.Sink
 	log      *zap.Logger
 	preLogin PreLoginFunc
+	dir      directory.Directory
+	codes    *otp.Codes
 	now      func() time.Time
 }
 
@@ -115,6 +140,11 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // WithPreLogin installs a blocking pre-login hook.
 func WithPreLogin(f PreLoginFunc) Option { return func(s *Service) { s.preLogin = f } }
+
+// WithDirectory looks every login's email up in a user directory at
+// start: an email it lacks gets a login no device sees, and the groups it
+// gives go on the login (see Start).
+func WithDirectory(d directory.Directory) Option { return func(s *Service) { s.dir = d } }
 
 // WithLogger sets the logger (default: none).
 func WithLogger(l *zap.Logger) Option { return func(s *Service) { s.log = l } }
@@ -142,7 +172,7 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 	if err != nil {
 		return nil, err
 	}
-	if l.Email != dev.Email {
+	if l.Email != dev.Email || l.Withheld {
 		return nil, ErrNotFound
 	}
 	if l.Status != store.LoginPending {
@@ -182,6 +212,7 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 	}
 	if to == store.LoginDenied {
 		s.emitFailed(ctx, decided, reason)
+		s.countRefusal(ctx, decided.Email, reason)
 	}
 	return decided, nil
 }
@@ -197,8 +228,15 @@ type CheckResult struct {
 // Check returns the state of a login, expiring it once its window has
 // passed. When the login is approved and binding is the secret of the
 // browser that started it, Check collects it: exactly one call creates the
-// Session, whatever the number of concurrent checks.
+// Session, whatever the number of concurrent checks. Logins started by
+// API clients are collected only by CheckHandle.
 func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckResult, error) {
+	return s.check(ctx, loginID, binding, false)
+}
+
+// check loads, expires or collects a login; only a login whose API mark
+// is api may be collected.
+func (s *Service) check(ctx context.Context, loginID, binding string, api bool) (*CheckResult, error) {
 	l, err := s.load(ctx, loginID)
 	if err != nil {
 		return nil, err
@@ -206,7 +244,7 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 	if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
 		return &CheckResult{Login: s.expire(ctx, l)}, nil
 	}
-	if l.Status != store.LoginApproved || !BindingMatches(binding, l.BindingHash) {
+	if l.Status != store.LoginApproved || l.API != api || !BindingMatches(binding, l.BindingHash) {
 		return &CheckResult{Login: l}, nil
 	}
 	sid := NewID()
@@ -228,12 +266,37 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
+	deviceName, newDevice := s.deviceFacts(ctx, l.DeviceID)
+	s.succeeded(ctx, l.Email)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
+		"device_name": deviceName, "new_device": newDevice,
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
 	return &CheckResult{Login: collected, Session: sess}, nil
+}
+
+// deviceSeenFor is how long the gate remembers that a device has
+// approved a login, for the login event's new_device.
+const deviceSeenFor = 400 * 24 * time.Hour
+
+// deviceFacts returns the approving device's name, and whether this is
+// the first login it approved (within deviceSeenFor). A store failure
+// gives an empty name and false: the login goes ahead.
+func (s *Service) deviceFacts(ctx context.Context, deviceID string) (string, bool) {
+	if deviceID == "" {
+		return "", false
+	}
+	name := ""
+	if d, err := s.store.GetDevice(ctx, deviceID); err == nil {
+		name = d.Name
+	}
+	err := s.store.Mark(ctx, "device-approved:"+deviceID, deviceSeenFor)
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.Warn("recording a device's first approval failed", zap.Error(err))
+	}
+	return name, err == nil
 }
 
 // Pending returns the logins waiting for a decision by the device's user.
@@ -252,7 +315,7 @@ func (s *Service) Pending(ctx context.Context, dev *store.Device) ([]*store.Logi
 	if err != nil {
 		return nil, fmt.Errorf("loading pending login: %w", err)
 	}
-	if l.Status != store.LoginPending || l.Email != dev.Email {
+	if l.Status != store.LoginPending || l.Email != dev.Email || l.Withheld {
 		return nil, nil
 	}
 	if s.now().After(l.ExpiresAt) {
@@ -288,6 +351,7 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 	}
 	s.release(ctx, expired)
 	s.emitFailed(ctx, expired, ReasonExpired)
+	s.countRefusal(ctx, expired.Email, ReasonExpired)
 	return expired
 }
 

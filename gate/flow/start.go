@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
@@ -23,10 +25,16 @@ type StartRequest struct {
 	// ReturnURL is where to send the browser after login; the caller has
 	// already checked that it is on this site.
 	ReturnURL string
+	// API marks a login started by an API client (the standalone gate):
+	// it is collected with its session handle, not a binding cookie.
+	API bool
 	// PreviousBinding is the binding secret the browser already holds, if
 	// any: a new start from the same browser replaces its own pending login
 	// instead of being refused.
 	PreviousBinding string
+	// Quiet starts a login that sends no push: the user is about to type
+	// a code instead.
+	Quiet bool
 }
 
 // Started is a login just created.
@@ -35,13 +43,21 @@ type Started struct {
 	// Binding is the secret only the starting browser holds (in a
 	// cookie); it is needed to collect the session.
 	Binding string
+	// Pushed says whether the login may send a push: not for a quiet
+	// start, nor within RepeatWindow of the user's previous login.
+	Pushed bool
 }
 
 // Start creates a pending login for an email. Known and unknown emails go
 // through the same steps and get the same answer, so the response tells
-// nothing about who is enrolled. It returns ErrInvalidEmail, a
+// nothing about who is enrolled. With a user directory, the email is
+// looked up after the rate limits: one the directory lacks gets a login
+// that no device is shown (Withheld), which the browser cannot tell from a
+// login for an email without a device; the directory's groups go on the
+// login and into its session's token. It returns ErrInvalidEmail, a
 // *LimitError past a rate limit, a block or another browser's pending
-// login, or a *RefusedError from the pre-login hook.
+// login, a *RefusedError from the pre-login hook, or
+// ErrDirectoryUnavailable when the directory gives no answer.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error) {
 	email := policy.CanonicalEmail(req.Email)
 	if !policy.ValidEmail(email) {
@@ -55,8 +71,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
 		ClientIP: text.Clean(req.ClientIP, 64), UserAgent: text.Clean(req.UserAgent, 256),
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
+		API: req.API,
 	}
 	if err := s.checkLimits(ctx, l); err != nil {
+		return nil, err
+	}
+	if err := s.lookUp(ctx, l); err != nil {
 		return nil, err
 	}
 	if s.preLogin != nil {
@@ -72,11 +92,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		s.release(ctx, l)
 		return nil, fmt.Errorf("creating login: %w", err)
 	}
+	pushed := !req.Quiet && s.firstPush(ctx, email)
 	s.events.Emit(ctx, event.New(event.LoginRequested, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
-		"ip": l.ClientIP, "user_agent": l.UserAgent,
+		"ip": l.ClientIP, "user_agent": l.UserAgent, "push": pushed,
 	}))
-	return &Started{Login: l, Binding: binding}, nil
+	return &Started{Login: l, Binding: binding, Pushed: pushed}, nil
 }
 
 // checkLimits applies the per-IP and per-email windows and the report
@@ -101,6 +122,13 @@ func (s *Service) checkLimits(ctx context.Context, l *store.Login) error {
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("checking report block: %w", err)
+	}
+	locked, err := s.store.MarkTTL(ctx, lockKey(l.Email))
+	if err == nil {
+		return refuse(ReasonLocked, locked)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("checking lockout: %w", err)
 	}
 	n, reset, err := s.store.Hit(ctx, "rl:email:"+l.Email, time.Minute)
 	if err != nil {
@@ -141,11 +169,28 @@ func (s *Service) claim(ctx context.Context, l *store.Login, previousBinding str
 				return fmt.Errorf("superseding pending login: %w", err)
 			}
 		default:
-			return &LimitError{Reason: "pending", RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
+			return &LimitError{Reason: ReasonPending, RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
 		}
 		if err := s.store.ReleasePending(ctx, l.Email, otherID); err != nil {
 			return fmt.Errorf("releasing stale pending login: %w", err)
 		}
 	}
-	return &LimitError{Reason: "pending", RetryAfter: time.Second}
+	return &LimitError{Reason: ReasonPending, RetryAfter: time.Second}
+}
+
+// lookUp asks the user directory, if there is one, about the login's
+// email: it withholds the login of an email the directory lacks and sets
+// the groups of one it knows.
+func (s *Service) lookUp(ctx context.Context, l *store.Login) error {
+	if s.dir == nil {
+		return nil
+	}
+	u, found, err := s.dir.Lookup(ctx, l.Email)
+	if err != nil {
+		s.log.Warn("directory lookup failed; refusing the login", zap.Error(err))
+		return fmt.Errorf("%w: %w", ErrDirectoryUnavailable, err)
+	}
+	l.Withheld = !found
+	l.Groups = u.Groups
+	return nil
 }

@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
 )
@@ -49,6 +51,11 @@ func (g *Gateway) handleStart(w http.ResponseWriter, r *http.Request) {
 // start validates the return URL, starts the login and hands the browser
 // its binding cookie.
 func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL string) (*flow.Started, error) {
+	return g.startLogin(w, r, email, returnURL, false)
+}
+
+// startLogin is start; a quiet login sends no push (a code follows).
+func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, email, returnURL string, quiet bool) (*flow.Started, error) {
 	rd, ok := safeReturnURL(returnURL, requestOrigin(r), g.allowedReturnHost)
 	if !ok {
 		return nil, flow.ErrInvalidReturn
@@ -56,7 +63,7 @@ func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL
 	rt := routeOf(r)
 	started, err := g.flow.Start(r.Context(), flow.StartRequest{
 		Email: email, AppID: rt.appID, SiteTitle: rt.siteTitle(r), ClientIP: rt.clientIP(r), UserAgent: r.UserAgent(),
-		ReturnURL: rd, PreviousBinding: g.bindingSecret(r),
+		ReturnURL: rd, PreviousBinding: g.bindingSecret(r), Quiet: quiet,
 	})
 	if err != nil {
 		return nil, err
@@ -103,7 +110,7 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := checkResponse{Status: publicStatus(res.Login.Status)}
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session); err != nil {
+		if err := g.issueCookie(w, r, res.Session, res.Login.Groups); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -112,21 +119,30 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// issueCookie mints the session's token and sets it as the cookie.
-func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session) error {
-	gen, err := g.store.Generation(r.Context(), s.Email)
-	if err != nil {
-		return err
-	}
-	tok, err := g.tokens.Mint(token.Identity{
-		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen, Groups: g.groups.Of(s.Email),
-		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
-	})
+// issueCookie mints the session's token and sets it as the cookie. The
+// token's groups are those of the group lines and dirGroups, the ones the
+// user directory gave at login start.
+func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session, dirGroups []string) error {
+	tok, err := g.mintFor(r.Context(), g.tokens, s, dirGroups)
 	if err != nil {
 		return err
 	}
 	g.setSessionCookie(w, r, tok, s.ExpiresAt)
 	return nil
+}
+
+// mintFor mints a token for session s with m, carrying the user's
+// current generation and groups.
+func (g *Gateway) mintFor(ctx context.Context, m *token.Manager, s *store.Session, dirGroups []string) (string, error) {
+	gen, err := g.store.Generation(ctx, s.Email)
+	if err != nil {
+		return "", err
+	}
+	return m.Mint(token.Identity{
+		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen,
+		Groups:   policy.MergeGroups(g.groups.Of(s.Email), dirGroups),
+		IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+	})
 }
 
 // publicStatus maps the internal states to the API's four.

@@ -9,6 +9,7 @@ import (
 	"github.com/authgate/authgate/gate/device"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -24,7 +25,12 @@ func (g *Gateway) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "public_key must be base64url of a PKIX P-256 key")
 		return
 	}
-	d, err := g.enroller.Enroll(r.Context(), req.Token, der, req.Name, r.UserAgent())
+	var secret []byte
+	d, err := g.enroller.EnrollWith(r.Context(), req.Token, der, req.Name, r.UserAgent(), func(d *store.Device) {
+		var sealed []byte
+		secret, sealed = g.codes.NewDeviceSecret(d.ID)
+		d.OTPSecret, d.OTPAlgorithm = sealed, string(otp.DefaultAlgorithm)
+	})
 	switch {
 	case errors.Is(err, device.ErrEnrollmentInvalid):
 		writeError(w, http.StatusNotFound, "enrolment link is invalid, used or expired")
@@ -39,7 +45,17 @@ func (g *Gateway) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	g.events.Emit(r.Context(), event.New(event.DeviceEnrolled, map[string]any{
 		"device_id": d.ID, "device_name": d.Name, "email": d.Email,
 	}))
-	writeJSON(w, http.StatusCreated, device.EnrollResponse{DeviceID: d.ID, Email: d.Email, Name: d.Name})
+	resp := device.EnrollResponse{
+		DeviceID: d.ID, Email: d.Email, Name: d.Name,
+		OTPSecret: base64.RawURLEncoding.EncodeToString(secret), OTPAlgorithm: d.OTPAlgorithm,
+		OTPDigits: otp.Digits, OTPPeriod: int(otp.Period / time.Second),
+	}
+	resp.RecoveryCodes, err = g.firstRecoveryCodes(r, d.Email)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
 }
 
 // authDevice checks a device request's signature; on failure it has
@@ -75,7 +91,7 @@ func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The stream's shape: device.PendingResponse's fields and more.
-	writeJSON(w, http.StatusOK, pendingEventOf(logins, time.Now(), routeOf(r).clientIP(r), g.locate))
+	writeJSON(w, http.StatusOK, pendingEventOf(logins, time.Now(), g.flow.Config().ReportBlock, routeOf(r).clientIP(r), g.locate))
 }
 
 // handleDecide is POST /device/decide: approve (with the number tapped),
@@ -120,7 +136,13 @@ func (g *Gateway) handleDecide(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		g.storeFailure(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, device.DecideResponse{Status: string(l.Status)})
+		resp := device.DecideResponse{Status: string(l.Status)}
+		if l.Reason == flow.ReasonReported {
+			if p, err := g.flow.Paused(r.Context(), l.Email); err == nil && p != nil {
+				resp.PausedUntil = p.Until.UTC()
+			}
+		}
+		writeJSON(w, http.StatusOK, resp)
 	}
 }
 

@@ -13,10 +13,13 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/brand"
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -52,6 +55,12 @@ type Config struct {
 	Groups map[string][]string
 	// Brand is the default title, logo and accent colour of every site.
 	Brand brand.Config
+	// APIKeys tunes API keys: rate limit, cache, keys per user.
+	APIKeys apikey.Config
+	// APIKeyFreshLogin is how recent the browser's approved sign-in must
+	// be to create an API key (default 10 min): a stolen cookie or a key
+	// cannot mint keys.
+	APIKeyFreshLogin time.Duration
 }
 
 func (c *Config) defaults() {
@@ -78,6 +87,9 @@ func (c *Config) defaults() {
 	if c.EnrollmentTTL <= 0 {
 		c.EnrollmentTTL = 15 * time.Minute
 	}
+	if c.APIKeyFreshLogin <= 0 {
+		c.APIKeyFreshLogin = 10 * time.Minute
+	}
 }
 
 // Deps are the long-lived parts a Gateway uses; the caller owns them.
@@ -93,6 +105,9 @@ type Deps struct {
 	// France"), or "" when it knows none; the phone's request card shows
 	// it. See package geoip.
 	Locate func(ip string) string
+	// Directory, if set, is asked about every email at login start; its
+	// groups join those of Config.Groups in the token.
+	Directory directory.Directory
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -103,15 +118,18 @@ type Gateway struct {
 	store       store.Store
 	flow        *flow.Service
 	tokens      *token.Manager
+	keys        []token.Key
 	revocations *token.Revocations
 	verifier    *device.Verifier
 	enroller    *device.Enroller
+	codes       *otp.Codes
 	events      event.Sink
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
 	brand       *brand.Brand
 	locate      func(string) string
+	apikeys     *apikey.Service
 	mux         *http.ServeMux
 }
 
@@ -145,20 +163,29 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: loading pages: %w", err)
 	}
-	opts := []flow.Option{flow.WithLogger(deps.Logger)}
+	codes, err := newCodes(deps.Store, deps.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
+	}
+	if deps.Directory != nil {
+		opts = append(opts, flow.WithDirectory(deps.Directory))
 	}
 	g := &Gateway{
 		cfg:    cfg,
 		store:  deps.Store,
 		flow:   flow.New(cfg.Flow, deps.Store, deps.Events, opts...),
 		tokens: tokens,
+		keys:   deps.Keys,
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),
 		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
 		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		codes:    codes,
 		events:   deps.Events,
 		log:      deps.Logger,
 		pages:    pages,
@@ -166,12 +193,24 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		brand:    globalBrand,
 		locate:   deps.Locate,
 	}
+	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	g.mux = g.routes()
 	return g, nil
 }
 
-// Run keeps this instance's revocation set current until ctx is done.
-func (g *Gateway) Run(ctx context.Context) { g.revocations.Run(ctx) }
+// Run keeps this instance's revocation set current and records API key
+// use until ctx is done, then returns once both have stopped.
+func (g *Gateway) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.apikeys.Run(ctx)
+	}()
+	g.revocations.Run(ctx)
+	<-done
+}
 
 // Synced is closed once the revocation set has loaded; until then
 // protected requests are answered 503 rather than risk a revoked token.

@@ -11,6 +11,9 @@ const (
 	HeaderEmail   = "Remote-Email"
 	HeaderGroups  = "Remote-Groups"
 	HeaderSession = "X-Authgate-Session"
+	// HeaderKey names the API key a request came with (instead of
+	// HeaderSession).
+	HeaderKey = "X-Authgate-Key"
 )
 
 // identityHeaderNames are the lower-case, dash-separated forms of every

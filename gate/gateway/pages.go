@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -75,13 +76,10 @@ func (g *Gateway) startFromForm(w http.ResponseWriter, r *http.Request, data log
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderLogin(w, r, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		data.Error = "Too many sign-in requests for this account right now. Please try again in " + humanDuration(limit.RetryAfter) + "."
-		if limit.Reason == "pending" {
-			data.Error = "A sign-in request for this account is already waiting for approval. Please approve it, or try again in " +
-				humanDuration(limit.RetryAfter) + "."
-		}
-		g.renderLogin(w, r, http.StatusTooManyRequests, data)
+		g.renderLimit(w, r, limit, func(text string) {
+			data.Error = text
+			g.renderLogin(w, r, http.StatusTooManyRequests, data)
+		})
 	case errors.As(err, &refused):
 		data.Error = "Sign-in refused: " + refused.Reason
 		g.renderLogin(w, r, http.StatusForbidden, data)
@@ -127,6 +125,9 @@ type waitPage struct {
 	Email string
 	// ApproverURL is the approver app's address on this site.
 	ApproverURL string
+	// Paused, when set, says sign-ins of the account are paused: the
+	// page shows it instead of a retry button.
+	Paused string
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -144,7 +145,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := res.Login
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session); err != nil {
+		if err := g.issueCookie(w, r, res.Session, l.Groups); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -165,6 +166,16 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
 		State: string(l.Status), Reason: l.Reason, Email: l.Email, ApproverURL: g.approverURL(r),
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+	}
+	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
+		p, err := g.flow.Paused(r.Context(), l.Email)
+		if err != nil {
+			g.storeFailure(w, r, err)
+			return
+		}
+		if p != nil {
+			data.Paused = pauseMessage(p.Reason, p.Until)
+		}
 	}
 	title := "Approve sign-in"
 	switch l.Status {
@@ -198,15 +209,41 @@ type homePage struct {
 	Sessions   []*store.Session
 	Devices    []*store.Device
 	Notice     string
+	Recovery   recoveryInfo
+	// The API keys section: the user's keys, the key just created (shown
+	// this once), whether this sign-in is recent enough to create one,
+	// and why creating failed.
+	Keys       []*store.APIKey
+	NewKey     *apikey.Created
+	KeyFresh   bool
+	KeyError   string
+	KeyName    string
+	ReloginURL string
 }
 
-// handleHome shows who is signed in, their sessions and devices.
+// handleHome shows who is signed in, their sessions, devices and API
+// keys.
 func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 	v, raw := g.current(r)
 	if v == nil {
 		http.Redirect(w, r, g.loginURL(g.cfg.Prefix+"/"), http.StatusFound)
 		return
 	}
+	notice := ""
+	switch r.URL.Query().Get("removed") {
+	case "device":
+		notice = "The phone was removed. It can no longer approve sign-ins."
+	case "session":
+		notice = "That browser was signed out."
+	case "key":
+		notice = "The API key was revoked. It no longer works anywhere."
+	}
+	g.renderHome(w, r, v, raw, http.StatusOK, homePage{Notice: notice})
+}
+
+// renderHome fills in the signed-in page's lists and renders it with
+// status.
+func (g *Gateway) renderHome(w http.ResponseWriter, r *http.Request, v *token.Verified, raw string, status int, data homePage) {
 	sessions, err := g.store.ListSessions(r.Context(), v.Email)
 	if err != nil {
 		g.storeFailure(w, r, err)
@@ -217,17 +254,30 @@ func (g *Gateway) handleHome(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
-	notice := ""
-	switch r.URL.Query().Get("removed") {
-	case "device":
-		notice = "The phone was removed. It can no longer approve sign-ins."
-	case "session":
-		notice = "That browser was signed out."
+	sess, _ := g.store.GetSession(r.Context(), v.SessionID)
+	did := ""
+	if sess != nil {
+		did = sess.DeviceID
 	}
-	g.render(w, r, http.StatusOK, "home", "Your account", "", homePage{
-		Email: v.Email, CurrentSID: v.SessionID, CSRF: csrfToken(raw), Sessions: sessions, Devices: devices,
-		Notice: notice,
-	})
+	rec, err := g.recoveryInfoOf(r.Context(), v.Email, did)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	keys, err := g.apikeys.List(r.Context(), v.Email)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	data.Email, data.CurrentSID, data.CSRF = v.Email, v.SessionID, csrfToken(raw)
+	data.Sessions, data.Devices, data.Keys, data.Recovery = sessions, devices, keys, rec
+	data.KeyFresh = g.freshLogin(v, time.Now())
+	data.ReloginURL = g.loginURL(g.cfg.Prefix + "/")
+	script := ""
+	if data.NewKey != nil {
+		script = "keys.js" // the Copy button of the key shown once
+	}
+	g.render(w, r, status, "home", "Your account", script, data)
 }
 
 // handleLogout signs the browser out (or out everywhere), on every

@@ -38,6 +38,8 @@ type Route struct {
 	// brand is the site's brand, with the global one's options where the
 	// site sets none.
 	brand *brand.Brand
+	// keys says whether API keys, session cookies or both are accepted.
+	keys APIKeyMode
 }
 
 // RouteConfig is the per-site configuration (the authgate directive).
@@ -53,6 +55,9 @@ type RouteConfig struct {
 	// Brand is the site's title, logo and accent colour; unset options
 	// take the global Config.Brand's.
 	Brand brand.Config
+	// APIKeys says whether the site accepts API keys as well as session
+	// cookies (the default), refuses them, or accepts only them.
+	APIKeys APIKeyMode
 }
 
 // Route returns the handler for one protected site.
@@ -78,13 +83,17 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 		return nil, fmt.Errorf("site brand: %w", err)
 	}
 	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents,
-		public: append([]string(nil), cfg.Public...), brand: brand.Merge(b, g.brand)}, nil
+		public: append([]string(nil), cfg.Public...), keys: cfg.APIKeys,
+		brand: brand.Merge(b, g.brand)}, nil
 }
 
 // ServeHTTP serves the gate itself for paths under the prefix (never
 // passed on). Public paths go to next with every client-sent identity
-// header removed. Every other request needs a valid, unrevoked session
-// token allowed by the policy: it goes to next with client-sent identity
+// header removed. A request with an API key (Authorization: Bearer ag_…)
+// is served by serveKey; a site that accepts only keys answers every
+// other request 401, and a key in the query string is refused. Every
+// other request needs a valid, unrevoked session token allowed by the
+// policy: it goes to next with client-sent identity
 // headers replaced by the gateway's and the gateway's cookie removed;
 // anything else is answered here (login redirect, 401, 403 or 503) and
 // never reaches next. With a valid cookie and a warm cache it makes no
@@ -99,7 +108,21 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	}
 	if rt.isPublic(r.URL) {
 		stripIdentityHeaders(r.Header, false)
+		if _, ok := bearerKey(r.Header["Authorization"]); ok {
+			delete(r.Header, "Authorization") // an API key never reaches the upstream
+		}
 		return next.ServeHTTP(w, r)
+	}
+	if keyInQuery(r.URL.RawQuery) {
+		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
+		return nil
+	}
+	if raw, ok := bearerKey(r.Header["Authorization"]); ok {
+		return rt.serveKey(w, r, next, raw)
+	}
+	if rt.keys == APIKeysOnly {
+		rt.keyRequired(w)
+		return nil
 	}
 	cookieName := g.sessionCookieName(r)
 	raw := cookieValue(r.Header, cookieName)

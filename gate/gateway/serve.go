@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -34,6 +35,12 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/{$}", g.handleHome)
 	m.HandleFunc("POST "+p+"/logout", g.handleLogout)
 	m.HandleFunc("POST "+p+"/sessions/{sid}/revoke", g.handleRevokeSession)
+	m.HandleFunc("POST "+p+"/keys", g.handleCreateKey)
+	m.HandleFunc("POST "+p+"/keys/{id}/revoke", g.handleRevokeOwnKey)
+	m.HandleFunc("GET "+p+"/code", g.handleCodePage)
+	m.HandleFunc("POST "+p+"/code", g.handleCodeForm)
+	m.HandleFunc("POST "+p+"/auth/code", g.handleCode)
+	m.HandleFunc("POST "+p+"/recovery-codes", g.handleNewRecoveryCodes)
 	m.HandleFunc("POST "+p+"/auth/start", g.handleStart)
 	m.HandleFunc("GET "+p+"/auth/check/{id}", g.handleCheck)
 	m.HandleFunc("GET "+p+"/auth/verify", g.handleVerify)
@@ -78,9 +85,13 @@ func (g *Gateway) serveGate(w http.ResponseWriter, r *http.Request, rt *Route) {
 }
 
 // storeFailure answers a store error: 503 with Retry-After when the store
-// is unreachable (fail closed, never a pass), 500 otherwise. It reports
-// whether err was handled.
+// or the user directory is unreachable (fail closed, never a pass), 500
+// otherwise.
 func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, flow.ErrDirectoryUnavailable) {
+		g.unavailable(w, r, "the user directory cannot be reached")
+		return
+	}
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		g.unavailable(w, r, "the session store cannot be reached")
 		return

@@ -52,13 +52,14 @@ type pendingEvent struct {
 
 // pendingEventOf describes logins for a device whose request came from
 // phoneIP; locate, if set, names an address's coarse location.
-func pendingEventOf(logins []*store.Login, now time.Time, phoneIP string, locate func(string) string) pendingEvent {
+func pendingEventOf(logins []*store.Login, now time.Time, reportBlock time.Duration, phoneIP string, locate func(string) string) pendingEvent {
 	ev := pendingEvent{Logins: make([]pendingItem, 0, len(logins))}
 	for _, l := range logins {
 		item := pendingItem{
 			PendingLogin: device.PendingLogin{
 				SessionID: l.ID, AppID: l.AppID, SiteTitle: l.SiteTitle, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
 				CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Choices: l.Choices,
+				ReportBlockSeconds: int(reportBlock / time.Second),
 			},
 			Browser:     web.BrowserName(l.UserAgent),
 			ExpiresInMS: max(0, l.ExpiresAt.Sub(now).Milliseconds()),
@@ -120,7 +121,7 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 		logins, err := g.flow.Pending(ctx, d)
 		if err == nil {
 			if key := loginIDs(logins); key != sent {
-				if err := s.send("pending", pendingEventOf(logins, now, phoneIP, g.locate)); err != nil {
+				if err := s.send("pending", pendingEventOf(logins, now, g.flow.Config().ReportBlock, phoneIP, g.locate)); err != nil {
 					return
 				}
 				sent = key

@@ -20,7 +20,7 @@ type Groups struct {
 func NewGroups(rules map[string][]string) (*Groups, error) {
 	g := &Groups{byEmail: map[string][]string{}, byDomain: map[string][]string{}}
 	for name, members := range rules {
-		if name == "" || strings.ContainsAny(name, ", \t") {
+		if !ValidGroupName(name) {
 			return nil, fmt.Errorf("group %q: a name has no spaces or commas", name)
 		}
 		for _, m := range members {
@@ -47,6 +47,19 @@ func (g *Groups) Of(email string) []string {
 	if at := strings.LastIndexByte(email, '@'); at >= 0 {
 		out = append(out, g.byDomain[email[at+1:]]...)
 	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ValidGroupName reports whether name can name a group: not empty, no
+// spaces or commas (the Remote-Groups header is a comma-separated list).
+func ValidGroupName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, ", \t\r\n")
+}
+
+// MergeGroups returns the groups in a or b, sorted, without repeats.
+func MergeGroups(a, b []string) []string {
+	out := append(slices.Clone(a), b...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

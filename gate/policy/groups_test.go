@@ -44,3 +44,21 @@ func TestNewGroupsRejectsMalformedRules(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeGroups(t *testing.T) {
+	got := MergeGroups([]string{"staff", "ops"}, []string{"devs", "ops"})
+	if !slices.Equal(got, []string{"devs", "ops", "staff"}) {
+		t.Fatalf("MergeGroups = %v", got)
+	}
+	if got := MergeGroups(nil, nil); len(got) != 0 {
+		t.Fatalf("MergeGroups of nothing = %v", got)
+	}
+}
+
+func TestValidGroupName(t *testing.T) {
+	for name, ok := range map[string]bool{"devs": true, "team-a": true, "": false, "a b": false, "a,b": false, "a\tb": false, "a\nb": false} {
+		if ValidGroupName(name) != ok {
+			t.Errorf("ValidGroupName(%q) = %v", name, !ok)
+		}
+	}
+}

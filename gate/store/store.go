@@ -1,6 +1,6 @@
 // Package store names what authgate keeps between requests and between
 // instances: logins in flight, enrolled devices, logged-in sessions,
-// revocations, rate-limit counters and one-time markers.
+// revocations, rate-limit counters, one-time markers and API keys.
 //
 // Every implementation passes the contract suite in package storetest. Every
 // record with a lifetime carries a TTL in the backing store, so nothing grows
@@ -59,6 +59,17 @@ type Login struct {
 	DeviceID    string      `json:"device_id,omitempty"`
 	DecidedAt   time.Time   `json:"decided_at,omitzero"`
 	SessionID   string      `json:"session_id,omitempty"` // set when collected
+	// Groups are the user's groups from the user directory at login
+	// start; the session's token carries them.
+	Groups []string `json:"groups,omitempty"`
+	// Withheld is a login no device is shown: the user directory does not
+	// know the email. It runs out like a login for an email without a
+	// device, so the browser learns nothing.
+	Withheld bool `json:"withheld,omitempty"`
+	// API marks a login started through the standalone gate's API: it is
+	// collected with the session handle (login id and binding secret)
+	// and its token is handed over in the answer, never as a cookie.
+	API bool `json:"api,omitempty"`
 }
 
 // Transition describes one conditional state change of a login. Its zero
@@ -83,6 +94,11 @@ type Device struct {
 	CreatedAt time.Time `json:"created_at"`
 	LastUsed  time.Time `json:"last_used,omitzero"`
 	UserAgent string    `json:"user_agent,omitempty"`
+	// OTPSecret is the device's TOTP secret, sealed by the caller (see
+	// package otp); the store never sees it in the clear.
+	OTPSecret []byte `json:"otp_secret,omitempty"`
+	// OTPAlgorithm names the secret's HMAC hash ("SHA-1", "SHA-256").
+	OTPAlgorithm string `json:"otp_alg,omitempty"`
 }
 
 // Session is a logged-in browser: the JWT cookie names it by ID (sid).
@@ -209,6 +225,25 @@ type Limits interface {
 	MarkTTL(ctx context.Context, key string) (time.Duration, error)
 	// Unmark clears key; clearing an unset key is not an error.
 	Unmark(ctx context.Context, key string) error
+	// ResetHits clears the counter key, so the next Hit counts 1;
+	// clearing an unset counter is not an error.
+	ResetHits(ctx context.Context, key string) error
+}
+
+// Recovery keeps each user's unused recovery codes, by hash only. The
+// codes have no lifetime: they stay until used or replaced.
+type Recovery interface {
+	// ReplaceRecoveryCodes makes hashes the user's only recovery codes;
+	// an empty list removes them all.
+	ReplaceRecoveryCodes(ctx context.Context, email string, hashes []string) error
+	// UseRecoveryCode atomically removes the first of hashes that the
+	// user holds (a code may have several hashes, one per key) and
+	// returns how many codes are left. ErrNotFound, changing nothing, if
+	// the user holds none of them: of concurrent uses of one code, one
+	// wins.
+	UseRecoveryCode(ctx context.Context, email string, hashes []string) (int, error)
+	// RecoveryCodesLeft returns how many unused codes the user holds.
+	RecoveryCodesLeft(ctx context.Context, email string) (int, error)
 }
 
 // Users lists who uses the gate, for operators.
@@ -226,6 +261,8 @@ type Store interface {
 	Users
 	Sessions
 	Limits
+	APIKeys
+	Recovery
 	// Ping reports whether the backing store answers.
 	Ping(ctx context.Context) error
 	// Close releases connections; the store is unusable afterwards.

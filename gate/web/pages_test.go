@@ -17,10 +17,12 @@ import (
 func pageData() map[string]any {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	return map[string]any{
-		"login":   map[string]any{"Email": "a@example.com", "ReturnURL": "/x", "Error": "Bad <email>", "Notice": ""},
-		"wait":    map[string]any{"ID": "abc", "Code": 42, "ExpiresIn": 100, "ReturnURL": "/x?y=1", "RetryURL": "/.authgate/login?rd=%2Fx", "State": "pending", "Reason": ""},
-		"message": map[string]any{"Message": "Hello", "Link": "/", "LinkText": "Home"},
-		"app":     nil,
+		"login":    map[string]any{"Email": "a@example.com", "ReturnURL": "/x", "Error": "Bad <email>", "Notice": ""},
+		"wait":     map[string]any{"ID": "abc", "Code": 42, "ExpiresIn": 100, "ReturnURL": "/x?y=1", "RetryURL": "/.authgate/login?rd=%2Fx", "State": "pending", "Reason": ""},
+		"message":  map[string]any{"Message": "Hello", "Link": "/", "LinkText": "Home"},
+		"app":      nil,
+		"code":     map[string]any{"ID": "", "Email": "a@example.com", "ReturnURL": "/x", "Error": "Bad <email>"},
+		"recovery": map[string]any{"Codes": []string{"ABCDE-FGHJK", "<8>"}},
 		"home": map[string]any{
 			"Email": "a@example.com", "CurrentSID": "s1", "CSRF": "tok", "Notice": "",
 			"Sessions": []*store.Session{{ID: "s1", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/131 Safari/537.36", ClientIP: "10.0.0.1", CreatedAt: now}},

@@ -38,7 +38,7 @@ type Pages struct {
 func New(prefix string) (*Pages, error) {
 	p := &Pages{prefix: prefix, tmpl: make(map[string]*template.Template)}
 	funcs := template.FuncMap{"browser": BrowserName}
-	for _, name := range []string{"login", "wait", "home", "message", "app"} {
+	for _, name := range []string{"login", "wait", "home", "message", "app", "code", "recovery"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing page %s: %w", name, err)

@@ -33,7 +33,11 @@ func (d *Dispatcher) post(ctx context.Context, st *endpointState, c outbox.Claim
 		return outcome{err: fmt.Errorf("building request: %w", err)}
 	}
 	st.signer.sign(req.Header, c.EventID, c.EventType, c.Body, at)
-	resp, err := d.client.Do(req)
+	client := d.client
+	if st.ep.PublicOnly {
+		client = d.publicClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) { // the URL may carry a token: keep it out of logs

@@ -44,7 +44,9 @@ type EndpointStatus struct {
 	ID          string    `json:"id"`
 	URL         string    `json:"url"`
 	Events      []string  `json:"events"`
-	Disabled    bool      `json:"disabled"` // after a 410 Gone, until Enable
+	AppID       string    `json:"app_id,omitempty"` // only this app's events
+	Format      string    `json:"format,omitempty"` // empty: envelope
+	Disabled    bool      `json:"disabled"`         // after a 410 Gone, until Enable
 	LastFiredAt time.Time `json:"last_fired_at,omitzero"`
 	LastStatus  int       `json:"last_status,omitempty"`
 	LastError   string    `json:"last_error,omitempty"`
@@ -75,7 +77,7 @@ func newDeliveryLog(keep int, ttl time.Duration) *deliveryLog {
 func (l *deliveryLog) addEndpoint(ep Endpoint) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.endpoints[ep.ID] = &EndpointStatus{ID: ep.ID, URL: ep.URL, Events: slices.Clone(ep.Events)}
+	l.endpoints[ep.ID] = &EndpointStatus{ID: ep.ID, URL: ep.URL, Events: slices.Clone(ep.Events), AppID: ep.AppID, Format: ep.Format}
 }
 
 func (l *deliveryLog) removeEndpoint(id string) {

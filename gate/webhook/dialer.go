@@ -43,6 +43,20 @@ func checkAddress(addr netip.Addr) error {
 	return nil
 }
 
+// sharedCGNAT is the shared address space of RFC 6598, private in effect.
+var sharedCGNAT = netip.MustParsePrefix("100.64.0.0/10")
+
+// checkPublic refuses, besides what checkAddress refuses, every address
+// that is not public: loopback, private (RFC 1918, unique-local) and
+// shared ranges.
+func checkPublic(addr netip.Addr) error {
+	addr = addr.Unmap().WithZone("")
+	if addr.IsLoopback() || addr.IsPrivate() || sharedCGNAT.Contains(addr) {
+		return fmt.Errorf("%w: %s is not a public address (the receiver was registered by an app)", ErrForbiddenAddress, addr)
+	}
+	return nil
+}
+
 // dialControl runs after name resolution and before connecting, on the
 // address actually dialled, so DNS rebinding cannot slip past it.
 func dialControl(_, address string, _ syscall.RawConn) error {
@@ -53,6 +67,16 @@ func dialControl(_, address string, _ syscall.RawConn) error {
 	return checkAddress(ap.Addr())
 }
 
+// publicDialControl is dialControl for receivers limited to public
+// addresses.
+func publicDialControl(network, address string, c syscall.RawConn) error {
+	if err := dialControl(network, address, c); err != nil {
+		return err
+	}
+	ap, _ := netip.ParseAddrPort(address)
+	return checkPublic(ap.Addr())
+}
+
 // maxResponseBody bounds how much of a receiver's answer is read, after
 // decompression.
 const maxResponseBody = 64 << 10
@@ -60,8 +84,15 @@ const maxResponseBody = 64 << 10
 // newClient returns the HTTP client deliveries use: no environment proxy
 // (the dial check must see the receiver's own address), a dialer that
 // refuses forbidden addresses, and redirects returned, never followed.
-func newClient(workers int) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: dialControl}
+func newClient(workers int) *http.Client { return newClientWith(workers, dialControl) }
+
+// newPublicClient is newClient for receivers limited to public
+// addresses; it has its own connection pool, so it never reuses a
+// connection another client dialled.
+func newPublicClient(workers int) *http.Client { return newClientWith(workers, publicDialControl) }
+
+func newClientWith(workers int, control func(network, address string, c syscall.RawConn) error) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: control}
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 nil,

@@ -78,16 +78,18 @@ type endpointState struct {
 // Dispatcher delivers events to endpoints. It is an event.Sink: Emit only
 // encodes and enqueues; Run's workers deliver.
 type Dispatcher struct {
-	cfg      Config
-	set      atomic.Pointer[endpointSet]
-	setMu    sync.Mutex // serialises changes to set
-	ob       outbox.Outbox
-	client   *http.Client
-	log      *zap.Logger
-	dlog     *deliveryLog
-	running  atomic.Bool
-	spill    spill
-	rejected atomic.Int64
+	cfg    Config
+	set    atomic.Pointer[endpointSet]
+	setMu  sync.Mutex // serialises changes to set
+	ob     outbox.Outbox
+	client *http.Client
+	// publicClient delivers to PublicOnly endpoints.
+	publicClient *http.Client
+	log          *zap.Logger
+	dlog         *deliveryLog
+	running      atomic.Bool
+	spill        spill
+	rejected     atomic.Int64
 }
 
 // New validates cfg and returns a Dispatcher; it delivers nothing until
@@ -126,12 +128,13 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg.Outbox = outbox.NewMemory(cfg.QueueCapacity, cfg.Logger)
 	}
 	d := &Dispatcher{
-		cfg:    cfg,
-		ob:     cfg.Outbox,
-		client: newClient(cfg.Workers),
-		log:    cfg.Logger,
-		dlog:   newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
-		spill:  spill{cap: cfg.SpillCapacity},
+		cfg:          cfg,
+		ob:           cfg.Outbox,
+		client:       newClient(cfg.Workers),
+		publicClient: newPublicClient(cfg.Workers),
+		log:          cfg.Logger,
+		dlog:         newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
+		spill:        spill{cap: cfg.SpillCapacity},
 	}
 	set := &endpointSet{byID: make(map[string]*endpointState)}
 	var errs []error
@@ -163,7 +166,7 @@ func New(cfg Config) (*Dispatcher, error) {
 func (d *Dispatcher) Emit(ctx context.Context, e event.Event) {
 	var targets []*endpointState
 	for _, st := range d.set.Load().order {
-		if !st.disabled.Load() && st.ep.Wants(e.Type) {
+		if !st.disabled.Load() && st.ep.Receives(e) {
 			targets = append(targets, st)
 		}
 	}
@@ -172,19 +175,26 @@ func (d *Dispatcher) Emit(ctx context.Context, e event.Event) {
 	}
 }
 
+// enqueue encodes e once per format its targets use and hands one
+// delivery per target to the outbox; it returns how many were accepted.
 func (d *Dispatcher) enqueue(ctx context.Context, e event.Event, targets []*endpointState) int {
-	body, err := Encode(e)
-	if err != nil {
-		d.rejected.Add(int64(len(targets)))
-		d.log.Error("webhook event not encodable; not delivered",
-			zap.String("event_id", e.ID), zap.String("event", e.Type), zap.Error(err))
-		return 0
-	}
+	bodies := make(map[string][]byte, 1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.EnqueueTimeout)
 	defer cancel()
 	n := 0
 	now := time.Now().UTC()
 	for _, st := range targets {
+		body, ok := bodies[st.ep.Format]
+		if !ok {
+			var err error
+			if body, err = encodeAs(st.ep.Format, e); err != nil {
+				d.rejected.Add(1)
+				d.log.Error("webhook event not encodable; not delivered",
+					zap.String("event_id", e.ID), zap.String("event", e.Type), zap.String("endpoint", st.ep.ID), zap.Error(err))
+				continue
+			}
+			bodies[st.ep.Format] = body
+		}
 		del := outbox.Delivery{EventID: e.ID, EventType: e.Type, EndpointID: st.ep.ID, Body: body, EnqueuedAt: now}
 		if !d.hand(ctx, del) {
 			continue

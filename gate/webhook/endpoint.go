@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -46,9 +47,33 @@ type Endpoint struct {
 	SignatureHeader string `json:"signature_header,omitempty"`
 	// SignaturePrefix goes before the hex digest in SignatureHeader.
 	SignaturePrefix string `json:"signature_prefix,omitempty"`
+	// Format is the payload format: "" or FormatEnvelope (authgate's
+	// envelope), FormatAuthGate (the integration guide's flat bodies) or
+	// FormatWebgate (the webgate dispatcher's). Its signature header is
+	// the format's unless SignatureHeader names another.
+	Format string `json:"format,omitempty"`
+	// AppID, when set, limits the endpoint to events of that app (whose
+	// data.app_id is AppID) and pings; events of no app (device
+	// enrolments, logouts) are not delivered to it either.
+	AppID string `json:"app_id,omitempty"`
+	// PublicOnly limits deliveries to public addresses: no loopback,
+	// private, shared (CGNAT) or unique-local ranges, checked on the
+	// address dialled. Receivers registered by apps (not by the
+	// operator) have it, so an app's key cannot aim the gate at services
+	// on the gate's own network.
+	PublicOnly bool `json:"public_only,omitempty"`
 	// AccessSampleRate is the fraction of access events delivered when
 	// Events names "access": zero means all of them.
 	AccessSampleRate float64 `json:"access_sample_rate,omitempty"`
+}
+
+// NewEndpointID returns a random endpoint id, "wh_" and 12 hex digits,
+// for endpoints registered at run time (one URL may then be registered
+// for several apps).
+func NewEndpointID() string {
+	var b [6]byte
+	_, _ = crand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return "wh_" + hex.EncodeToString(b[:])
 }
 
 // withDefaults returns ep with its ID and Timeout filled in.
@@ -103,6 +128,12 @@ func (ep Endpoint) Validate() error {
 	if ep.SignatureHeader != "" && !validHeaderName(ep.SignatureHeader) {
 		errs = append(errs, fmt.Errorf("signature_header %q: not a header name", ep.SignatureHeader))
 	}
+	if !validFormat(ep.Format) {
+		errs = append(errs, fmt.Errorf("format %q: want one of %v", ep.Format, Formats()))
+	}
+	if ep.AppID != "" && Sanitize(ep.AppID, MaxIdentifier) != ep.AppID {
+		errs = append(errs, fmt.Errorf("app_id %q: unprintable characters or over %d characters", ep.AppID, MaxIdentifier))
+	}
 	if ep.AccessSampleRate < 0 || ep.AccessSampleRate > 1 || ep.AccessSampleRate != ep.AccessSampleRate {
 		errs = append(errs, fmt.Errorf("access_sample_rate %v: must be between 0 and 1", ep.AccessSampleRate))
 	}
@@ -129,6 +160,18 @@ func validHeaderName(s string) bool {
 		return false
 	}
 	return s != ""
+}
+
+// Receives reports whether ep gets e: it subscribes to e's type (Wants)
+// and, when ep is limited to an app, e belongs to that app. Pings go to
+// every endpoint they are sent to.
+func (ep Endpoint) Receives(e event.Event) bool {
+	if ep.AppID != "" && e.Type != event.Ping {
+		if app, _ := e.Data["app_id"].(string); app != ep.AppID {
+			return false
+		}
+	}
+	return ep.Wants(e.Type)
 }
 
 // Wants reports whether ep subscribes to events of type typ. Access events

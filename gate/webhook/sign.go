@@ -80,6 +80,7 @@ func StandardSignature(key []byte, id string, ts int64, body []byte) string {
 
 // signer holds an endpoint's keys, decoded once.
 type signer struct {
+	format, endpointID string
 	hexName, hexPrefix string
 	current, previous  string // hex-scheme keys (the secret strings)
 	stdKeys            [][]byte
@@ -87,14 +88,15 @@ type signer struct {
 
 func newSigner(ep Endpoint) (*signer, error) {
 	s := &signer{
-		hexName:   ep.SignatureHeader,
-		hexPrefix: ep.SignaturePrefix,
-		current:   ep.Secret,
-		previous:  ep.PreviousSecret,
+		format:     ep.Format,
+		endpointID: ep.ID,
+		hexName:    ep.SignatureHeader,
+		hexPrefix:  ep.SignaturePrefix,
+		current:    ep.Secret,
+		previous:   ep.PreviousSecret,
 	}
 	if s.hexName == "" {
-		s.hexName = HeaderSignature
-		s.hexPrefix = DefaultSignaturePrefix
+		s.hexName, s.hexPrefix = defaultSignatureHeader(ep.Format)
 	}
 	for _, secret := range []string{ep.Secret, ep.PreviousSecret} {
 		if secret == "" {
@@ -109,15 +111,15 @@ func newSigner(ep Endpoint) (*signer, error) {
 	return s, nil
 }
 
-// sign sets every header of one delivery attempt on h. The hex header
+// sign sets every header of one delivery attempt on h: those of the
+// endpoint's format (User-Agent, event and delivery names), the hex
+// signature and the Standard Webhooks headers. The hex header
 // carries the current secret's signature alone (receivers compare the
 // whole value); during a rotation the previous secret signs only a second,
 // space-separated webhook-signature entry.
 func (s *signer) sign(h http.Header, eventID, eventType string, body []byte, at time.Time) {
 	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", UserAgent)
-	h.Set(HeaderEvent, eventType)
-	h.Set(HeaderDelivery, eventID)
+	formatHeaders(h, s.format, s.endpointID, eventID, eventType, at)
 	h.Set(s.hexName, s.hexPrefix+HexSignature(s.current, body))
 	ts := at.Unix()
 	sigs := make([]string, len(s.stdKeys))

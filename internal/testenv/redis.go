@@ -1,7 +1,7 @@
 // Package testenv starts the real services that tests run against: a
-// redis-server on a free loopback port. Under CI=true a missing program is a
-// test failure; elsewhere the test is skipped with a message saying what to
-// install.
+// redis-server or an OpenLDAP slapd on free loopback ports. Under CI=true
+// a missing program is a test failure; elsewhere the test is skipped with
+// a message saying what to install.
 package testenv
 
 import (

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/otp"
 )
 
 // SignatureEncoding says how the client encodes its ECDSA signatures.
@@ -64,6 +65,13 @@ type Client struct {
 	SignatureEncoding SignatureEncoding
 	// Now returns the time to sign with (default time.Now).
 	Now func() time.Time
+	// OTPSecret and OTPAlgorithm are the offline-code secret the gate gave
+	// at enrolment (see OfflineCode).
+	OTPSecret    []byte
+	OTPAlgorithm otp.Algorithm
+	// RecoveryCodes are the codes the gate gave with the user's first
+	// phone, shown once.
+	RecoveryCodes []string
 }
 
 func (c *Client) httpClient() *http.Client {

@@ -9,8 +9,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/otp"
 )
 
 // Enroll makes a new P-256 key, enrols it with the one-time link an
@@ -41,5 +43,23 @@ func Enroll(ctx context.Context, hc *http.Client, link, name string) (*Client, e
 		return nil, fmt.Errorf("deviceclient: enrolment answered no device id")
 	}
 	c.DeviceID, c.Email = out.DeviceID, out.Email
+	if out.OTPSecret != "" {
+		secret, err := base64.RawURLEncoding.DecodeString(out.OTPSecret)
+		if err != nil {
+			return nil, fmt.Errorf("deviceclient: enrolment answered a malformed otp_secret: %w", err)
+		}
+		c.OTPSecret, c.OTPAlgorithm = secret, otp.Algorithm(out.OTPAlgorithm)
+	}
+	c.RecoveryCodes = out.RecoveryCodes
 	return c, nil
+}
+
+// OfflineCode returns the device's offline code at t, as the approver
+// app's "Show a code" does. It fails for a device enrolled without a
+// secret.
+func (c *Client) OfflineCode(t time.Time) (string, error) {
+	if len(c.OTPSecret) == 0 {
+		return "", fmt.Errorf("deviceclient: this device has no offline-code secret")
+	}
+	return otp.Code(c.OTPSecret, c.OTPAlgorithm, t)
 }

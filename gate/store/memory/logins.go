@@ -13,6 +13,7 @@ import (
 func cloneLogin(l *store.Login) *store.Login {
 	c := *l
 	c.Choices = slices.Clone(l.Choices)
+	c.Groups = slices.Clone(l.Groups)
 	return &c
 }
 

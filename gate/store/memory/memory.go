@@ -54,6 +54,10 @@ type Store struct {
 	hits  map[string]timed[int64]
 	marks map[string]time.Time
 
+	apiKeys     map[string]*store.APIKey
+	userAPIKeys map[string]map[string]struct{} // email → key ids
+	recovery    map[string]map[string]struct{} // email → unused code hashes
+
 	stop    chan struct{}
 	stopped chan struct{}
 }
@@ -73,6 +77,9 @@ func New() *Store {
 		subscribers:  make(map[*subscriber]struct{}),
 		hits:         make(map[string]timed[int64]),
 		marks:        make(map[string]time.Time),
+		apiKeys:      make(map[string]*store.APIKey),
+		userAPIKeys:  make(map[string]map[string]struct{}),
+		recovery:     make(map[string]map[string]struct{}),
 		stop:         make(chan struct{}),
 		stopped:      make(chan struct{}),
 	}
@@ -157,6 +164,7 @@ func (s *Store) sweep(now time.Time) {
 			s.deleteSessionLocked(id)
 		}
 	}
+	s.sweepAPIKeysLocked(now)
 }
 
 // sweepTimed deletes the entries of m that are not live at now.

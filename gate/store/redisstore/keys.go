@@ -46,10 +46,13 @@ func rawTagSafe(s string) bool {
 //	<p>:{u:<email>}:pending     STRING the id of the user's pending login (TTL)
 //	<p>:{u:<email>}:devices     ZSET  device ids by creation time (pruned on delete)
 //	<p>:{u:<email>}:sessions    ZSET  session ids by expiry (pruned; expires with the last)
+//	<p>:{u:<email>}:recovery    SET   unused recovery-code hashes (until used or replaced)
 //	<p>:{rev}:sessions          ZSET  revoked session ids by until (pruned; expires with the last)
 //	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
 //	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)
 //	<p>:mark:{m:<key>}          STRING a one-time marker (TTL)
+//	<p>:apikey:{k:<id>}         HASH  an API key's record (expires with the key, if it does)
+//	<p>:{u:<email>}:apikeys     ZSET  API key ids by creation time (pruned on delete and list)
 //	<p>:revocations             the pub/sub channel of revocation events
 //
 // <id>, <email>, <hash> and <key> pass through tag.
@@ -68,3 +71,5 @@ func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:gen
 func (s *Store) hitKey(key string) string        { return s.prefix + ":hit:{h:" + tag(key) + "}" }
 func (s *Store) markKey(key string) string       { return s.prefix + ":mark:{m:" + tag(key) + "}" }
 func (s *Store) channel() string                 { return s.prefix + ":revocations" }
+func (s *Store) apiKeyKey(id string) string      { return s.prefix + ":apikey:{k:" + tag(id) + "}" }
+func (s *Store) apiKeysKey(email string) string  { return s.userKey(email) + ":apikeys" }

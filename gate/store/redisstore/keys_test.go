@@ -28,9 +28,10 @@ func keysOf(s *Store, v string) (all map[string]string, together [][]string) {
 		"session": s.sessionKey(v), "pending": s.pendingKey(v), "devices": s.devicesKey(v),
 		"sessions": s.sessionsKey(v), "revoked": s.revokedKey(), "generations": s.generationsKey(),
 		"hit": s.hitKey(v), "mark": s.markKey(v),
+		"apikey": s.apiKeyKey(v), "apikeys": s.apiKeysKey(v),
 	}
 	together = [][]string{
-		{s.pendingKey(v), s.devicesKey(v), s.sessionsKey(v)},
+		{s.pendingKey(v), s.devicesKey(v), s.sessionsKey(v), s.apiKeysKey(v)},
 		{s.revokedKey(), s.generationsKey()},
 	}
 	return all, together

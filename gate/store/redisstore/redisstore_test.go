@@ -83,6 +83,9 @@ func TestEveryCallFailsUnavailableWhenRedisIsDown(t *testing.T) {
 		{"BumpGeneration", func() error { _, err := s.BumpGeneration(ctx, "a@example.com"); return err }},
 		{"Hit", func() error { _, _, err := s.Hit(ctx, "k", time.Minute); return err }},
 		{"Mark", func() error { return s.Mark(ctx, "k", time.Minute) }},
+		{"GetAPIKey", func() error { _, err := s.GetAPIKey(ctx, "k1"); return err }},
+		{"TouchAPIKey", func() error { return s.TouchAPIKey(ctx, "k1", time.Now()) }},
+		{"DeleteAPIKey", func() error { _, err := s.DeleteAPIKey(ctx, "k1"); return err }},
 		{"SubscribeRevocations", func() error {
 			return s.SubscribeRevocations(ctx, func() {}, func(store.RevocationEvent) {})
 		}},

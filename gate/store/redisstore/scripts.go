@@ -92,6 +92,8 @@ return {n, ttl}
 // use, and again after a server restart).
 type scripts struct {
 	createHash, transition, updateHash, claim, release, index, hit *redis.Script
+	replaceSet, takeMember                                         *redis.Script // recovery.go
+	touch                                                          *redis.Script // apikeys.go
 }
 
 // newScripts prepares the scripts.
@@ -104,5 +106,8 @@ func newScripts() scripts {
 		release:    redis.NewScript(releaseSrc),
 		index:      redis.NewScript(indexSrc),
 		hit:        redis.NewScript(hitSrc),
+		replaceSet: redis.NewScript(replaceSetSrc),
+		takeMember: redis.NewScript(takeMemberSrc),
+		touch:      redis.NewScript(touchSrc),
 	}
 }

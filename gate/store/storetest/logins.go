@@ -25,6 +25,9 @@ func newLogin() *store.Login {
 		CreatedAt:   at,
 		ExpiresAt:   at.Add(2 * time.Minute),
 		Status:      store.LoginPending,
+		Groups:      []string{"devs", "ops"},
+		Withheld:    true,
+		API:         true,
 	}
 }
 
@@ -55,7 +58,7 @@ func runLogins(t *testing.T, open Opener) {
 		got, err := s.GetLogin(ctx, l.ID)
 		noErr(t, "GetLogin", err)
 		sameLogin(t, "GetLogin", got, l)
-		got.Choices[0] = 99 // the caller's copy is its own
+		got.Choices[0], got.Groups[0] = 99, "admin" // the caller's copy is its own
 		again, err := s.GetLogin(ctx, l.ID)
 		noErr(t, "GetLogin again", err)
 		sameLogin(t, "GetLogin after mutating a returned copy", again, l)

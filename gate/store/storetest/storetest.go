@@ -49,6 +49,8 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
 		{"Limits", runLimits},
+		{"APIKeys", runAPIKeys},
+		{"Recovery", runRecovery},
 		{"Lifecycle", runLifecycle},
 	}
 	for _, g := range groups {

@@ -12,8 +12,8 @@
   var dbKey = "device:" + prefix;
   var utf8 = new TextEncoder();
   var EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  var views = ["loading", "setup", "handoff", "enrolling", "error", "revoked", "main"];
-  var dev = null;           // {id, email, name, created, keys}
+  var views = ["loading", "setup", "handoff", "enrolling", "recovery", "error", "revoked", "main"];
+  var dev = null;           // {id, email, name, created, keys, otp: {key, digits, period}}
   var stream = null;        // the open EventSource
   var failures = 0;         // stream failures in a row
   var pollTimer = null;
@@ -168,13 +168,64 @@
       })
       .then(function (data) {
         dev = { id: data.device_id, email: data.email, name: data.name, created: new Date().toISOString(), keys: keys };
-        return saveDevice(dev);
+        recoveryCodes = data.recovery_codes || [];
+        if (!data.otp_secret || !window.authgateOTP) { return saveDevice(dev); }
+        // The secret becomes a key that cannot be read back, like the
+        // signing key; the bytes are dropped with the response.
+        return authgateOTP.importSecret(data.otp_secret, data.otp_algorithm || "SHA-256").then(function (k) {
+          dev.otp = { key: k, digits: data.otp_digits || 6, period: data.otp_period || 30 };
+          return saveDevice(dev);
+        });
       })
-      .then(function () { main(); })
+      .then(function () {
+        if (recoveryCodes.length) { showRecovery(recoveryCodes); } else { main(); }
+      })
       .catch(function (e) {
         var retry = e instanceof ApiError && e.status === 404 ? null : function () { enroll(token); };
         fail("Setup failed", e.message || String(e), retry);
       });
+  }
+
+  // ---- recovery codes, shown once after the first enrolment ----
+
+  var recoveryCodes = [];
+  function showRecovery(codes) {
+    var list = $("recovery-list");
+    list.textContent = "";
+    codes.forEach(function (c) {
+      var li = document.createElement("li");
+      var code = document.createElement("code");
+      code.textContent = c;
+      li.appendChild(code);
+      list.appendChild(li);
+    });
+    show("recovery");
+  }
+
+  // ---- offline codes: "Show a code" ----
+
+  var otpTimer = null;
+  var otpUntil = 0;
+  function hideCode() {
+    if (otpTimer) { clearInterval(otpTimer); otpTimer = null; }
+    $("otp-box").hidden = true;
+    $("show-code").textContent = "Show a code";
+  }
+  function tickCode() {
+    if (!dev || !dev.otp || Date.now() > otpUntil) { hideCode(); return; }
+    authgateOTP.code(dev.otp.key, dev.otp.digits, dev.otp.period, now()).then(function (c) {
+      $("otp-code").textContent = c.code.slice(0, 3) + " " + c.code.slice(3);
+      $("otp-code").setAttribute("data-code", c.code);
+      $("otp-left").textContent = c.left + " s left";
+    });
+  }
+  function toggleCode() {
+    if (otpTimer) { hideCode(); return; }
+    otpUntil = Date.now() + 120000;
+    $("otp-box").hidden = false;
+    $("show-code").textContent = "Hide the code";
+    tickCode();
+    otpTimer = setInterval(tickCode, 1000);
   }
 
   // ---- the main view ----
@@ -198,6 +249,7 @@
     showMe();
     welcome();
     showHistory();
+    $("show-code").hidden = !(dev.otp && window.authgateOTP);
     signedFetch("GET", prefix + "/device/me").then(function (me) {
       dev.name = me.name;
       dev.email = me.email;
@@ -412,7 +464,20 @@
       if (card.selected !== null) { decide(id, "approve", card.selected); }
     });
     li.querySelector(".deny").addEventListener("click", function () { decide(id, "deny", 0); });
-    li.querySelector(".report").addEventListener("click", function () { decide(id, "report", 0); });
+    li.querySelector(".report").addEventListener("click", function () {
+      // Reporting pauses every sign-in of the account: say so first.
+      var until = new Date(Date.now() + 1000 * (l.report_block_seconds || 3600));
+      li.querySelector(".confirm-text").textContent = "This blocks sign-ins for " + dev.email + " until " +
+        until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + ". Report it?";
+      li.querySelector(".actions").hidden = true;
+      li.querySelector(".confirm").hidden = false;
+      li.querySelector(".confirm-report").focus();
+    });
+    li.querySelector(".confirm-cancel").addEventListener("click", function () {
+      li.querySelector(".confirm").hidden = true;
+      li.querySelector(".actions").hidden = false;
+    });
+    li.querySelector(".confirm-report").addEventListener("click", function () { decide(id, "report", 0); });
     cards[id] = card;
     $("requests").appendChild(li);
     updateCountdown(card);
@@ -449,7 +514,9 @@
         flash("Approved: the sign-in" + where + " goes ahead on the other screen.", "ok");
         remember(card, "approved");
       } else if (decision === "report") {
-        flash("Denied and reported: the sign-in" + where + " was refused, and new requests for your account are blocked for a while.", "bad");
+        var until = res.paused_until ? new Date(Date.parse(res.paused_until) - clockOffset) : null;
+        flash("Denied and reported. Sign-ins for " + dev.email + " are paused" + (until ? " until " +
+          until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "") + ". Your administrator can lift it.", "bad");
         remember(card, "reported");
       } else if (decision === "approve") {
         flash("Denied: that number was not the one on the sign-in screen, so the sign-in" + where + " was refused.", "bad");
@@ -493,6 +560,8 @@
     try { localStorage.removeItem(historyKey); } catch (e) { /* nothing kept */ }
     showHistory();
   });
+  $("show-code").addEventListener("click", toggleCode);
+  $("recovery-done").addEventListener("click", function () { recoveryCodes = []; $("recovery-list").textContent = ""; main(); });
   $("forget").addEventListener("click", function () {
     forgetDevice().then(function () { dev = null; show("setup"); });
   });

@@ -1,8 +1,8 @@
 // The waiting page: learns the login's fate live from the gate's event
 // stream (falling back to polling), collects the session through
 // /auth/check when it is approved, and moves on to the page the user
-// asked for. Denied and expired logins show their message and a retry
-// button in place.
+// asked for. A denied or expired login reloads the page, which the server
+// renders with the reason and a retry button, or the pause in force.
 (function () {
   "use strict";
   var root = document.getElementById("wait");
@@ -42,8 +42,13 @@
     if (done) { return; }
     done = true;
     stop();
+    // A refusal may have paused the account's sign-ins (a report, a
+    // lockout): the server's page of the ended login says so, with no
+    // retry button, or shows the reason and the retry button.
+    if (state === "denied" || state === "expired") { window.location.reload(); return; }
     show(state, reason);
-    document.getElementById("retry-row").hidden = false;
+    var retry = document.getElementById("retry-row");
+    if (retry) { retry.hidden = false; }
   }
 
   function stop() {

@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// newKeyValue finds the key the account page shows once.
+var newKeyValue = regexp.MustCompile(`id="new-key-value">(ag_[A-Za-z0-9_-]{59})<`)
+
+// createKeyHTTP creates a key through the account page's form, as the
+// page would post it, and returns the key the answer shows.
+func (b *browser) createKeyHTTP(name, expires string) string {
+	b.t.Helper()
+	_, _, home := b.do(http.MethodGet, "/.authgate/", nil, nil)
+	m := csrfField.FindSubmatch(home)
+	if m == nil {
+		b.t.Fatalf("no CSRF token on the signed-in page")
+	}
+	form := url.Values{"csrf": {string(m[1])}, "name": {name}, "expires": {expires}}.Encode()
+	status, _, page := b.do(http.MethodPost, "/.authgate/keys",
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, []byte(form))
+	k := newKeyValue.FindSubmatch(page)
+	if status != http.StatusOK || k == nil {
+		b.t.Fatalf("creating a key: %d", status)
+	}
+	return string(k[1])
+}
+
+// TestAPIKeysOutliveAReload: with the memory store, a key made before a
+// config reload works after it, and a revocation after the reload holds.
+func TestAPIKeysOutliveAReload(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	dev := g.enroll("nia@example.com")
+	b := newBrowser(t, g.base)
+	b.login(dev, "nia@example.com")
+	key := b.createKeyHTTP("cron", "7d")
+	cli := script(t)
+	if status, body := cli.withKey(g.base+"/private", key); status != http.StatusOK {
+		t.Fatalf("the key before the reload: %d %s", status, body)
+	}
+	resp, err := http.Get(g.caddy.Admin + "/config/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := readAll(resp)
+	req, _ := http.NewRequest(http.MethodPost, g.caddy.Admin+"/load", bytes.NewReader(cfg))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cache-Control", "must-revalidate")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if status, body := cli.withKey(g.base+"/private", key); status != http.StatusOK {
+		t.Fatalf("the key after the reload: %d %s", status, body)
+	}
+	req, _ = http.NewRequest(http.MethodDelete, g.caddy.Admin+"/authgate/keys/"+key[3:19], nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoking through the admin API: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if status, _ := cli.withKey(g.base+"/private", key); status != http.StatusUnauthorized {
+		t.Fatalf("the revoked key: %d", status)
+	}
+	req, _ = http.NewRequest(http.MethodDelete, g.caddy.Admin+"/authgate/keys/"+key[3:19], nil)
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("revoking it again: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestAPIKeysTakeTheOwnersDirectoryGroups: with an LDAP directory, a key
+// passes with the groups the directory gives its owner, read when the key
+// is first used; a key first used after the owner left a group, or left
+// the directory, does not pass; while slapd is down a key in use keeps
+// working and a new one gets 503.
+func TestAPIKeysTakeTheOwnersDirectoryGroups(t *testing.T) {
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: testenv.CompanyLDIF})
+	up := newUpstream(t)
+	g := startDirectoryGate(t, storeLine(""), s.URL, "", up)
+	b := newBrowser(t, g.base)
+	b.login(g.enroll("alice@example.com"), "alice@example.com")
+	first := b.createKeyHTTP("ci", "7d")
+	cli := script(t)
+	if status, _ := cli.withKey(g.base+"/private", first); status != http.StatusOK {
+		t.Fatalf("alice's key on the devs site: %d", status)
+	}
+	if h, _ := up.lastHeaders(); h.Get("Remote-Groups") != "devs" || h.Get("X-Authgate-Key") != first[3:19] {
+		t.Fatalf("upstream headers for alice's key: %v", h)
+	}
+
+	alice := "uid=alice," + testenv.LDAPPeople
+	modifyDirectory(t, s, &ldap.ModifyRequest{DN: "cn=devs," + testenv.LDAPGroups, Changes: []ldap.Change{{
+		Operation: ldap.DeleteAttribute, Modification: ldap.PartialAttribute{Type: "member", Vals: []string{alice}},
+	}}})
+	second := b.createKeyHTTP("after leaving devs", "7d")
+	if status, _ := cli.withKey(g.base+"/private", second); status != http.StatusForbidden {
+		t.Fatalf("a key first used after alice left devs: %d, want 403", status)
+	}
+
+	modifyDirectory(t, s, &ldap.ModifyRequest{DN: alice, Changes: []ldap.Change{{
+		Operation: ldap.ReplaceAttribute, Modification: ldap.PartialAttribute{Type: "mail", Vals: []string{"former@example.com"}},
+	}}})
+	third := b.createKeyHTTP("after leaving the company", "7d")
+	if status, _ := cli.withKey(g.base+"/private", third); status != http.StatusUnauthorized {
+		t.Fatalf("a key of a user gone from the directory: %d, want 401", status)
+	}
+
+	s.Stop()
+	if status, _ := cli.withKey(g.base+"/private", first); status != http.StatusOK {
+		t.Fatalf("a key in use with slapd down: %d, want 200", status)
+	}
+	fourth := b.createKeyHTTP("while the directory is down", "7d")
+	if status, _ := cli.withKey(g.base+"/private", fourth); status != http.StatusServiceUnavailable {
+		t.Fatalf("a new key with slapd down: %d, want 503", status)
+	}
+}

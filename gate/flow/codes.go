@@ -1,0 +1,141 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/otp"
+	"github.com/authgate/authgate/gate/store"
+)
+
+// WithCodes lets logins be approved with a typed code (offline code,
+// recovery code or access pass) instead of a push.
+func WithCodes(c *otp.Codes) Option { return func(s *Service) { s.codes = c } }
+
+// ErrNoCodes: this service takes no typed codes (no WithCodes).
+var ErrNoCodes = errors.New("codes are not enabled")
+
+// CodeError is a typed code refused for a login (400 for a malformed
+// code, 403 for a wrong or replayed one). Denied says the login was
+// denied for too many wrong codes; Left is how many tries remain.
+type CodeError struct {
+	Err    error // otp.ErrMalformed, otp.ErrWrong or otp.ErrReplayed
+	Left   int
+	Denied bool
+}
+
+func (e *CodeError) Error() string {
+	if e.Denied {
+		return "too many wrong codes; this sign-in is denied"
+	}
+	return fmt.Sprintf("%v (%d tries left)", e.Err, e.Left)
+}
+
+func (e *CodeError) Unwrap() error { return e.Err }
+
+// Redeemed is a login approved with a typed code.
+type Redeemed struct {
+	Login *store.Login
+	// Kind is otp.KindTOTP, otp.KindRecovery or otp.KindPass.
+	Kind string
+	// RecoveryLeft is how many recovery codes remain (KindRecovery).
+	RecoveryLeft int
+}
+
+func codesKey(loginID string) string { return "codes:" + loginID }
+
+// RedeemCode approves a pending login with a typed code, for the browser
+// that started it only (binding): ErrNotFound for anyone else, so a
+// stranger's attempt changes nothing. A refused code (*CodeError) counts
+// toward the login's CodeAttempts, which deny it, and toward the user's
+// lockout. The browser then collects the session with Check as after a
+// push. Events: offline_code_used, recovery_code_used or access_pass_used
+// on success; code_rejected on a refusal (and login_failed with reason
+// too_many_codes when it denies the login).
+func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string) (*Redeemed, error) {
+	if s.codes == nil {
+		return nil, ErrNoCodes
+	}
+	l, err := s.load(ctx, loginID)
+	if err != nil {
+		return nil, err
+	}
+	if !BindingMatches(binding, l.BindingHash) {
+		return nil, ErrNotFound
+	}
+	if l.Status != store.LoginPending {
+		return nil, ErrAlreadyDecided
+	}
+	if s.now().After(l.ExpiresAt) {
+		s.expire(ctx, l)
+		return nil, ErrExpired
+	}
+	res, err := s.codes.Check(ctx, l.Email, typed)
+	if err == nil && l.Withheld {
+		// The user directory does not know this user: no code lets them
+		// in, and the refusal is a wrong code's.
+		err = otp.ErrWrong
+	}
+	if errors.Is(err, otp.ErrMalformed) || errors.Is(err, otp.ErrWrong) || errors.Is(err, otp.ErrReplayed) {
+		return nil, s.refuseCode(ctx, l, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checking code: %w", err)
+	}
+	decided, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginPending, To: store.LoginApproved, DeviceID: res.DeviceID, At: s.now(),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, ErrAlreadyDecided
+	}
+	if err != nil {
+		return nil, fmt.Errorf("approving login with a code: %w", err)
+	}
+	s.release(ctx, decided)
+	data := map[string]any{"session_id": l.ID, "app_id": l.AppID, "email": l.Email, "ip": l.ClientIP}
+	typ := event.OfflineCodeUsed
+	switch res.Kind {
+	case otp.KindTOTP:
+		data["device_id"] = res.DeviceID
+	case otp.KindRecovery:
+		typ, data["left"] = event.RecoveryCodeUsed, res.Left
+	case otp.KindPass:
+		typ = event.AccessPassUsed
+	}
+	s.events.Emit(ctx, event.New(typ, data))
+	return &Redeemed{Login: decided, Kind: res.Kind, RecoveryLeft: res.Left}, nil
+}
+
+// refuseCode counts a refused code and denies the login at the limit.
+func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error) error {
+	reason := "wrong"
+	switch {
+	case errors.Is(why, otp.ErrMalformed):
+		reason = "malformed"
+	case errors.Is(why, otp.ErrReplayed):
+		reason = "replayed"
+	}
+	s.countRefusal(ctx, l.Email, "wrong_code")
+	n, _, err := s.store.Hit(ctx, codesKey(l.ID), s.cfg.LoginTimeout+s.cfg.Retention)
+	if err != nil {
+		return fmt.Errorf("counting wrong codes: %w", err)
+	}
+	s.events.Emit(ctx, event.New(event.CodeRejected, map[string]any{
+		"session_id": l.ID, "app_id": l.AppID, "email": l.Email, "ip": l.ClientIP,
+		"reason": reason, "attempt": n,
+	}))
+	left := s.cfg.CodeAttempts - int(n)
+	if left > 0 {
+		return &CodeError{Err: why, Left: left}
+	}
+	denied, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginPending, To: store.LoginDenied, Reason: ReasonTooManyCodes, At: s.now(),
+	})
+	if err == nil {
+		s.release(ctx, denied)
+		s.emitFailed(ctx, denied, ReasonTooManyCodes)
+	}
+	return &CodeError{Err: why, Denied: true}
+}

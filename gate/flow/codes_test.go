@@ -1,0 +1,98 @@
+package flow
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/otp"
+	"github.com/authgate/authgate/gate/store"
+)
+
+func newCodesFixture(t *testing.T) (*fixture, []byte, []string) {
+	t.Helper()
+	f := newFixture(t, Config{PushesPerEmail: 100})
+	keys, err := otp.NewKeys(bytes.Repeat([]byte("k"), 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := &otp.Codes{Store: f.store, Keys: keys}
+	f.svc = New(Config{PushesPerEmail: 100}, f.store, f.events, WithClock(f.clock.Now), WithCodes(codes))
+	secret, sealed := codes.NewDeviceSecret("dev_otp")
+	ctx := context.Background()
+	if err := f.store.CreateDevice(ctx, &store.Device{ID: "dev_otp", Email: "alice@example.com", PublicKey: []byte{1},
+		CreatedAt: time.Now(), OTPSecret: sealed, OTPAlgorithm: string(otp.DefaultAlgorithm)}); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := codes.IssueRecoveryCodes(ctx, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, secret, rc
+}
+
+func TestRedeemCodeApprovesForTheStartingBrowserOnly(t *testing.T) {
+	f, secret, _ := newCodesFixture(t)
+	ctx := context.Background()
+	s := f.start(t, "alice@example.com", "", "")
+	code, _ := otp.Code(secret, otp.DefaultAlgorithm, time.Now())
+	if _, err := f.svc.RedeemCode(ctx, s.Login.ID, "someone-else", code); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another browser: %v, want ErrNotFound", err)
+	}
+	red, err := f.svc.RedeemCode(ctx, s.Login.ID, s.Binding, code)
+	if err != nil || red.Kind != otp.KindTOTP || red.Login.Status != store.LoginApproved || red.Login.DeviceID != "dev_otp" {
+		t.Fatalf("RedeemCode: %+v %v", red, err)
+	}
+	res, err := f.svc.Check(ctx, s.Login.ID, s.Binding)
+	if err != nil || res.Session == nil || res.Session.DeviceID != "dev_otp" {
+		t.Fatalf("collect: %+v %v", res, err)
+	}
+	if f.events.count(event.OfflineCodeUsed) != 1 {
+		t.Fatal("no offline_code_used event")
+	}
+}
+
+func TestFiveWrongCodesDenyTheLoginAndLockTheUser(t *testing.T) {
+	f, _, _ := newCodesFixture(t)
+	ctx := context.Background()
+	s := f.start(t, "alice@example.com", "", "")
+	for i := 1; i <= 5; i++ {
+		_, err := f.svc.RedeemCode(ctx, s.Login.ID, s.Binding, "12345")
+		var ce *CodeError
+		if !errors.As(err, &ce) || !errors.Is(err, otp.ErrMalformed) || ce.Denied != (i == 5) || (i < 5 && ce.Left != 5-i) {
+			t.Fatalf("wrong code %d: %v", i, err)
+		}
+	}
+	l, _ := f.store.GetLogin(ctx, s.Login.ID)
+	if l.Status != store.LoginDenied || l.Reason != ReasonTooManyCodes {
+		t.Fatalf("login after five wrong codes: %s %s", l.Status, l.Reason)
+	}
+	if f.events.count(event.CodeRejected) != 5 || f.events.count(event.UserLocked) != 1 {
+		t.Fatalf("events: %d code_rejected, %d user_locked", f.events.count(event.CodeRejected), f.events.count(event.UserLocked))
+	}
+	_, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com"})
+	var limit *LimitError
+	if !errors.As(err, &limit) || limit.Reason != ReasonLocked {
+		t.Fatalf("start after five wrong codes: %v", err)
+	}
+}
+
+func TestARecoveryCodeWorksOnce(t *testing.T) {
+	f, _, rc := newCodesFixture(t)
+	ctx := context.Background()
+	s := f.start(t, "alice@example.com", "", "")
+	red, err := f.svc.RedeemCode(ctx, s.Login.ID, s.Binding, rc[3])
+	if err != nil || red.Kind != otp.KindRecovery || red.RecoveryLeft != 9 || red.Login.DeviceID != otp.ByRecoveryCode {
+		t.Fatalf("recovery code: %+v %v", red, err)
+	}
+	s2 := f.start(t, "alice@example.com", "", s.Binding)
+	if _, err := f.svc.RedeemCode(ctx, s2.Login.ID, s2.Binding, rc[3]); !errors.Is(err, otp.ErrWrong) {
+		t.Fatalf("reused recovery code: %v", err)
+	}
+	if f.events.count(event.RecoveryCodeUsed) != 1 {
+		t.Fatal("no recovery_code_used event")
+	}
+}

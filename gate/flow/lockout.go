@@ -1,0 +1,143 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/store"
+)
+
+// Push fatigue and lockout. Every refused login of a user (denied, wrong
+// number, reported, expired, a wrong typed code) adds one to the user's
+// failure count in the store, shared by every instance; the user's own
+// successful login clears it. At LockoutAttempts in a row (within one
+// LockoutDuration window) the user is locked: new logins are refused,
+// so no push goes out, for LockoutDuration. A report locks at once for
+// ReportBlock. An operator's Unblock clears both.
+
+// Defaults of the lockout.
+const (
+	DefaultLockoutAttempts = 5
+	DefaultLockoutDuration = 15 * time.Minute
+	DefaultCodeAttempts    = 5
+	// RepeatWindow is how soon after one login of a user another one
+	// sends no second push (Duo's frequent-attempts rule).
+	RepeatWindow = 15 * time.Second
+)
+
+// Reasons of the lockout and of codes.
+const (
+	ReasonLocked       = "locked"
+	ReasonPending      = "pending"
+	ReasonTooManyCodes = "too_many_codes"
+)
+
+func failKey(email string) string   { return "fail:" + email }
+func lockKey(email string) string   { return "lock:" + email }
+func recentKey(email string) string { return "recent:" + email }
+
+// countRefusal adds one to email's failure count and locks the user when
+// it reaches the limit.
+func (s *Service) countRefusal(ctx context.Context, email, reason string) {
+	n, _, err := s.store.Hit(ctx, failKey(email), s.cfg.LockoutDuration)
+	if err != nil {
+		s.log.Warn("counting refused login failed", zap.Error(err))
+		return
+	}
+	if n < int64(s.cfg.LockoutAttempts) {
+		return
+	}
+	err = s.store.Mark(ctx, lockKey(email), s.cfg.LockoutDuration)
+	if errors.Is(err, store.ErrConflict) {
+		return // locked already, by this refusal's twin on another instance
+	}
+	if err != nil {
+		s.log.Warn("locking user failed", zap.Error(err))
+		return
+	}
+	if err := s.store.ResetHits(ctx, failKey(email)); err != nil {
+		s.log.Warn("resetting failure count failed", zap.Error(err))
+	}
+	s.events.Emit(ctx, event.New(event.UserLocked, map[string]any{
+		"email": email, "attempts": n, "last_reason": reason,
+		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
+	}))
+}
+
+// succeeded clears email's failure count after its own login.
+func (s *Service) succeeded(ctx context.Context, email string) {
+	if err := s.store.ResetHits(ctx, failKey(email)); err != nil {
+		s.log.Warn("resetting failure count failed", zap.Error(err))
+	}
+}
+
+// Pause says why and until when sign-ins of a user are paused.
+type Pause struct {
+	Reason string // ReasonReported or ReasonLocked
+	Until  time.Time
+}
+
+// Paused returns the pause in force for email, or nil. A report wins
+// over a lockout, as the stronger message.
+func (s *Service) Paused(ctx context.Context, email string) (*Pause, error) {
+	for _, p := range []struct{ key, reason string }{{blockKey(email), ReasonReported}, {lockKey(email), ReasonLocked}} {
+		left, err := s.store.MarkTTL(ctx, p.key)
+		if err == nil {
+			return &Pause{Reason: p.reason, Until: s.now().Add(left)}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("checking whether sign-ins are paused: %w", err)
+		}
+	}
+	return nil, nil
+}
+
+// Unblocked says what Unblock cleared.
+type Unblocked struct {
+	Email    string `json:"email"`
+	Reported bool   `json:"reported"`
+	Locked   bool   `json:"locked"`
+}
+
+// Unblock lets email sign in again at once: it clears a report block, a
+// lockout, the failure count and the repeat window, on every instance,
+// and emits user_unblocked (by says who asked). email must be canonical.
+func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, error) {
+	p, err := s.Paused(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	res := &Unblocked{Email: email}
+	if p != nil {
+		_, lerr := s.store.MarkTTL(ctx, lockKey(email))
+		res.Locked = lerr == nil
+		res.Reported = p.Reason == ReasonReported
+	}
+	for _, k := range []string{blockKey(email), lockKey(email), recentKey(email)} {
+		if err := s.store.Unmark(ctx, k); err != nil {
+			return nil, fmt.Errorf("unblocking %s: %w", email, err)
+		}
+	}
+	if err := s.store.ResetHits(ctx, failKey(email)); err != nil {
+		return nil, fmt.Errorf("unblocking %s: %w", email, err)
+	}
+	s.events.Emit(ctx, event.New(event.UserUnblocked, map[string]any{
+		"email": email, "by": by, "was_reported": res.Reported, "was_locked": res.Locked,
+	}))
+	return res, nil
+}
+
+// firstPush reports whether a login of email may send a push: not when
+// another one did within RepeatWindow.
+func (s *Service) firstPush(ctx context.Context, email string) bool {
+	err := s.store.Mark(ctx, recentKey(email), RepeatWindow)
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.Warn("checking repeat window failed", zap.Error(err))
+	}
+	return err == nil
+}

@@ -1,0 +1,102 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/authgate/authgate/gate/event"
+)
+
+func TestFiveRefusalsLockTheUserUntilUnblocked(t *testing.T) {
+	f := newFixture(t, Config{PushesPerEmail: 100})
+	ctx := context.Background()
+	for i := range 5 {
+		s := f.start(t, "alice@example.com", "192.0.2.1", "")
+		if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionDeny, 0); err != nil {
+			t.Fatalf("deny %d: %v", i+1, err)
+		}
+	}
+	_, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"})
+	var limit *LimitError
+	if !errors.As(err, &limit) || limit.Reason != ReasonLocked || limit.RetryAfter < DefaultLockoutDuration-1e9 {
+		t.Fatalf("sixth start: %v, want a 15 min lockout", err)
+	}
+	if f.events.count(event.UserLocked) != 1 || f.events.count(event.LoginRequested) != 5 {
+		t.Fatalf("events: %d user_locked, %d login_requested", f.events.count(event.UserLocked), f.events.count(event.LoginRequested))
+	}
+	p, err := f.svc.Paused(ctx, "alice@example.com")
+	if err != nil || p == nil || p.Reason != ReasonLocked {
+		t.Fatalf("Paused: %+v %v", p, err)
+	}
+	// Another user is not touched.
+	f.start(t, "bob@example.com", "192.0.2.1", "")
+	u, err := f.svc.Unblock(ctx, "alice@example.com", "admin")
+	if err != nil || !u.Locked || u.Reported {
+		t.Fatalf("Unblock: %+v %v", u, err)
+	}
+	if f.events.count(event.UserUnblocked) != 1 {
+		t.Fatal("no user_unblocked event")
+	}
+	s := f.start(t, "alice@example.com", "192.0.2.1", "")
+	if !s.Pushed {
+		t.Fatal("the first login after unblock sends no push")
+	}
+}
+
+func TestASuccessfulLoginResetsTheCount(t *testing.T) {
+	f := newFixture(t, Config{PushesPerEmail: 100})
+	ctx := context.Background()
+	for round := range 2 {
+		for range 4 {
+			s := f.start(t, "alice@example.com", "", "")
+			if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionDeny, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := f.start(t, "alice@example.com", "", "")
+		if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := f.svc.Check(ctx, s.Login.ID, s.Binding); err != nil || res.Session == nil {
+			t.Fatalf("round %d: collect: %v", round, err)
+		}
+	}
+	if f.events.count(event.UserLocked) != 0 {
+		t.Fatal("locked although every fifth login succeeded")
+	}
+}
+
+func TestReportPausesAndUnblockClearsIt(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	s := f.start(t, "alice@example.com", "", "")
+	if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionReport, 0); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Paused(ctx, "alice@example.com")
+	if err != nil || p == nil || p.Reason != ReasonReported {
+		t.Fatalf("Paused after report: %+v %v", p, err)
+	}
+	u, err := f.svc.Unblock(ctx, "alice@example.com", "admin")
+	if err != nil || !u.Reported {
+		t.Fatalf("Unblock: %+v %v", u, err)
+	}
+	if p, _ := f.svc.Paused(ctx, "alice@example.com"); p != nil {
+		t.Fatalf("still paused: %+v", p)
+	}
+	f.start(t, "alice@example.com", "", "")
+}
+
+func TestALoginWithin15sOfTheLastSendsNoSecondPush(t *testing.T) {
+	f := newFixture(t, Config{})
+	first := f.start(t, "alice@example.com", "", "")
+	second := f.start(t, "alice@example.com", "", first.Binding)
+	if !first.Pushed || second.Pushed {
+		t.Fatalf("pushed: first %v, second %v; want true, false", first.Pushed, second.Pushed)
+	}
+	quiet, err := f.svc.Start(context.Background(), StartRequest{Email: "bob@example.com", Quiet: true})
+	if err != nil || quiet.Pushed {
+		t.Fatalf("quiet start: %+v %v", quiet, err)
+	}
+}
