@@ -91,7 +91,7 @@ func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The stream's shape: device.PendingResponse's fields and more.
-	writeJSON(w, http.StatusOK, pendingEventOf(logins, time.Now(), g.flow.Config().ReportBlock, routeOf(r).clientIP(r), g.locate))
+	writeJSON(w, http.StatusOK, pendingEventOf(logins, time.Now(), g.flow.Config().ReportBlock, requestIP(r), g.locate))
 }
 
 // handleDecide is POST /device/decide: approve (with the number tapped),

@@ -70,6 +70,15 @@ func pendingEventOf(logins []*store.Login, now time.Time, reportBlock time.Durat
 	return ev
 }
 
+// requestIP is the client address of a gate request as its site trusts
+// it (the TCP peer for a request that reached no site).
+func requestIP(r *http.Request) string {
+	if rt := routeOf(r); rt != nil {
+		return rt.clientIP(r)
+	}
+	return remoteIP(r)
+}
+
 // whereFrom says in words where a sign-in from loginIP comes from, as
 // seen by a phone at phoneIP.
 func whereFrom(loginIP, phoneIP string, locate func(string) string) (from string, same bool, location string) {
@@ -105,7 +114,7 @@ func (g *Gateway) handleDeviceEvents(w http.ResponseWriter, r *http.Request) {
 		g.log.Debug("device event stream not opened", zap.Error(err))
 		return
 	}
-	g.streamPending(r.Context(), s, d, routeOf(r).clientIP(r))
+	g.streamPending(r.Context(), s, d, requestIP(r))
 }
 
 // streamPending watches the pending logins of d's user until the client
