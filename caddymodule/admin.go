@@ -61,6 +61,7 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
 		{Pattern: "/authgate/audit", Handler: caddy.AdminHandlerFunc(a.handleAudit)},
 	}
+	routes = append(routes, a.statusRoutes()...)
 	routes = append(routes, a.apiKeyRoutes()...)
 	routes = append(routes, a.fallbackRoutes()...)
 	return append(routes, a.webhookRoutes()...)
@@ -139,6 +140,12 @@ type deviceView struct {
 	Notifications bool `json:"notifications"`
 }
 
+// viewDevice returns the admin API's view of d.
+func viewDevice(d *store.Device) deviceView {
+	return deviceView{ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent,
+		Notifications: d.Push != nil}
+}
+
 // sessionView is a session as the admin API shows it.
 type sessionView struct {
 	ID        string    `json:"id"`
@@ -189,10 +196,7 @@ func (a *adminAPI) handleDevices(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := devicesResponse{Email: email, Devices: make([]deviceView, 0, len(devices))}
 	for _, d := range devices {
-		resp.Devices = append(resp.Devices, deviceView{
-			ID: d.ID, Email: d.Email, Name: d.Name, CreatedAt: d.CreatedAt, LastUsed: d.LastUsed, UserAgent: d.UserAgent,
-			Notifications: d.Push != nil,
-		})
+		resp.Devices = append(resp.Devices, viewDevice(d))
 	}
 	return writeAdminJSON(w, resp)
 }
@@ -220,7 +224,7 @@ func (a *adminAPI) handleSessions(w http.ResponseWriter, r *http.Request) error 
 // handleDevice revokes one device: DELETE /authgate/devices/{id}.
 func (a *adminAPI) handleDevice(w http.ResponseWriter, r *http.Request) error {
 	return a.revoke(w, r, "/authgate/devices/", "device", func(app *App, id string) error {
-		return app.gw.RevokeDevice(r.Context(), id)
+		return namedError("device", id, app.gw.RevokeDevice(r.Context(), id))
 	})
 }
 
@@ -278,6 +282,10 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request, prefix, what s
 // malformed email, 404 for an unknown id, 503 for an unreachable store,
 // 500 for anything else.
 func adminError(err error) error {
+	var named caddy.APIError
+	if errors.As(err, &named) {
+		return named
+	}
 	status := http.StatusInternalServerError
 	switch {
 	case errors.Is(err, flow.ErrInvalidEmail), errors.Is(err, gateway.ErrInvalidSessionID):
@@ -285,9 +293,24 @@ func adminError(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, store.ErrUnavailable):
-		status = http.StatusServiceUnavailable
+		return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err, Message: "the store cannot be reached; try again"}
 	}
 	return caddy.APIError{HTTPStatus: status, Err: err}
+}
+
+// namedError turns a store's not-found and unreachable errors about one
+// record into words that name the record ("no such device dev_…"), for
+// operators; the API's status still says which it was.
+func namedError(what, id string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: err, Message: "no such " + what + " " + id}
+	case errors.Is(err, store.ErrUnavailable):
+		return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err, Message: "the store cannot be reached; try again"}
+	}
+	return err
 }
 
 func decodeAdminJSON(r *http.Request, v any) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/gateway"
+	"github.com/authgate/authgate/gate/geoip"
 	"github.com/authgate/authgate/gate/push"
 )
 
@@ -84,6 +85,12 @@ type App struct {
 	// may stay unsettled before another instance takes it over (Redis
 	// store only; it must exceed every webhook's timeout). Default: 1m.
 	WebhookClaimTimeout caddy.Duration `json:"webhook_claim_timeout,omitempty"`
+	// Brand is every site's default title, logo and accent colour.
+	Brand BrandConfig `json:"brand,omitzero"`
+	// GeoIP is the path of a MaxMind GeoLite2 (or GeoIP2) City or Country
+	// database; when set, the phone's request card names the coarse
+	// location of the signing-in browser's address. Nothing is bundled.
+	GeoIP string `json:"geoip,omitempty"`
 	// APIKeyRate is how many requests one API key may make per
 	// APIKeyRateWindow on each instance (a burst of that many, refilled
 	// evenly). Default: 600 per minute.
@@ -125,6 +132,7 @@ type App struct {
 	audit       *audit.Writer
 	push        *push.Notifier
 	log         *zap.Logger
+	geo         *geoip.Locator
 	cancel      context.CancelFunc
 	done        *sync.WaitGroup
 }
@@ -173,6 +181,13 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := ctx.GetMetricsRegistry().Register(newAuditCollector(a.audit)); err != nil {
 		return fmt.Errorf("authgate: registering audit metrics: %w", err)
 	}
+	var locate func(string) string
+	if a.GeoIP != "" {
+		if a.geo, err = geoip.Open(a.GeoIP); err != nil {
+			return fmt.Errorf("authgate: geoip: %w", err)
+		}
+		locate = a.geo.Locate
+	}
 	if a.directory != nil {
 		if err := ctx.GetMetricsRegistry().Register(newDirectoryCollector(a.directory)); err != nil {
 			return fmt.Errorf("authgate: registering directory metrics: %w", err)
@@ -192,6 +207,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		},
 		RevocationMaxStaleness: time.Duration(a.RevocationMaxStaleness),
 		Groups:                 a.Groups,
+		Brand:                  a.Brand.config(),
 		APIKeys:                apikey.Config{RateLimit: a.APIKeyRate, RateWindow: time.Duration(a.APIKeyRateWindow), CacheTTL: time.Duration(a.APIKeyRecheck)},
 		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 		AdminGroup:             a.AdminGroup,
@@ -204,6 +220,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Audit:     a.audit,
 		Webhooks:  consoleWebhooks{a.webhooks},
 		Push:      a.push,
+		Locate:    locate,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -230,6 +247,12 @@ func (a *App) expandPlaceholders() error {
 		}
 	}
 	if err := e.into("public_url", &a.PublicURL); err != nil {
+		return err
+	}
+	if err := a.Brand.expand(e); err != nil {
+		return err
+	}
+	if err := e.into("geoip", &a.GeoIP); err != nil {
 		return err
 	}
 	for i := range a.Webhooks {
@@ -296,6 +319,9 @@ func (a *App) Stop() error {
 // Cleanup lets go of the shared store; the last config to use it closes
 // it.
 func (a *App) Cleanup() error {
+	if err := a.geo.Close(); err != nil {
+		a.log.Warn("closing the GeoIP database", zap.Error(err))
+	}
 	if a.directory != nil {
 		_ = a.directory.Close()
 	}

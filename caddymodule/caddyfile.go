@@ -52,6 +52,10 @@ func init() {
 //	    }
 //	    webhook_schedule <duration...>
 //	    webhook_claim_timeout <duration>
+//	    title <text...>
+//	    logo <file>
+//	    accent <#rrggbb>
+//	    geoip <file.mmdb>
 //	    api_key_rate <requests> <per_duration>
 //	    api_key_fresh_login <duration>
 //	    api_key_recheck <duration>
@@ -66,6 +70,8 @@ func init() {
 //	    push_contact <mailto:address | https URL>
 //	    push_services <host | *.domain | scheme://host:port...>
 //	}
+//
+// title, logo and accent are the default brand of every site.
 func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
 	app := new(App)
 	d.Next() // the option's name
@@ -157,6 +163,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		a.Webhooks = append(a.Webhooks, w)
 	case "webhook_claim_timeout":
 		return durationArg(d, &a.WebhookClaimTimeout)
+	case "title", "logo", "accent":
+		return unmarshalBrand(d, &a.Brand)
+	case "geoip":
+		return placeholderArg(d, &a.GeoIP)
 	case "webhook_schedule":
 		args := d.RemainingArgs()
 		if len(args) == 0 {
@@ -202,6 +212,9 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 //	    allow group <group...>
 //	    public <path_prefix...>
 //	    access_events
+//	    title <text...>
+//	    logo <file>
+//	    accent <#rrggbb>
 //	    api_keys on | off | only
 //	}
 func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
@@ -251,6 +264,10 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				return nil, h.ArgErr()
 			}
 			handler.AccessEvents = true
+		case "title", "logo", "accent":
+			if err := unmarshalBrand(h.Dispenser, &handler.Brand); err != nil {
+				return nil, err
+			}
 		case "api_keys":
 			if err := oneArg(h.Dispenser, &handler.APIKeys); err != nil {
 				return nil, err

@@ -22,8 +22,9 @@ var (
 		"pushes_per_email", "pushes_per_ip", "group", "webhook", "webhook_claim_timeout", "webhook_schedule",
 		"api_key_rate", "api_key_fresh_login", "api_key_recheck",
 		"directory", "admin_group", "admin_step_up", "audit",
+		"title", "logo", "accent", "geoip",
 	}
-	siteOptions = []string{"app_id", "allow", "public", "access_events", "api_keys"}
+	siteOptions = []string{"app_id", "allow", "public", "access_events", "api_keys", "title", "logo", "accent"}
 )
 
 // unknownGlobalOption explains an option the global block does not know.

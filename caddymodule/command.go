@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"text/tabwriter"
-	"time"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
@@ -18,7 +17,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|devices|sessions|revoke|unblock|pass|keys|webhooks|audit … [--address <admin>]",
+		Usage: "enroll|status|users|devices|sessions|revoke|unblock|pass|keys|webhooks|audit … [--json] [--address <admin>]",
 		Short: "Manages authgate devices, sessions, API keys, webhooks and the audit trail through the running Caddy's admin API",
 		Long: `
 Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
@@ -36,6 +35,16 @@ out when the authgate options set public_url.
   caddy authgate sessions alice@example.com
 
 list alice's approver phones and her signed-in browsers, with their ids.
+
+  caddy authgate users
+  caddy authgate status
+
+list every user with a phone (phones, sessions, state), and say whether
+the store answers, revocations are fresh, how many webhook deliveries
+wait, and how each receiver fares. status exits 1 when unhealthy.
+
+Every list command prints a table with local times; --json prints the
+admin API's JSON instead, for scripts.
 
   caddy authgate revoke device dev_…
   caddy authgate revoke session <id>
@@ -66,6 +75,7 @@ manages webhook receivers.
 lists the audit trail, newest first (--help for its filters).`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.PersistentFlags().String("address", "", "the admin endpoint (default: as Caddy determines it)")
+			cmd.PersistentFlags().Bool("json", false, "print JSON (for scripts) instead of tables")
 			enroll := &cobra.Command{
 				Use:   "enroll <email>",
 				Short: "Prints a one-time enrolment link and its QR code",
@@ -73,7 +83,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				RunE: func(cmd *cobra.Command, args []string) error {
 					base, _ := cmd.Flags().GetString("base")
 					noQR, _ := cmd.Flags().GetBool("no-qr")
-					return runEnroll(cmd.OutOrStdout(), adminAddress(cmd), args[0], base, !noQR)
+					return runEnroll(cmd.OutOrStdout(), cmd.ErrOrStderr(), adminAddress(cmd), args[0], base, !noQR, jsonFlag(cmd))
 				},
 			}
 			enroll.Flags().String("base", "", "the protected site's external URL, e.g. https://app.example.com")
@@ -83,7 +93,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				Short: "Lists a user's approver devices",
 				Args:  cobra.ExactArgs(1),
 				RunE: func(cmd *cobra.Command, args []string) error {
-					return runDevices(cmd.OutOrStdout(), adminAddress(cmd), args[0])
+					return runDevices(cmd.OutOrStdout(), adminAddress(cmd), args[0], jsonFlag(cmd))
 				},
 			}
 			sessions := &cobra.Command{
@@ -91,7 +101,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				Short: "Lists a user's signed-in sessions",
 				Args:  cobra.ExactArgs(1),
 				RunE: func(cmd *cobra.Command, args []string) error {
-					return runSessions(cmd.OutOrStdout(), adminAddress(cmd), args[0])
+					return runSessions(cmd.OutOrStdout(), adminAddress(cmd), args[0], jsonFlag(cmd))
 				},
 			}
 			revoke := &cobra.Command{
@@ -103,7 +113,7 @@ lists the audit trail, newest first (--help for its filters).`,
 					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
 				},
 			}
-			cmd.AddCommand(enroll, devices, sessions, revoke, keysCommand(), webhooksCommand(), auditCommand())
+			cmd.AddCommand(enroll, devices, sessions, revoke, statusCommand(), usersCommand(), keysCommand(), webhooksCommand(), auditCommand())
 			cmd.AddCommand(fallbackCommands()...)
 		},
 	})
@@ -115,16 +125,28 @@ func adminAddress(cmd *cobra.Command) string {
 	return addr
 }
 
-// runEnroll asks the admin API for an enrolment link and prints it, with
-// its QR code when qr is set. The QR code is drawn black on white with
-// ANSI colours on a terminal, plain otherwise.
-func runEnroll(out io.Writer, adminAddr, email, base string, qr bool) error {
+// runEnroll asks the admin API for an enrolment link and prints it
+// unindented (so it copies cleanly), with its QR code when qr is set;
+// warnings about the link go to warn. The QR code is drawn black on white
+// with ANSI colours on a terminal, plain otherwise.
+func runEnroll(out, warn io.Writer, adminAddr, email, base string, qr, asJSON bool) error {
+	base, warnings := checkBase(base)
 	var er enrollResponse
 	if err := adminCall(adminAddr, http.MethodPost, "/authgate/enroll", enrollRequest{Email: email, BaseURL: base}, &er); err != nil {
-		return fmt.Errorf("asking for an enrolment link: %w", err)
+		return explained("asking for an enrolment link", err)
 	}
-	if _, err := fmt.Fprintf(out, "Enrolment link for %s (works once, until %s):\n\n  %s\n",
-		er.Email, er.ExpiresAt.Local().Format("15:04:05"), er.Link); err != nil {
+	warnings = append(warnings, linkWarnings(er.Link)...)
+	if hosts, err := servedHosts(adminAddr); err == nil {
+		warnings = append(warnings, hostWarnings(er.Link, hosts)...)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(warn, "Warning: "+w)
+	}
+	if asJSON {
+		return printJSON(out, er)
+	}
+	if _, err := fmt.Fprintf(out, "Enrolment link for %s (works once, until %s):\n\n%s\n",
+		er.Email, er.ExpiresAt.Local().Format("15:04:05 MST"), er.Link); err != nil {
 		return err
 	}
 	if !qr {
@@ -148,11 +170,14 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// runDevices prints a user's devices as a table.
-func runDevices(out io.Writer, adminAddr, email string) error {
+// runDevices prints a user's devices as a table, or as JSON.
+func runDevices(out io.Writer, adminAddr, email string, asJSON bool) error {
 	var dr devicesResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/devices?email="+url.QueryEscape(email), nil, &dr); err != nil {
-		return fmt.Errorf("listing devices: %w", err)
+		return explained("listing devices", err)
+	}
+	if asJSON {
+		return printJSON(out, dr)
 	}
 	if len(dr.Devices) == 0 {
 		_, err := fmt.Fprintf(out, "%s has no enrolled device.\n", dr.Email)
@@ -174,11 +199,14 @@ func onOff(on bool) string {
 	return "off"
 }
 
-// runSessions prints a user's sessions as a table.
-func runSessions(out io.Writer, adminAddr, email string) error {
+// runSessions prints a user's sessions as a table, or as JSON.
+func runSessions(out io.Writer, adminAddr, email string, asJSON bool) error {
 	var sr sessionsResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/sessions?email="+url.QueryEscape(email), nil, &sr); err != nil {
-		return fmt.Errorf("listing sessions: %w", err)
+		return explained("listing sessions", err)
+	}
+	if asJSON {
+		return printJSON(out, sr)
 	}
 	if len(sr.Sessions) == 0 {
 		_, err := fmt.Fprintf(out, "%s has no live session.\n", sr.Email)
@@ -187,7 +215,7 @@ func runSessions(out io.Writer, adminAddr, email string) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tBROWSER\tIP\tAPP\tSINCE\tEXPIRES")
 	for _, s := range sr.Sessions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Browser, s.ClientIP, s.AppID, when(s.CreatedAt), when(s.ExpiresAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Browser, s.ClientIP, orDashS(s.AppID), when(s.CreatedAt), when(s.ExpiresAt))
 	}
 	return tw.Flush()
 }
@@ -207,6 +235,9 @@ func runRevoke(out io.Writer, adminAddr, kind, id string) error {
 	}
 	var rr revokeResponse
 	if err := adminCall(adminAddr, http.MethodDelete, path, nil, &rr); err != nil {
+		if isAdminStatus(err, http.StatusNotFound) {
+			return err // "no such device dev_…" says it all
+		}
 		return fmt.Errorf("revoking %s %s: %w", kind, id, err)
 	}
 	if _, err := fmt.Fprintf(out, "Revoked %s %s.\n", rr.Revoked, rr.ID); err != nil {
@@ -218,12 +249,4 @@ func runRevoke(out io.Writer, adminAddr, kind, id string) error {
 		}
 	}
 	return nil
-}
-
-// when formats a time for the tables, "-" for none.
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04")
 }

@@ -34,7 +34,7 @@ second.`,
 		Short: "Lists a user's API keys",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runKeysList(cmd.OutOrStdout(), adminAddress(cmd), args[0])
+			return runKeysList(cmd.OutOrStdout(), adminAddress(cmd), args[0], jsonFlag(cmd))
 		},
 	}
 	revoke := &cobra.Command{
@@ -49,11 +49,14 @@ second.`,
 	return cmd
 }
 
-// runKeysList prints a user's API keys as a table.
-func runKeysList(out io.Writer, adminAddr, email string) error {
+// runKeysList prints a user's API keys as a table, or as JSON.
+func runKeysList(out io.Writer, adminAddr, email string, asJSON bool) error {
 	var kr apiKeysResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/keys?email="+url.QueryEscape(email), nil, &kr); err != nil {
-		return fmt.Errorf("listing API keys: %w", err)
+		return explained("listing API keys", err)
+	}
+	if asJSON {
+		return printJSON(out, kr)
 	}
 	if len(kr.Keys) == 0 {
 		_, err := fmt.Fprintf(out, "%s has no API key.\n", kr.Email)

@@ -32,7 +32,7 @@ func adminCall(adminAddr, method, path string, in, out any) error {
 	}
 	resp, err := caddycmd.AdminAPIRequest(addr, method, path, http.Header{"Content-Type": {"application/json"}}, body)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return explainAdminError(addr, err)
 	}
 	defer resp.Body.Close()
 	if out == nil {
@@ -71,11 +71,18 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			if err := adminCall(addr, http.MethodGet, "/authgate/webhooks", nil, &list); err != nil {
 				return err
 			}
+			if jsonFlag(c) {
+				return printJSON(c.OutOrStdout(), list)
+			}
+			if len(list) == 0 {
+				_, err := fmt.Fprintln(c.OutOrStdout(), "No webhook receiver is configured.")
+				return err
+			}
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tURL\tEVENTS\tDELIVERED\tFAILED\tDEAD\tLAST STATUS\tLAST ERROR")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.URL, strings.Join(s.Events, ","),
-					s.Delivered, s.Failed, s.Dead, s.LastStatus, s.LastError)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.URL, strings.Join(s.Events, ","),
+					s.Delivered, s.Failed, s.Dead, orDash(s.LastStatus), orDashS(s.LastError))
 			}
 			return tw.Flush()
 		},
@@ -124,10 +131,17 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			if err := adminCall(addr, http.MethodGet, "/authgate/webhooks/"+args[0]+"/deliveries", nil, &recs); err != nil {
 				return err
 			}
+			if jsonFlag(c) {
+				return printJSON(c.OutOrStdout(), recs)
+			}
+			if len(recs) == 0 {
+				_, err := fmt.Fprintln(c.OutOrStdout(), "No recent delivery to this receiver.")
+				return err
+			}
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "EVENT ID\tEVENT\tSTATE\tATTEMPTS\tUPDATED")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.EventID, r.EventType, r.State, len(r.Attempts), r.UpdatedAt.Local().Format("15:04:05"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.EventID, r.EventType, r.State, len(r.Attempts), when(r.UpdatedAt))
 			}
 			return tw.Flush()
 		},

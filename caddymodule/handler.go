@@ -30,6 +30,9 @@ type Handler struct {
 	// Public lists path prefixes anyone may reach without logging in;
 	// client-sent identity headers are still removed on them.
 	Public []string `json:"public,omitempty"`
+	// Brand is the site's title, logo and accent colour; unset options
+	// take the global block's.
+	Brand BrandConfig `json:"brand,omitzero"`
 	// APIKeys says which credentials the site takes: "on" (default:
 	// session cookies and API keys), "off" (cookies only) or "only" (API
 	// keys only: an API site that never sends anyone to the login page).
@@ -49,13 +52,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate handler: loading authgate app: %w", err)
 	}
+	if err := h.Brand.expand(newExpander()); err != nil {
+		return fmt.Errorf("authgate handler: %w", err)
+	}
 	keys, err := gateway.ParseAPIKeyMode(h.APIKeys)
 	if err != nil {
 		return fmt.Errorf("authgate handler: %w", err)
 	}
 	h.route, err = appVal.(*App).Gateway().Route(gateway.RouteConfig{
 		AppID: h.AppID, Rules: h.Allow, ClientIP: clientIP, AccessEvents: h.AccessEvents, Public: h.Public,
-		APIKeys: keys,
+		APIKeys: keys, Brand: h.Brand.config(),
 	})
 	if err != nil {
 		return fmt.Errorf("authgate directive (app_id %q): %w", h.AppID, err)

@@ -306,7 +306,8 @@ func TestBrowserCreatingAKeyAsksForAFreshSignIn(t *testing.T) {
 
 	laptop.do(chromedp.Click(chromedp.CSS("#key-relogin a")))
 	laptop.waitPath("/.authgate/login?rd=%2F.authgate%2F")
-	laptop.do(chromedp.SendKeys(chromedp.ID("email"), "alice@example.com"), chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+	laptop.typeEmail("alice@example.com")
+	laptop.do(chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
 	laptop.waitFor("the waiting page", `location.pathname.startsWith("/.authgate/wait/") && !!document.getElementById("code")`)
 	code := laptop.text("#code")
 	waitRequest(phone)

@@ -154,10 +154,8 @@ func TestBrowserLockoutAndUnblock(t *testing.T) {
 	laptop.shoot("lockout")
 	laptop.do(chromedp.Navigate(g.base + "/private?x=1"))
 	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
-	laptop.do(
-		chromedp.SendKeys(chromedp.ID("email"), "jay@example.com"),
-		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
-	)
+	laptop.typeEmail("jay@example.com")
+	laptop.do(chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
 	laptop.waitFor("the refusal", `document.querySelector("h1").textContent === "Sign-ins paused"`)
 	if p, err := dev.Pending(t.Context()); err != nil || len(p) != 0 {
 		t.Fatalf("the phone has %d requests while locked (%v)", len(p), err)

@@ -297,13 +297,21 @@ func startLogin(laptop *tab, base, email string) string {
 	laptop.t.Helper()
 	laptop.do(chromedp.Navigate(base + "/private?x=1"))
 	laptop.waitPath("/.authgate/login?rd=%2Fprivate%3Fx%3D1")
+	laptop.typeEmail(email)
 	laptop.do(
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
 	)
 	laptop.waitFor("the waiting page", `location.pathname.startsWith("/.authgate/wait/") && document.readyState === "complete" && !!document.getElementById("code")`)
 	return laptop.text("#code")
+}
+
+// typeEmail types email into the login form's field, first clearing
+// the last address the page may have filled in.
+func (tb *tab) typeEmail(email string) {
+	tb.t.Helper()
+	tb.do(chromedp.WaitVisible(chromedp.ID("email")))
+	eval[bool](tb, `(document.getElementById("email").value = "") === ""`)
+	tb.do(chromedp.SendKeys(chromedp.ID("email"), email))
 }
 
 // requestSel selects the phone's card of the only pending request.

@@ -13,7 +13,7 @@ func TestRepositoryRecipeBuildsAuthgateFromThisCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(args, " ")
-	if got != "build v2.11.9 --output ./caddy --with github.com/authgate/authgate=." {
+	if got != "build v2.11.9 --output ./caddy --with github.com/authgate/authgate@v0.0.0-00010101000000-000000000000=." {
 		t.Fatalf("xcaddy %s", got)
 	}
 }
@@ -44,6 +44,16 @@ func TestVersionedPlugins(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := strings.Join(args, " "); got != "build v2.11.9 --with a@v1.2.3 --with b" {
+		t.Fatalf("xcaddy %s", got)
+	}
+}
+
+func TestOutputFlagOverridesTheRecipe(t *testing.T) {
+	args, err := loadOutput(filepath.Join("..", "..", "xcaddy.toml"), "/tmp/out/caddy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(args[:4], " "); got != "build v2.11.9 --output /tmp/out/caddy" {
 		t.Fatalf("xcaddy %s", got)
 	}
 }

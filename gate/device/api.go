@@ -37,6 +37,7 @@ type EnrollResponse struct {
 type PendingLogin struct {
 	SessionID string    `json:"session_id"`
 	AppID     string    `json:"app_id"`
+	SiteTitle string    `json:"site_title,omitempty"` // the site's name as its gate shows it
 	ClientIP  string    `json:"client_ip"`
 	UserAgent string    `json:"user_agent"`
 	CreatedAt time.Time `json:"created_at"`

@@ -16,8 +16,10 @@ import (
 
 // StartRequest is a browser's request to log in.
 type StartRequest struct {
-	Email     string // as typed; canonicalised here
-	AppID     string
+	Email string // as typed; canonicalised here
+	AppID string
+	// SiteTitle names the site on the phone's request card.
+	SiteTitle string
 	ClientIP  string // from the server's trusted view of the peer
 	UserAgent string
 	// ReturnURL is where to send the browser after login; the caller has
@@ -68,7 +70,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	code, choices := numberChoices()
 	binding := randomString(32)
 	l := &store.Login{
-		ID: NewID(), Email: email, AppID: text.Clean(req.AppID, 64), Code: code, Choices: choices,
+		ID: NewID(), Email: email, AppID: text.Clean(req.AppID, 64), SiteTitle: text.Clean(req.SiteTitle, 80), Code: code, Choices: choices,
 		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
 		ClientIP: text.Clean(req.ClientIP, 64), UserAgent: text.Clean(req.UserAgent, 256),
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,

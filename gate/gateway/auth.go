@@ -62,7 +62,7 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, email, retu
 	}
 	rt := routeOf(r)
 	started, err := g.flow.Start(r.Context(), flow.StartRequest{
-		Email: email, AppID: rt.appID, ClientIP: rt.clientIP(r), UserAgent: r.UserAgent(),
+		Email: email, AppID: rt.appID, SiteTitle: rt.siteTitle(r), ClientIP: rt.clientIP(r), UserAgent: r.UserAgent(),
 		ReturnURL: rd, PreviousBinding: g.bindingSecret(r), Quiet: quiet, Site: r.Host,
 	})
 	if err != nil {

@@ -38,11 +38,11 @@ func (g *Gateway) handleCodePage(w http.ResponseWriter, r *http.Request) {
 			data.ID, data.Email, data.ReturnURL = l.ID, l.Email, l.ReturnURL
 		}
 	}
-	g.renderCode(w, http.StatusOK, data)
+	g.renderCode(w, r, http.StatusOK, data)
 }
 
-func (g *Gateway) renderCode(w http.ResponseWriter, status int, data codePage) {
-	g.pages.Render(w, status, "code", "Enter a code", "", data)
+func (g *Gateway) renderCode(w http.ResponseWriter, r *http.Request, status int, data codePage) {
+	g.render(w, r, status, "code", "Enter a code", "", data)
 }
 
 // handleCodeForm approves a login with a typed code from the code form
@@ -51,13 +51,13 @@ func (g *Gateway) renderCode(w http.ResponseWriter, status int, data codePage) {
 func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		g.renderCode(w, http.StatusBadRequest, codePage{Error: "The form could not be read."})
+		g.renderCode(w, r, http.StatusBadRequest, codePage{Error: "The form could not be read."})
 		return
 	}
 	f := r.PostForm
 	data := codePage{ID: f.Get("id"), Email: f.Get("email"), ReturnURL: f.Get("rd")}
 	if !sameOrigin(r) {
-		g.renderCode(w, http.StatusForbidden, codePage{Error: "This sign-in request came from another site."})
+		g.renderCode(w, r, http.StatusForbidden, codePage{Error: "This sign-in request came from another site."})
 		return
 	}
 	binding := g.bindingSecret(r)
@@ -75,18 +75,18 @@ func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	case errors.As(err, &codeErr) && codeErr.Denied:
-		g.pages.Render(w, http.StatusForbidden, "message", "Sign-in denied", "", message{
+		g.render(w, r, http.StatusForbidden, "message", "Sign-in denied", "", message{
 			Message: "Too many wrong codes were entered, so this sign-in was refused.",
 			Link:    g.loginURL(data.ReturnURL), LinkText: "Start again",
 		})
 	case errors.As(err, &codeErr):
 		data.Error = codeMessage(codeErr)
-		g.renderCode(w, codeStatus(codeErr), data)
+		g.renderCode(w, r, codeStatus(codeErr), data)
 	case errors.Is(err, flow.ErrNotFound):
-		g.renderCode(w, http.StatusNotFound, codePage{ReturnURL: data.ReturnURL, Email: data.Email,
+		g.renderCode(w, r, http.StatusNotFound, codePage{ReturnURL: data.ReturnURL, Email: data.Email,
 			Error: "That sign-in was not started in this browser. Enter your email and the code to start a new one."})
 	case errors.Is(err, flow.ErrAlreadyDecided), errors.Is(err, flow.ErrExpired):
-		g.pages.Render(w, http.StatusConflict, "message", "Start again", "", message{
+		g.render(w, r, http.StatusConflict, "message", "Start again", "", message{
 			Message: "This sign-in has already ended.", Link: g.loginURL(data.ReturnURL), LinkText: "Sign in again",
 		})
 	default:
@@ -100,19 +100,19 @@ func (g *Gateway) codeStartError(w http.ResponseWriter, r *http.Request, data co
 	switch {
 	case errors.Is(err, flow.ErrInvalidEmail):
 		data.Error = "Please enter a valid email address."
-		g.renderCode(w, http.StatusBadRequest, data)
+		g.renderCode(w, r, http.StatusBadRequest, data)
 	case errors.Is(err, flow.ErrInvalidReturn):
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
-		g.renderCode(w, http.StatusBadRequest, data)
+		g.renderCode(w, r, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
 		g.renderLimit(w, r, limit, func(text string) {
 			data.Error = text
-			g.renderCode(w, http.StatusTooManyRequests, data)
+			g.renderCode(w, r, http.StatusTooManyRequests, data)
 		})
 	default:
 		g.writeLoginError(w, r, err, func(text string, status int) {
 			data.Error = text
-			g.renderCode(w, status, data)
+			g.renderCode(w, r, status, data)
 		})
 	}
 }
@@ -229,7 +229,7 @@ func (g *Gateway) renderLimit(w http.ResponseWriter, r *http.Request, limit *flo
 	w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
 	switch limit.Reason {
 	case flow.ReasonReported, flow.ReasonLocked:
-		g.pages.Render(w, http.StatusTooManyRequests, "message", "Sign-ins paused", "", message{
+		g.render(w, r, http.StatusTooManyRequests, "message", "Sign-ins paused", "", message{
 			Message: pauseMessage(limit.Reason, time.Now().Add(limit.RetryAfter)),
 		})
 	case flow.ReasonPending:

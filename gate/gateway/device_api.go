@@ -90,15 +90,8 @@ func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
 		g.storeFailure(w, r, err)
 		return
 	}
-	resp := device.PendingResponse{Logins: make([]device.PendingLogin, 0, len(logins))}
-	for _, l := range logins {
-		resp.Logins = append(resp.Logins, device.PendingLogin{
-			SessionID: l.ID, AppID: l.AppID, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
-			CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Choices: l.Choices,
-			ReportBlockSeconds: int(g.flow.Config().ReportBlock / time.Second),
-		})
-	}
-	writeJSON(w, http.StatusOK, resp)
+	// The stream's shape: device.PendingResponse's fields and more.
+	writeJSON(w, http.StatusOK, pendingEventOf(logins, time.Now(), g.flow.Config().ReportBlock, requestIP(r), g.locate))
 }
 
 // handleDecide is POST /device/decide: approve (with the number tapped),

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/apikey"
+	"github.com/authgate/authgate/gate/brand"
 	"github.com/authgate/authgate/gate/device"
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
@@ -53,6 +54,8 @@ type Config struct {
 	EnrollmentTTL time.Duration
 	// Groups assigns users to groups: group name → emails or "@domain".
 	Groups map[string][]string
+	// Brand is the default title, logo and accent colour of every site.
+	Brand brand.Config
 	// APIKeys tunes API keys: rate limit, cache, keys per user.
 	APIKeys apikey.Config
 	// APIKeyFreshLogin is how recent the browser's approved sign-in must
@@ -111,6 +114,10 @@ type Deps struct {
 	Logger *zap.Logger
 	// PreLogin, if set, is asked before any push goes out.
 	PreLogin flow.PreLoginFunc
+	// Locate, if set, names the coarse location of an IP address ("Lyon,
+	// France"), or "" when it knows none; the phone's request card shows
+	// it. See package geoip.
+	Locate func(ip string) string
 	// Directory, if set, is asked about every email at login start; its
 	// groups join those of Config.Groups in the token.
 	Directory directory.Directory
@@ -141,6 +148,8 @@ type Gateway struct {
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
+	brand       *brand.Brand
+	locate      func(string) string
 	apikeys     *apikey.Service
 	push        *push.Notifier
 	mux         *http.ServeMux
@@ -170,6 +179,10 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	groups, err := policy.NewGroups(cfg.Groups)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	globalBrand, err := brand.Load(cfg.Brand)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: brand: %w", err)
 	}
 	pages, err := web.New(cfg.Prefix)
 	if err != nil {
@@ -208,6 +221,8 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		audit:    deps.Audit,
 		webhooks: deps.Webhooks,
 		push:     deps.Push,
+		brand:    globalBrand,
+		locate:   deps.Locate,
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)

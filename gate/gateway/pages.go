@@ -18,6 +18,9 @@ type loginPage struct {
 	ReturnURL string
 	Error     string
 	Notice    string
+	// Change is set after "Not you?": the remembered address is shown
+	// selected, ready to be corrected or replaced.
+	Change bool
 }
 
 // handleLoginPage shows the email form. The return path travels in the
@@ -28,10 +31,16 @@ func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
-	if q.Has("logged_out") {
+	switch {
+	case q.Has("logged_out"):
 		data.Notice = "You have been signed out."
+	case q.Has("cancelled"):
+		data.Notice = "That sign-in was cancelled."
+	case q.Has("change"):
+		data.Notice = "That sign-in was cancelled. Check the address, or type another."
+		data.Change = true
 	}
-	g.pages.Render(w, http.StatusOK, "login", "Sign in", "", data)
+	g.render(w, r, http.StatusOK, "login", "Sign in", "login.js", data)
 }
 
 // handleLoginForm starts a login from the email form and sends the
@@ -39,14 +48,21 @@ func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		g.renderLogin(w, http.StatusBadRequest, loginPage{Error: "The form could not be read."})
+		g.renderLogin(w, r, http.StatusBadRequest, loginPage{Error: "The form could not be read."})
 		return
 	}
 	data := loginPage{Email: r.PostForm.Get("email"), ReturnURL: r.PostForm.Get("rd")}
 	if !sameOrigin(r) {
-		g.renderLogin(w, http.StatusForbidden, loginPage{Error: "This sign-in request came from another site."})
+		g.renderLogin(w, r, http.StatusForbidden, loginPage{Error: "This sign-in request came from another site."})
 		return
 	}
+	g.startFromForm(w, r, data)
+}
+
+// startFromForm starts a login for the email form (or a resend) and
+// sends the browser to the waiting page, or shows the form again with
+// the reason it could not start.
+func (g *Gateway) startFromForm(w http.ResponseWriter, r *http.Request, data loginPage) {
 	started, err := g.start(w, r, data.Email, data.ReturnURL)
 	var limit *flow.LimitError
 	var refused *flow.RefusedError
@@ -55,18 +71,18 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, g.cfg.Prefix+"/wait/"+started.Login.ID, http.StatusSeeOther)
 	case errors.Is(err, flow.ErrInvalidEmail):
 		data.Error = "Please enter a valid email address."
-		g.renderLogin(w, http.StatusBadRequest, data)
+		g.renderLogin(w, r, http.StatusBadRequest, data)
 	case errors.Is(err, flow.ErrInvalidReturn):
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
-		g.renderLogin(w, http.StatusBadRequest, data)
+		g.renderLogin(w, r, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
 		g.renderLimit(w, r, limit, func(text string) {
 			data.Error = text
-			g.renderLogin(w, http.StatusTooManyRequests, data)
+			g.renderLogin(w, r, http.StatusTooManyRequests, data)
 		})
 	case errors.As(err, &refused):
 		data.Error = "Sign-in refused: " + refused.Reason
-		g.renderLogin(w, http.StatusForbidden, data)
+		g.renderLogin(w, r, http.StatusForbidden, data)
 	default:
 		g.storeFailure(w, r, err)
 	}
@@ -90,8 +106,8 @@ func humanDuration(d time.Duration) string {
 	return "about " + plural(int(d.Round(time.Hour).Hours()), "hour")
 }
 
-func (g *Gateway) renderLogin(w http.ResponseWriter, status int, data loginPage) {
-	g.pages.Render(w, status, "login", "Sign in", "", data)
+func (g *Gateway) renderLogin(w http.ResponseWriter, r *http.Request, status int, data loginPage) {
+	g.render(w, r, status, "login", "Sign in", "login.js", data)
 }
 
 // waitPage is the data of the waiting page. State is pending, denied or
@@ -105,6 +121,10 @@ type waitPage struct {
 	RetryURL  string
 	State     string
 	Reason    string
+	// Email is the address being signed in, so a typo shows at once.
+	Email string
+	// ApproverURL is the approver app's address on this site.
+	ApproverURL string
 	// Paused, when set, says sign-ins of the account are paused: the
 	// page shows it instead of a retry button.
 	Paused   string
@@ -134,7 +154,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !flow.BindingMatches(binding, l.BindingHash) {
-		g.pages.Render(w, http.StatusForbidden, "message", "Start again", "", message{
+		g.render(w, r, http.StatusForbidden, "message", "Start again", "", message{
 			Message: "This sign-in was started in another browser.", Link: g.loginURL(l.ReturnURL), LinkText: "Sign in here",
 		})
 		return
@@ -145,7 +165,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := waitPage{
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
-		State: string(l.Status), Reason: l.Reason,
+		State: string(l.Status), Reason: l.Reason, Email: l.Email, ApproverURL: g.approverURL(r),
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
 		Approver:  g.approverLink(r),
 	}
@@ -166,7 +186,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	case store.LoginExpired:
 		title = "Sign-in expired"
 	}
-	g.pages.Render(w, http.StatusOK, "wait", title, "wait.js", data)
+	g.render(w, r, http.StatusOK, "wait", title, "wait.js", data)
 }
 
 // current returns the caller's verified, unrevoked session token, or nil.
@@ -259,7 +279,7 @@ func (g *Gateway) renderHome(w http.ResponseWriter, r *http.Request, v *token.Ve
 	if data.NewKey != nil {
 		script = "keys.js" // the Copy button of the key shown once
 	}
-	g.pages.Render(w, status, "home", "Your account", script, data)
+	g.render(w, r, status, "home", "Your account", script, data)
 }
 
 // handleLogout signs the browser out (or out everywhere), on every
@@ -353,5 +373,5 @@ func (g *Gateway) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 
 // handleApp serves the approver app's page; app.js does the rest.
 func (g *Gateway) handleApp(w http.ResponseWriter, r *http.Request) {
-	g.pages.Render(w, http.StatusOK, "app", "Approver", "app.js", nil)
+	g.render(w, r, http.StatusOK, "app", "Approver", "app.js", nil)
 }

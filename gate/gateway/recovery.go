@@ -86,7 +86,7 @@ func (g *Gateway) handleNewRecoveryCodes(w http.ResponseWriter, r *http.Request)
 	}
 	if sess == nil || time.Since(sess.CreatedAt) > freshApproval || sess.DeviceID == "" ||
 		sess.DeviceID == otp.ByRecoveryCode || sess.DeviceID == otp.ByAccessPass {
-		g.pages.Render(w, http.StatusForbidden, "message", "Approve on your phone first", "", message{
+		g.render(w, r, http.StatusForbidden, "message", "Approve on your phone first", "", message{
 			Message: "New recovery codes need a sign-in approved on your phone in the last 10 minutes. Sign in again, approve it on your phone, then make them.",
 			Link:    g.loginURL(g.cfg.Prefix + "/"), LinkText: "Sign in again",
 		})
@@ -97,5 +97,5 @@ func (g *Gateway) handleNewRecoveryCodes(w http.ResponseWriter, r *http.Request)
 		g.storeFailure(w, r, err)
 		return
 	}
-	g.pages.Render(w, http.StatusOK, "recovery", "Your recovery codes", "", recoveryPage{Codes: codes})
+	g.render(w, r, http.StatusOK, "recovery", "Your recovery codes", "", recoveryPage{Codes: codes})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authgate/authgate/gate/brand"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/token"
@@ -34,6 +35,9 @@ type Route struct {
 	// public lists path prefixes served without login (identity headers
 	// still stripped).
 	public []string
+	// brand is the site's brand, with the global one's options where the
+	// site sets none.
+	brand *brand.Brand
 	// keys says whether API keys, session cookies or both are accepted.
 	keys APIKeyMode
 }
@@ -48,6 +52,9 @@ type RouteConfig struct {
 	// ("/health", "/static/"); the identity headers are still stripped,
 	// so the upstream can never be told a spoofed identity.
 	Public []string
+	// Brand is the site's title, logo and accent colour; unset options
+	// take the global Config.Brand's.
+	Brand brand.Config
 	// APIKeys says whether the site accepts API keys as well as session
 	// cookies (the default), refuses them, or accepts only them.
 	APIKeys APIKeyMode
@@ -71,8 +78,13 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 			return nil, fmt.Errorf("public path %q overlaps the gate path %s", prefix, g.cfg.Prefix)
 		}
 	}
+	b, err := brand.Load(cfg.Brand)
+	if err != nil {
+		return nil, fmt.Errorf("site brand: %w", err)
+	}
 	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents,
-		public: append([]string(nil), cfg.Public...), keys: cfg.APIKeys}, nil
+		public: append([]string(nil), cfg.Public...), keys: cfg.APIKeys,
+		brand: brand.Merge(b, g.brand)}, nil
 }
 
 // ServeHTTP serves the gate itself for paths under the prefix (never

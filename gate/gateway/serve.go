@@ -29,6 +29,9 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/login", g.handleLoginPage)
 	m.HandleFunc("POST "+p+"/login", g.handleLoginForm)
 	m.HandleFunc("GET "+p+"/wait/{id}", g.handleWaitPage)
+	m.HandleFunc("POST "+p+"/wait/{id}/cancel", g.handleCancel)
+	m.HandleFunc("POST "+p+"/wait/{id}/resend", g.handleResend)
+	m.HandleFunc("GET "+p+"/approver-qr.png", g.handleApproverQR)
 	m.HandleFunc("GET "+p+"/{$}", g.handleHome)
 	m.HandleFunc("POST "+p+"/logout", g.handleLogout)
 	m.HandleFunc("POST "+p+"/sessions/{sid}/revoke", g.handleRevokeSession)
@@ -59,6 +62,8 @@ func (g *Gateway) routes() *http.ServeMux {
 	m.HandleFunc("GET "+p+"/assets/", g.pages.ServeStatic)
 	m.HandleFunc(p+"/admin", g.handleConsole)
 	m.HandleFunc(p+"/admin/", g.handleConsole)
+	m.HandleFunc("GET "+p+"/brand/logo", g.handleBrandLogo)
+	m.HandleFunc("GET "+p+"/brand/accent.css", g.handleBrandCSS)
 	m.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such gate endpoint")
 	})
@@ -98,7 +103,7 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 	}
 	g.log.Error("gate request failed", zapPath(r), zap.Error(err))
 	if acceptsHTML(r) {
-		g.pages.Render(w, http.StatusInternalServerError, "message", "Something went wrong",
+		g.render(w, r, http.StatusInternalServerError, "message", "Something went wrong",
 			"", message{Message: "The gate could not complete this request. Please try again."})
 		return
 	}
@@ -110,7 +115,7 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 func (g *Gateway) unavailable(w http.ResponseWriter, r *http.Request, why string) {
 	w.Header().Set("Retry-After", "5")
 	if acceptsHTML(r) {
-		g.pages.Render(w, http.StatusServiceUnavailable, "message", "Temporarily unavailable", "",
+		g.render(w, r, http.StatusServiceUnavailable, "message", "Temporarily unavailable", "",
 			message{Message: "Sign-in is unavailable right now (" + why + "). Please try again in a few seconds."})
 		return
 	}
@@ -121,7 +126,7 @@ func (g *Gateway) unavailable(w http.ResponseWriter, r *http.Request, why string
 // allow.
 func (g *Gateway) forbidden(w http.ResponseWriter, r *http.Request, email string) {
 	if acceptsHTML(r) {
-		g.pages.Render(w, http.StatusForbidden, "message", "Access denied", "", message{
+		g.render(w, r, http.StatusForbidden, "message", "Access denied", "", message{
 			Message: "You are signed in as " + email + ", but this account may not use this site.",
 			Link:    g.cfg.Prefix + "/", LinkText: "Your account",
 		})

@@ -36,6 +36,12 @@ type pendingItem struct {
 	device.PendingLogin
 	Browser     string `json:"browser"`
 	ExpiresInMS int64  `json:"expires_in_ms"`
+	// From says in words where the sign-in comes from: "on this network"
+	// when the browser's address is the phone's own, else the address
+	// (and a coarse location when a GeoIP database is configured).
+	From        string `json:"from"`
+	SameNetwork bool   `json:"same_network"`
+	Location    string `json:"location,omitempty"`
 }
 
 // pendingEvent is the data of a "pending" event: every login waiting for
@@ -44,21 +50,51 @@ type pendingEvent struct {
 	Logins []pendingItem `json:"logins"`
 }
 
-// pendingEventOf describes logins for a device's stream.
-func pendingEventOf(logins []*store.Login, now time.Time, reportBlock time.Duration) pendingEvent {
+// pendingEventOf describes logins for a device whose request came from
+// phoneIP; locate, if set, names an address's coarse location.
+func pendingEventOf(logins []*store.Login, now time.Time, reportBlock time.Duration, phoneIP string, locate func(string) string) pendingEvent {
 	ev := pendingEvent{Logins: make([]pendingItem, 0, len(logins))}
 	for _, l := range logins {
-		ev.Logins = append(ev.Logins, pendingItem{
+		item := pendingItem{
 			PendingLogin: device.PendingLogin{
-				SessionID: l.ID, AppID: l.AppID, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
+				SessionID: l.ID, AppID: l.AppID, SiteTitle: l.SiteTitle, ClientIP: l.ClientIP, UserAgent: l.UserAgent,
 				CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, Choices: l.Choices,
 				ReportBlockSeconds: int(reportBlock / time.Second),
 			},
 			Browser:     web.BrowserName(l.UserAgent),
 			ExpiresInMS: max(0, l.ExpiresAt.Sub(now).Milliseconds()),
-		})
+		}
+		item.From, item.SameNetwork, item.Location = whereFrom(l.ClientIP, phoneIP, locate)
+		ev.Logins = append(ev.Logins, item)
 	}
 	return ev
+}
+
+// requestIP is the client address of a gate request as its site trusts
+// it (the TCP peer for a request that reached no site).
+func requestIP(r *http.Request) string {
+	if rt := routeOf(r); rt != nil {
+		return rt.clientIP(r)
+	}
+	return remoteIP(r)
+}
+
+// whereFrom says in words where a sign-in from loginIP comes from, as
+// seen by a phone at phoneIP.
+func whereFrom(loginIP, phoneIP string, locate func(string) string) (from string, same bool, location string) {
+	if loginIP == "" {
+		return "an unknown address", false, ""
+	}
+	if loginIP == phoneIP {
+		return "on this network", true, ""
+	}
+	if locate != nil {
+		location = locate(loginIP)
+	}
+	if location != "" {
+		return loginIP + " (" + location + ")", false, location
+	}
+	return loginIP, false, ""
 }
 
 // handleDeviceEvents is GET /device/events, signed (the query form, since
@@ -78,12 +114,12 @@ func (g *Gateway) handleDeviceEvents(w http.ResponseWriter, r *http.Request) {
 		g.log.Debug("device event stream not opened", zap.Error(err))
 		return
 	}
-	g.streamPending(r.Context(), s, d)
+	g.streamPending(r.Context(), s, d, requestIP(r))
 }
 
 // streamPending watches the pending logins of d's user until the client
 // leaves, the device is revoked or the stream's lifetime ends.
-func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Device) {
+func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Device, phoneIP string) {
 	tick := time.NewTicker(deviceEventsEvery)
 	defer tick.Stop()
 	started := time.Now()
@@ -94,7 +130,7 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 		logins, err := g.flow.Pending(ctx, d)
 		if err == nil {
 			if key := loginIDs(logins); key != sent {
-				if err := s.send("pending", pendingEventOf(logins, now, g.flow.Config().ReportBlock)); err != nil {
+				if err := s.send("pending", pendingEventOf(logins, now, g.flow.Config().ReportBlock, phoneIP, g.locate)); err != nil {
 					return
 				}
 				sent = key

@@ -45,8 +45,9 @@ type Login struct {
 	ID          string      `json:"id"`
 	Email       string      `json:"email"`
 	AppID       string      `json:"app_id"`
-	Code        int         `json:"code"`    // the two-digit number the browser shows
-	Choices     []int       `json:"choices"` // three numbers the phone shows, Code among them
+	SiteTitle   string      `json:"site_title,omitempty"` // the site's name as the gate shows it
+	Code        int         `json:"code"`                 // the two-digit number the browser shows
+	Choices     []int       `json:"choices"`              // three numbers the phone shows, Code among them
 	BindingHash string      `json:"binding_hash"`
 	ReturnURL   string      `json:"return_url"`
 	ClientIP    string      `json:"client_ip"`
@@ -292,11 +293,19 @@ type Recovery interface {
 	RecoveryCodesLeft(ctx context.Context, email string) (int, error)
 }
 
+// Users lists who uses the gate, for operators.
+type Users interface {
+	// ListUsers returns, sorted, the emails that have at least one
+	// enrolled device.
+	ListUsers(ctx context.Context) ([]string, error)
+}
+
 // Store is everything authgate keeps. Implementations are safe for
 // concurrent use.
 type Store interface {
 	Logins
 	Devices
+	Users
 	Sessions
 	Limits
 	APIKeys

@@ -68,20 +68,51 @@ type Page struct {
 	Prefix string
 	// Script, if set, is the one static script the page loads.
 	Script string
-	Data   any
+	// Site is the brand of the site the page is shown on.
+	Site Site
+	Data any
 }
 
-// Render writes page name with status. It renders into a buffer first,
-// so a template error yields a clean 500 rather than half a page. Every
-// page carries SecurityHeaders.
+// Site is how the site a page is shown on names itself: every gate page
+// shows its title (and its logo), and the browser tab names it.
+type Site struct {
+	// Title names the site; "" shows the gate's own name.
+	Title string
+	// Host is the host the page was served from, shown beside the title
+	// so a look-alike site is easier to tell apart.
+	Host string
+	// LogoURL and CSSURL, when set, are the site's logo image and accent
+	// stylesheet, served by the gate.
+	LogoURL string
+	CSSURL  string
+	// ThemeColor is the accent colour for the browser's chrome, or "".
+	ThemeColor string
+}
+
+// Name returns the site's title, or "authgate" when it has none.
+func (s Site) Name() string {
+	if s.Title == "" {
+		return "authgate"
+	}
+	return s.Title
+}
+
+// Render writes page name with status, for no site in particular. It
+// renders into a buffer first, so a template error yields a clean 500
+// rather than half a page. Every page carries SecurityHeaders.
 func (p *Pages) Render(w http.ResponseWriter, status int, name, title, script string, data any) {
+	p.RenderSite(w, Site{}, status, name, title, script, data)
+}
+
+// RenderSite is Render for a page shown on site.
+func (p *Pages) RenderSite(w http.ResponseWriter, site Site, status int, name, title, script string, data any) {
 	t, ok := p.tmpl[name]
 	if !ok {
 		http.Error(w, "page not found", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, Page{Name: name, Title: title, Prefix: p.prefix, Script: script, Data: data}); err != nil {
+	if err := t.Execute(&buf, Page{Name: name, Title: title, Prefix: p.prefix, Script: script, Site: site, Data: data}); err != nil {
 		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
 		return
 	}

@@ -78,6 +78,9 @@ func (s *Store) CreateDevice(ctx context.Context, d *store.Device) error {
 		return fmt.Errorf("redis store: creating device: %w", store.ErrConflict)
 	}
 	err = s.client.ZAdd(ctx, s.devicesKey(d.Email), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID}).Err()
+	if err == nil {
+		err = s.client.SAdd(ctx, s.usersKey(), d.Email).Err()
+	}
 	if err != nil {
 		err = wrap("indexing device", err)
 		if derr := s.client.Del(context.WithoutCancel(ctx), key).Err(); derr != nil {

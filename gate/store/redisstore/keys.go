@@ -67,6 +67,7 @@ func (s *Store) pendingKey(email string) string  { return s.userKey(email) + ":p
 func (s *Store) devicesKey(email string) string  { return s.userKey(email) + ":devices" }
 func (s *Store) sessionsKey(email string) string { return s.userKey(email) + ":sessions" }
 func (s *Store) userKey(email string) string     { return s.prefix + ":{u:" + tag(email) + "}" }
+func (s *Store) usersKey() string                { return s.prefix + ":{users}" }
 func (s *Store) revokedKey() string              { return s.prefix + ":{rev}:sessions" }
 func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:generations" }
 func (s *Store) epochKey() string                { return s.prefix + ":{rev}:epoch" }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
 		{"Push", runPush},
+		{"Users", runUsers},
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
 		{"Restore", runRestore},

@@ -178,7 +178,6 @@
         });
       })
       .then(function () {
-        flash("This phone is set up. Sign-in requests will appear here.", "ok");
         if (recoveryCodes.length) { showRecovery(recoveryCodes); } else { main(); }
       })
       .catch(function (e) {
@@ -259,6 +258,8 @@
     show("main");
     showMe();
     announce("device", null);
+    welcome();
+    showHistory();
     $("show-code").hidden = !(dev.otp && window.authgateOTP);
     signedFetch("GET", prefix + "/device/me").then(function (me) {
       dev.name = me.name;
@@ -271,14 +272,73 @@
     connect();
   }
 
-  var resultTimer = null;
+  // flash shows the result of the last action in a banner that stays
+  // until it is dismissed or the next result replaces it.
   function flash(text, kind) {
     var r = $("result");
-    r.textContent = text;
+    $("result-text").textContent = text;
     r.setAttribute("data-kind", kind || "");
     r.hidden = false;
-    if (resultTimer) { clearTimeout(resultTimer); }
-    resultTimer = setTimeout(function () { r.hidden = true; }, 8000);
+  }
+
+  // welcome says "this phone is set up" on the first visit after
+  // enrolment only; the device record remembers that it was shown.
+  function welcome() {
+    if (dev.welcomed) { $("welcome").hidden = true; return; }
+    $("welcome").hidden = false;
+    dev.welcomed = true;
+    saveDevice(dev).catch(function () { /* shown again next time */ });
+  }
+
+  // ---- a short history of the requests this phone saw ----
+
+  var historyKey = "authgate:history:" + prefix;
+  var historyMax = 8;
+
+  function loadHistory() {
+    try { return JSON.parse(localStorage.getItem(historyKey) || "[]") || []; } catch (e) { return []; }
+  }
+
+  function remember(card, result) {
+    if (card.remembered) { return; }
+    card.remembered = true;
+    var list = loadHistory().filter(function (h) { return h.id !== card.id; });
+    list.unshift({ id: card.id, site: card.site, from: card.from, browser: card.browser, at: card.at, result: result, decided: new Date().toISOString() });
+    try { localStorage.setItem(historyKey, JSON.stringify(list.slice(0, historyMax))); } catch (e) { /* not kept */ }
+    showHistory();
+  }
+
+  var resultWords = { approved: "Approved", denied: "Denied", reported: "Denied and reported", wrong: "Denied (wrong number)", expired: "Expired", elsewhere: "Withdrawn or answered elsewhere" };
+
+  function showHistory() {
+    var list = loadHistory();
+    var ul = $("history");
+    ul.textContent = "";
+    list.forEach(function (h) {
+      var li = document.createElement("li");
+      li.className = "item history-item";
+      var what = document.createElement("div");
+      what.className = "what";
+      var strong = document.createElement("strong");
+      strong.textContent = (resultWords[h.result] || h.result) + " · " + (h.site || "Sign-in");
+      strong.className = "hist-" + (h.result === "approved" ? "ok" : "bad");
+      var meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = [h.browser, h.from, fullTime(new Date(h.at))].filter(Boolean).join(" · ");
+      what.appendChild(strong);
+      what.appendChild(meta);
+      li.appendChild(what);
+      ul.appendChild(li);
+    });
+    $("history-box").hidden = list.length === 0;
+  }
+
+  // fullTime is a time with its date and time zone, in this phone's
+  // language: "1 Dec 2026, 19:48:07 CET".
+  function fullTime(d) {
+    try {
+      return d.toLocaleString([], { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
+    } catch (e) { return d.toString(); }
   }
 
   function revoked() {
@@ -354,7 +414,11 @@
       if (!cards[l.session_id]) { addCard(l); }
     });
     Object.keys(cards).forEach(function (id) {
-      if (!seen[id] && !cards[id].busy) { removeCard(id); }
+      if (!seen[id] && !cards[id].busy) {
+        var c = cards[id];
+        remember(c, c.deadline <= Date.now() ? "expired" : "elsewhere");
+        removeCard(id);
+      }
     });
     $("empty").hidden = Object.keys(cards).length > 0;
     announce("pending", Object.keys(cards));
@@ -368,15 +432,25 @@
   function addCard(l) {
     var li = $("request-tpl").content.firstElementChild.cloneNode(true);
     var id = l.session_id;
-    var card = { li: li, selected: null, busy: false };
+    var card = { li: li, selected: null, busy: false, remembered: false };
     var deadline = typeof l.expires_in_ms === "number" ? Date.now() + l.expires_in_ms : Date.parse(l.expires_at) - clockOffset;
     card.deadline = deadline;
     li.setAttribute("data-id", id);
-    li.querySelector(".req-app").textContent = l.app_id ? "Sign in to " + l.app_id : "Sign-in request";
-    li.querySelector(".req-ip").textContent = l.client_ip || "unknown";
-    li.querySelector(".req-browser").textContent = l.browser || shortAgent(l.user_agent);
+    var site = l.site_title || l.app_id || "";
+    var from = l.from || l.client_ip || "an unknown address";
     var created = new Date(Date.parse(l.created_at) - clockOffset);
-    li.querySelector(".req-time").textContent = created.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    card.id = id;
+    card.site = site;
+    card.from = from;
+    card.browser = l.browser || shortAgent(l.user_agent);
+    card.at = created.toISOString();
+    li.querySelector(".req-site").textContent = site ? "Sign in to " + site : "Sign-in request";
+    li.querySelector(".req-app").textContent = l.app_id || "—";
+    var ip = li.querySelector(".req-ip");
+    ip.textContent = from;
+    if (l.same_network) { ip.classList.add("same-net"); }
+    li.querySelector(".req-browser").textContent = card.browser;
+    li.querySelector(".req-time").textContent = fullTime(created);
     var ask = li.querySelector(".req-ask");
     ask.id = "ask-" + id;
     var group = li.querySelector(".choices");
@@ -434,7 +508,11 @@
   function setBusy(card, busy) {
     card.busy = busy;
     card.li.querySelectorAll("button").forEach(function (b) { b.disabled = busy; });
-    if (!busy) { card.li.querySelector(".approve").disabled = card.selected === null; }
+    if (!busy) {
+      var a = card.li.querySelector(".approve");
+      a.disabled = card.selected === null;
+      a.textContent = card.selected === null ? "Tap the number first" : "Approve " + card.selected;
+    }
   }
 
   function decide(id, decision, number) {
@@ -445,22 +523,28 @@
     sign("authgate-decision-v1|" + id + "|" + decision + "|" + number + "|" + ts).then(function (sig) {
       return signedFetch("POST", prefix + "/device/decide", { session_id: id, decision: decision, number: number, ts: ts, sig: sig });
     }).then(function (res) {
+      var where = card.site ? " to " + card.site : "";
       if (res.status === "approved") {
-        flash("Approved. The other screen is signing in now.", "ok");
+        flash("Approved: the sign-in" + where + " goes ahead on the other screen.", "ok");
+        remember(card, "approved");
       } else if (decision === "report") {
         var until = res.paused_until ? new Date(Date.parse(res.paused_until) - clockOffset) : null;
         flash("Denied and reported. Sign-ins for " + dev.email + " are paused" + (until ? " until " +
           until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "") + ". Your administrator can lift it.", "bad");
+        remember(card, "reported");
       } else if (decision === "approve") {
-        flash("That number was not the one on the sign-in screen, so the sign-in was denied.", "bad");
+        flash("Denied: that number was not the one on the sign-in screen, so the sign-in" + where + " was refused.", "bad");
+        remember(card, "wrong");
       } else {
-        flash("Denied.", "bad");
+        flash("Denied: the sign-in" + where + " was refused.", "bad");
+        remember(card, "denied");
       }
       card.busy = false;
       removeCard(id);
     }).catch(function (e) {
       if (e instanceof ApiError && (e.status === 409 || e.status === 410 || e.status === 404)) {
         flash(e.status === 410 ? "That request had expired." : "That request was already answered.", "bad");
+        remember(card, e.status === 410 ? "expired" : "elsewhere");
         card.busy = false;
         removeCard(id);
         return;
@@ -485,6 +569,11 @@
   // ---- wiring ----
 
   $("error-retry").addEventListener("click", function () { if (retryAction) { retryAction(); } });
+  $("result-close").addEventListener("click", function () { $("result").hidden = true; });
+  $("history-clear").addEventListener("click", function () {
+    try { localStorage.removeItem(historyKey); } catch (e) { /* nothing kept */ }
+    showHistory();
+  });
   $("show-code").addEventListener("click", toggleCode);
   $("recovery-done").addEventListener("click", function () { recoveryCodes = []; $("recovery-list").textContent = ""; main(); });
   $("forget").addEventListener("click", function () {

@@ -125,6 +125,13 @@
     if (bar && total > 0) { bar.style.width = (100 * Math.min(1, left / total)) + "%"; }
   }
 
+  // "Not you?", "Send the request again" and "Cancel" end this login
+  // from here: stop listening, so its end does not flash up as
+  // "expired" while the browser moves on.
+  root.querySelectorAll("form").forEach(function (f) {
+    f.addEventListener("submit", function () { done = true; stop(); });
+  });
+
   if (done) { return; }
   tick();
   timer = setInterval(tick, 1000);

@@ -1,0 +1,149 @@
+package caddymodule
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/authgate/authgate/gate/web"
+)
+
+// statusRoutes are the admin API's overview routes:
+//
+//	GET /authgate/status   store, revocations, outbox and receivers' health
+//	GET /authgate/users    every user with a device: phones, sessions, state
+func (a *adminAPI) statusRoutes() []caddy.AdminRoute {
+	return []caddy.AdminRoute{
+		{Pattern: "/authgate/status", Handler: caddy.AdminHandlerFunc(a.handleStatus)},
+		{Pattern: "/authgate/users", Handler: caddy.AdminHandlerFunc(a.handleUsers)},
+	}
+}
+
+// statusResponse is the answer of GET /authgate/status. Healthy is
+// whether logins can work: the store answers and revocations are fresh.
+type statusResponse struct {
+	Healthy     bool             `json:"healthy"`
+	Store       storeStatus      `json:"store"`
+	Revocations revocationStatus `json:"revocations"`
+	Outbox      outboxStatus     `json:"outbox"`
+	Receivers   []receiverStatus `json:"receivers"`
+	// Pushes is "enabled" or "not configured": whether this build sends
+	// Web Push notifications to phones.
+	Pushes string `json:"pushes"`
+}
+
+type storeStatus struct {
+	Type      string `json:"type"`
+	Address   string `json:"address,omitempty"` // without a password
+	Reachable bool   `json:"reachable"`
+	Error     string `json:"error,omitempty"`
+}
+
+type revocationStatus struct {
+	Fresh    bool      `json:"fresh"`
+	SyncedAt time.Time `json:"synced_at,omitzero"`
+}
+
+type outboxStatus struct {
+	Depth int64  `json:"depth"`
+	Held  int    `json:"held"`
+	Error string `json:"error,omitempty"`
+}
+
+type receiverStatus struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Healthy     bool      `json:"healthy"`
+	Disabled    bool      `json:"disabled"`
+	LastFiredAt time.Time `json:"last_fired_at,omitzero"`
+	LastStatus  int       `json:"last_status,omitempty"`
+	LastError   string    `json:"last_error,omitempty"`
+	Delivered   int64     `json:"delivered"`
+	Failed      int64     `json:"failed"`
+	Dead        int64     `json:"dead"`
+}
+
+// handleStatus reports this instance's health; 200 either way (the
+// answer says healthy or not).
+func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
+	}
+	app, err := a.app()
+	if err != nil {
+		return err
+	}
+	h := app.gw.Health(r.Context())
+	resp := statusResponse{
+		Store:       storeStatus{Type: "memory", Reachable: h.StoreError == "", Error: h.StoreError},
+		Revocations: revocationStatus{Fresh: h.RevocationsFresh, SyncedAt: h.RevocationsSynced},
+		Receivers:   []receiverStatus{},
+		Pushes:      "not configured",
+	}
+	if app.Store != nil && app.Store.Type == "redis" {
+		resp.Store.Type, resp.Store.Address = "redis", redactedURL(app.Store.URL)
+	}
+	d := app.webhooks.dispatcher
+	resp.Outbox.Held = d.Held()
+	if n, err := d.Outbox().Depth(r.Context()); err != nil {
+		resp.Outbox.Error = "the outbox does not answer"
+	} else {
+		resp.Outbox.Depth = n
+	}
+	for _, e := range d.Endpoints() {
+		resp.Receivers = append(resp.Receivers, receiverStatus{
+			ID: e.ID, URL: e.URL, Disabled: e.Disabled, LastFiredAt: e.LastFiredAt,
+			LastStatus: e.LastStatus, LastError: e.LastError, Delivered: e.Delivered, Failed: e.Failed, Dead: e.Dead,
+			Healthy: !e.Disabled && e.LastError == "" && (e.LastStatus == 0 || e.LastStatus/100 == 2),
+		})
+	}
+	resp.Healthy = resp.Store.Reachable && resp.Revocations.Fresh
+	return writeAdminJSON(w, resp)
+}
+
+// userView is one user in GET /authgate/users.
+type userView struct {
+	Email          string        `json:"email"`
+	State          string        `json:"state"` // enrolled, signed in or blocked
+	BlockedSeconds int           `json:"blocked_seconds,omitempty"`
+	Devices        []deviceView  `json:"devices"`
+	Sessions       []sessionView `json:"sessions"`
+}
+
+// usersResponse is the answer of GET /authgate/users.
+type usersResponse struct {
+	Users []userView `json:"users"`
+}
+
+// handleUsers lists every user with an enrolled device.
+func (a *adminAPI) handleUsers(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
+	}
+	app, err := a.app()
+	if err != nil {
+		return err
+	}
+	users, err := app.gw.ListUsers(r.Context())
+	if err != nil {
+		return adminError(err)
+	}
+	resp := usersResponse{Users: make([]userView, 0, len(users))}
+	for _, u := range users {
+		v := userView{Email: u.Email, State: u.State(), BlockedSeconds: int(u.BlockedFor.Seconds()),
+			Devices: make([]deviceView, 0, len(u.Devices)), Sessions: make([]sessionView, 0, len(u.Sessions))}
+		for _, d := range u.Devices {
+			v.Devices = append(v.Devices, viewDevice(d))
+		}
+		for _, s := range u.Sessions {
+			v.Sessions = append(v.Sessions, sessionView{
+				ID: s.ID, Email: s.Email, DeviceID: s.DeviceID, AppID: s.AppID, ClientIP: s.ClientIP,
+				Browser: web.BrowserName(s.UserAgent), UserAgent: s.UserAgent, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+			})
+		}
+		resp.Users = append(resp.Users, v)
+	}
+	return writeAdminJSON(w, resp)
+}

@@ -1,0 +1,63 @@
+package caddymodule
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestAdminErrorsAreExplainedInWords(t *testing.T) {
+	tests := map[string]struct {
+		err    string
+		want   string
+		status int
+	}{
+		"json body": {"caddy responded with error: HTTP 404: {\"error\":\"no such device dev_x\"}\n", "no such device dev_x", 404},
+		"text body": {"caddy responded with error: HTTP 500: boom\n", "boom", 500},
+		"no routes": {"caddy responded with error: HTTP 404: {\"error\":\"unknown route: /authgate/users\"}", "no authgate admin routes", 404},
+	}
+	for name, tc := range tests {
+		err := explainAdminError("localhost:2019", errors.New(tc.err))
+		if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "caddy responded") || !isAdminStatus(err, tc.status) {
+			t.Errorf("%s: %q (status %v)", name, err, isAdminStatus(err, tc.status))
+		}
+	}
+	err := explainAdminError("localhost:1", errors.New("performing request: dial tcp 127.0.0.1:1: connect: connection refused"))
+	if !strings.Contains(err.Error(), "cannot reach Caddy's admin endpoint localhost:1") {
+		t.Errorf("refused: %q", err)
+	}
+}
+
+func TestEnrollChecks(t *testing.T) {
+	if base, w := checkBase("gate.example.com"); base != "https://gate.example.com" || len(w) != 1 {
+		t.Errorf("bare base: %q %v", base, w)
+	}
+	if base, w := checkBase("https://gate.example.com"); base != "https://gate.example.com" || w != nil {
+		t.Errorf("full base: %q %v", base, w)
+	}
+	for link, warn := range map[string]bool{
+		"http://gate.example.com/.authgate/app#enroll=x":  true,
+		"http://localhost:8080/.authgate/app#enroll=x":    false,
+		"http://127.0.0.1:8080/.authgate/app#enroll=x":    false,
+		"https://gate.example.com/.authgate/app#enroll=x": false,
+	} {
+		if got := len(linkWarnings(link)) > 0; got != warn {
+			t.Errorf("%s: warned %v", link, got)
+		}
+	}
+	hosts := []string{"app.example.com", "*.corp.example.com"}
+	for link, warn := range map[string]bool{
+		"https://app.example.com/x":      false,
+		"https://a.corp.example.com/x":   false,
+		"https://a.b.corp.example.com/x": true,
+		"https://other.example.com/x":    true,
+		"https://APP.example.com:8443/x": false,
+	} {
+		if got := len(hostWarnings(link, hosts)) > 0; got != warn {
+			t.Errorf("%s: warned %v", link, got)
+		}
+	}
+	if w := hostWarnings("https://anything.example/x", nil); w != nil {
+		t.Errorf("a config that names no host serves every host: %v", w)
+	}
+}

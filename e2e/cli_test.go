@@ -1,0 +1,217 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// runCLI runs `caddy authgate args…` against the gate's admin endpoint
+// and returns its standard output, standard error and exit code.
+func (g *gate) runCLI(args ...string) (stdout, stderr string, code int) {
+	g.t.Helper()
+	full := append([]string{"authgate"}, args...)
+	full = append(full, "--address", strings.TrimPrefix(g.caddy.Admin, "http://"))
+	cmd := exec.Command(caddyBin, full...)
+	cmd.Env = []string{"HOME=" + g.t.TempDir(), "TZ=Europe/Paris", "PATH=/usr/bin:/bin"}
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		g.t.Fatalf("running caddy %v: %v", full, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// localTime matches a table's time: local date, time and zone (the
+// command runs with TZ=Europe/Paris).
+var localTime = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d (CET|CEST)`)
+
+// TestCLIListsInWordsAndJSON checks each list command's table and its
+// --json form, with a user who has a phone and a session.
+func TestCLIListsInWordsAndJSON(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	dev := g.enroll("alice@example.com")
+	newBrowser(t, g.base).login(dev, "alice@example.com")
+
+	out, _, code := g.runCLI("users")
+	if code != 0 || !strings.Contains(out, "EMAIL") || !strings.Contains(out, "alice@example.com") ||
+		!strings.Contains(out, "signed in") || !strings.Contains(out, "Test phone") || !localTime.MatchString(out) {
+		t.Errorf("users (exit %d):\n%s", code, out)
+	}
+	out, _, code = g.runCLI("users", "--json")
+	var users struct {
+		Users []struct {
+			Email    string            `json:"email"`
+			State    string            `json:"state"`
+			Devices  []json.RawMessage `json:"devices"`
+			Sessions []json.RawMessage `json:"sessions"`
+		} `json:"users"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &users) != nil || len(users.Users) != 1 ||
+		users.Users[0].Email != "alice@example.com" || users.Users[0].State != "signed in" ||
+		len(users.Users[0].Devices) != 1 || len(users.Users[0].Sessions) != 1 {
+		t.Errorf("users --json (exit %d):\n%s", code, out)
+	}
+
+	out, _, code = g.runCLI("devices", "alice@example.com")
+	if code != 0 || !strings.Contains(out, "NAME") || !strings.Contains(out, dev.DeviceID) || !localTime.MatchString(out) {
+		t.Errorf("devices (exit %d):\n%s", code, out)
+	}
+	out, _, code = g.runCLI("devices", "alice@example.com", "--json")
+	var devices struct {
+		Email   string `json:"email"`
+		Devices []struct {
+			ID string `json:"id"`
+		} `json:"devices"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &devices) != nil || len(devices.Devices) != 1 || devices.Devices[0].ID != dev.DeviceID {
+		t.Errorf("devices --json (exit %d):\n%s", code, out)
+	}
+
+	out, _, code = g.runCLI("sessions", "alice@example.com")
+	if code != 0 || !strings.Contains(out, "BROWSER") || !strings.Contains(out, "127.0.0.1") || !localTime.MatchString(out) {
+		t.Errorf("sessions (exit %d):\n%s", code, out)
+	}
+	out, _, code = g.runCLI("sessions", "alice@example.com", "--json")
+	var sessions struct {
+		Sessions []struct {
+			ID       string `json:"id"`
+			ClientIP string `json:"client_ip"`
+		} `json:"sessions"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &sessions) != nil || len(sessions.Sessions) != 1 || sessions.Sessions[0].ClientIP != "127.0.0.1" {
+		t.Errorf("sessions --json (exit %d):\n%s", code, out)
+	}
+	out, _, _ = g.runCLI("sessions", "nobody@example.com")
+	if strings.TrimSpace(out) != "nobody@example.com has no live session." {
+		t.Errorf("sessions of nobody: %q", out)
+	}
+
+	out, _, code = g.runCLI("webhooks", "list")
+	if code != 0 || strings.TrimSpace(out) != "No webhook receiver is configured." {
+		t.Errorf("webhooks list (exit %d):\n%s", code, out)
+	}
+	out, _, code = g.runCLI("webhooks", "list", "--json")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("webhooks list --json (exit %d):\n%s", code, out)
+	}
+}
+
+// TestCLIErrorsNameTheThing checks that errors say what is missing, not
+// how the store spells it.
+func TestCLIErrorsNameTheThing(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	_, errOut, code := g.runCLI("revoke", "device", "dev_nope")
+	if code == 0 || !strings.Contains(errOut, "no such device dev_nope") || strings.Contains(errOut, "store:") || strings.Contains(errOut, "HTTP 404") {
+		t.Errorf("revoke an unknown device (exit %d): %s", code, errOut)
+	}
+	_, errOut, code = g.runCLI("revoke", "session", "nope")
+	if code == 0 || !strings.Contains(errOut, "no such session nope") || strings.Contains(errOut, "store:") || strings.Contains(errOut, "caddy responded") {
+		t.Errorf("revoke an unknown session (exit %d): %s", code, errOut)
+	}
+	_, errOut, code = g.runCLI("devices", "not-an-email")
+	if code == 0 || !strings.Contains(errOut, "not a valid email address") || strings.Contains(errOut, `{"error"`) {
+		t.Errorf("devices of a malformed email (exit %d): %s", code, errOut)
+	}
+	cmd := exec.Command(caddyBin, "authgate", "users", "--address", "127.0.0.1:1")
+	b, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "cannot reach Caddy's admin endpoint") {
+		t.Errorf("users with no Caddy running: %v %s", err, b)
+	}
+}
+
+// TestCLIEnrollWarnsAndPrintsTheLinkUnindented checks the enrolment
+// link's warnings: http:// on another host than localhost, a --base
+// without a scheme, a host this Caddy does not serve.
+func TestCLIEnrollWarnsAndPrintsTheLinkUnindented(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	out, errOut, code := g.runCLI("enroll", "alice@example.com", "--no-qr")
+	if code != 0 || errOut != "" {
+		t.Errorf("enroll on the served 127.0.0.1 (exit %d): stderr %q", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, g.base+"/.authgate/app#enroll=") {
+		t.Errorf("the link's line is %q, want it unindented", last)
+	}
+	_, errOut, code = g.runCLI("enroll", "alice@example.com", "--no-qr", "--base", "http://gate.example.com")
+	if code != 0 || !strings.Contains(errOut, "http:// on gate.example.com") || !strings.Contains(errOut, "does not serve gate.example.com") {
+		t.Errorf("enroll with an http:// base on another host (exit %d): %s", code, errOut)
+	}
+	out, errOut, code = g.runCLI("enroll", "alice@example.com", "--no-qr", "--base", "gate.example.com")
+	if code != 0 || !strings.Contains(errOut, "has no scheme") || !strings.Contains(out, "https://gate.example.com/.authgate/app#enroll=") {
+		t.Errorf("enroll with a bare base (exit %d): %s\n%s", code, errOut, out)
+	}
+}
+
+// TestCLIStatusHealthyAndNot checks status against a store that answers
+// and one that has gone away.
+func TestCLIStatusHealthyAndNot(t *testing.T) {
+	r := testenv.StartRedis(t)
+	g := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
+	out, _, code := g.runCLI("status")
+	if code != 0 || !strings.Contains(out, "authgate        healthy") && !regexp.MustCompile(`authgate\s+healthy`).MatchString(out) ||
+		!regexp.MustCompile(`store\s+ok \(redis redis://`).MatchString(out) || !regexp.MustCompile(`revocations\s+fresh`).MatchString(out) ||
+		!regexp.MustCompile(`webhook outbox\s+0 waiting`).MatchString(out) {
+		t.Errorf("status of a healthy gate (exit %d):\n%s", code, out)
+	}
+	out, _, code = g.runCLI("status", "--json")
+	var st struct {
+		Healthy bool `json:"healthy"`
+		Store   struct {
+			Type      string `json:"type"`
+			Reachable bool   `json:"reachable"`
+		} `json:"store"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || !st.Healthy || st.Store.Type != "redis" || !st.Store.Reachable {
+		t.Errorf("status --json of a healthy gate (exit %d):\n%s", code, out)
+	}
+
+	r.Stop()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out, _, code = g.runCLI("status")
+		if code != 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code != 1 || !regexp.MustCompile(`authgate\s+UNHEALTHY`).MatchString(out) || !regexp.MustCompile(`store\s+UNREACHABLE`).MatchString(out) {
+		t.Errorf("status with Redis gone (exit %d):\n%s", code, out)
+	}
+	out, _, code = g.runCLI("status", "--json")
+	if code != 1 || json.Unmarshal([]byte(out), &st) != nil || st.Healthy || st.Store.Reachable {
+		t.Errorf("status --json with Redis gone (exit %d):\n%s", code, out)
+	}
+}
+
+// TestCLIStatusNamesAFailingReceiver checks that status tells a failing
+// webhook receiver from a healthy one, without calling the gate unhealthy.
+func TestCLIStatusNamesAFailingReceiver(t *testing.T) {
+	dead := fmt.Sprintf("http://127.0.0.1:%d/hook", testenv.FreePort(t))
+	g := startGate(t, storeLine(""), newUpstream(t), webhookBlock(dead, ""))
+	g.enroll("alice@example.com") // device_enrolled goes to the receiver
+	deadline := time.Now().Add(15 * time.Second)
+	var out string
+	var code int
+	for {
+		out, _, code = g.runCLI("status")
+		if strings.Contains(out, "failing") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code != 0 || !regexp.MustCompile(`authgate\s+healthy`).MatchString(out) || !strings.Contains(out, dead) ||
+		!regexp.MustCompile(`failing: .*refused`).MatchString(out) {
+		t.Errorf("status with a dead receiver (exit %d):\n%s", code, out)
+	}
+	t.Logf("status:\n%s", out)
+}

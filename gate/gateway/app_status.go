@@ -1,0 +1,86 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+// The operator's overview, for the admin API's status and users routes.
+
+// Health is this instance's view of the parts logins depend on.
+type Health struct {
+	// StoreError is why the store did not answer, or "".
+	StoreError string
+	// RevocationsFresh is whether the revocation set is recent enough
+	// for logged-in users to keep access.
+	RevocationsFresh bool
+	// RevocationsSynced is when the revocation set was last loaded.
+	RevocationsSynced time.Time
+}
+
+// Health pings the store (for at most two seconds) and reports the
+// revocation set's freshness.
+func (g *Gateway) Health(ctx context.Context) Health {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	h := Health{
+		RevocationsFresh:  g.revocations.Fresh(time.Now()),
+		RevocationsSynced: g.revocations.LastSync(),
+	}
+	if err := g.store.Ping(ctx); err != nil {
+		h.StoreError = "the store does not answer"
+		if errors.Is(err, context.DeadlineExceeded) {
+			h.StoreError = "the store did not answer within 2 s"
+		}
+	}
+	return h
+}
+
+// UserSummary is one user as an operator sees them.
+type UserSummary struct {
+	Email    string
+	Devices  []*store.Device
+	Sessions []*store.Session
+	// BlockedFor is how long new logins stay blocked after a "deny and
+	// report", or 0.
+	BlockedFor time.Duration
+}
+
+// State says in a word where the user stands: "blocked" (reported),
+// "signed in" (a live session), or "enrolled".
+func (u UserSummary) State() string {
+	switch {
+	case u.BlockedFor > 0:
+		return "blocked"
+	case len(u.Sessions) > 0:
+		return "signed in"
+	}
+	return "enrolled"
+}
+
+// ListUsers summarises every user with an enrolled device.
+func (g *Gateway) ListUsers(ctx context.Context) ([]UserSummary, error) {
+	emails, err := g.store.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	out := make([]UserSummary, 0, len(emails))
+	for _, e := range emails {
+		u := UserSummary{Email: e}
+		if u.Devices, err = g.store.ListDevices(ctx, e); err != nil {
+			return nil, fmt.Errorf("listing devices of %s: %w", e, err)
+		}
+		if u.Sessions, err = g.store.ListSessions(ctx, e); err != nil {
+			return nil, fmt.Errorf("listing sessions of %s: %w", e, err)
+		}
+		if u.BlockedFor, err = g.flow.Blocked(ctx, e); err != nil {
+			return nil, fmt.Errorf("checking block of %s: %w", e, err)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
