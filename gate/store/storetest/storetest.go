@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Devices", runDevices},
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
+		{"LoginChanges", runLoginChanges},
 		{"Limits", runLimits},
 		{"APIKeys", runAPIKeys},
 		{"Recovery", runRecovery},
