@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,6 +19,7 @@ import (
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/live"
 	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
@@ -122,6 +124,8 @@ type Gateway struct {
 	groups      *policy.Groups
 	apikeys     *apikey.Service
 	mux         *http.ServeMux
+	// live wakes the event streams waiting on this instance (sse_wait.go).
+	live *live.Hub
 }
 
 // New builds a Gateway. It starts nothing: call Run.
@@ -177,6 +181,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		log:      deps.Logger,
 		pages:    pages,
 		groups:   groups,
+		live:     live.New(deps.Store, deps.Logger),
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -185,16 +190,20 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	return g, nil
 }
 
-// Run keeps this instance's revocation set current and records API key
-// use until ctx is done, then returns once both have stopped.
+// Run keeps this instance's revocation set current, records API key use
+// and holds the login change subscription that wakes event streams,
+// until ctx is done, then returns once all have stopped.
 func (g *Gateway) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.apikeys.Run(ctx)
-	}()
+	var done sync.WaitGroup
+	for _, run := range []func(context.Context){g.apikeys.Run, g.live.Run} {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			run(ctx)
+		}()
+	}
 	g.revocations.Run(ctx)
-	<-done
+	done.Wait()
 }
 
 // Synced is closed once the revocation set has loaded; until then
