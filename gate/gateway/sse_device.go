@@ -89,9 +89,8 @@ func (g *Gateway) handleDeviceEvents(w http.ResponseWriter, r *http.Request) {
 // leaves, the device is revoked or the stream's lifetime ends.
 func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Device) {
 	watch := g.live.Watch(d.Email, d.ID)
-	defer watch.Stop()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	waiter := g.newStreamWaiter(s, watch)
+	defer waiter.stop()
 	started := time.Now()
 	lastCheck := started
 	sent := "\x00" // nothing sent yet
@@ -117,14 +116,9 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 		for _, l := range shown {
 			deadline = earliest(deadline, l.ExpiresAt.Add(streamMinWait))
 		}
-		timer.Reset(g.streamWait(s, deviceEventsEvery, deadline))
-		signalled := false
-		select {
-		case <-ctx.Done():
+		signalled, ok := waiter.wait(ctx, deviceEventsEvery, deadline)
+		if !ok {
 			return
-		case <-watch.C:
-			signalled = true
-		case <-timer.C:
 		}
 		now = time.Now()
 		if now.Sub(started) >= deviceStreamLifetime {
@@ -143,9 +137,6 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 				_ = s.send("revoked", struct{}{})
 				return
 			}
-		}
-		if err := s.keepalive(now); err != nil {
-			return
 		}
 	}
 }

@@ -73,10 +73,8 @@ func (g *Gateway) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 // streamLogin sends l's status, then watches it until it is final, the
 // client leaves, or the store stays unreadable past the approval window.
 func (g *Gateway) streamLogin(ctx context.Context, s *sseStream, l *store.Login) {
-	watch := g.live.Watch("", "", l.ID)
-	defer watch.Stop()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	waiter := g.newStreamWaiter(s, g.live.Watch("", "", l.ID))
+	defer waiter.stop()
 	giveUp := l.ExpiresAt.Add(loginEventsGrace)
 	sent := ""
 	for {
@@ -91,17 +89,10 @@ func (g *Gateway) streamLogin(ctx context.Context, s *sseStream, l *store.Login)
 			return
 		}
 		// Just past the window, so that Check expires the login.
-		timer.Reset(g.streamWait(s, loginRecheck, l.ExpiresAt.Add(streamMinWait)))
-		select {
-		case <-ctx.Done():
+		if _, ok := waiter.wait(ctx, loginRecheck, l.ExpiresAt.Add(streamMinWait)); !ok {
 			return
-		case <-watch.C:
-		case <-timer.C:
 		}
 		now := time.Now()
-		if err := s.keepalive(now); err != nil {
-			return
-		}
 		// An empty binding never collects: Check only reads the login,
 		// and expires it once its window has passed.
 		res, err := g.flow.Check(ctx, l.ID, "")

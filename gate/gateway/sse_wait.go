@@ -1,6 +1,11 @@
 package gateway
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/authgate/authgate/gate/live"
+)
 
 // Event streams wait for a signal from the instance's live hub (one store
 // subscription shared by every stream) and read the store only then, and
@@ -15,19 +20,59 @@ const (
 	streamMinWait = 10 * time.Millisecond
 )
 
-// streamWait returns how long a stream may sleep before its next safety
-// read: safety while signals arrive, streamFallbackEvery when they do
-// not, and never past deadline (a zero deadline is none) or the stream's
-// next keepalive.
-func (g *Gateway) streamWait(s *sseStream, safety time.Duration, deadline time.Time) time.Duration {
-	now := time.Now()
-	d := safety
-	if !g.live.Up() {
-		d = streamFallbackEvery
+// streamWaiter is one stream's wait between store reads. It is not safe
+// for concurrent use.
+type streamWaiter struct {
+	g     *Gateway
+	s     *sseStream
+	watch *live.Watch
+	timer *time.Timer
+}
+
+// newStreamWaiter starts watch-based waiting for stream s; stop releases it.
+func (g *Gateway) newStreamWaiter(s *sseStream, watch *live.Watch) *streamWaiter {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &streamWaiter{g: g, s: s, watch: watch, timer: t}
+}
+
+// stop ends the watch and the timer.
+func (w *streamWaiter) stop() {
+	w.watch.Stop()
+	w.timer.Stop()
+}
+
+// wait returns when the stream should read the store again: a change was
+// signalled (signalled is true), safety has passed since the call
+// (streamFallbackEvery while the hub is down), or deadline (a zero one is
+// none) has come. Meanwhile it writes keepalives. ok is false when the
+// client left or the stream broke.
+func (w *streamWaiter) wait(ctx context.Context, safety time.Duration, deadline time.Time) (signalled, ok bool) {
+	if !w.g.live.Up() {
+		safety = streamFallbackEvery
 	}
-	if !deadline.IsZero() {
-		d = min(d, deadline.Sub(now))
+	readAt := time.Now().Add(safety)
+	if !deadline.IsZero() && deadline.Before(readAt) {
+		readAt = deadline
 	}
-	d = min(d, sseKeepalive-now.Sub(s.last))
-	return max(d, streamMinWait)
+	for {
+		now := time.Now()
+		d := min(readAt.Sub(now), sseKeepalive-now.Sub(w.s.last))
+		w.timer.Reset(max(d, streamMinWait))
+		select {
+		case <-ctx.Done():
+			w.timer.Stop()
+			return false, false
+		case <-w.watch.C:
+			w.timer.Stop()
+			return true, true
+		case now = <-w.timer.C:
+		}
+		if err := w.s.keepalive(now); err != nil {
+			return false, false
+		}
+		if !now.Before(readAt) {
+			return false, true
+		}
+	}
 }
