@@ -23,6 +23,7 @@ import (
 	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/deadline"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/web"
 )
@@ -56,6 +57,10 @@ type Config struct {
 	Groups map[string][]string
 	// APIKeys tunes API keys: rate limit, cache, keys per user.
 	APIKeys apikey.Config
+	// StoreTimeout bounds each store call made while answering a
+	// request (default 750 ms, see package deadline): a stalled store
+	// costs a request that long and a 503.
+	StoreTimeout time.Duration
 	// APIKeyFreshLogin is how recent the browser's approved sign-in must
 	// be to create an API key (default 10 min): a stolen cookie or a key
 	// cannot mint keys.
@@ -137,6 +142,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if deps.Events == nil {
 		deps.Events = event.Discard{}
 	}
+	deps.Store = deadline.Wrap(deps.Store, cfg.StoreTimeout)
 	if deps.Logger == nil {
 		deps.Logger = zap.NewNop()
 	}
