@@ -120,7 +120,7 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 	}
 	stops = append(stops, func() { _ = up.Close() })
 
-	var ports [6]int // four sites, the admin endpoint, the auth service
+	var ports [setupCount + 2]int // the sites, the admin endpoint, the auth service
 	for i := range ports {
 		if ports[i], err = freePort(); err != nil {
 			return nil, stop, err
@@ -134,7 +134,7 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 			return nil, stop, err
 		}
 	}
-	authAddr := loopback(ports[5])
+	authAddr := loopback(ports[setupCount+1])
 	self, err := os.Executable()
 	if err != nil {
 		return nil, stop, fmt.Errorf("finding this program to start the auth service: %w", err)
@@ -149,9 +149,9 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 		return nil, stop, err
 	}
 
-	setups := newSetups([4]int{ports[0], ports[1], ports[2], ports[3]}, up.addr, authAddr)
+	setups := newSetups([setupCount]int(ports[:setupCount]), up.addr, authAddr)
 	cfPath := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfPath, []byte(caddyfile(loopback(ports[4]), secret, setups)), 0o600); err != nil {
+	if err := os.WriteFile(cfPath, []byte(caddyfile(loopback(ports[setupCount]), secret, setups)), 0o600); err != nil {
 		return nil, stop, fmt.Errorf("writing the Caddyfile: %w", err)
 	}
 	caddyProg, caddyArgs := pin.wrap(caddyBin, []string{"run", "--config", cfPath, "--adapter", "caddyfile"})
