@@ -32,9 +32,11 @@ type env struct {
 	cookie   string
 	caddyPID int
 	authPID  int
-	load     loadRun // url, cookie, conns and threads are set per run
-	cpu      cpuReader
-	machine  machine
+	// adminAddr is Caddy's admin endpoint (for -profile).
+	adminAddr string
+	load      loadRun // url, cookie, conns and threads are set per run
+	cpu       cpuReader
+	machine   machine
 }
 
 // run builds and starts everything, measures, and reports. On failure the
@@ -71,6 +73,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	ms, err := e.measure(ctx, o, logf)
 	if err != nil {
 		return err
+	}
+	if o.profile != "" {
+		dir := o.profile
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(root, dir)
+		}
+		if err := e.profile(ctx, o, dir, logf); err != nil {
+			return err
+		}
 	}
 	r := report{
 		command: commandLine(os.Args[1:]), note: o.note, machine: e.machine, opts: o,
@@ -179,9 +190,10 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 	}
 	return &env{
 		setups: setups, cookie: cookie, caddyPID: caddy.pid(), authPID: auth.pid(),
-		load:    loadRun{wrk: wrkBin, script: script, length: o.duration},
-		cpu:     cpuReader{ticksPerSecond: clockTicks(ctx)},
-		machine: describeMachine(ctx, caddyBin, wrkBin),
+		adminAddr: loopback(ports[setupCount]),
+		load:      loadRun{wrk: wrkBin, script: script, length: o.duration},
+		cpu:       cpuReader{ticksPerSecond: clockTicks(ctx)},
+		machine:   describeMachine(ctx, caddyBin, wrkBin),
 	}, stop, nil
 }
 
