@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// profiled are the setups -profile records a CPU profile of Caddy for.
-var profiled = []string{setupNoop, "authgate", "authgate-public"}
+// profiled returns the setups -profile records a CPU profile of Caddy for.
+func profiled() []string { return []string{setupNoop, "authgate", "authgate-public"} }
 
 // profile loads each profiled setup at o.conns for o.duration while
 // Caddy's admin endpoint records a CPU profile of the whole process, and
@@ -22,7 +22,7 @@ func (e *env) profile(ctx context.Context, o options, dir string, logf func(stri
 		return fmt.Errorf("making the profile folder: %w", err)
 	}
 	secs := max(1, int(o.duration/time.Second)-1)
-	for _, key := range profiled {
+	for _, key := range profiled() {
 		var s setup
 		for _, c := range e.setups {
 			if c.key == key {
