@@ -116,7 +116,7 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 		for _, l := range shown {
 			deadline = earliest(deadline, l.ExpiresAt.Add(streamMinWait))
 		}
-		signalled, ok := waiter.wait(ctx, deviceEventsEvery, deadline)
+		signalled, ok := waiter.wait(ctx, deviceEventsEvery, deviceFallbackEvery, deadline)
 		if !ok {
 			return
 		}

@@ -89,7 +89,7 @@ func (g *Gateway) streamLogin(ctx context.Context, s *sseStream, l *store.Login)
 			return
 		}
 		// Just past the window, so that Check expires the login.
-		if _, ok := waiter.wait(ctx, loginRecheck, l.ExpiresAt.Add(streamMinWait)); !ok {
+		if _, ok := waiter.wait(ctx, loginRecheck, loginFallbackEvery, l.ExpiresAt.Add(streamMinWait)); !ok {
 			return
 		}
 		now := time.Now()

@@ -12,9 +12,12 @@ import (
 // on a slow safety timer in case a signal was lost. While the
 // subscription is down they poll instead.
 const (
-	// streamFallbackEvery is how often a stream reads the store while
-	// the hub's subscription is down.
-	streamFallbackEvery = 100 * time.Millisecond
+	// loginFallbackEvery and deviceFallbackEvery are how often a browser's
+	// and a phone's stream read the store while the hub's subscription is
+	// down (the polling intervals of old, the browser's shortened so an
+	// approval still reaches it within 100 ms).
+	loginFallbackEvery  = 100 * time.Millisecond
+	deviceFallbackEvery = 300 * time.Millisecond
 	// streamMinWait keeps a timer computed from a deadline just passed
 	// from spinning.
 	streamMinWait = 10 * time.Millisecond
@@ -44,12 +47,12 @@ func (w *streamWaiter) stop() {
 
 // wait returns when the stream should read the store again: a change was
 // signalled (signalled is true), safety has passed since the call
-// (streamFallbackEvery while the hub is down), or deadline (a zero one is
-// none) has come. Meanwhile it writes keepalives. ok is false when the
-// client left or the stream broke.
-func (w *streamWaiter) wait(ctx context.Context, safety time.Duration, deadline time.Time) (signalled, ok bool) {
+// (fallback while the hub is down), or deadline (a zero one is none) has
+// come. Meanwhile it writes keepalives. ok is false when the client left
+// or the stream broke.
+func (w *streamWaiter) wait(ctx context.Context, safety, fallback time.Duration, deadline time.Time) (signalled, ok bool) {
 	if !w.g.live.Up() {
-		safety = streamFallbackEvery
+		safety = fallback
 	}
 	readAt := time.Now().Add(safety)
 	if !deadline.IsZero() && deadline.Before(readAt) {
