@@ -43,6 +43,8 @@ func TestCapacityFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	trips := &roundTrips{calls: map[string]int{}}
+	st.Client().AddHook(trips)
 	lg := startLiveGateConfig(t, st, Config{Flow: flow.Config{PushesPerIP: 10 * capacityRuns}})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -61,6 +63,7 @@ func TestCapacityFigures(t *testing.T) {
 	perOp(t, "device enrolment (link, enrol)", capacityRuns, r.Stats(t).Since(before))
 
 	browsers := make([]*testBrowser, capacityRuns)
+	trips.take()
 	before = r.Stats(t)
 	for i, d := range devs {
 		b := lg.browser(t)
@@ -79,6 +82,7 @@ func TestCapacityFigures(t *testing.T) {
 		}
 	}
 	perOp(t, "login (start, pending read, approve, collect; session included)", capacityRuns, r.Stats(t).Since(before))
+	t.Logf("per login, round trips the instance sent: %s", summary(trips.take(), capacityRuns))
 
 	before = r.Stats(t)
 	for i := range capacityRuns {
