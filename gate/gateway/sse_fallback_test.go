@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -46,4 +47,32 @@ func TestStreamsPollWhileTheSubscriptionIsDown(t *testing.T) {
 		t.Fatalf("after approval: %+v", ev)
 	}
 	t.Logf("approval reached the polling browser in %v", time.Since(decided).Round(time.Millisecond))
+}
+
+func TestStreamsLearnOfExpiryWithoutPolling(t *testing.T) {
+	forEachTestStore(t, func(t *testing.T, st store.Store) {
+		lg := startLiveGateConfig(t, st, Config{Flow: flow.Config{LoginTimeout: time.Second}})
+		dev := lg.enroll(t, "quinn@example.com")
+		phone := deviceEvents(t, lg, dev)
+		var pe pendingEvent
+		phone.mustNext(t, "pending", &pe)
+		b := lg.browser(t)
+		id, _ := b.start("quinn@example.com")
+		phone.mustNext(t, "pending", &pe)
+		stream := b.loginEvents(id)
+		var ev loginStatusEvent
+		stream.mustNext(t, "status", &ev)
+		started := time.Now()
+		stream.mustNext(t, "status", &ev)
+		if ev.Status != "expired" {
+			t.Fatalf("after the window: %+v", ev)
+		}
+		phone.mustNext(t, "pending", &pe)
+		if len(pe.Logins) != 0 {
+			t.Fatalf("the phone still shows %+v after the window", pe)
+		}
+		if took := time.Since(started); took > 3*time.Second {
+			t.Fatalf("expiry took %v to reach the streams, want about the 1 s window", took)
+		}
+	})
 }

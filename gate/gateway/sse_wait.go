@@ -21,6 +21,9 @@ const (
 	// streamMinWait keeps a timer computed from a deadline just passed
 	// from spinning.
 	streamMinWait = 10 * time.Millisecond
+	// streamRetryPassed is how soon a stream reads again when the
+	// deadline it woke for has passed without effect.
+	streamRetryPassed = time.Second
 )
 
 // streamWaiter is one stream's wait between store reads. It is not safe
@@ -54,9 +57,16 @@ func (w *streamWaiter) wait(ctx context.Context, safety, fallback time.Duration,
 	if !w.g.live.Up() {
 		safety = fallback
 	}
-	readAt := time.Now().Add(safety)
-	if !deadline.IsZero() && deadline.Before(readAt) {
-		readAt = deadline
+	now := time.Now()
+	readAt := now.Add(safety)
+	switch {
+	case deadline.IsZero():
+	case deadline.After(now):
+		readAt = earliest(readAt, deadline)
+	default:
+		// The deadline passed and the last read did not settle it (the
+		// store failed): try again in a while, not in a tight loop.
+		readAt = earliest(readAt, now.Add(streamRetryPassed))
 	}
 	for {
 		now := time.Now()
