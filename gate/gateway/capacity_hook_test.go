@@ -61,7 +61,9 @@ func summary(calls map[string]int, n int) string {
 		names = append(names, k)
 		total += v
 	}
-	sort.Slice(names, func(i, j int) bool { return calls[names[i]] > calls[names[j]] || calls[names[i]] == calls[names[j]] && names[i] < names[j] })
+	sort.Slice(names, func(i, j int) bool {
+		return calls[names[i]] > calls[names[j]] || calls[names[i]] == calls[names[j]] && names[i] < names[j]
+	})
 	parts := make([]string, len(names))
 	for i, k := range names {
 		parts[i] = fmt.Sprintf("%s=%.1f", k, float64(calls[k])/float64(n))
