@@ -24,16 +24,17 @@ func moduleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-// buildCaddy builds root's cmd/caddy (Caddy with the plugin) into dir and
-// returns the binary's path.
+// buildCaddy builds root's bench/caddy (cmd/caddy, Caddy with the
+// plugin, plus the bench_noop middleware) into dir and returns the
+// binary's path.
 func buildCaddy(ctx context.Context, root, dir string) (string, error) {
 	bin := filepath.Join(dir, "caddy")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/caddy")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./bench/caddy")
 	cmd.Dir = root
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building cmd/caddy: %w\n%s", err, out.String())
+		return "", fmt.Errorf("building bench/caddy: %w\n%s", err, out.String())
 	}
 	return bin, nil
 }

@@ -41,6 +41,9 @@ type options struct {
 	note     string
 	// pin runs Caddy alone on CPU 0 and everything else on the others.
 	pin bool
+	// profile, when set, is a folder (relative to the module root) for
+	// CPU profiles of Caddy under load, taken after the rounds.
+	profile string
 	// serveAuth, when set, makes this process the forward_auth service
 	// listening there instead of the harness.
 	serveAuth string
@@ -59,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.caddyBin, "caddy", "", "use this Caddy binary (built with the plugin) instead of building cmd/caddy")
 	fs.StringVar(&o.note, "note", "", "a sentence about the conditions of this run, written into the results")
 	fs.BoolVar(&o.pin, "pin", false, "run Caddy alone on CPU 0 and the load generator, upstream and auth service on the other CPUs (needs taskset)")
+	fs.StringVar(&o.profile, "profile", "", "after the rounds, record a CPU profile of Caddy under each of noop, authgate and authgate-public into this folder")
 	fs.StringVar(&o.serveAuth, "serve-auth", "", "internal: run as the forward_auth service on this address")
 	if err := fs.Parse(args); err != nil {
 		return o, err

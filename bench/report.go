@@ -32,13 +32,18 @@ type report struct {
 // table renders the rows as a Markdown table.
 func table(rows []row) string {
 	var b strings.Builder
-	b.WriteString("| setup | conns | req/s | req/s vs plain | p50 | p50 vs plain | p99 | p99 vs plain | CPU/req | CPU/req vs plain | extra CPU/req |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| setup | conns | req/s | req/s vs plain | p50 | p50 vs plain | p99 | p99 vs plain | CPU/req | CPU/req vs plain | extra CPU/req | req/s vs noop | extra CPU/req vs noop |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		vsNoop := "–"
+		if !math.IsNaN(r.rpsNoopRatio) {
+			vsNoop = fmtSignedDur(r.extraNoopCPU)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.setup.key, r.conns, r.rps, fmtRatio(r.rpsRatio),
 			fmtDur(r.p50), fmtRatio(r.p50Ratio), fmtDur(r.p99), fmtRatio(r.p99Ratio),
-			fmtDur(r.cpuReq), fmtRatio(r.cpuRatio), fmtSignedDur(r.extraCPU))
+			fmtDur(r.cpuReq), fmtRatio(r.cpuRatio), fmtSignedDur(r.extraCPU),
+			fmtRatio(r.rpsNoopRatio), vsNoop)
 	}
 	return b.String()
 }
@@ -108,7 +113,7 @@ func (r report) section() string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nMedians over rounds. \"vs plain\" is the median of per-round ratios to the plain proxy's run in the same round; \"extra CPU/req\" is the median per-round difference. CPU/req is the user + system CPU time of the Caddy process (plus the auth service's for forward_auth) during the run, divided by the requests served; the load generator's and the upstream's CPU is not counted.\n\n")
+	b.WriteString("\nMedians over rounds. \"vs plain\" is the median of per-round ratios to the plain proxy's run in the same round; \"extra CPU/req\" is the median per-round difference; the \"vs noop\" columns do the same against the no-op middleware's run, so they show what a handler costs beyond what Caddy charges any middleware. CPU/req is the user + system CPU time of the Caddy process (plus the auth service's for forward_auth) during the run, divided by the requests served; the load generator's and the upstream's CPU is not counted.\n\n")
 	b.WriteString(table(r.rows))
 	b.WriteString("\nEvery run, round by round:\n\n")
 	b.WriteString(perRound(r.setups, connLevels(r.opts), r.ms))

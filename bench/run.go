@@ -34,9 +34,11 @@ type env struct {
 	cookie   string
 	caddyPID int
 	authPID  int
-	load     loadRun // url, cookie, conns and threads are set per run
-	cpu      cpuReader
-	machine  machine
+	// adminAddr is Caddy's admin endpoint (for -profile).
+	adminAddr string
+	load      loadRun // url, cookie, conns and threads are set per run
+	cpu       cpuReader
+	machine   machine
 }
 
 // run builds and starts everything, measures, and reports. On failure the
@@ -73,6 +75,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	ms, err := e.measure(ctx, o, logf)
 	if err != nil {
 		return err
+	}
+	if o.profile != "" {
+		dir := o.profile
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(root, dir)
+		}
+		if err := e.profile(ctx, o, dir, logf); err != nil {
+			return err
+		}
 	}
 	r := report{
 		command: commandLine(os.Args[1:]), note: o.note, machine: e.machine, opts: o,
@@ -122,7 +133,7 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 	}
 	stops = append(stops, func() { _ = up.Close() })
 
-	var ports [6]int // four sites, the admin endpoint, the auth service
+	var ports [setupCount + 2]int // the sites, the admin endpoint, the auth service
 	for i := range ports {
 		if ports[i], err = freePort(); err != nil {
 			return nil, stop, err
@@ -136,7 +147,7 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 			return nil, stop, err
 		}
 	}
-	authAddr := loopback(ports[5])
+	authAddr := loopback(ports[setupCount+1])
 	self, err := os.Executable()
 	if err != nil {
 		return nil, stop, fmt.Errorf("finding this program to start the auth service: %w", err)
@@ -151,9 +162,9 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 		return nil, stop, err
 	}
 
-	setups := newSetups([4]int{ports[0], ports[1], ports[2], ports[3]}, up.addr, authAddr)
+	setups := newSetups([setupCount]int(ports[:setupCount]), up.addr, authAddr)
 	cfPath := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(cfPath, []byte(caddyfile(loopback(ports[4]), secret, setups)), 0o600); err != nil {
+	if err := os.WriteFile(cfPath, []byte(caddyfile(loopback(ports[setupCount]), secret, setups)), 0o600); err != nil {
 		return nil, stop, fmt.Errorf("writing the Caddyfile: %w", err)
 	}
 	caddyProg, caddyArgs := pin.wrap(caddyBin, []string{"run", "--config", cfPath, "--adapter", "caddyfile"})
@@ -185,9 +196,10 @@ func startEnv(ctx context.Context, o options, root, dir, wrkBin string, logf fun
 	}
 	return &env{
 		setups: setups, cookie: cookie, caddyPID: caddy.pid(), authPID: auth.pid(),
-		load:    loadRun{wrk: wrkBin, script: script, length: o.duration},
-		cpu:     cpuReader{ticksPerSecond: clockTicks(ctx)},
-		machine: describeMachine(ctx, caddyBin, wrkBin),
+		adminAddr: loopback(ports[setupCount]),
+		load:      loadRun{wrk: wrkBin, script: script, length: o.duration},
+		cpu:       cpuReader{ticksPerSecond: clockTicks(ctx)},
+		machine:   describeMachine(ctx, caddyBin, wrkBin),
 	}, stop, nil
 }
 

@@ -38,10 +38,18 @@ func (s setup) url() string { return "http://" + loopback(s.port) + s.path }
 // setupPlain is the baseline every other setup is compared to.
 const setupPlain = "plain"
 
-// newSetups returns the four sites, in table order, on the given ports.
+// setupNoop is the second baseline: a middleware that does nothing, in
+// front of the same proxy. What a setup costs over it is the handler's
+// own work, without what Caddy charges any middleware.
+const setupNoop = "noop"
+
+// setupCount is how many sites newSetups returns.
+const setupCount = 5
+
+// newSetups returns the sites, in table order, on the given ports.
 // The authgate sites allow example.com; the forward_auth site copies
 // Remote-Email back from the auth service.
-func newSetups(ports [4]int, upstreamAddr, authAddr string) []setup {
+func newSetups(ports [setupCount]int, upstreamAddr, authAddr string) []setup {
 	proxy := "\treverse_proxy " + upstreamAddr + "\n"
 	gate := func(extra string) string {
 		return "\tauthgate {\n\t\tapp_id bench\n\t\tallow domain example.com\n" + extra + "\t}\n"
@@ -50,6 +58,10 @@ func newSetups(ports [4]int, upstreamAddr, authAddr string) []setup {
 		{
 			key: setupPlain, title: "plain reverse_proxy",
 			port: ports[0], path: "/app", site: proxy, wantBody: "hello ",
+		},
+		{
+			key: setupNoop, title: "a no-op middleware (`bench_noop`, calls the next handler) + reverse_proxy",
+			port: ports[4], path: "/app", site: "\tbench_noop\n" + proxy, wantBody: "hello ",
 		},
 		{
 			key: "authgate", title: "authgate + reverse_proxy, valid session cookie",

@@ -41,6 +41,10 @@ type row struct {
 	rpsRatio, p50Ratio, p99Ratio, cpuRatio float64
 	// extraCPU is CPU time per request above the plain proxy's.
 	extraCPU time.Duration
+	// rpsNoopRatio and extraNoopCPU compare with the no-op middleware's
+	// run of the same round instead (NaN and 0 without one).
+	rpsNoopRatio float64
+	extraNoopCPU time.Duration
 }
 
 // summarize builds one row per setup and connection count, in the order
@@ -57,7 +61,7 @@ func summarize(setups []setup, connLevels []int, ms []measurement) []row {
 	var rows []row
 	for _, conns := range connLevels {
 		for _, s := range setups {
-			var rps, p50, p99, cpu, rpsR, p50R, p99R, cpuR, extra []float64
+			var rps, p50, p99, cpu, rpsR, p50R, p99R, cpuR, extra, rpsN, extraN []float64
 			for _, m := range ms {
 				if m.setup != s.key || m.conns != conns {
 					continue
@@ -66,6 +70,10 @@ func summarize(setups []setup, connLevels []int, ms []measurement) []row {
 				p50 = append(p50, float64(m.load.p50))
 				p99 = append(p99, float64(m.load.p99))
 				cpu = append(cpu, float64(m.cpuPerRequest()))
+				if noop, ok := byKey[key{setupNoop, conns, m.round}]; ok {
+					rpsN = append(rpsN, ratio(m.load.rps(), noop.load.rps()))
+					extraN = append(extraN, float64(m.cpuPerRequest()-noop.cpuPerRequest()))
+				}
 				base, ok := byKey[key{setupPlain, conns, m.round}]
 				if !ok {
 					continue
@@ -84,11 +92,20 @@ func summarize(setups []setup, connLevels []int, ms []measurement) []row {
 				rps: median(rps), p50: time.Duration(median(p50)), p99: time.Duration(median(p99)),
 				cpuReq:   time.Duration(median(cpu)),
 				rpsRatio: median(rpsR), p50Ratio: median(p50R), p99Ratio: median(p99R), cpuRatio: median(cpuR),
-				extraCPU: time.Duration(median(extra)),
+				extraCPU:     time.Duration(median(extra)),
+				rpsNoopRatio: median(rpsN), extraNoopCPU: durOrZero(median(extraN)),
 			})
 		}
 	}
 	return rows
+}
+
+// durOrZero is x as a duration, 0 for NaN.
+func durOrZero(x float64) time.Duration {
+	if math.IsNaN(x) {
+		return 0
+	}
+	return time.Duration(x)
 }
 
 // ratio is a/b, or NaN when b is zero.

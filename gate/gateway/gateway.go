@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,10 +20,12 @@ import (
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/live"
 	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/push"
 	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/deadline"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/web"
 )
@@ -58,6 +61,10 @@ type Config struct {
 	Brand brand.Config
 	// APIKeys tunes API keys: rate limit, cache, keys per user.
 	APIKeys apikey.Config
+	// StoreTimeout bounds each store call made while answering a
+	// request (default 750 ms, see package deadline): a stalled store
+	// costs a request that long and a 503.
+	StoreTimeout time.Duration
 	// APIKeyFreshLogin is how recent the browser's approved sign-in must
 	// be to create an API key (default 10 min): a stolen cookie or a key
 	// cannot mint keys.
@@ -156,6 +163,8 @@ type Gateway struct {
 	console     *http.ServeMux
 	audit       AuditLog
 	webhooks    WebhookAdmin
+	// live wakes the event streams waiting on this instance (sse_wait.go).
+	live *live.Hub
 }
 
 // New builds a Gateway. It starts nothing: call Run.
@@ -167,6 +176,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if deps.Events == nil {
 		deps.Events = event.Discard{}
 	}
+	deps.Store = deadline.Wrap(deps.Store, cfg.StoreTimeout)
 	if deps.Logger == nil {
 		deps.Logger = zap.NewNop()
 	}
@@ -223,6 +233,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		push:     deps.Push,
 		brand:    globalBrand,
 		locate:   deps.Locate,
+		live:     live.New(deps.Store, deps.Logger),
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -232,16 +243,20 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	return g, nil
 }
 
-// Run keeps this instance's revocation set current and records API key
-// use until ctx is done, then returns once both have stopped.
+// Run keeps this instance's revocation set current, records API key use
+// and holds the login change subscription that wakes event streams,
+// until ctx is done, then returns once all have stopped.
 func (g *Gateway) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.apikeys.Run(ctx)
-	}()
+	var done sync.WaitGroup
+	for _, run := range []func(context.Context){g.apikeys.Run, g.live.Run} {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			run(ctx)
+		}()
+	}
 	g.revocations.Run(ctx)
-	<-done
+	done.Wait()
 }
 
 // Synced is closed once the revocation set has loaded; until then

@@ -14,15 +14,19 @@ import (
 	"github.com/authgate/authgate/gate/web"
 )
 
-// Device event streams read the store on every tick, so they work the
-// same across instances sharing one Redis.
+// Device event streams read the store when the live hub signals a change
+// (a login of the user created, a shown login decided, the device
+// removed, on any instance sharing the store) and on slow safety timers.
 const (
-	// deviceEventsEvery is how often a device's stream looks for its
-	// user's pending logins.
-	deviceEventsEvery = 300 * time.Millisecond
+	// deviceEventsEvery is how often a device's stream reads its user's
+	// pending logins although no change was signalled.
+	deviceEventsEvery = 30 * time.Second
 	// deviceRecheckEvery is how often the stream checks that the device
-	// is still enrolled.
-	deviceRecheckEvery = 5 * time.Second
+	// is still enrolled although no removal was signalled.
+	deviceRecheckEvery = 60 * time.Second
+	// deviceRecheckPolling replaces deviceRecheckEvery while the hub's
+	// subscription is down.
+	deviceRecheckPolling = 5 * time.Second
 	// deviceStreamLifetime ends a stream after a while so that the device
 	// signs again (a signature is accepted once, and a revoked device is
 	// shut out of every stream it holds).
@@ -120,44 +124,74 @@ func (g *Gateway) handleDeviceEvents(w http.ResponseWriter, r *http.Request) {
 // streamPending watches the pending logins of d's user until the client
 // leaves, the device is revoked or the stream's lifetime ends.
 func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Device, phoneIP string) {
-	tick := time.NewTicker(deviceEventsEvery)
-	defer tick.Stop()
+	watch := g.live.Watch(d.Email, d.ID)
+	waiter := g.newStreamWaiter(s, watch)
+	defer waiter.stop()
 	started := time.Now()
 	lastCheck := started
 	sent := "\x00" // nothing sent yet
+	var shown []*store.Login
 	for {
 		now := time.Now()
 		logins, err := g.flow.Pending(ctx, d)
 		if err == nil {
+			shown = logins
 			if key := loginIDs(logins); key != sent {
 				if err := s.send("pending", pendingEventOf(logins, now, g.flow.Config().ReportBlock, phoneIP, g.locate)); err != nil {
 					return
 				}
 				sent = key
+				watch.SetLogins(idsOf(logins))
 			}
 		} else if ctx.Err() != nil {
 			return
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case now = <-tick.C:
+		// Wake when the first shown login's window ends, to drop it, and
+		// before the stream's lifetime does.
+		deadline := started.Add(deviceStreamLifetime)
+		for _, l := range shown {
+			deadline = earliest(deadline, l.ExpiresAt.Add(streamMinWait))
 		}
+		signalled, ok := waiter.wait(ctx, deviceEventsEvery, deviceFallbackEvery, deadline)
+		if !ok {
+			return
+		}
+		now = time.Now()
 		if now.Sub(started) >= deviceStreamLifetime {
 			_ = s.send("reconnect", struct{}{})
 			return
 		}
-		if now.Sub(lastCheck) >= deviceRecheckEvery {
+		// A signal may be the device's removal: check then, and on the
+		// slow timer (a faster one while signals do not arrive).
+		recheck := deviceRecheckEvery
+		if !g.live.Up() {
+			recheck = deviceRecheckPolling
+		}
+		if (signalled && g.live.Up()) || now.Sub(lastCheck) >= recheck {
 			lastCheck = now
 			if _, err := g.store.GetDevice(ctx, d.ID); errors.Is(err, store.ErrNotFound) {
 				_ = s.send("revoked", struct{}{})
 				return
 			}
 		}
-		if err := s.keepalive(now); err != nil {
-			return
-		}
 	}
+}
+
+// earliest returns the earlier of a and b.
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// idsOf returns the ids of logins.
+func idsOf(logins []*store.Login) []string {
+	ids := make([]string, len(logins))
+	for i, l := range logins {
+		ids[i] = l.ID
+	}
+	return ids
 }
 
 // loginIDs names a set of logins by their ids, for change detection.

@@ -85,12 +85,18 @@ func newMemoryStore(t *testing.T) store.Store {
 // startLiveGate runs a gateway on st behind an httptest server.
 func startLiveGate(t *testing.T, st store.Store) *liveGate {
 	t.Helper()
+	return startLiveGateConfig(t, st, Config{})
+}
+
+// startLiveGateConfig is startLiveGate with cfg.
+func startLiveGateConfig(t *testing.T, st store.Store, cfg Config) *liveGate {
+	t.Helper()
 	key, err := token.NewHS256Key("k1", []byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sink := &recordingSink{}
-	g, err := New(Config{}, Deps{Store: st, Keys: []token.Key{key}, Events: sink})
+	g, err := New(cfg, Deps{Store: st, Keys: []token.Key{key}, Events: sink})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,11 @@ import (
 	"github.com/authgate/authgate/gate/store"
 )
 
-// loginEventsEvery is how often a waiting browser's event stream looks at
-// its login in the store. It bounds the delay between a phone's approval
-// and the browser learning of it; one store read per tick per waiting
-// browser, for at most the login's approval window.
-const loginEventsEvery = 25 * time.Millisecond
+// loginRecheck is how often a waiting browser's event stream reads its
+// login although no change was signalled: a lost signal delays the
+// browser by at most this. A change is read when it is signalled, and the
+// login once more when its window ends, to expire it.
+const loginRecheck = 15 * time.Second
 
 // loginEventsGrace is how long a stream stays open past the approval
 // window while the store cannot be read, before it gives up.
@@ -73,8 +73,8 @@ func (g *Gateway) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 // streamLogin sends l's status, then watches it until it is final, the
 // client leaves, or the store stays unreadable past the approval window.
 func (g *Gateway) streamLogin(ctx context.Context, s *sseStream, l *store.Login) {
-	tick := time.NewTicker(loginEventsEvery)
-	defer tick.Stop()
+	waiter := g.newStreamWaiter(s, g.live.Watch("", "", l.ID))
+	defer waiter.stop()
 	giveUp := l.ExpiresAt.Add(loginEventsGrace)
 	sent := ""
 	for {
@@ -88,15 +88,11 @@ func (g *Gateway) streamLogin(ctx context.Context, s *sseStream, l *store.Login)
 		if ev.Status != string(store.LoginPending) {
 			return
 		}
-		var now time.Time
-		select {
-		case <-ctx.Done():
-			return
-		case now = <-tick.C:
-		}
-		if err := s.keepalive(now); err != nil {
+		// Just past the window, so that Check expires the login.
+		if _, ok := waiter.wait(ctx, loginRecheck, loginFallbackEvery, l.ExpiresAt.Add(streamMinWait)); !ok {
 			return
 		}
+		now := time.Now()
 		// An empty binding never collects: Check only reads the login,
 		// and expires it once its window has passed.
 		res, err := g.flow.Check(ctx, l.ID, "")

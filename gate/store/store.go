@@ -163,8 +163,25 @@ type RevocationEvent struct {
 	Generation int64     `json:"gen,omitempty"`
 }
 
+// LoginChange is one change that waiting browsers and phones learn of
+// without polling: a login was created (ID and Email set), a login's
+// status changed (ID set), or a device was removed (DeviceID set). It
+// names what changed, never how: the listener reads the record again.
+type LoginChange struct {
+	ID       string `json:"id,omitempty"`
+	Email    string `json:"email,omitempty"`
+	DeviceID string `json:"device,omitempty"`
+}
+
 // Logins keeps logins in flight.
 type Logins interface {
+	// SubscribeLogins calls fn for each LoginChange from now on, made by
+	// any instance sharing the store (CreateLogin, each TransitionLogin
+	// that changes a status, DeleteDevice), until ctx is done or the
+	// subscription breaks; it returns ctx.Err() or the reason it broke,
+	// after which changes may have been missed. ready is called once the
+	// subscription is established (before any fn call).
+	SubscribeLogins(ctx context.Context, ready func(), fn func(LoginChange)) error
 	// CreateLogin stores a new login; it lives for ttl. ErrConflict if the
 	// id exists.
 	CreateLogin(ctx context.Context, l *Login, ttl time.Duration) error

@@ -40,8 +40,12 @@ type Config struct {
 	// QueueCapacity bounds the default memory outbox; 0 means
 	// outbox.DefaultCapacity.
 	QueueCapacity int
-	// Workers is how many deliveries run at once; 0 means 4.
+	// Workers is how many deliveries run at once; 0 means 8.
 	Workers int
+	// PerEndpoint is how many of them may go to one endpoint at once
+	// (fair.go); 0 means half of Workers. A receiver that hangs holds no
+	// more, so the others keep their share.
+	PerEndpoint int
 	// Schedule is when attempts are made (see DefaultSchedule, the
 	// default); its length is the number of attempts.
 	Schedule []time.Duration
@@ -90,14 +94,20 @@ type Dispatcher struct {
 	running      atomic.Bool
 	spill        spill
 	rejected     atomic.Int64
+	slots        *endpointSlots
+	deferred     atomic.Int64
 }
 
 // New validates cfg and returns a Dispatcher; it delivers nothing until
 // Run.
 func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = 8
 	}
+	if cfg.PerEndpoint <= 0 {
+		cfg.PerEndpoint = max(1, cfg.Workers/2)
+	}
+	cfg.PerEndpoint = min(cfg.PerEndpoint, cfg.Workers)
 	if len(cfg.Schedule) == 0 {
 		cfg.Schedule = DefaultSchedule()
 	}
@@ -135,6 +145,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		log:          cfg.Logger,
 		dlog:         newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
 		spill:        spill{cap: cfg.SpillCapacity},
+		slots:        newEndpointSlots(cfg.PerEndpoint),
 	}
 	set := &endpointSet{byID: make(map[string]*endpointState)}
 	var errs []error
@@ -274,7 +285,7 @@ func (d *Dispatcher) work(ctx context.Context) {
 			}
 			continue
 		}
-		d.deliver(ctx, c)
+		d.deliverFair(ctx, c)
 	}
 }
 

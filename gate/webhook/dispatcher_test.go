@@ -195,7 +195,7 @@ func TestRedirectIsNotFollowedAndCountsAsFailure(t *testing.T) {
 func TestSlowReceiverDoesNotHoldUpEmit(t *testing.T) {
 	release := make(chan struct{})
 	rc := newReceiver(t, func(int64, http.ResponseWriter, *http.Request) { <-release })
-	d := newDispatcher(t, Config{Workers: 2, Endpoints: []Endpoint{{ID: "app", URL: rc.URL, Secret: "s"}}})
+	d := newDispatcher(t, Config{Workers: 2, PerEndpoint: 2, Endpoints: []Endpoint{{ID: "app", URL: rc.URL, Secret: "s"}}})
 	run(t, d)
 	for range 50 {
 		d.Emit(context.Background(), event.New(event.Login, nil))

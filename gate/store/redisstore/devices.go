@@ -222,5 +222,14 @@ func (s *Store) DeleteDevice(ctx context.Context, id string) error {
 	if n == 0 {
 		return fmt.Errorf("redis store: deleting device: %w", store.ErrNotFound)
 	}
-	return wrap("unindexing device", s.client.ZRem(ctx, s.devicesKey(d.Email), id).Err())
+	if err := s.client.ZRem(ctx, s.devicesKey(d.Email), id).Err(); err != nil {
+		return wrap("unindexing device", err)
+	}
+	// Its open event streams end at once rather than at their next
+	// re-read; a lost message only delays that.
+	msg, err := changeMessage(store.LoginChange{DeviceID: id})
+	if err != nil {
+		return err
+	}
+	return wrap("announcing device removal", s.client.Publish(ctx, s.loginChannel(), msg).Err())
 }

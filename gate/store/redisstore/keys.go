@@ -56,6 +56,7 @@ func rawTagSafe(s string) bool {
 //	<p>:apikey:{k:<id>}         HASH  an API key's record (expires with the key, if it does)
 //	<p>:{u:<email>}:apikeys     ZSET  API key ids by creation time (pruned on delete and list)
 //	<p>:revocations             the pub/sub channel of revocation events
+//	<p>:logins                  the pub/sub channel of login changes (subscribe_logins.go)
 //
 // <id>, <email>, <hash> and <key> pass through tag.
 

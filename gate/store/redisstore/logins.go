@@ -66,7 +66,11 @@ func (s *Store) CreateLogin(ctx context.Context, l *store.Login, ttl time.Durati
 	if err != nil {
 		return fmt.Errorf("redis store: encoding login: %w", err)
 	}
-	created, err := s.scripts.createHash.Run(ctx, s.client, []string{s.loginKey(l.ID)}, ms,
+	msg, err := changeMessage(store.LoginChange{ID: l.ID, Email: l.Email})
+	if err != nil {
+		return err
+	}
+	created, err := s.scripts.createLogin.Run(ctx, s.client, []string{s.loginKey(l.ID)}, ms, s.loginChannel(), msg,
 		fieldData, data,
 		fieldStatus, string(l.Status),
 		fieldReason, l.Reason,
@@ -128,8 +132,13 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if t.To == "" {
 		return nil, fmt.Errorf("redis store: transition of login to an empty status")
 	}
+	msg, err := changeMessage(store.LoginChange{ID: id})
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.scripts.transition.Run(ctx, s.client, []string{s.loginKey(id)},
 		string(t.From), string(t.To), t.Reason, t.DeviceID, formatTime(t.At), t.SessionID,
+		s.loginChannel(), msg,
 	).Slice()
 	if err != nil {
 		return nil, wrap("transition of login", err)

@@ -14,9 +14,22 @@ if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `
 
+// createLoginSrc is createHashSrc for a login, which also publishes the
+// new login on the login channel.
+// KEYS[1] the key; ARGV[1] TTL in ms, ARGV[2] channel, ARGV[3] message,
+// ARGV[4..] field, value… Returns 1 if created, 0 if the key existed.
+const createLoginSrc = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`
+
 // transitionSrc moves a login from one status to another, keeping its TTL.
 // KEYS[1] the login; ARGV from, to, reason, device_id, decided_at,
-// session_id (empty strings leave a field as it is).
+// session_id (empty strings leave a field as it is), then the channel and
+// message to publish after a change.
 // Returns {0} if there is no login, {1, fields} if its status was not
 // from, {2, fields} after the change; fields as HGETALL returns them.
 const transitionSrc = `
@@ -28,6 +41,7 @@ local names = {'reason', 'device_id', 'decided_at', 'session_id'}
 for i, name in ipairs(names) do
   if ARGV[i + 2] ~= '' then redis.call('HSET', KEYS[1], name, ARGV[i + 2]) end
 end
+redis.call('PUBLISH', ARGV[7], ARGV[8])
 return {2, redis.call('HGETALL', KEYS[1])}
 `
 
@@ -91,29 +105,30 @@ return {n, ttl}
 // scripts are the store's Lua scripts, run with EVALSHA (loaded on first
 // use, and again after a server restart).
 type scripts struct {
-	createHash, transition, updateHash, claim, release, index, hit *redis.Script
-	replaceSet, takeMember                                         *redis.Script // recovery.go
-	touch                                                          *redis.Script // apikeys.go
-	snapshot, restore                                              *redis.Script
-	setPush, dropPush                                              *redis.Script // push.go
+	createHash, createLogin, transition, updateHash, claim, release, index, hit *redis.Script
+	replaceSet, takeMember                                                      *redis.Script // recovery.go
+	touch                                                                       *redis.Script // apikeys.go
+	snapshot, restore                                                           *redis.Script
+	setPush, dropPush                                                           *redis.Script // push.go
 }
 
 // newScripts prepares the scripts.
 func newScripts() scripts {
 	return scripts{
-		createHash: redis.NewScript(createHashSrc),
-		transition: redis.NewScript(transitionSrc),
-		updateHash: redis.NewScript(updateHashSrc),
-		claim:      redis.NewScript(claimSrc),
-		release:    redis.NewScript(releaseSrc),
-		index:      redis.NewScript(indexSrc),
-		hit:        redis.NewScript(hitSrc),
-		replaceSet: redis.NewScript(replaceSetSrc),
-		takeMember: redis.NewScript(takeMemberSrc),
-		touch:      redis.NewScript(touchSrc),
-		snapshot:   redis.NewScript(snapshotSrc),
-		restore:    redis.NewScript(restoreSrc),
-		setPush:    redis.NewScript(setPushSrc),
-		dropPush:   redis.NewScript(dropPushSrc),
+		createHash:  redis.NewScript(createHashSrc),
+		createLogin: redis.NewScript(createLoginSrc),
+		transition:  redis.NewScript(transitionSrc),
+		updateHash:  redis.NewScript(updateHashSrc),
+		claim:       redis.NewScript(claimSrc),
+		release:     redis.NewScript(releaseSrc),
+		index:       redis.NewScript(indexSrc),
+		hit:         redis.NewScript(hitSrc),
+		replaceSet:  redis.NewScript(replaceSetSrc),
+		takeMember:  redis.NewScript(takeMemberSrc),
+		touch:       redis.NewScript(touchSrc),
+		snapshot:    redis.NewScript(snapshotSrc),
+		restore:     redis.NewScript(restoreSrc),
+		setPush:     redis.NewScript(setPushSrc),
+		dropPush:    redis.NewScript(dropPushSrc),
 	}
 }

@@ -25,6 +25,20 @@ const healthInterval = 15 * time.Second
 // is pinged every healthInterval; a ping left unanswered for another
 // interval counts as broken. Messages that do not decode are skipped.
 func (s *Store) SubscribeRevocations(ctx context.Context, ready func(), fn func(store.RevocationEvent)) error {
+	return s.subscribe(ctx, s.channel(), "revocations", ready, func(payload string) {
+		var ev store.RevocationEvent
+		if err := json.Unmarshal([]byte(payload), &ev); err != nil {
+			return
+		}
+		fn(ev)
+	})
+}
+
+// subscribe holds a subscription to channel, calling ready once Redis has
+// confirmed it and fn with each message's payload, until ctx ends, the
+// store closes or the connection breaks (see SubscribeRevocations). what
+// names the channel in errors.
+func (s *Store) subscribe(ctx context.Context, channel, what string, ready func(), fn func(payload string)) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -59,13 +73,13 @@ func (s *Store) SubscribeRevocations(ctx context.Context, ready func(), fn func(
 		return wrap(op, err)
 	}
 
-	if err := pubsub.Subscribe(ctx, s.channel()); err != nil {
-		return why("subscribing to revocations", err)
+	if err := pubsub.Subscribe(ctx, channel); err != nil {
+		return why("subscribing to "+what, err)
 	}
 	for confirmed := false; !confirmed; {
 		msg, err := pubsub.Receive(ctx)
 		if err != nil {
-			return why("subscribing to revocations", err)
+			return why("subscribing to "+what, err)
 		}
 		_, confirmed = msg.(*redis.Subscription)
 	}
@@ -78,22 +92,18 @@ func (s *Store) SubscribeRevocations(ctx context.Context, ready func(), fn func(
 		switch {
 		case err != nil && errors.As(err, &netErr) && netErr.Timeout() && !pinged:
 			if err := pubsub.Ping(ctx); err != nil {
-				return why("pinging the revocation subscription", err)
+				return why("pinging the "+what+" subscription", err)
 			}
 			pinged = true
 			continue
 		case err != nil:
-			return why("receiving revocations", err)
+			return why("receiving "+what, err)
 		}
 		pinged = false
 		m, ok := msg.(*redis.Message)
 		if !ok {
 			continue // a pong or a subscription notice
 		}
-		var ev store.RevocationEvent
-		if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
-			continue
-		}
-		fn(ev)
+		fn(m.Payload)
 	}
 }

@@ -28,7 +28,9 @@ import (
 //	                                                for TLS)
 //
 // Query parameters are go-redis's (dial_timeout, read_timeout, pool_size,
-// max_retries…); an unknown one is an error. The returned error never
+// max_retries…); an unknown one is an error. Where the URL sets none,
+// timeouts are short (see DefaultReadTimeout) and the client honours
+// context deadlines, so a stalled Redis fails a call in about a second. The returned error never
 // repeats the URL, which may hold a password.
 func NewClient(rawURL string) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
@@ -56,12 +58,14 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redis store: Redis URL: %w", err)
 		}
+		failFastClient(u.Query(), opts)
 		return redis.NewClient(opts), nil
 	case "cluster":
 		opts, err := redis.ParseClusterURL(u.String())
 		if err != nil {
 			return nil, fmt.Errorf("redis store: Redis Cluster URL: %w", err)
 		}
+		failFastCluster(u.Query(), opts)
 		return redis.NewClusterClient(opts), nil
 	case "sentinel":
 		opts, err := redis.ParseFailoverURL(u.String())
@@ -71,6 +75,7 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		if opts.MasterName == "" {
 			return nil, fmt.Errorf("redis store: Redis Sentinel URL: the master_name parameter is required")
 		}
+		failFastFailover(u.Query(), opts)
 		return redis.NewFailoverClient(opts), nil
 	default:
 		return nil, fmt.Errorf("redis store: Redis URL scheme %q: unknown mode %q", u.Scheme, mode)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", runSessions},
 		{"Revocations", runRevocations},
 		{"Restore", runRestore},
+		{"LoginChanges", runLoginChanges},
 		{"Limits", runLimits},
 		{"APIKeys", runAPIKeys},
 		{"Recovery", runRecovery},

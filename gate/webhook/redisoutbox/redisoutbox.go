@@ -40,6 +40,10 @@ type Options struct {
 	// MaintainEvery is how often due retries are moved back onto the
 	// stream and idle claims are looked for; default 500ms.
 	MaintainEvery time.Duration
+	// ForgetAfter is how long a consumer (an instance) may stay silent,
+	// holding no entry, before it is removed from the group (consumers.go);
+	// default 10m, and never less than twice Visibility.
+	ForgetAfter time.Duration
 }
 
 // Outbox is an outbox.Outbox in Redis. Safe for concurrent use; one per
@@ -53,6 +57,8 @@ type Outbox struct {
 	mu                  sync.Mutex
 	nextMaintain        time.Time
 	autoclaimFrom       string
+	forgetAfter         time.Duration
+	nextForget          time.Time
 }
 
 // New returns an Outbox on rdb. It does not need Redis to answer: the
@@ -78,6 +84,7 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Outbox,
 		maintainEvery: dflt(opts.MaintainEvery, 500*time.Millisecond),
 		autoclaimFrom: "0-0",
 	}
+	o.forgetAfter = max(dflt(opts.ForgetAfter, 10*time.Minute), 2*o.visibility)
 	return o, nil
 }
 
@@ -200,6 +207,9 @@ func (o *Outbox) maintain(ctx context.Context, consumer string) (redis.XMessage,
 			return redis.XMessage{}, false, o.createGroup(ctx)
 		}
 		return redis.XMessage{}, false, fmt.Errorf("reclaiming idle entries of %s: %w", o.stream, err)
+	}
+	if err := o.forgetConsumers(ctx, consumer, now); err != nil {
+		return redis.XMessage{}, false, err
 	}
 	o.mu.Lock()
 	o.autoclaimFrom = next

@@ -3,6 +3,7 @@ package redisoutbox_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,5 +106,66 @@ func TestRetryIsSettledOnceWhenTwoWorkersHoldAnEntry(t *testing.T) {
 	}
 	if n, _ := a.Depth(ctx); n != 1 {
 		t.Fatalf("depth %d, want the one scheduled retry", n)
+	}
+}
+
+func TestAConsumerThatLeftIsForgottenOnceItsEntriesAreReclaimed(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	opts := redisoutbox.Options{Prefix: "gone:{wh}", Visibility: 100 * time.Millisecond, ForgetAfter: time.Second,
+		Block: 50 * time.Millisecond, MaintainEvery: 20 * time.Millisecond}
+	gone, survivor := newOutbox(t, srv, opts), newOutbox(t, srv, opts)
+	ctx := context.Background()
+	for i := range 2 {
+		if err := gone.Enqueue(ctx, outboxtest.Sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := gone.Claim(ctx, "gone"); err != nil { // then it leaves, holding one
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for range 2 {
+		c, err := survivor.Claim(cctx, "survivor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := survivor.Ack(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Claims keep the survivor's maintenance running; the departed
+	// consumer goes once it has been silent past ForgetAfter.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	listed := func() []string {
+		cs, err := rdb.XInfoConsumers(ctx, "gone:{wh}:stream", "workers").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		return names
+	}
+	if names := listed(); !slices.Contains(names, "gone") {
+		t.Fatalf("the group lists %v before the wait, want the consumer that left among them", names)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		names := listed()
+		if !slices.Contains(names, "gone") {
+			if !slices.Contains(names, "survivor") {
+				t.Fatalf("the group lists %v: the survivor was removed too", names)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the consumer that left is still in the group: %v", names)
+		}
+		short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, _ = survivor.Claim(short, "survivor")
+		stop()
 	}
 }

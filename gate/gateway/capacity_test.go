@@ -1,0 +1,153 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/device/deviceclient"
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// capacityRuns is how many of each operation the capacity test measures.
+const capacityRuns = 100
+
+// perOp prints what n operations cost Redis, per operation.
+func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {
+	t.Helper()
+	t.Logf("per %s (over %d): %.1f commands, %+.0f bytes, %.1f µs Redis CPU; all: %s",
+		what, n, float64(d.Total())/float64(n), float64(d.UsedMemory)/float64(n),
+		float64(d.CPU.Microseconds())/float64(n), d)
+}
+
+// TestCapacityFigures measures with INFO commandstats, memory and cpu
+// deltas against a real redis-server what one login (start, the phone's
+// pending read, the decision, the collection), one device enrolment, one
+// session, one webhook event and one protected request cost Redis. It
+// prints the figures docs/CAPACITY.md is built from; it asserts only that
+// a protected request costs no command.
+func TestCapacityFigures(t *testing.T) {
+	r := testenv.StartRedis(t)
+	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	trips := &roundTrips{calls: map[string]int{}}
+	st.Client().AddHook(trips)
+	lg := startLiveGateConfig(t, st, Config{Flow: flow.Config{PushesPerIP: 10 * capacityRuns}})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Idle background (revocation resync, subscriptions) is part of
+	// every figure; measured alone first, to be read against them.
+	before := r.Stats(t)
+	time.Sleep(2 * time.Second)
+	t.Logf("idle instance, per second: %s", r.Stats(t).Since(before))
+
+	before = r.Stats(t)
+	devs := make([]*enrolled, capacityRuns)
+	for i := range devs {
+		email := fmt.Sprintf("cap%d@example.com", i)
+		devs[i] = &enrolled{email: email, client: lg.enroll(t, email)}
+	}
+	perOp(t, "device enrolment (link, enrol)", capacityRuns, r.Stats(t).Since(before))
+
+	browsers := make([]*testBrowser, capacityRuns)
+	trips.take()
+	before = r.Stats(t)
+	for i, d := range devs {
+		b := lg.browser(t)
+		browsers[i] = b
+		id, code := b.start(d.email)
+		pending, err := d.client.Pending(ctx)
+		if err != nil || len(pending) != 1 || pending[0].SessionID != id {
+			t.Fatalf("pending of %s: %+v %v", d.email, pending, err)
+		}
+		if status, err := d.client.Decide(ctx, id, "approve", code); err != nil || status != "approved" {
+			t.Fatalf("approve: %q %v", status, err)
+		}
+		var chk checkResponse
+		if status := getJSON(t, b, "/.authgate/auth/check/"+id, &chk); status != http.StatusOK || chk.Redirect == "" {
+			t.Fatalf("collect: %d %+v", status, chk)
+		}
+	}
+	perOp(t, "login (start, pending read, approve, collect; session included)", capacityRuns, r.Stats(t).Since(before))
+	t.Logf("per login, round trips the instance sent: %s", summary(trips.take(), capacityRuns))
+
+	before = r.Stats(t)
+	for i := range capacityRuns {
+		now := time.Now()
+		if err := st.CreateSession(ctx, &store.Session{ID: fmt.Sprintf("capsess%d", i), Email: "sess@example.com",
+			DeviceID: "dev", AppID: "app", ClientIP: "203.0.113.9", UserAgent: "Mozilla/5.0 (X11; Linux x86_64)",
+			CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	perOp(t, "session (CreateSession alone)", capacityRuns, r.Stats(t).Since(before))
+
+	before = r.Stats(t)
+	for _, b := range browsers {
+		req, _ := http.NewRequest(http.MethodGet, b.base+"/private", nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := b.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("protected request: %d", resp.StatusCode)
+		}
+	}
+	protected := r.Stats(t).Since(before)
+	perOp(t, "protected request (valid cookie)", capacityRuns, protected)
+	// Background work may land in the window; a request itself must not
+	// read the store.
+	if n := protected.Calls["hgetall"] + protected.Calls["get"] + protected.Calls["evalsha"]; n != 0 {
+		t.Errorf("protected requests read the store %d times, want 0", n)
+	}
+
+	var got atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
+	t.Cleanup(recv.Close)
+	ob, err := redisoutbox.New(ctx, st.Client(), redisoutbox.Options{Prefix: st.Prefix() + ":{wh}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disp, err := webhook.New(webhook.Config{Outbox: ob, Endpoints: []webhook.Endpoint{{ID: "app", URL: recv.URL, Secret: "s"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithCancel(ctx)
+	ddone := make(chan struct{})
+	go func() { defer close(ddone); _ = disp.Run(dctx) }()
+	t.Cleanup(func() { dcancel(); <-ddone })
+	time.Sleep(200 * time.Millisecond)
+	before = r.Stats(t)
+	start := time.Now()
+	for i := range capacityRuns {
+		disp.Emit(ctx, event.New(event.Login, map[string]any{"email": "alice@example.com", "n": i}))
+	}
+	for got.Load() < capacityRuns {
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("%d of %d webhook deliveries arrived", got.Load(), capacityRuns)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	perOp(t, "webhook event to one endpoint (enqueue, claim, deliver, ack; idle claim polls included)", capacityRuns, r.Stats(t).Since(before))
+}
+
+// enrolled is a device enrolled for the capacity test.
+type enrolled struct {
+	email  string
+	client *deviceclient.Client
+}

@@ -1,0 +1,139 @@
+package testenv
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RedisStats is what a redis-server reports of its own work, from INFO:
+// commands by name, memory in use and CPU time spent. Take two and
+// subtract (Since) to learn what happened between them.
+type RedisStats struct {
+	// Calls maps a command name (lower case, as in INFO commandstats,
+	// e.g. "hgetall", "evalsha") to how many times it ran.
+	Calls map[string]int64
+	// UsedMemory is used_memory in bytes.
+	UsedMemory int64
+	// CPU is used_cpu_sys plus used_cpu_user.
+	CPU time.Duration
+}
+
+// Stats reads the server's INFO commandstats, memory and cpu sections.
+// The INFO command itself is left out of Calls.
+func (r *Redis) Stats(t testing.TB) RedisStats {
+	t.Helper()
+	text, err := redisInfo(r.Addr)
+	if err != nil {
+		t.Fatalf("reading INFO from redis-server: %v", err)
+	}
+	st := RedisStats{Calls: map[string]int64{}}
+	var cpu float64
+	for _, line := range strings.Split(text, "\r\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, "cmdstat_"):
+			cmd := strings.TrimPrefix(name, "cmdstat_")
+			if cmd == "info" {
+				continue
+			}
+			for _, field := range strings.Split(value, ",") {
+				if n, ok := strings.CutPrefix(field, "calls="); ok {
+					st.Calls[cmd], _ = strconv.ParseInt(n, 10, 64)
+				}
+			}
+		case name == "used_memory":
+			st.UsedMemory, _ = strconv.ParseInt(value, 10, 64)
+		case name == "used_cpu_sys" || name == "used_cpu_user":
+			f, _ := strconv.ParseFloat(value, 64)
+			cpu += f
+		}
+	}
+	st.CPU = time.Duration(cpu * float64(time.Second))
+	return st
+}
+
+// Since returns what changed from before to s: calls, memory and CPU as
+// differences.
+func (s RedisStats) Since(before RedisStats) RedisStats {
+	d := RedisStats{Calls: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory, CPU: s.CPU - before.CPU}
+	for cmd, n := range s.Calls {
+		if n -= before.Calls[cmd]; n != 0 {
+			d.Calls[cmd] = n
+		}
+	}
+	return d
+}
+
+// Total returns the number of calls of every command.
+func (s RedisStats) Total() int64 {
+	var n int64
+	for _, c := range s.Calls {
+		n += c
+	}
+	return n
+}
+
+// String lists the calls, most frequent first, then memory and CPU.
+func (s RedisStats) String() string {
+	cmds := make([]string, 0, len(s.Calls))
+	for c := range s.Calls {
+		cmds = append(cmds, c)
+	}
+	sort.Slice(cmds, func(i, j int) bool {
+		if s.Calls[cmds[i]] != s.Calls[cmds[j]] {
+			return s.Calls[cmds[i]] > s.Calls[cmds[j]]
+		}
+		return cmds[i] < cmds[j]
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d commands (", s.Total())
+	for i, c := range cmds {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s=%d", c, s.Calls[c])
+	}
+	fmt.Fprintf(&b, "), memory %+d B, cpu %v", s.UsedMemory, s.CPU)
+	return b.String()
+}
+
+// redisInfo sends INFO for the sections used by Stats and returns the
+// bulk reply.
+func redisInfo(addr string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Write([]byte("INFO commandstats memory cpu\r\n")); err != nil {
+		return "", err
+	}
+	br := bufio.NewReader(conn)
+	head, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(head, "$") {
+		return "", fmt.Errorf("unexpected INFO reply %q", strings.TrimSpace(head))
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if err != nil {
+		return "", fmt.Errorf("INFO reply length %q: %w", head, err)
+	}
+	buf := make([]byte, n+2)
+	if _, err := io.ReadFull(br, buf); err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
