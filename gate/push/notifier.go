@@ -234,7 +234,11 @@ func (n *Notifier) push(ctx context.Context, j job) {
 		return
 	}
 	l, sub := j.login, j.device.Push
-	payload := LoginPayload(l.ID, l.AppID, j.site, n.cfg.Browser(l.UserAgent), l.ExpiresAt).Encode()
+	app := l.AppID
+	if l.SiteTitle != "" {
+		app = l.SiteTitle // the name the gate's pages show for the site
+	}
+	payload := LoginPayload(l.ID, app, j.site, n.cfg.Browser(l.UserAgent), l.ExpiresAt).Encode()
 	sctx, cancel := context.WithTimeout(ctx, min(n.cfg.Timeout, left))
 	err := n.sender.Send(sctx, sub, payload, Message{TTL: left, Urgency: "high", Topic: userTopic(l.Email)})
 	cancel()

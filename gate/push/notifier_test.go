@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -91,6 +92,24 @@ func TestNotifierSendsOnePushWithoutTheNumber(t *testing.T) {
 		t.Fatalf("TTL %s, want the login's remaining 60 s", ttl)
 	}
 	f.waitStats(t, func(s Stats) bool { return s.Sent == 1 })
+}
+
+func TestNotifierNamesTheSiteByItsTitle(t *testing.T) {
+	f := newNotifierFixture(t, http.StatusCreated)
+	f.login.SiteTitle = "Ops centre"
+	f.n.LoginStarted(f.login, "app.example.com")
+	f.waitRequests(t, 1)
+	plain, err := f.b.decrypt(f.svc.requests()[0].body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Payload
+	if err := json.Unmarshal(plain, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Title != "Sign in to Ops centre on app.example.com?" {
+		t.Fatalf("notification title %q", p.Title)
+	}
 }
 
 func TestNotifierDropsAGoneSubscription(t *testing.T) {
