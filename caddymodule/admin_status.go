@@ -29,8 +29,8 @@ type statusResponse struct {
 	Revocations revocationStatus `json:"revocations"`
 	Outbox      outboxStatus     `json:"outbox"`
 	Receivers   []receiverStatus `json:"receivers"`
-	// Pushes is "enabled" or "not configured": whether this build sends
-	// Web Push notifications to phones.
+	// Pushes is "enabled" or "not configured": whether this instance
+	// sends Web Push notifications to phones.
 	Pushes string `json:"pushes"`
 }
 
@@ -81,6 +81,9 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 		Revocations: revocationStatus{Fresh: h.RevocationsFresh, SyncedAt: h.RevocationsSynced},
 		Receivers:   []receiverStatus{},
 		Pushes:      "not configured",
+	}
+	if app.push != nil {
+		resp.Pushes = "enabled"
 	}
 	if app.Store != nil && app.Store.Type == "redis" {
 		resp.Store.Type, resp.Store.Address = "redis", redactedURL(app.Store.URL)

@@ -160,7 +160,7 @@ func TestCLIStatusHealthyAndNot(t *testing.T) {
 	out, _, code := g.runCLI("status")
 	if code != 0 || !strings.Contains(out, "authgate        healthy") && !regexp.MustCompile(`authgate\s+healthy`).MatchString(out) ||
 		!regexp.MustCompile(`store\s+ok \(redis redis://`).MatchString(out) || !regexp.MustCompile(`revocations\s+fresh`).MatchString(out) ||
-		!regexp.MustCompile(`webhook outbox\s+0 waiting`).MatchString(out) {
+		!regexp.MustCompile(`webhook outbox\s+0 waiting`).MatchString(out) || !regexp.MustCompile(`pushes\s+enabled`).MatchString(out) {
 		t.Errorf("status of a healthy gate (exit %d):\n%s", code, out)
 	}
 	out, _, code = g.runCLI("status", "--json")
