@@ -170,7 +170,11 @@ func TestBrowserPushNotificationOpensTheApprover(t *testing.T) {
 	reg := swRegistration(t, phone, g.base+"/.authgate/app")
 
 	code := startLogin(laptop, g.base, email)
-	laptop.waitFor("the approver link", `document.getElementById("approver-link").href.endsWith("/.authgate/app") && document.getElementById("approver-qr").naturalWidth > 0`)
+	laptop.waitFor("the approver link", `document.getElementById("approver-open").href.endsWith("/.authgate/app")`)
+	// "Didn't get it?" holds the approver's address and, on a laptop, its
+	// QR code.
+	eval[bool](laptop, `document.getElementById("help").open = true`)
+	laptop.waitFor("the approver QR code", `document.getElementById("approver-link").href.endsWith("/.authgate/app") && document.getElementById("approver-qr").naturalWidth > 0`)
 	laptop.shoot("push-wait-page")
 	loginID := strings.TrimPrefix(eval[string](laptop, `location.pathname`), "/.authgate/wait/")
 

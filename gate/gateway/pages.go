@@ -127,8 +127,7 @@ type waitPage struct {
 	ApproverURL string
 	// Paused, when set, says sign-ins of the account are paused: the
 	// page shows it instead of a retry button.
-	Paused   string
-	Approver approverLink
+	Paused string
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -167,7 +166,6 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
 		State: string(l.Status), Reason: l.Reason, Email: l.Email, ApproverURL: g.approverURL(r),
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
-		Approver:  g.approverLink(r),
 	}
 	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
 		p, err := g.flow.Paused(r.Context(), l.Email)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,14 +32,14 @@ func TestHomePageShowsWhetherEachPhoneHasNotifications(t *testing.T) {
 
 func TestWaitPageLinksToTheApproverWithAQRCode(t *testing.T) {
 	p, _ := New("/.authgate")
-	qr := "data:image/png;base64,iVBORw0KGgo"
 	data := map[string]any{"ID": "abc", "Code": 42, "ExpiresIn": 100, "State": "pending",
-		"Approver": map[string]any{"URL": "https://app.example.com/.authgate/app", "QR": template.URL(qr)}}
+		"Email": "a@example.com", "ApproverURL": "https://app.example.com/.authgate/app"}
 	w := httptest.NewRecorder()
 	p.Render(w, http.StatusOK, "wait", "Approve", "wait.js", data)
 	body := w.Body.String()
-	if !strings.Contains(body, `href="https://app.example.com/.authgate/app"`) || !strings.Contains(body, `src="`+qr+`"`) ||
-		!strings.Contains(body, "We sent a request to your phone") {
+	if !strings.Contains(body, `id="approver-open"`) || !strings.Contains(body, `href="/.authgate/app"`) ||
+		!strings.Contains(body, ">https://app.example.com/.authgate/app</a>") ||
+		!strings.Contains(body, `src="/.authgate/approver-qr.png"`) || !strings.Contains(body, "We sent a request to your phone") {
 		t.Fatalf("waiting page lacks the approver link or QR code:\n%s", body)
 	}
 }
