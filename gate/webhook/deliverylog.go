@@ -107,11 +107,18 @@ func (l *deliveryLog) recordLocked(d outbox.Delivery, now time.Time) *EventRecor
 	return r
 }
 
-func (l *deliveryLog) enqueued(d outbox.Delivery) {
+// enqueued records that d was handed to the outbox at since (a replay
+// makes an ended record pending again). A worker may claim and attempt d
+// before this runs: an attempt recorded at or after since is kept, not
+// overwritten with pending.
+func (l *deliveryLog) enqueued(d outbox.Delivery, since time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := l.recordLocked(d, time.Now())
-	r.State = StatePending
+	r := l.recordLocked(d, since)
+	if r.UpdatedAt.After(since) || len(r.Attempts) > 0 && !r.Attempts[len(r.Attempts)-1].At.Before(since) {
+		return
+	}
+	r.State, r.UpdatedAt = StatePending, since
 }
 
 // attempted records one attempt of d that left it in state.

@@ -207,10 +207,11 @@ func (d *Dispatcher) enqueue(ctx context.Context, e event.Event, targets []*endp
 			bodies[st.ep.Format] = body
 		}
 		del := outbox.Delivery{EventID: e.ID, EventType: e.Type, EndpointID: st.ep.ID, Body: body, EnqueuedAt: now}
+		since := time.Now()
 		if !d.hand(ctx, del) {
 			continue
 		}
-		d.dlog.enqueued(del)
+		d.dlog.enqueued(del, since)
 		n++
 	}
 	return n
@@ -330,14 +331,15 @@ func (d *Dispatcher) Replay(ctx context.Context, eventID string) (int, error) {
 		if d.endpoint(r.EndpointID) == nil {
 			continue
 		}
+		since := time.Now()
 		del := outbox.Delivery{EventID: r.EventID, EventType: r.EventType, EndpointID: r.EndpointID,
-			Body: r.body, EnqueuedAt: time.Now().UTC()}
+			Body: r.body, EnqueuedAt: since.UTC()}
 		if err := d.ob.Enqueue(ctx, del); err != nil {
 			d.rejected.Add(1)
 			errs = append(errs, err)
 			continue
 		}
-		d.dlog.enqueued(del)
+		d.dlog.enqueued(del, since)
 		n++
 	}
 	if err := errors.Join(errs...); err != nil {
