@@ -131,6 +131,6 @@ func (s *Store) DeleteDevice(ctx context.Context, id string) error {
 	}
 	delete(s.devices, id)
 	removeIndex(s.userDevices, d.Email, id)
-	s.publishLoginLocked(store.LoginChange{DeviceID: id})
+	s.loginSubs.publishLocked(store.LoginChange{DeviceID: id})
 	return nil
 }

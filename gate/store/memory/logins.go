@@ -30,7 +30,7 @@ func (s *Store) CreateLogin(ctx context.Context, l *store.Login, ttl time.Durati
 		return fmt.Errorf("memory store: creating login: %w", store.ErrConflict)
 	}
 	s.logins[l.ID] = timed[*store.Login]{v: cloneLogin(l), until: now.Add(ttl)}
-	s.publishLoginLocked(store.LoginChange{ID: l.ID, Email: l.Email})
+	s.loginSubs.publishLocked(store.LoginChange{ID: l.ID, Email: l.Email})
 	return nil
 }
 
@@ -82,7 +82,7 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if t.SessionID != "" {
 		l.SessionID = t.SessionID
 	}
-	s.publishLoginLocked(store.LoginChange{ID: id})
+	s.loginSubs.publishLocked(store.LoginChange{ID: id})
 	return cloneLogin(l), nil
 }
 

@@ -50,9 +50,10 @@ type Store struct {
 	revoked      map[string]time.Time           // session id → until
 	generations  map[string]int64
 	epoch        store.Epoch // written by New: a memory store never outlives its data
-	subscribers  map[*subscriber]struct{}
-	// loginSubscribers are the SubscribeLogins calls (subscribe_logins.go).
-	loginSubscribers map[*loginSubscriber]struct{}
+	// revocationSubs and loginSubs are the SubscribeRevocations and
+	// SubscribeLogins calls.
+	revocationSubs fanout[store.RevocationEvent]
+	loginSubs      fanout[store.LoginChange]
 
 	hits  map[string]timed[int64]
 	marks map[string]time.Time
@@ -68,25 +69,25 @@ type Store struct {
 // New returns an empty store and starts its janitor; Close stops it.
 func New() *Store {
 	s := &Store{
-		logins:           make(map[string]timed[*store.Login]),
-		pending:          make(map[string]timed[string]),
-		enrolls:          make(map[string]timed[string]),
-		devices:          make(map[string]*store.Device),
-		userDevices:      make(map[string]map[string]struct{}),
-		sessions:         make(map[string]*store.Session),
-		userSessions:     make(map[string]map[string]struct{}),
-		revoked:          make(map[string]time.Time),
-		generations:      make(map[string]int64),
-		epoch:            store.NewEpoch(time.Now()),
-		subscribers:      make(map[*subscriber]struct{}),
-		loginSubscribers: make(map[*loginSubscriber]struct{}),
-		hits:             make(map[string]timed[int64]),
-		marks:            make(map[string]time.Time),
-		apiKeys:          make(map[string]*store.APIKey),
-		userAPIKeys:      make(map[string]map[string]struct{}),
-		recovery:         make(map[string]map[string]struct{}),
-		stop:             make(chan struct{}),
-		stopped:          make(chan struct{}),
+		logins:         make(map[string]timed[*store.Login]),
+		pending:        make(map[string]timed[string]),
+		enrolls:        make(map[string]timed[string]),
+		devices:        make(map[string]*store.Device),
+		userDevices:    make(map[string]map[string]struct{}),
+		sessions:       make(map[string]*store.Session),
+		userSessions:   make(map[string]map[string]struct{}),
+		revoked:        make(map[string]time.Time),
+		generations:    make(map[string]int64),
+		epoch:          store.NewEpoch(time.Now()),
+		revocationSubs: newFanout[store.RevocationEvent]("revocations"),
+		loginSubs:      newFanout[store.LoginChange]("logins"),
+		hits:           make(map[string]timed[int64]),
+		marks:          make(map[string]time.Time),
+		apiKeys:        make(map[string]*store.APIKey),
+		userAPIKeys:    make(map[string]map[string]struct{}),
+		recovery:       make(map[string]map[string]struct{}),
+		stop:           make(chan struct{}),
+		stopped:        make(chan struct{}),
 	}
 	go s.janitor()
 	return s
@@ -110,12 +111,8 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	for sub := range s.subscribers {
-		s.dropLocked(sub, fmt.Errorf("memory store: closed: %w", store.ErrUnavailable))
-	}
-	for sub := range s.loginSubscribers {
-		s.dropLoginLocked(sub, fmt.Errorf("memory store: closed: %w", store.ErrUnavailable))
-	}
+	s.revocationSubs.closeLocked(fmt.Errorf("memory store: closed: %w", store.ErrUnavailable))
+	s.loginSubs.closeLocked(fmt.Errorf("memory store: closed: %w", store.ErrUnavailable))
 	s.mu.Unlock()
 	close(s.stop)
 	<-s.stopped

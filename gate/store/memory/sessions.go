@@ -95,7 +95,7 @@ func (s *Store) RevokeSession(ctx context.Context, id string, until time.Time) e
 	if time.Now().Before(until) {
 		s.revoked[id] = until
 	}
-	s.publishLocked(store.RevocationEvent{SessionID: id, Until: until})
+	s.revocationSubs.publishLocked(store.RevocationEvent{SessionID: id, Until: until})
 	return nil
 }
 
@@ -109,7 +109,7 @@ func (s *Store) BumpGeneration(ctx context.Context, email string) (int64, error)
 	}
 	s.generations[email]++
 	gen := s.generations[email]
-	s.publishLocked(store.RevocationEvent{Email: email, Generation: gen})
+	s.revocationSubs.publishLocked(store.RevocationEvent{Email: email, Generation: gen})
 	return gen, nil
 }
 
@@ -160,13 +160,13 @@ func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSn
 	for id, until := range snap.Sessions {
 		if now.Before(until) && until.After(s.revoked[id]) {
 			s.revoked[id] = until
-			s.publishLocked(store.RevocationEvent{SessionID: id, Until: until})
+			s.revocationSubs.publishLocked(store.RevocationEvent{SessionID: id, Until: until})
 		}
 	}
 	for email, gen := range snap.Generations {
 		if gen > s.generations[email] {
 			s.generations[email] = gen
-			s.publishLocked(store.RevocationEvent{Email: email, Generation: gen})
+			s.revocationSubs.publishLocked(store.RevocationEvent{Email: email, Generation: gen})
 		}
 	}
 	return nil

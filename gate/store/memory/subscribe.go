@@ -2,18 +2,9 @@ package memory
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/authgate/authgate/gate/store"
 )
-
-// subscriber is one SubscribeRevocations call. events is closed when the
-// subscription is dropped; err, set before that, says why.
-type subscriber struct {
-	events chan store.RevocationEvent
-	err    error
-}
 
 // SubscribeRevocations calls fn for each revocation made on this Store
 // from now on. Only this instance's revocations exist: a memory store is
@@ -31,42 +22,5 @@ func (s *Store) SubscribeRevocations(ctx context.Context, ready func(), fn func(
 		s.mu.Unlock()
 		return err
 	}
-	sub := &subscriber{events: make(chan store.RevocationEvent, subscriberBuffer)}
-	s.subscribers[sub] = struct{}{}
-	s.mu.Unlock()
-
-	ready()
-	for {
-		select {
-		case <-ctx.Done():
-			s.mu.Lock()
-			delete(s.subscribers, sub)
-			s.mu.Unlock()
-			return ctx.Err()
-		case ev, ok := <-sub.events:
-			if !ok {
-				return sub.err
-			}
-			fn(ev)
-		}
-	}
-}
-
-// publishLocked hands ev to every subscriber without blocking, dropping
-// those whose buffer is full. The caller holds s.mu.
-func (s *Store) publishLocked(ev store.RevocationEvent) {
-	for sub := range s.subscribers {
-		select {
-		case sub.events <- ev:
-		default:
-			s.dropLocked(sub, errors.New("memory store: revocation subscriber fell behind; resync and subscribe again"))
-		}
-	}
-}
-
-// dropLocked ends sub's subscription with err. The caller holds s.mu.
-func (s *Store) dropLocked(sub *subscriber, err error) {
-	sub.err = fmt.Errorf("subscribing to revocations: %w", err)
-	close(sub.events)
-	delete(s.subscribers, sub)
+	return s.revocationSubs.subscribe(ctx, &s.mu, ready, fn)
 }
