@@ -111,45 +111,18 @@ func (s *Store) ListAPIKeys(ctx context.Context, email string) ([]*store.APIKey,
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	index := s.apiKeysKey(email)
-	ids, err := s.client.ZRange(ctx, index, 0, -1).Result()
+	// An expired key stays in the index (its hash expires with it) but
+	// is not listed.
+	all, err := indexedHashes(ctx, s, "API keys", s.apiKeysKey(email), s.apiKeyKey, decodeAPIKey,
+		func(k *store.APIKey) bool { return k.Email == email })
 	if err != nil {
-		return nil, wrap("listing API keys", err)
+		return nil, err
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.apiKeyKey(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("listing API keys", err)
-	}
-	out := make([]*store.APIKey, 0, len(ids))
-	var stale []any
 	now := time.Now()
-	for i, cmd := range cmds {
-		fields := cmd.Val()
-		if len(fields) == 0 {
-			stale = append(stale, ids[i])
-			continue
-		}
-		k, err := decodeAPIKey(fields)
-		if err != nil {
-			return nil, err
-		}
-		if k.Email != email || (!k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt)) {
-			if k.Email != email {
-				stale = append(stale, ids[i])
-			}
-			continue
-		}
-		out = append(out, k)
-	}
-	if len(stale) > 0 {
-		if err := s.client.ZRem(ctx, index, stale...).Err(); err != nil {
-			return nil, wrap("pruning the API key index", err)
+	out := all[:0]
+	for _, k := range all {
+		if k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt) {
+			out = append(out, k)
 		}
 	}
 	slices.SortFunc(out, func(a, b *store.APIKey) int {

@@ -156,43 +156,10 @@ func (s *Store) ListDevices(ctx context.Context, email string) ([]*store.Device,
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	index := s.devicesKey(email)
-	ids, err := s.client.ZRange(ctx, index, 0, -1).Result()
+	out, err := indexedHashes(ctx, s, "devices", s.devicesKey(email), s.deviceKey, decodeDevice,
+		func(d *store.Device) bool { return d.Email == email })
 	if err != nil {
-		return nil, wrap("listing devices", err)
-	}
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.deviceKey(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("listing devices", err)
-	}
-	out := make([]*store.Device, 0, len(ids))
-	var stale []any
-	for i, cmd := range cmds {
-		fields := cmd.Val()
-		if len(fields) == 0 {
-			stale = append(stale, ids[i])
-			continue
-		}
-		d, err := decodeDevice(fields)
-		if err != nil {
-			return nil, err
-		}
-		if d.Email != email {
-			stale = append(stale, ids[i])
-			continue
-		}
-		out = append(out, d)
-	}
-	if len(stale) > 0 {
-		if err := s.client.ZRem(ctx, index, stale...).Err(); err != nil {
-			return nil, wrap("pruning the device index", err)
-		}
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *store.Device) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
