@@ -68,6 +68,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 		reason := "endpoint disabled after 410 Gone"
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, reason) })
 		d.dlog.dead(c.Delivery, reason)
+		d.shareHealth(c.EndpointID, HealthUpdate{Error: reason, Dead: 1})
 		return
 	}
 	at := time.Now()
@@ -87,6 +88,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 	switch {
 	case o.err == nil && o.status/100 == 2:
 		d.dlog.attempted(c.Delivery, a, StateDelivered)
+		d.shareHealth(c.EndpointID, healthOf(a, StateDelivered))
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Ack(sctx, c) })
 		if ce := d.log.Check(zap.DebugLevel, "webhook delivered"); ce != nil {
 			ce.Write(fields...)
@@ -97,6 +99,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 		st.disabled.Store(true)
 		d.dlog.setDisabled(c.EndpointID, true)
 		d.dlog.attempted(c.Delivery, a, StateDead)
+		u := healthOf(a, StateDead)
+		u.Disable = true
+		d.shareHealth(c.EndpointID, u)
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, a.Error) })
 		d.log.Warn("webhook endpoint answered 410 Gone; disabled until enabled again", fields...)
 		return
@@ -114,6 +119,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 	delay, ok := nextDelay(d.cfg.Schedule, c.Attempt, o.retryAfter, d.cfg.MaxRetryAfter)
 	if !ok {
 		d.dlog.attempted(c.Delivery, a, StateDead)
+		d.shareHealth(c.EndpointID, healthOf(a, StateDead))
 		d.settle(ctx, c, func(sctx context.Context) error {
 			return d.ob.DeadLetter(sctx, c, "retries exhausted: "+a.Error)
 		})
@@ -121,6 +127,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 		return
 	}
 	d.dlog.attempted(c.Delivery, a, StateRetrying)
+	d.shareHealth(c.EndpointID, healthOf(a, StateRetrying))
 	d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Retry(sctx, c, time.Now().Add(delay)) })
 	d.log.Info("webhook delivery failed; retry scheduled", append(fields, zap.Duration("retry_in", delay))...)
 }

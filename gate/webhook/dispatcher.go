@@ -70,6 +70,13 @@ type Config struct {
 	// Logger receives delivery logs (never secrets or signatures); nil
 	// means none.
 	Logger *zap.Logger
+	// Health shares endpoint health and the disabled-after-410 flag
+	// between instances (package redishealth); nil keeps them in this
+	// instance's memory.
+	Health HealthStore
+	// HealthSync is how often Run reads the shared disabled flags; 0
+	// means 1s.
+	HealthSync time.Duration
 }
 
 // endpointState is one configured endpoint with its keys.
@@ -128,6 +135,9 @@ func New(cfg Config) (*Dispatcher, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
+	}
+	if cfg.HealthSync <= 0 {
+		cfg.HealthSync = time.Second
 	}
 	if cfg.Consumer == "" {
 		var b [6]byte
@@ -264,6 +274,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wg.Go(func() { d.work(ctx) })
 	}
 	wg.Go(func() { d.drainSpill(ctx, 250*time.Millisecond) })
+	if d.cfg.Health != nil {
+		wg.Go(func() { d.syncHealth(ctx, d.cfg.HealthSync) })
+	}
 	wg.Wait()
 	return nil
 }
@@ -355,13 +368,21 @@ func (d *Dispatcher) Enable(endpointID string) error {
 	if st == nil {
 		return fmt.Errorf("enabling %q: %w", endpointID, ErrUnknownEndpoint)
 	}
+	if h := d.cfg.Health; h != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
+		defer cancel()
+		if err := h.SetDisabled(ctx, endpointID, false); err != nil {
+			return fmt.Errorf("enabling %q: %w", endpointID, err)
+		}
+	}
 	st.disabled.Store(false)
 	d.dlog.setDisabled(endpointID, false)
 	return nil
 }
 
-// Endpoints returns the delivery health of every endpoint, by id.
-func (d *Dispatcher) Endpoints() []EndpointStatus { return d.dlog.statuses() }
+// Endpoints returns the delivery health of every endpoint, by id (see
+// EndpointsContext).
+func (d *Dispatcher) Endpoints() []EndpointStatus { return d.EndpointsContext(context.Background()) }
 
 // Deliveries returns the delivery log's records of endpointID (every
 // endpoint if empty), newest first.

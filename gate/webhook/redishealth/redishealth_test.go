@@ -1,0 +1,142 @@
+package redishealth_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/gate/webhook/redishealth"
+	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// instance returns a dispatcher with its own client on the shared outbox
+// and health under prefix, as one gateway instance would have.
+func instance(t *testing.T, srv *testenv.Redis, prefix, name, url string) *webhook.Dispatcher {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	ob, err := redisoutbox.New(context.Background(), rdb, redisoutbox.Options{Prefix: prefix,
+		Block: 50 * time.Millisecond, MaintainEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := webhook.New(webhook.Config{Outbox: ob, Consumer: name, Health: redishealth.New(rdb, prefix),
+		HealthSync: 50 * time.Millisecond, Schedule: []time.Duration{0, 20 * time.Millisecond},
+		Endpoints: []webhook.Endpoint{{ID: "app", URL: url, Secret: "s"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// start runs d until the returned stop is called or the test ends.
+func start(t *testing.T, d *webhook.Dispatcher) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = d.Run(ctx) })
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestInstanceBReportsAndObeysWhatInstanceADid(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	var status atomic.Int64
+	status.Store(http.StatusOK)
+	var got atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.WriteHeader(int(status.Load()))
+	}))
+	t.Cleanup(recv.Close)
+	a := instance(t, srv, "hp:{webhooks}", "a", recv.URL)
+	b := instance(t, srv, "hp:{webhooks}", "b", recv.URL)
+	stopA := start(t, a)
+
+	// A delivers; B, which never ran, reports it.
+	a.Emit(context.Background(), event.New(event.Login, nil))
+	waitFor(t, "A's delivery in the shared health", func() bool { return b.Endpoints()[0].Delivered == 1 })
+	s := b.Endpoints()[0]
+	if s.LastStatus != 200 || s.LastFiredAt.IsZero() || s.Disabled || s.Failed != 0 {
+		t.Fatalf("B reports %+v after A's delivery", s)
+	}
+
+	// The receiver answers 410 to A: B reports the endpoint disabled.
+	status.Store(http.StatusGone)
+	a.Emit(context.Background(), event.New(event.Login, nil))
+	waitFor(t, "A's 410 in the shared health", func() bool { return b.Endpoints()[0].Disabled })
+	s = b.Endpoints()[0]
+	if s.LastStatus != 410 || s.Delivered != 1 || s.Failed != 1 || s.Dead != 1 {
+		t.Fatalf("B reports %+v after A's 410", s)
+	}
+
+	// Only B runs now, with the receiver willing again: B delivers nothing.
+	stopA()
+	c := instance(t, srv, "hp:{webhooks}", "c", recv.URL) // an instance that learns only from its sync
+	start(t, b)
+	start(t, c)
+	status.Store(http.StatusOK)
+	before := got.Load()
+	time.Sleep(200 * time.Millisecond) // several syncs
+	for range 5 {
+		b.Emit(context.Background(), event.New(event.Login, nil))
+		c.Emit(context.Background(), event.New(event.Login, nil))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := got.Load() - before; n != 0 {
+		t.Fatalf("the receiver got %d deliveries after another instance disabled it", n)
+	}
+
+	// Enabled on B, the endpoint receives again from C.
+	if err := b.Enable("app"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "C to see the endpoint enabled", func() bool { return !c.Endpoints()[0].Disabled })
+	time.Sleep(100 * time.Millisecond) // C's sync applies it to its sending path
+	c.Emit(context.Background(), event.New(event.Login, nil))
+	waitFor(t, "a delivery after Enable", func() bool { return b.Endpoints()[0].Delivered == 2 })
+}
+
+func TestMissingHealthReadsAsNone(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	s := redishealth.New(rdb, "m:{webhooks}")
+	ctx := context.Background()
+	if err := s.Record(ctx, "x", webhook.HealthUpdate{Fired: true, At: time.Now(), Status: 502, Error: "status 502", Failed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := s.Load(ctx, []string{"x", "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := hs["y"]; ok || hs["x"].Failed != 1 || hs["x"].LastStatus != 502 || hs["x"].LastError != "status 502" {
+		t.Fatalf("loaded %+v", hs)
+	}
+	if err := s.Forget(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := s.Load(ctx, []string{"x"}); len(hs) != 0 {
+		t.Fatalf("after Forget: %+v", hs)
+	}
+}
