@@ -46,7 +46,7 @@ func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error 
 	}
 	switch r.Method {
 	case http.MethodGet:
-		return writeAdminJSON(w, app.webhooks.dispatcher.Endpoints())
+		return writeAdminJSON(w, app.webhooks.dispatcher.EndpointsContext(r.Context()))
 	case http.MethodPost:
 		var req addWebhookRequest
 		if err := decodeAdminJSON(r, &req); err != nil {

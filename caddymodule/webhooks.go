@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/gate/webhook/redishealth"
 	"github.com/authgate/authgate/gate/webhook/redisoutbox"
 )
 
@@ -273,6 +274,7 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 			return nil, fmt.Errorf("opening the webhook outbox: %w", err)
 		}
 		cfg.Outbox = ob
+		cfg.Health = redishealth.New(rs.Client(), rs.Prefix()+":{webhooks}")
 	}
 	w.dispatcher, err = webhook.New(cfg)
 	if err != nil {
