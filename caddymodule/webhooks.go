@@ -207,6 +207,9 @@ type webhooks struct {
 
 	storage caddy.Context
 	mu      sync.Mutex // serialises changes to the stored endpoint list
+	// shared, with the Redis store, keeps the admin-added endpoints in
+	// Redis instead of storage (webhooks_shared.go).
+	shared *sharedReceivers
 }
 
 // storedWebhooksPath is where endpoints added through the admin API are
@@ -252,12 +255,25 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 		}
 		endpoints = append(endpoints, cfg.endpoint())
 	}
+	if rs, ok := st.Store.(*redisstore.Store); ok {
+		w.shared = newSharedReceivers(rs.Client(), rs.Prefix()+":{webhooks}")
+		fromStorage, err := w.loadStorage(ctx)
+		if err == nil {
+			err = w.shared.migrate(ctx, fromStorage)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	stored, err := w.load(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range stored {
 		endpoints = append(endpoints, s.endpoint())
+		if w.shared != nil {
+			w.shared.mark(s.ID, true)
+		}
 	}
 	cfg := webhook.Config{Endpoints: endpoints, Logger: a.log.Named("webhook")}
 	for _, d := range a.WebhookSchedule {
@@ -298,7 +314,15 @@ func (w *webhooks) preLoginFunc() flow.PreLoginFunc {
 	}
 }
 
+// load returns the endpoints added through the admin API.
 func (w *webhooks) load(ctx context.Context) ([]storedWebhook, error) {
+	if w.shared != nil {
+		return w.shared.load(ctx)
+	}
+	return w.loadStorage(ctx)
+}
+
+func (w *webhooks) loadStorage(ctx context.Context) ([]storedWebhook, error) {
 	raw, err := w.storage.Storage().Load(ctx, storedWebhooksPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -350,9 +374,17 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedW
 		return s, fmt.Errorf("%w: %w", gateway.ErrInvalidWebhook, err)
 	}
 	s.ID = ep.ID
-	list, err := w.load(ctx)
-	if err == nil {
-		err = w.save(ctx, append(list, s))
+	if w.shared != nil {
+		err = w.shared.put(ctx, s)
+		if err == nil {
+			w.shared.mark(s.ID, true)
+		}
+	} else {
+		var list []storedWebhook
+		list, err = w.load(ctx)
+		if err == nil {
+			err = w.save(ctx, append(list, s))
+		}
 	}
 	if err != nil {
 		_ = w.dispatcher.RemoveEndpoint(ep.ID)
@@ -380,6 +412,20 @@ func (w *webhooks) RegisterWebhook(ctx context.Context, req gateway.WebhookReque
 func (w *webhooks) remove(ctx context.Context, id string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.shared != nil {
+		found, err := w.shared.delete(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("webhook %q: %w (only webhooks added through the admin API can be removed; others live in the Caddyfile)", id, webhook.ErrUnknownEndpoint)
+		}
+		w.shared.mark(id, false)
+		if err := w.dispatcher.RemoveEndpoint(id); err != nil && !errors.Is(err, webhook.ErrUnknownEndpoint) {
+			return err
+		}
+		return nil
+	}
 	list, err := w.load(ctx)
 	if err != nil {
 		return err
@@ -407,6 +453,11 @@ func (w *webhooks) remove(ctx context.Context, id string) error {
 
 // run delivers until ctx ends.
 func (w *webhooks) run(ctx context.Context, log *zap.Logger) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if w.shared != nil {
+		wg.Go(func() { w.resyncLoop(ctx, log) })
+	}
 	if err := w.dispatcher.Run(ctx); err != nil {
 		log.Error("webhook dispatcher stopped", zap.Error(err))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,5 +97,73 @@ func TestTwoInstancesShowOneWebhookHealth(t *testing.T) {
 	wait("the pings to be given up on", func() bool { return listWebhooks(t, b.caddy.Admin)[0].Dead == 9 })
 	if n := got.Load() - before; n != 0 {
 		t.Fatalf("the receiver got %d deliveries after it answered 410", n)
+	}
+}
+
+func TestReceiversAddedOnOneInstanceReachTheOther(t *testing.T) {
+	r := testenv.StartRedis(t)
+	var got atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
+	t.Cleanup(recv.Close)
+	a := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
+	b := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
+	ids := func(admin string) []string {
+		resp, err := http.Get(admin + "/authgate/webhooks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out []sharedStatus
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		var list []string
+		for _, s := range out {
+			list = append(list, s.ID)
+		}
+		return list
+	}
+	resp, err := http.Post(a.caddy.Admin+"/authgate/webhooks", "application/json",
+		strings.NewReader(`{"url":"`+recv.URL+`","events":["ping"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added struct{ ID string }
+	err = json.NewDecoder(resp.Body).Decode(&added)
+	resp.Body.Close()
+	if err != nil || added.ID == "" {
+		t.Fatalf("adding a receiver: %d %v", resp.StatusCode, err)
+	}
+	start := time.Now()
+	for len(ids(b.caddy.Admin)) != 1 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the receiver added on A never reached B")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("B knew the receiver %v after it was added on A", time.Since(start).Round(10*time.Millisecond))
+	pingWebhook(t, b.caddy.Admin, added.ID)
+	for got.Load() == 0 {
+		if time.Since(start) > 15*time.Second {
+			t.Fatal("B's ping never reached the receiver")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	req, _ := http.NewRequest(http.MethodDelete, b.caddy.Admin+"/authgate/webhooks/"+added.ID, nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("removing on B answered %d", resp.StatusCode)
+	}
+	start = time.Now()
+	for len(ids(a.caddy.Admin)) != 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the receiver removed on B stayed on A")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -1,0 +1,151 @@
+package caddymodule
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// sharedReceivers keeps the receivers added through the admin API in
+// Redis, one hash field per receiver, so every instance on the Redis
+// store knows them; each instance reloads the hash every resyncEvery.
+type sharedReceivers struct {
+	rdb      redis.UniversalClient
+	key      string // hash: id -> storedWebhook JSON
+	migrated string // set once the Caddy-storage list was copied in
+
+	mu      sync.Mutex
+	runtime map[string]bool // ids of receivers this dispatcher got from the list
+}
+
+// receiversResyncEvery is how often an instance reloads the shared list.
+const receiversResyncEvery = 2 * time.Second
+
+func newSharedReceivers(rdb redis.UniversalClient, prefix string) *sharedReceivers {
+	return &sharedReceivers{rdb: rdb, key: prefix + ":receivers", migrated: prefix + ":receivers:migrated",
+		runtime: map[string]bool{}}
+}
+
+// migrate copies receivers kept in Caddy's storage by an earlier version
+// into the hash, once for the whole deployment.
+func (r *sharedReceivers) migrate(ctx context.Context, fromStorage []storedWebhook) error {
+	first, err := r.rdb.SetNX(ctx, r.migrated, "1", 0).Result()
+	if err != nil || !first {
+		return wrapReceivers("marking the receiver list migrated", err)
+	}
+	for _, s := range fromStorage {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		if err := r.rdb.HSetNX(ctx, r.key, s.ID, raw).Err(); err != nil {
+			return wrapReceivers("copying a receiver into Redis", err)
+		}
+	}
+	return nil
+}
+
+func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
+	m, err := r.rdb.HGetAll(ctx, r.key).Result()
+	if err != nil {
+		return nil, wrapReceivers("loading webhooks added through the admin API", err)
+	}
+	list := make([]storedWebhook, 0, len(m))
+	for id, raw := range m {
+		var s storedWebhook
+		if err := json.Unmarshal([]byte(raw), &s); err != nil || s.ID != id {
+			return nil, fmt.Errorf("reading the stored webhook %q: %w", id, err)
+		}
+		list = append(list, s)
+	}
+	return list, nil
+}
+
+// mark records that the dispatcher got id from this list.
+func (r *sharedReceivers) mark(id string, known bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if known {
+		r.runtime[id] = true
+	} else {
+		delete(r.runtime, id)
+	}
+}
+
+func (r *sharedReceivers) put(ctx context.Context, s storedWebhook) error {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return wrapReceivers("keeping the webhook", r.rdb.HSet(ctx, r.key, s.ID, raw).Err())
+}
+
+func (r *sharedReceivers) delete(ctx context.Context, id string) (bool, error) {
+	n, err := r.rdb.HDel(ctx, r.key, id).Result()
+	return n == 1, wrapReceivers("forgetting the webhook", err)
+}
+
+func wrapReceivers(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// resync adds to the dispatcher the receivers another instance added and
+// removes those another instance removed.
+func (w *webhooks) resync(ctx context.Context) error {
+	r := w.shared
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	list, err := r.load(ctx)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := make(map[string]bool, len(list))
+	var errs []error
+	for _, s := range list {
+		seen[s.ID] = true
+		if r.runtime[s.ID] {
+			continue
+		}
+		if _, err := w.dispatcher.AddEndpoint(s.endpoint()); err != nil {
+			errs = append(errs, fmt.Errorf("adding the shared webhook %q: %w", s.ID, err))
+			continue
+		}
+		r.runtime[s.ID] = true
+	}
+	for id := range r.runtime {
+		if !seen[id] {
+			_ = w.dispatcher.RemoveEndpoint(id)
+			delete(r.runtime, id)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resyncLoop runs resync every receiversResyncEvery until ctx ends.
+func (w *webhooks) resyncLoop(ctx context.Context, log *zap.Logger) {
+	t := time.NewTicker(receiversResyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := w.resync(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("webhook receivers not reloaded from Redis", zap.Error(err))
+			}
+		}
+	}
+}
