@@ -210,6 +210,7 @@ type webhooks struct {
 	// shared, with the Redis store, keeps the admin-added endpoints in
 	// Redis instead of storage (webhooks_shared.go).
 	shared *sharedReceivers
+	health webhook.HealthStore // the shared health, with the Redis store
 }
 
 // storedWebhooksPath is where endpoints added through the admin API are
@@ -291,6 +292,7 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 		}
 		cfg.Outbox = ob
 		cfg.Health = redishealth.New(rs.Client(), rs.Prefix()+":{webhooks}")
+		w.health = cfg.Health
 	}
 	w.dispatcher, err = webhook.New(cfg)
 	if err != nil {
@@ -421,6 +423,8 @@ func (w *webhooks) remove(ctx context.Context, id string) error {
 			return fmt.Errorf("webhook %q: %w (only webhooks added through the admin API can be removed; others live in the Caddyfile)", id, webhook.ErrUnknownEndpoint)
 		}
 		w.shared.mark(id, false)
+		// A health hash left behind is harmless: ids are never reused.
+		_ = w.health.Forget(ctx, id)
 		if err := w.dispatcher.RemoveEndpoint(id); err != nil && !errors.Is(err, webhook.ErrUnknownEndpoint) {
 			return err
 		}
