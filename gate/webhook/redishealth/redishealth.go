@@ -40,10 +40,12 @@ const (
 	fDead      = "dead"
 )
 
-// Record applies u in one pipelined round trip.
+// Record applies u in one pipelined round trip (an HSET and an HINCRBY
+// per counter that changed; no MULTI: a reader may see half of it, never
+// a wrong total).
 func (s *Store) Record(ctx context.Context, endpointID string, u webhook.HealthUpdate) error {
 	k := s.key(endpointID)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		if u.Fired {
 			p.HSet(ctx, k, fFiredAt, u.At.UTC().Format(time.RFC3339Nano), fStatus, u.Status, fError, u.Error)
 		} else if u.Error != "" {

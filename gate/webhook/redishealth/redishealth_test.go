@@ -140,3 +140,26 @@ func TestMissingHealthReadsAsNone(t *testing.T) {
 		t.Fatalf("after Forget: %+v", hs)
 	}
 }
+
+func TestOneAttemptCostsTwoRedisCommandsOfHealth(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	s := redishealth.New(rdb, "c:{webhooks}")
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Stats(t)
+	const n = 100
+	for range n {
+		if err := s.Record(ctx, "x", webhook.HealthUpdate{Fired: true, At: time.Now(), Status: 200, Delivered: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := srv.Stats(t).Since(before)
+	t.Logf("%d recorded attempts: %s", n, d)
+	if per := float64(d.Total()) / n; per > 2.1 { // the stats read itself adds one INFO
+		t.Fatalf("%.2f Redis commands per recorded attempt; want 2 (HSET, HINCRBY)", per)
+	}
+}
