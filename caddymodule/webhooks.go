@@ -256,19 +256,23 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 		}
 		endpoints = append(endpoints, cfg.endpoint())
 	}
+	var stored []storedWebhook
 	if rs, ok := st.Store.(*redisstore.Store); ok {
+		// Provisioning never waits on Redis (caddy validate works while
+		// it is down): the shared receivers arrive with the first resync,
+		// which also copies in the ones an earlier version kept in
+		// Caddy's storage.
 		w.shared = newSharedReceivers(rs.Client(), rs.Prefix()+":{webhooks}")
 		fromStorage, err := w.loadStorage(ctx)
-		if err == nil {
-			err = w.shared.migrate(ctx, fromStorage)
-		}
 		if err != nil {
 			return nil, err
 		}
-	}
-	stored, err := w.load(ctx)
-	if err != nil {
-		return nil, err
+		w.shared.fromStorage = fromStorage
+	} else {
+		var err error
+		if stored, err = w.load(ctx); err != nil {
+			return nil, err
+		}
 	}
 	for _, s := range stored {
 		endpoints = append(endpoints, s.endpoint())
@@ -294,10 +298,11 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 		cfg.Health = redishealth.New(rs.Client(), rs.Prefix()+":{webhooks}")
 		w.health = cfg.Health
 	}
-	w.dispatcher, err = webhook.New(cfg)
+	d, err := webhook.New(cfg)
 	if err != nil {
 		return nil, err
 	}
+	w.dispatcher = d
 	return w, nil
 }
 

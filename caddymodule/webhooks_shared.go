@@ -22,6 +22,11 @@ type sharedReceivers struct {
 
 	mu      sync.Mutex
 	runtime map[string]bool // ids of receivers this dispatcher got from the list
+
+	// fromStorage are the receivers an earlier version kept in Caddy's
+	// storage, copied into Redis by the first resync that reaches it.
+	fromStorage []storedWebhook
+	migrateOnce bool
 }
 
 // receiversResyncEvery is how often an instance reloads the shared list.
@@ -104,6 +109,12 @@ func (w *webhooks) resync(ctx context.Context) error {
 	r := w.shared
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
+	if !r.migrateOnce {
+		if err := r.migrate(ctx, r.fromStorage); err != nil {
+			return err
+		}
+		r.migrateOnce = true
+	}
 	list, err := r.load(ctx)
 	if err != nil {
 		return err
@@ -136,6 +147,9 @@ func (w *webhooks) resync(ctx context.Context) error {
 
 // resyncLoop runs resync every receiversResyncEvery until ctx ends.
 func (w *webhooks) resyncLoop(ctx context.Context, log *zap.Logger) {
+	if err := w.resync(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("webhook receivers not loaded from Redis yet; retrying", zap.Error(err))
+	}
 	t := time.NewTicker(receiversResyncEvery)
 	defer t.Stop()
 	for {
