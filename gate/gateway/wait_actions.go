@@ -30,6 +30,23 @@ func (g *Gateway) ownedLogin(w http.ResponseWriter, r *http.Request) (id string,
 	return r.PathValue("id"), true
 }
 
+// waitActionFailed answers a failed lookup of the waiting login: an
+// ended or unknown one goes back to the form, another browser's is
+// refused, a store failure is a 503. It reports whether it answered.
+func (g *Gateway) waitActionFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, flow.ErrNotFound):
+		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)
+	case errors.Is(err, flow.ErrNotYours):
+		writeError(w, http.StatusForbidden, "this sign-in was started in another browser")
+	default:
+		g.storeFailure(w, r, err)
+	}
+	return true
+}
+
 // handleCancel is POST /wait/{id}/cancel: ends the pending login, then
 // back to the login form ("then=change": to type another email).
 func (g *Gateway) handleCancel(w http.ResponseWriter, r *http.Request) {
@@ -38,15 +55,7 @@ func (g *Gateway) handleCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, err := g.flow.Cancel(r.Context(), id, g.bindingSecret(r))
-	switch {
-	case errors.Is(err, flow.ErrNotFound):
-		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)
-		return
-	case errors.Is(err, flow.ErrNotYours):
-		writeError(w, http.StatusForbidden, "this sign-in was started in another browser")
-		return
-	case err != nil:
-		g.storeFailure(w, r, err)
+	if g.waitActionFailed(w, r, err) {
 		return
 	}
 	next := g.loginURL(l.ReturnURL) + "&cancelled=1"
@@ -65,15 +74,7 @@ func (g *Gateway) handleResend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, err := g.flow.Owned(r.Context(), id, g.bindingSecret(r))
-	switch {
-	case errors.Is(err, flow.ErrNotFound):
-		http.Redirect(w, r, g.cfg.Prefix+"/login", http.StatusSeeOther)
-		return
-	case errors.Is(err, flow.ErrNotYours):
-		writeError(w, http.StatusForbidden, "this sign-in was started in another browser")
-		return
-	case err != nil:
-		g.storeFailure(w, r, err)
+	if g.waitActionFailed(w, r, err) {
 		return
 	}
 	g.startFromForm(w, r, loginPage{Email: l.Email, ReturnURL: l.ReturnURL})

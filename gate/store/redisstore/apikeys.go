@@ -79,17 +79,7 @@ func lastUsedMS(t time.Time) string {
 
 // GetAPIKey returns the live key, or ErrNotFound.
 func (s *Store) GetAPIKey(ctx context.Context, id string) (*store.APIKey, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	fields, err := s.client.HGetAll(ctx, s.apiKeyKey(id)).Result()
-	if err != nil {
-		return nil, wrap("reading API key", err)
-	}
-	if len(fields) == 0 {
-		return nil, fmt.Errorf("redis store: reading API key: %w", store.ErrNotFound)
-	}
-	return decodeAPIKey(fields)
+	return oneHash(ctx, s, "API key", s.apiKeyKey(id), decodeAPIKey)
 }
 
 // decodeAPIKey rebuilds a key from its HASH fields.

@@ -93,17 +93,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *store.Device) error {
 
 // GetDevice returns the device, or ErrNotFound.
 func (s *Store) GetDevice(ctx context.Context, id string) (*store.Device, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	fields, err := s.client.HGetAll(ctx, s.deviceKey(id)).Result()
-	if err != nil {
-		return nil, wrap("reading device", err)
-	}
-	if len(fields) == 0 {
-		return nil, fmt.Errorf("redis store: reading device: %w", store.ErrNotFound)
-	}
-	return decodeDevice(fields)
+	return oneHash(ctx, s, "device", s.deviceKey(id), decodeDevice)
 }
 
 // decodeDevice rebuilds a device from its HASH fields.

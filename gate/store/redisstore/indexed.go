@@ -2,6 +2,9 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/authgate/authgate/gate/store"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -51,4 +54,22 @@ func indexedHashes[T any](ctx context.Context, s *Store, what, index string, key
 		}
 	}
 	return out, nil
+}
+
+// oneHash reads the record whose hash is at key and decodes it, or
+// returns ErrNotFound when there is none. what names it in errors
+// ("device").
+func oneHash[T any](ctx context.Context, s *Store, what, key string, decode func(map[string]string) (T, error)) (T, error) {
+	var zero T
+	if err := s.check(); err != nil {
+		return zero, err
+	}
+	fields, err := s.client.HGetAll(ctx, key).Result()
+	if err != nil {
+		return zero, wrap("reading "+what, err)
+	}
+	if len(fields) == 0 {
+		return zero, fmt.Errorf("redis store: reading %s: %w", what, store.ErrNotFound)
+	}
+	return decode(fields)
 }
