@@ -80,7 +80,7 @@ func (g *Gateway) consoleRoutes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"/stepup", g.consoleStepUp)
 	m.HandleFunc("GET "+p+"/stepup/done", g.consoleStepUpDone)
 	m.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
-		g.consoleMessage(w, http.StatusNotFound, "Not found", "There is no such console page.")
+		g.consoleMessage(w, r, http.StatusNotFound, "Not found", "There is no such console page.")
 	})
 	return m
 }
@@ -112,11 +112,11 @@ func (g *Gateway) handleConsole(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, g.loginURL(r.URL.RequestURI()), http.StatusFound)
 			return
 		}
-		g.consoleMessage(w, http.StatusForbidden, "Access denied", "Sign in as an administrator to use the console.")
+		g.consoleMessage(w, r, http.StatusForbidden, "Access denied", "Sign in as an administrator to use the console.")
 		return
 	}
 	if !g.isAdmin(v) {
-		g.consoleMessage(w, http.StatusForbidden, "Access denied",
+		g.consoleMessage(w, r, http.StatusForbidden, "Access denied",
 			"You are signed in as "+v.Email+", who is not an administrator of this gate.")
 		return
 	}
@@ -144,7 +144,7 @@ func (g *Gateway) consoleAction(act func(w http.ResponseWriter, r *http.Request,
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, raw := adminOf(r)
 		if !csrfOK(r, raw) {
-			g.consoleMessage(w, http.StatusForbidden, "Request refused",
+			g.consoleMessage(w, r, http.StatusForbidden, "Request refused",
 				"This request came from another site or without the console's form token. Nothing was changed.")
 			return
 		}
@@ -177,7 +177,7 @@ type stepUpPage struct {
 }
 
 func (g *Gateway) renderStepUp(w http.ResponseWriter, r *http.Request, raw, back string) {
-	g.pages.Render(w, http.StatusPreconditionRequired, "console_stepup", "Confirm it is you", "", stepUpPage{
+	g.render(w, r, http.StatusPreconditionRequired, "console_stepup", "Confirm it is you", "", stepUpPage{
 		CSRF: csrfToken(raw), Return: g.consoleReturnPath(back),
 	})
 }
@@ -188,7 +188,7 @@ func (g *Gateway) renderStepUp(w http.ResponseWriter, r *http.Request, raw, back
 func (g *Gateway) consoleStepUp(w http.ResponseWriter, r *http.Request) {
 	v, raw := adminOf(r)
 	if !csrfOK(r, raw) {
-		g.consoleMessage(w, http.StatusForbidden, "Request refused",
+		g.consoleMessage(w, r, http.StatusForbidden, "Request refused",
 			"This request came from another site or without the console's form token.")
 		return
 	}
@@ -200,11 +200,11 @@ func (g *Gateway) consoleStepUp(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &limit):
 		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
-		g.consoleMessage(w, http.StatusTooManyRequests, "Step-up not started",
+		g.consoleMessage(w, r, http.StatusTooManyRequests, "Step-up not started",
 			"An approval request for your account is already waiting, or too many were sent. Try again in "+humanDuration(limit.RetryAfter)+".")
 		return
 	case errors.As(err, &refused):
-		g.consoleMessage(w, http.StatusForbidden, "Step-up not started", "Sign-in refused: "+refused.Reason)
+		g.consoleMessage(w, r, http.StatusForbidden, "Step-up not started", "Sign-in refused: "+refused.Reason)
 		return
 	case err != nil:
 		g.storeFailure(w, r, err)
@@ -254,6 +254,6 @@ func (g *Gateway) record(e audit.Entry) {
 }
 
 // consoleMessage renders a console message page.
-func (g *Gateway) consoleMessage(w http.ResponseWriter, status int, title, msg string) {
-	g.pages.Render(w, status, "message", title, "", message{Message: msg, Link: g.cfg.Prefix + "/", LinkText: "Your account"})
+func (g *Gateway) consoleMessage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	g.render(w, r, status, "message", title, "", message{Message: msg, Link: g.cfg.Prefix + "/", LinkText: "Your account"})
 }

@@ -88,25 +88,25 @@ func (g *Gateway) consoleAudit(w http.ResponseWriter, r *http.Request) {
 	export := r.URL.Query()
 	export.Del("before")
 	data.ExportURL = g.cfg.Prefix + "/admin/audit.jsonl?" + export.Encode()
-	g.pages.Render(w, status, "console_audit", "Audit trail", "", data)
+	g.render(w, r, status, "console_audit", "Audit trail", "", data)
 }
 
 // consoleAuditExport downloads the filtered trail as JSON lines, newest
 // first, up to audit.MaxLimit entries per file.
 func (g *Gateway) consoleAuditExport(w http.ResponseWriter, r *http.Request) {
 	if g.audit == nil {
-		g.consoleMessage(w, http.StatusNotFound, "Not found", "The audit trail is not configured.")
+		g.consoleMessage(w, r, http.StatusNotFound, "Not found", "The audit trail is not configured.")
 		return
 	}
 	q, err := auditQuery(r)
 	if err != nil {
-		g.consoleMessage(w, http.StatusBadRequest, "Bad filter", err.Error())
+		g.consoleMessage(w, r, http.StatusBadRequest, "Bad filter", err.Error())
 		return
 	}
 	q.Limit = audit.MaxLimit
 	page, err := g.audit.List(r.Context(), q)
 	if errors.Is(err, audit.ErrBadQuery) {
-		g.consoleMessage(w, http.StatusBadRequest, "Bad filter", err.Error())
+		g.consoleMessage(w, r, http.StatusBadRequest, "Bad filter", err.Error())
 		return
 	}
 	if err != nil {

@@ -366,6 +366,9 @@ func TestConsolePagesCarryNoInlineCode(t *testing.T) {
 		if strings.Contains(body, "gone <b>") {
 			t.Errorf("%s did not escape data", path)
 		}
+		if !strings.Contains(body, `<span id="site-title">console-test</span>`) || !strings.Contains(body, "· console-test</title>") {
+			t.Errorf("%s does not name the site in its header and tab title", path)
+		}
 	}
 	if !strings.Contains(pages["/.authgate/admin/audit?since=bad"], "since:") {
 		t.Errorf("a bad filter is not explained")

@@ -57,7 +57,7 @@ type usersPage struct {
 
 // consoleUsers is the console's start page: find a user.
 func (g *Gateway) consoleUsers(w http.ResponseWriter, r *http.Request) {
-	g.pages.Render(w, http.StatusOK, "console_users", "Admin console", "", usersPage{consoleBase: g.consoleBase(r, "users")})
+	g.render(w, r, http.StatusOK, "console_users", "Admin console", "", usersPage{consoleBase: g.consoleBase(r, "users")})
 }
 
 // userPage is the data of one user's page.
@@ -89,7 +89,7 @@ func (g *Gateway) renderUser(w http.ResponseWriter, r *http.Request, email strin
 	email = policy.CanonicalEmail(email)
 	if !policy.ValidEmail(email) {
 		base.Error = "Please enter a valid email address."
-		g.pages.Render(w, http.StatusBadRequest, "console_users", "Admin console", "", usersPage{consoleBase: base, Email: email})
+		g.render(w, r, http.StatusBadRequest, "console_users", "Admin console", "", usersPage{consoleBase: base, Email: email})
 		return
 	}
 	base.Back = g.cfg.Prefix + "/admin/users?" + url.Values{"email": {email}}.Encode()
@@ -104,7 +104,7 @@ func (g *Gateway) renderUser(w http.ResponseWriter, r *http.Request, email strin
 		g.storeFailure(w, r, err)
 		return
 	}
-	g.pages.Render(w, http.StatusOK, "console_user", email, "", data)
+	g.render(w, r, http.StatusOK, "console_user", email, "", data)
 }
 
 // backToUser redirects to a user's page with the outcome of an action.
@@ -116,7 +116,7 @@ func (g *Gateway) backToUser(w http.ResponseWriter, r *http.Request, email, done
 func (g *Gateway) formEmail(w http.ResponseWriter, r *http.Request) (string, bool) {
 	email := policy.CanonicalEmail(r.PostFormValue("email"))
 	if !policy.ValidEmail(email) {
-		g.consoleMessage(w, http.StatusBadRequest, "Not changed", "The form did not name a valid email address.")
+		g.consoleMessage(w, r, http.StatusBadRequest, "Not changed", "The form did not name a valid email address.")
 		return "", false
 	}
 	return email, true
@@ -125,7 +125,7 @@ func (g *Gateway) formEmail(w http.ResponseWriter, r *http.Request) (string, boo
 func (g *Gateway) actRevokeSession(w http.ResponseWriter, r *http.Request, admin string) {
 	sess, err := g.store.GetSession(r.Context(), r.PathValue("sid"))
 	if errors.Is(err, store.ErrNotFound) {
-		g.consoleMessage(w, http.StatusNotFound, "Not changed", "There is no such session; it may have ended already.")
+		g.consoleMessage(w, r, http.StatusNotFound, "Not changed", "There is no such session; it may have ended already.")
 		return
 	}
 	if err != nil {
@@ -162,7 +162,7 @@ func (g *Gateway) actRemoveDevice(w http.ResponseWriter, r *http.Request, admin 
 		err = g.revokeDevice(r.Context(), d, admin)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		g.consoleMessage(w, http.StatusNotFound, "Not changed", "There is no such phone; it may have been removed already.")
+		g.consoleMessage(w, r, http.StatusNotFound, "Not changed", "There is no such phone; it may have been removed already.")
 		return
 	}
 	if err != nil {
