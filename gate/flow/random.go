@@ -10,8 +10,15 @@ import (
 )
 
 // NewID returns 128 random bits, base64url without padding: the form of
-// login and session ids.
-func NewID() string { return randomString(16) }
+// login and session ids. An id never starts with "-", so a command line
+// never takes one for a flag (a draw that would is drawn again).
+func NewID() string {
+	for {
+		if id := randomString(16); id[0] != '-' {
+			return id
+		}
+	}
+}
 
 func randomString(n int) string {
 	b := make([]byte, n)
