@@ -20,36 +20,37 @@ var applyScript = redis.NewScript(`
 local idx, rec = KEYS[1], KEYS[2]
 local kind, id, at = ARGV[1], ARGV[2], tonumber(ARGV[5])
 local ttl = tonumber(ARGV[9])
-local recprefix = string.sub(rec, 1, #rec - #id)
-if redis.call('EXISTS', rec) == 0 then
+local cur = redis.call('HMGET', rec, 'type', 'updated', 'last', 'attempts', 'n')
+if not cur[1] then
   redis.call('HSET', rec, 'type', ARGV[3], 'state', 'pending', 'updated', ARGV[5], 'body', ARGV[4])
   redis.call('ZADD', idx, ARGV[5], id)
-  local old = redis.call('ZRANGEBYSCORE', idx, '-inf', '(' .. string.format('%.0f', at - ttl * 1000))
+  local cutoff = string.format('%.0f', at - ttl * 1000)
+  local old = redis.call('ZRANGEBYSCORE', idx, '-inf', '(' .. cutoff)
   local over = redis.call('ZCARD', idx) - #old - tonumber(ARGV[8])
   if over > 0 then
-    local more = redis.call('ZRANGEBYSCORE', idx, string.format('%.0f', at - ttl * 1000), '+inf', 'LIMIT', 0, over)
+    local more = redis.call('ZRANGEBYSCORE', idx, cutoff, '+inf', 'LIMIT', 0, over)
     for _, m in ipairs(more) do old[#old + 1] = m end
   end
-  for _, m in ipairs(old) do
-    redis.call('DEL', recprefix .. m)
-    redis.call('ZREM', idx, m)
-  end
-  if redis.call('EXISTS', rec) == 0 then
-    return 0
+  if #old > 0 then
+    local recprefix, gone = string.sub(rec, 1, #rec - #id), false
+    for _, m in ipairs(old) do
+      redis.call('DEL', recprefix .. m)
+      redis.call('ZREM', idx, m)
+      gone = gone or m == id
+    end
+    if gone then return 0 end
   end
 elseif kind == 'q' then
-  local upd = tonumber(redis.call('HGET', rec, 'updated'))
-  local last = redis.call('HGET', rec, 'last')
+  local upd, last = tonumber(cur[2]), cur[3]
   if (upd and upd > at) or (last and tonumber(last) >= at) then
     return 1
   end
-end
-if kind == 'q' then
   redis.call('HSET', rec, 'state', 'pending', 'updated', ARGV[5])
   redis.call('ZADD', idx, ARGV[5], id)
-elseif kind == 'a' then
-  local s = redis.call('HGET', rec, 'attempts') or ''
-  local n = tonumber(redis.call('HGET', rec, 'n') or '0')
+end
+if kind == 'a' then
+  local s = cur[4] or ''
+  local n = tonumber(cur[5] or '0')
   while n >= tonumber(ARGV[10]) and n > 0 do
     local i = string.find(s, '\n', 1, true)
     if i then s = string.sub(s, i + 1) else s = '' end
