@@ -67,7 +67,18 @@ func (l *Log) recordPrefix(endpointID string) string { return l.prefix + ":{" + 
 
 func micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
 
-var kinds = map[webhook.ChangeKind]string{webhook.ChangeEnqueued: "q", webhook.ChangeAttempted: "a", webhook.ChangeGaveUp: "d"}
+// kind names a change kind to applyScript.
+func kind(k webhook.ChangeKind) (string, bool) {
+	switch k {
+	case webhook.ChangeEnqueued:
+		return "q", true
+	case webhook.ChangeAttempted:
+		return "a", true
+	case webhook.ChangeGaveUp:
+		return "d", true
+	}
+	return "", false
+}
 
 // Apply records changes in one pipelined round trip: one EVALSHA each
 // (a second round trip, with EVAL, for those Redis had no script for).
@@ -78,7 +89,7 @@ func (l *Log) Apply(ctx context.Context, changes []webhook.LogChange) error {
 	}
 	calls := make([]call, 0, len(changes))
 	for _, c := range changes {
-		kind, ok := kinds[c.Kind]
+		k, ok := kind(c.Kind)
 		if !ok {
 			return fmt.Errorf("recording a webhook delivery: unknown change kind %d", c.Kind)
 		}
@@ -94,7 +105,7 @@ func (l *Log) Apply(ctx context.Context, changes []webhook.LogChange) error {
 		}
 		calls = append(calls, call{
 			keys: []string{l.index(d.EndpointID), l.recordPrefix(d.EndpointID) + d.EventID},
-			args: []any{kind, d.EventID, d.EventType, d.Body, micros(at), c.State, attempt,
+			args: []any{k, d.EventID, d.EventType, d.Body, micros(at), c.State, attempt,
 				l.keep, l.ttl.Milliseconds(), webhook.MaxAttemptsKept},
 		})
 	}
