@@ -80,7 +80,11 @@ func (a *adminAPI) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	case action == "deliveries" && r.Method == http.MethodGet:
-		return writeAdminJSON(w, d.Deliveries(id))
+		recs, err := d.DeliveriesContext(r.Context(), id)
+		if err != nil {
+			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
+		}
+		return writeAdminJSON(w, recs)
 	case action == "ping" && r.Method == http.MethodPost:
 		eventID, err := d.Ping(r.Context(), id)
 		if err != nil {
@@ -107,7 +111,10 @@ func (a *adminAPI) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	id, action, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/authgate/events/"), "/")
 	switch {
 	case action == "" && r.Method == http.MethodGet:
-		recs := d.Event(id)
+		recs, err := d.EventContext(r.Context(), id)
+		if err != nil {
+			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
+		}
 		if len(recs) == 0 {
 			return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: webhook.ErrUnknownEvent}
 		}

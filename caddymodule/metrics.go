@@ -91,6 +91,7 @@ func (m *metrics) observeDecision(e event.Event) {
 type webhookCollector struct {
 	d                                        *webhook.Dispatcher
 	deliveries, depth, held, rejected, disab *prometheus.Desc
+	logDropped                               *prometheus.Desc
 }
 
 func newWebhookCollector(d *webhook.Dispatcher) webhookCollector {
@@ -106,12 +107,14 @@ func newWebhookCollector(d *webhook.Dispatcher) webhookCollector {
 			"Deliveries the outbox could not take (full, or unreachable with the hold full).", nil, nil),
 		disab: prometheus.NewDesc("authgate_webhook_endpoint_disabled",
 			"1 for an endpoint disabled by a 410 answer.", []string{"endpoint"}, nil),
+		logDropped: prometheus.NewDesc("authgate_webhook_log_dropped_total",
+			"Delivery log changes the shared (Redis) log did not take; the deliveries themselves went on.", nil, nil),
 	}
 }
 
 // Describe sends the descriptors.
 func (c webhookCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.deliveries, c.depth, c.held, c.rejected, c.disab} {
+	for _, d := range []*prometheus.Desc{c.deliveries, c.depth, c.held, c.rejected, c.disab, c.logDropped} {
 		ch <- d
 	}
 }
@@ -135,4 +138,5 @@ func (c webhookCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.held, prometheus.GaugeValue, float64(c.d.Held()))
 	ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.CounterValue, float64(c.d.Rejected()))
+	ch <- prometheus.MustNewConstMetric(c.logDropped, prometheus.CounterValue, float64(c.d.LogDropped()))
 }

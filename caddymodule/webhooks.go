@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/gate/webhook/redisdeliverylog"
 	"github.com/authgate/authgate/gate/webhook/redishealth"
 	"github.com/authgate/authgate/gate/webhook/redisoutbox"
 )
@@ -297,6 +298,9 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 		cfg.Outbox = ob
 		cfg.Health = redishealth.New(rs.Client(), rs.Prefix()+":{webhooks}")
 		w.health = cfg.Health
+		// The delivery log too, one hash tag per receiver: every instance
+		// lists and replays every instance's deliveries.
+		cfg.DeliveryLog = redisdeliverylog.New(rs.Client(), redisdeliverylog.Options{Prefix: rs.Prefix() + ":webhooks:log"})
 	}
 	d, err := webhook.New(cfg)
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/webhook"
+	"github.com/authgate/authgate/gate/webhook/redisdeliverylog"
+	"github.com/authgate/authgate/gate/webhook/redishealth"
 	"github.com/authgate/authgate/gate/webhook/redisoutbox"
 	"github.com/authgate/authgate/internal/testenv"
 )
@@ -144,6 +146,38 @@ func TestCapacityFigures(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	perOp(t, "webhook event to one endpoint (enqueue, claim, deliver, ack; idle claim polls included)", capacityRuns, r.Stats(t).Since(before))
+	dcancel()
+	<-ddone
+
+	// As the Redis store runs it: shared health and delivery log too.
+	got.Store(0)
+	disp, err = webhook.New(webhook.Config{Outbox: ob, Endpoints: []webhook.Endpoint{{ID: "app", URL: recv.URL, Secret: "s"}},
+		Health:      redishealth.New(st.Client(), st.Prefix()+":{wh}"),
+		DeliveryLog: redisdeliverylog.New(st.Client(), redisdeliverylog.Options{Prefix: st.Prefix() + ":webhooks:log"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx2, dcancel2 := context.WithCancel(ctx)
+	ddone2 := make(chan struct{})
+	go func() { defer close(ddone2); _ = disp.Run(dctx2) }()
+	t.Cleanup(func() { dcancel2(); <-ddone2 })
+	time.Sleep(200 * time.Millisecond)
+	before = r.Stats(t)
+	start = time.Now()
+	for i := range capacityRuns {
+		disp.Emit(ctx, event.New(event.Login, map[string]any{"email": "alice@example.com", "n": i}))
+	}
+	for got.Load() < capacityRuns {
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("%d of %d webhook deliveries arrived", got.Load(), capacityRuns)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the delivery log's last write
+	perOp(t, "webhook event to one endpoint with shared health and delivery log (idle polls and health syncs included)", capacityRuns, r.Stats(t).Since(before))
+	if recs := disp.Deliveries("app"); len(recs) != capacityRuns {
+		t.Fatalf("%d events in the shared delivery log, want %d", len(recs), capacityRuns)
+	}
 }
 
 // enrolled is a device enrolled for the capacity test.

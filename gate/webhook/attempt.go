@@ -67,7 +67,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 	if st.disabled.Load() {
 		reason := "endpoint disabled after 410 Gone"
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, reason) })
-		d.dlog.dead(c.Delivery, reason)
+		d.gaveUp(c.Delivery, reason)
 		d.shareHealth(c.EndpointID, HealthUpdate{Error: reason, Dead: 1})
 		return
 	}
@@ -87,7 +87,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 
 	switch {
 	case o.err == nil && o.status/100 == 2:
-		d.dlog.attempted(c.Delivery, a, StateDelivered)
+		d.attempted(c.Delivery, a, StateDelivered)
 		d.shareHealth(c.EndpointID, healthOf(a, StateDelivered))
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Ack(sctx, c) })
 		if ce := d.log.Check(zap.DebugLevel, "webhook delivered"); ce != nil {
@@ -97,8 +97,8 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 	case o.status == http.StatusGone:
 		a.Error = "410 Gone: endpoint disabled"
 		st.disabled.Store(true)
-		d.dlog.setDisabled(c.EndpointID, true)
-		d.dlog.attempted(c.Delivery, a, StateDead)
+		d.local.setDisabled(c.EndpointID, true)
+		d.attempted(c.Delivery, a, StateDead)
 		u := healthOf(a, StateDead)
 		u.Disable = true
 		d.shareHealth(c.EndpointID, u)
@@ -118,7 +118,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 	fields = append(fields, zap.String("error", a.Error))
 	delay, ok := nextDelay(d.cfg.Schedule, c.Attempt, o.retryAfter, d.cfg.MaxRetryAfter)
 	if !ok {
-		d.dlog.attempted(c.Delivery, a, StateDead)
+		d.attempted(c.Delivery, a, StateDead)
 		d.shareHealth(c.EndpointID, healthOf(a, StateDead))
 		d.settle(ctx, c, func(sctx context.Context) error {
 			return d.ob.DeadLetter(sctx, c, "retries exhausted: "+a.Error)
@@ -126,7 +126,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 		d.log.Warn("webhook delivery dead-lettered after its last attempt", fields...)
 		return
 	}
-	d.dlog.attempted(c.Delivery, a, StateRetrying)
+	d.attempted(c.Delivery, a, StateRetrying)
 	d.shareHealth(c.EndpointID, healthOf(a, StateRetrying))
 	d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Retry(sctx, c, time.Now().Add(delay)) })
 	d.log.Info("webhook delivery failed; retry scheduled", append(fields, zap.Duration("retry_in", delay))...)
@@ -154,8 +154,20 @@ func (d *Dispatcher) unknownEndpoint(ctx context.Context, c outbox.Claim) {
 	delay, ok := nextDelay(d.cfg.Schedule, c.Attempt, 0, d.cfg.MaxRetryAfter)
 	if !ok {
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, c.LastError) })
-		d.dlog.dead(c.Delivery, c.LastError)
+		d.gaveUp(c.Delivery, c.LastError)
 		return
 	}
 	d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Retry(sctx, c, time.Now().Add(delay)) })
+}
+
+// attempted records one attempt of del that left it in state.
+func (d *Dispatcher) attempted(del outbox.Delivery, a Attempt, state string) {
+	d.local.attempted(del.EndpointID, a, state)
+	d.note(LogChange{Kind: ChangeAttempted, Delivery: del, At: a.At, Attempt: a, State: state})
+}
+
+// gaveUp records that del was given up on without an attempt.
+func (d *Dispatcher) gaveUp(del outbox.Delivery, reason string) {
+	d.local.dead(del.EndpointID, reason)
+	d.note(LogChange{Kind: ChangeGaveUp, Delivery: del, At: time.Now()})
 }

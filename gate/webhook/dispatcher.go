@@ -63,10 +63,16 @@ type Config struct {
 	// outbox is unreachable; 0 means DefaultSpillCapacity.
 	SpillCapacity int
 	// LogEvents is how many recent events the delivery log keeps per
-	// endpoint; 0 means 100.
+	// endpoint; 0 means DefaultLogEvents (100).
 	LogEvents int
-	// LogTTL is how long the delivery log keeps an event; 0 means 24h.
+	// LogTTL is how long the delivery log keeps an event; 0 means
+	// DefaultLogTTL (24h).
 	LogTTL time.Duration
+	// DeliveryLog shares the delivery log between instances (package
+	// redisdeliverylog, bounded by its own options); nil keeps a
+	// MemoryLog of LogEvents and LogTTL in this instance. A shared log is
+	// written off the delivery path, best effort.
+	DeliveryLog DeliveryLog
 	// Logger receives delivery logs (never secrets or signatures); nil
 	// means none.
 	Logger *zap.Logger
@@ -97,7 +103,9 @@ type Dispatcher struct {
 	// publicClient delivers to PublicOnly endpoints.
 	publicClient *http.Client
 	log          *zap.Logger
-	dlog         *deliveryLog
+	local        *localHealth
+	logs         DeliveryLog
+	logw         *logWriter // nil for the memory log
 	running      atomic.Bool
 	spill        spill
 	rejected     atomic.Int64
@@ -128,10 +136,10 @@ func New(cfg Config) (*Dispatcher, error) {
 		cfg.SpillCapacity = DefaultSpillCapacity
 	}
 	if cfg.LogEvents <= 0 {
-		cfg.LogEvents = 100
+		cfg.LogEvents = DefaultLogEvents
 	}
 	if cfg.LogTTL <= 0 {
-		cfg.LogTTL = 24 * time.Hour
+		cfg.LogTTL = DefaultLogTTL
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -153,9 +161,15 @@ func New(cfg Config) (*Dispatcher, error) {
 		client:       newClient(cfg.Workers),
 		publicClient: newPublicClient(cfg.Workers),
 		log:          cfg.Logger,
-		dlog:         newDeliveryLog(cfg.LogEvents, cfg.LogTTL),
+		local:        newLocalHealth(),
+		logs:         cfg.DeliveryLog,
 		spill:        spill{cap: cfg.SpillCapacity},
 		slots:        newEndpointSlots(cfg.PerEndpoint),
+	}
+	if d.logs == nil {
+		d.logs = NewMemoryLog(cfg.LogEvents, cfg.LogTTL)
+	} else {
+		d.logw = newLogWriter(d.logs, cfg.Logger)
 	}
 	set := &endpointSet{byID: make(map[string]*endpointState)}
 	var errs []error
@@ -170,7 +184,7 @@ func New(cfg Config) (*Dispatcher, error) {
 			continue
 		}
 		set = set.with(st)
-		d.dlog.addEndpoint(st.ep)
+		d.local.addEndpoint(st.ep)
 	}
 	d.set.Store(set)
 	if err := errors.Join(errs...); err != nil {
@@ -221,7 +235,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, e event.Event, targets []*endp
 		if !d.hand(ctx, del) {
 			continue
 		}
-		d.dlog.enqueued(del, since)
+		d.note(LogChange{Kind: ChangeEnqueued, Delivery: del, At: since})
 		n++
 	}
 	return n
@@ -277,6 +291,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.cfg.Health != nil {
 		wg.Go(func() { d.syncHealth(ctx, d.cfg.HealthSync) })
 	}
+	if d.logw != nil {
+		wg.Go(func() { d.logw.run(ctx) })
+	}
 	wg.Wait()
 	return nil
 }
@@ -328,11 +345,15 @@ func (d *Dispatcher) Ping(ctx context.Context, endpointID string) (string, error
 }
 
 // Replay enqueues again, as a fresh delivery with its attempts reset,
-// every delivery of eventID that the delivery log still holds, and
+// every delivery of eventID to a configured endpoint that the delivery
+// log still holds (with a shared log, whichever instance made it), and
 // returns how many it enqueued. The event keeps its id, so receivers see
 // the same webhook-id.
 func (d *Dispatcher) Replay(ctx context.Context, eventID string) (int, error) {
-	recs := d.dlog.records("", eventID)
+	recs, err := d.records(ctx, LogQuery{EndpointIDs: d.endpointIDs(), EventID: eventID, Body: true})
+	if err != nil {
+		return 0, fmt.Errorf("replaying %q: %w", eventID, err)
+	}
 	if len(recs) == 0 {
 		return 0, fmt.Errorf("replaying %q: %w", eventID, ErrUnknownEvent)
 	}
@@ -346,13 +367,13 @@ func (d *Dispatcher) Replay(ctx context.Context, eventID string) (int, error) {
 		}
 		since := time.Now()
 		del := outbox.Delivery{EventID: r.EventID, EventType: r.EventType, EndpointID: r.EndpointID,
-			Body: r.body, EnqueuedAt: since.UTC()}
+			Body: r.Body, EnqueuedAt: since.UTC()}
 		if err := d.ob.Enqueue(ctx, del); err != nil {
 			d.rejected.Add(1)
 			errs = append(errs, err)
 			continue
 		}
-		d.dlog.enqueued(del, since)
+		d.note(LogChange{Kind: ChangeEnqueued, Delivery: del, At: since})
 		n++
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -376,22 +397,12 @@ func (d *Dispatcher) Enable(endpointID string) error {
 		}
 	}
 	st.disabled.Store(false)
-	d.dlog.setDisabled(endpointID, false)
+	d.local.setDisabled(endpointID, false)
 	return nil
 }
 
 // Endpoints returns the delivery health of every endpoint, by id (see
 // EndpointsContext).
 func (d *Dispatcher) Endpoints() []EndpointStatus { return d.EndpointsContext(context.Background()) }
-
-// Deliveries returns the delivery log's records of endpointID (every
-// endpoint if empty), newest first.
-func (d *Dispatcher) Deliveries(endpointID string) []EventRecord {
-	return d.dlog.records(endpointID, "")
-}
-
-// Event returns the delivery log's records of one event, one per
-// endpoint it went to.
-func (d *Dispatcher) Event(eventID string) []EventRecord { return d.dlog.records("", eventID) }
 
 var _ event.Sink = (*Dispatcher)(nil)

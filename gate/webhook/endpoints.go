@@ -1,7 +1,10 @@
 package webhook
 
 import (
+	"context"
 	"fmt"
+
+	"go.uber.org/zap"
 )
 
 // endpointSet is an immutable view of the configured endpoints; Emit and
@@ -63,21 +66,28 @@ func (d *Dispatcher) AddEndpoint(ep Endpoint) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("adding webhook %s: an endpoint with id %q exists", st.ep.URL, st.ep.ID)
 	}
 	d.set.Store(cur.with(st))
-	d.dlog.addEndpoint(st.ep)
+	d.local.addEndpoint(st.ep)
 	return st.ep, nil
 }
 
-// RemoveEndpoint stops delivering to an endpoint. Deliveries already in
-// the outbox for it are retried on the normal schedule (another instance
-// may still know the endpoint) and then dead-lettered.
+// RemoveEndpoint stops delivering to an endpoint and drops its delivery
+// log (waiting at most logTimeout for a shared one). Deliveries already
+// in the outbox for it are retried on the normal schedule (another
+// instance may still know the endpoint) and then dead-lettered.
 func (d *Dispatcher) RemoveEndpoint(id string) error {
 	d.setMu.Lock()
-	defer d.setMu.Unlock()
 	cur := d.set.Load()
 	if cur.byID[id] == nil {
+		d.setMu.Unlock()
 		return fmt.Errorf("removing %q: %w", id, ErrUnknownEndpoint)
 	}
 	d.set.Store(cur.without(id))
-	d.dlog.removeEndpoint(id)
+	d.local.removeEndpoint(id)
+	d.setMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
+	defer cancel()
+	if err := d.logs.Forget(ctx, id); err != nil { // its records expire with the log's TTL
+		d.log.Warn("webhook delivery log of a removed endpoint not dropped", zap.String("endpoint", id), zap.Error(err))
+	}
 	return nil
 }

@@ -59,7 +59,7 @@ func (d *Dispatcher) loadHealth(ctx context.Context) map[string]Health {
 	for _, st := range set.order {
 		h := hs[st.ep.ID]
 		if st.disabled.Swap(h.Disabled) != h.Disabled {
-			d.dlog.setDisabled(st.ep.ID, h.Disabled)
+			d.local.setDisabled(st.ep.ID, h.Disabled)
 		}
 	}
 	return hs
@@ -85,7 +85,7 @@ func (d *Dispatcher) syncHealth(ctx context.Context, every time.Duration) {
 // instance's own view if the store does not answer).
 func (d *Dispatcher) EndpointsContext(ctx context.Context) []EndpointStatus {
 	hs := d.loadHealth(ctx)
-	out := d.dlog.statuses()
+	out := d.local.statuses()
 	if hs == nil {
 		return out
 	}
