@@ -101,7 +101,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c outbox.Claim) {
 		d.attempted(c.Delivery, a, StateDead)
 		u := healthOf(a, StateDead)
 		u.Disable = true
-		d.shareHealth(c.EndpointID, u)
+		if !d.shareHealth(c.EndpointID, u) {
+			st.unshared.Store(true)
+		}
 		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.DeadLetter(sctx, c, a.Error) })
 		d.log.Warn("webhook endpoint answered 410 Gone; disabled until enabled again", fields...)
 		return

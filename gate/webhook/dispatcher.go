@@ -90,6 +90,10 @@ type endpointState struct {
 	ep       Endpoint
 	signer   *signer
 	disabled atomic.Bool
+	// unshared is set while a 410 disable this instance saw has not
+	// reached the shared health store; the next re-read writes it
+	// again instead of taking the store's "enabled".
+	unshared atomic.Bool
 }
 
 // Dispatcher delivers events to endpoints. It is an event.Sink: Emit only
@@ -396,6 +400,7 @@ func (d *Dispatcher) Enable(endpointID string) error {
 			return fmt.Errorf("enabling %q: %w", endpointID, err)
 		}
 	}
+	st.unshared.Store(false)
 	st.disabled.Store(false)
 	d.local.setDisabled(endpointID, false)
 	return nil

@@ -11,16 +11,29 @@ import (
 const healthTimeout = time.Second
 
 // shareHealth writes u to the shared health store, if there is one. It
-// runs on the delivery path: one bounded round trip.
-func (d *Dispatcher) shareHealth(endpointID string, u HealthUpdate) {
+// runs on the delivery path: one bounded round trip. It reports whether
+// the store took u (true without a store).
+func (d *Dispatcher) shareHealth(endpointID string, u HealthUpdate) bool {
 	if d.cfg.Health == nil {
-		return
+		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
 	defer cancel()
 	if err := d.cfg.Health.Record(ctx, endpointID, u); err != nil {
 		d.log.Warn("webhook health not shared", zap.String("endpoint", endpointID), zap.Error(err))
+		return false
 	}
+	return true
+}
+
+// shareDisable writes again a 410 disable the store did not take; until
+// it has, the endpoint stays disabled here whatever the store says.
+func (d *Dispatcher) shareDisable(ctx context.Context, st *endpointState) {
+	if err := d.cfg.Health.SetDisabled(ctx, st.ep.ID, true); err != nil {
+		d.log.Warn("webhook disable not shared yet", zap.String("endpoint", st.ep.ID), zap.Error(err))
+		return
+	}
+	st.unshared.Store(false)
 }
 
 // healthOf turns one logged attempt into a shared-health update.
@@ -56,8 +69,17 @@ func (d *Dispatcher) loadHealth(ctx context.Context) map[string]Health {
 		d.log.Warn("webhook health not read from the shared store", zap.Error(err))
 		return nil
 	}
+	if hs == nil {
+		hs = make(map[string]Health, len(ids))
+	}
 	for _, st := range set.order {
 		h := hs[st.ep.ID]
+		if st.unshared.Load() {
+			// This instance's 410 stands over the store's older flag.
+			h.Disabled = true
+			hs[st.ep.ID] = h
+			d.shareDisable(ctx, st)
+		}
 		if st.disabled.Swap(h.Disabled) != h.Disabled {
 			d.local.setDisabled(st.ep.ID, h.Disabled)
 		}
