@@ -363,7 +363,7 @@ func (w *webhooks) save(ctx context.Context, list []storedWebhook) error {
 func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedWebhook, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if limit > 0 {
+	if limit > 0 && w.shared == nil {
 		list, err := w.load(ctx)
 		if err != nil {
 			return s, err
@@ -375,7 +375,7 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedW
 			}
 		}
 		if n >= limit {
-			return s, fmt.Errorf("%w: the app has %d receivers already; an operator removes old ones with DELETE /authgate/webhooks/{id}", gateway.ErrInvalidWebhook, n)
+			return s, tooManyReceivers(n)
 		}
 	}
 	// A random id, so the same URL may be registered for several apps.
@@ -386,7 +386,12 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedW
 	}
 	s.ID = ep.ID
 	if w.shared != nil {
-		err = w.shared.put(ctx, s)
+		var had int
+		had, err = w.shared.putWithin(ctx, s, limit)
+		if err == nil && had >= 0 {
+			_ = w.dispatcher.RemoveEndpoint(ep.ID)
+			return s, tooManyReceivers(had)
+		}
 		if err == nil {
 			w.shared.mark(s.ID, true)
 		}
@@ -402,6 +407,11 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedW
 		return s, fmt.Errorf("keeping the webhook: %w", err)
 	}
 	return s, nil
+}
+
+// tooManyReceivers refuses a receiver for an app that has n already.
+func tooManyReceivers(n int) error {
+	return fmt.Errorf("%w: the app has %d receivers already; an operator removes old ones with DELETE /authgate/webhooks/{id}", gateway.ErrInvalidWebhook, n)
 }
 
 // maxRegisteredPerApp bounds the receivers POST /api/webhooks keeps per

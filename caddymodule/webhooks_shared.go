@@ -83,13 +83,40 @@ func (r *sharedReceivers) mark(id string, known bool) {
 	}
 }
 
-func (r *sharedReceivers) put(ctx context.Context, s storedWebhook) error {
+// putWithin keeps s unless its app has limit receivers already (any
+// number when limit is 0), counting and adding in one step so that
+// instances adding at once cannot pass the limit together. It returns
+// how many the app had when it refused.
+func (r *sharedReceivers) putWithin(ctx context.Context, s storedWebhook, limit int) (refusedAt int, err error) {
 	raw, err := json.Marshal(s)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return wrapReceivers("keeping the webhook", r.rdb.HSet(ctx, r.key, s.ID, raw).Err())
+	n, err := putWithinLimit.Run(ctx, r.rdb, []string{r.key}, s.ID, raw, s.AppID, limit).Int()
+	if err != nil {
+		return 0, wrapReceivers("keeping the webhook", err)
+	}
+	if n >= 0 {
+		return n, nil
+	}
+	return -1, nil
 }
+
+// putWithinLimit: KEYS[1] the receivers hash; ARGV id, JSON, app id,
+// limit (0: none). It returns -1 once added, else the app's count.
+var putWithinLimit = redis.NewScript(`
+local limit = tonumber(ARGV[4])
+if limit > 0 then
+  local n = 0
+  for _, raw in ipairs(redis.call('HVALS', KEYS[1])) do
+    local ok, v = pcall(cjson.decode, raw)
+    if ok and type(v) == 'table' and (v.app_id or '') == ARGV[3] then n = n + 1 end
+  end
+  if n >= limit then return n end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return -1
+`)
 
 func (r *sharedReceivers) delete(ctx context.Context, id string) (bool, error) {
 	n, err := r.rdb.HDel(ctx, r.key, id).Result()

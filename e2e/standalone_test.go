@@ -122,7 +122,11 @@ func TestGuideCurlCommandsWorkVerbatim(t *testing.T) {
 }
 
 func TestWebhookRegistrationNeedsABearerKey(t *testing.T) {
-	g := startStandalone(t, storeLine(""), nil, "")
+	forEachStore(t, testWebhookRegistrationNeedsABearerKey)
+}
+
+func testWebhookRegistrationNeedsABearerKey(t *testing.T, storeOpt string) {
+	g := startStandalone(t, storeOpt, nil, "")
 	body := `{"app_id": "my-app", "url": "https://my-app.com/callback"}`
 	for _, c := range []struct {
 		name, auth string
