@@ -115,6 +115,10 @@ func containsTrue(m map[string]bool) bool {
 	return false
 }
 
+// notificationsJS lists the notifications of the approver's service
+// worker from any page of the gate's origin, the approver or another.
+const notificationsJS = `navigator.serviceWorker.getRegistration("/.authgate/app").then(r => r ? r.getNotifications() : [])`
+
 // shownNotification is what the page reads of a notification the
 // approver's service worker shows.
 type shownNotification struct {
@@ -143,7 +147,7 @@ func pushUntilShown(t *testing.T, phone *tab, origin string, reg serviceworker.R
 		}
 		deadline := time.Now().Add(stepTimeout / tries)
 		for time.Now().Before(deadline) {
-			raw := evalAwait[string](phone, `navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => JSON.stringify(ns.map(n => ({title: n.title, body: n.body, tag: n.tag, data: n.data}))))`)
+			raw := evalAwait[string](phone, notificationsJS+`.then(ns => JSON.stringify(ns.map(n => ({title: n.title, body: n.body, tag: n.tag, data: n.data}))))`)
 			var shown []shownNotification
 			if err := json.Unmarshal([]byte(raw), &shown); err != nil {
 				t.Fatal(err)
@@ -166,7 +170,7 @@ func waitNotifications(t *testing.T, phone *tab, n int) {
 	t.Helper()
 	deadline := time.Now().Add(stepTimeout)
 	for {
-		got := evalAwait[int](phone, `navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.length)`)
+		got := evalAwait[int](phone, notificationsJS+`.then(ns => ns.length)`)
 		if got == n {
 			return
 		}
@@ -319,4 +323,53 @@ func TestBrowserApproverEnrolsFromAPastedLink(t *testing.T) {
 	if who := phone.text("#me-email"); who != "tess@example.com" {
 		t.Fatalf("enrolled as %q", who)
 	}
+}
+
+// TestBrowserPushNotificationClosesWhenDecidedElsewhere: with the
+// approver closed, a push's notification stays while its request waits
+// and closes by itself once the request is answered elsewhere (here the
+// laptop cancels it) or its time runs out, with no second push.
+func TestBrowserPushNotificationClosesWhenDecidedElsewhere(t *testing.T) {
+	chrome := startChromium(t)
+	g := browserGate(t, "store memory", "push_contact mailto:ops@example.com")
+	shots := newShooter(t)
+	const email = "ines@example.com"
+	phone := newTab(t, chrome, "phone", phoneScreen, shots)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
+	for _, perm := range []*cdpbrowser.PermissionDescriptor{{Name: "notifications"}, {Name: "push", UserVisibleOnly: true}} {
+		if _, err := chromedp.CallBrowser(phone.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: perm, Setting: cdpbrowser.PermissionSettingGranted,
+			Origin: g.base, BrowserContextID: chromedp.FromContext(phone.ctx).BrowserContextID,
+		}); err != nil {
+			t.Fatalf("granting %s: %v", perm.Name, err)
+		}
+	}
+	enrolPhone(phone, g.enrollmentLink(email).Link)
+	if !evalAwait[bool](phone, `navigator.serviceWorker.ready.then(r => !!r.active)`) {
+		t.Fatal("no active service worker")
+	}
+	reg := swRegistration(t, phone, g.base+"/.authgate/app")
+	// The approver is closed: the phone's tab shows another page.
+	phone.do(chromedp.Navigate(g.base + "/.authgate/login"))
+	phone.waitFor("a page that is not the approver", `document.readyState === "complete" && !location.pathname.startsWith("/.authgate/app")`)
+
+	startLogin(laptop, g.base, email)
+	loginID := strings.TrimPrefix(eval[string](laptop, `location.pathname`), "/.authgate/wait/")
+	payload := push.LoginPayload(loginID, "e2e", strings.TrimPrefix(g.base, "http://"), "Chrome", time.Now().Add(time.Minute))
+	pushUntilShown(t, phone, g.base, reg, payload.Encode())
+	// Still waiting: the notification stays.
+	time.Sleep(time.Second)
+	waitNotifications(t, phone, 1)
+
+	eval[bool](laptop, `document.getElementById("help").open = true`)
+	laptop.do(chromedp.Click(chromedp.ID("cancel")))
+	laptop.waitFor("the login page again", `location.pathname === "/.authgate/login"`)
+	waitNotifications(t, phone, 0)
+
+	// A request whose time runs out closes its notification too.
+	startLogin(laptop, g.base, email)
+	loginID = strings.TrimPrefix(eval[string](laptop, `location.pathname`), "/.authgate/wait/")
+	short := push.LoginPayload(loginID, "e2e", strings.TrimPrefix(g.base, "http://"), "Chrome", time.Now().Add(2*time.Second))
+	pushUntilShown(t, phone, g.base, reg, short.Encode())
+	waitNotifications(t, phone, 0)
 }
