@@ -62,22 +62,16 @@ func (s *Store) CreateLogin(ctx context.Context, l *store.Login, ttl time.Durati
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(l)
+	fields, err := loginFields(l)
 	if err != nil {
-		return fmt.Errorf("redis store: encoding login: %w", err)
+		return err
 	}
 	msg, err := changeMessage(store.LoginChange{ID: l.ID, Email: l.Email})
 	if err != nil {
 		return err
 	}
-	created, err := s.scripts.createLogin.Run(ctx, s.client, []string{s.loginKey(l.ID)}, ms, s.loginChannel(), msg,
-		fieldData, data,
-		fieldStatus, string(l.Status),
-		fieldReason, l.Reason,
-		fieldDeviceID, l.DeviceID,
-		fieldDecidedAt, formatTime(l.DecidedAt),
-		fieldSessionID, l.SessionID,
-	).Int()
+	created, err := s.scripts.createLogin.Run(ctx, s.client, []string{s.loginKey(l.ID)},
+		append([]any{ms, s.loginChannel(), msg}, fields...)...).Int()
 	if err != nil {
 		return wrap("creating login", err)
 	}
@@ -136,9 +130,14 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.scripts.transition.Run(ctx, s.client, []string{s.loginKey(id)},
+	keys := []string{s.loginKey(id)}
+	releaseAfter := t.ReleaseEmail != ""
+	if grp := store.LoginGroup(id); releaseAfter && grp != "" && store.GroupOf(t.ReleaseEmail) == grp {
+		keys, releaseAfter = append(keys, s.pendingKey(t.ReleaseEmail)), false
+	}
+	res, err := s.scripts.transition.Run(ctx, s.client, keys,
 		string(t.From), string(t.To), t.Reason, t.DeviceID, formatTime(t.At), t.SessionID,
-		s.loginChannel(), msg,
+		s.loginChannel(), msg, id,
 	).Slice()
 	if err != nil {
 		return nil, wrap("transition of login", err)
@@ -157,6 +156,11 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	}
 	if outcome == 1 {
 		return l, fmt.Errorf("redis store: transition of login from %s, but it is %s: %w", t.From, l.Status, store.ErrConflict)
+	}
+	if releaseAfter { // a login made before groups: its claim is elsewhere
+		if err := s.ReleasePending(ctx, t.ReleaseEmail, id); err != nil {
+			return l, err
+		}
 	}
 	// A transition a failover could undo would let a login be decided,
 	// or collected, twice.

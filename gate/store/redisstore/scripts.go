@@ -29,7 +29,8 @@ return 1
 // transitionSrc moves a login from one status to another, keeping its TTL.
 // KEYS[1] the login; ARGV from, to, reason, device_id, decided_at,
 // session_id (empty strings leave a field as it is), then the channel and
-// message to publish after a change.
+// message to publish after a change; KEYS[2], when given, is a pending
+// claim cleared after a change if it holds ARGV[9], the login's id.
 // Returns {0} if there is no login, {1, fields} if its status was not
 // from, {2, fields} after the change; fields as HGETALL returns them.
 const transitionSrc = `
@@ -42,6 +43,7 @@ for i, name in ipairs(names) do
   if ARGV[i + 2] ~= '' then redis.call('HSET', KEYS[1], name, ARGV[i + 2]) end
 end
 redis.call('PUBLISH', ARGV[7], ARGV[8])
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[9] then redis.call('DEL', KEYS[2]) end
 return {2, redis.call('HGETALL', KEYS[1])}
 `
 
@@ -110,6 +112,7 @@ type scripts struct {
 	touch                                                                       *redis.Script // apikeys.go
 	snapshot, restore                                                           *redis.Script
 	setPush, dropPush                                                           *redis.Script // push.go
+	startLogin, pendingLogin, collectLogin, useDevice, noteApproval             *redis.Script // steps.go
 }
 
 // newScripts prepares the scripts.
@@ -130,5 +133,11 @@ func newScripts() scripts {
 		restore:     redis.NewScript(restoreSrc),
 		setPush:     redis.NewScript(setPushSrc),
 		dropPush:    redis.NewScript(dropPushSrc),
+
+		startLogin:   redis.NewScript(startLoginSrc),
+		pendingLogin: redis.NewScript(pendingLoginSrc),
+		collectLogin: redis.NewScript(collectLoginSrc),
+		useDevice:    redis.NewScript(useDeviceSrc),
+		noteApproval: redis.NewScript(noteApprovalSrc),
 	}
 }

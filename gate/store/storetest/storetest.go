@@ -43,6 +43,8 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Logins", runLogins},
 		{"Pending", runPending},
+		{"LoginSteps", runLoginSteps},
+		{"DeviceSteps", runDeviceSteps},
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
 		{"Push", runPush},

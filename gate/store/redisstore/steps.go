@@ -1,0 +1,294 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+// groupOfUserKeys returns the group of email after checking that every
+// non-empty key is a user key of it, so a script's keys share one tag.
+func groupOfUserKeys(email string, keys ...string) (string, error) {
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if e, _, ok := store.ParseUserKey(k); !ok || e != email {
+			return "", fmt.Errorf("redis store: %q is not a user key of %s", k, email)
+		}
+	}
+	return store.GroupOf(email), nil
+}
+
+// flag renders a bool as a script argument.
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// StartLogin runs the checks, the count, the claim, the creation and the
+// recent marker of st as one script in the email's group. A login whose
+// id is of another group (not made by store.NewLoginID) cannot share it:
+// it is refused.
+func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.LoginStarted, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	grp, err := groupOfUserKeys(st.Email, append([]string{st.Counter, st.Recent}, st.Pauses...)...)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, p := range st.Pauses {
+		keys = append(keys, s.markKey(p))
+	}
+	args := []any{len(st.Pauses), flag(st.Counter != ""), int64(0), st.Limit}
+	if st.Counter != "" {
+		ms, err := ttlMillis("counting logins", st.Window)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, s.hitKey(st.Counter))
+		args[2] = ms
+	}
+	var fields []any
+	loginArgs := []any{"0", 0, 0, "", "", ""}
+	if l := st.Login; l != nil {
+		if l.Email != st.Email || store.LoginGroup(l.ID) != grp {
+			return nil, fmt.Errorf("redis store: starting login %s of %s: its id is not of the email's group", l.ID, l.Email)
+		}
+		ms, err := ttlMillis("creating login", st.TTL)
+		if err != nil {
+			return nil, err
+		}
+		pms, err := ttlMillis("claiming pending login", st.PendingTTL)
+		if err != nil {
+			return nil, err
+		}
+		msg, err := changeMessage(store.LoginChange{ID: l.ID, Email: l.Email})
+		if err != nil {
+			return nil, err
+		}
+		if fields, err = loginFields(l); err != nil {
+			return nil, err
+		}
+		keys = append(keys, s.pendingKey(st.Email), s.loginKey(l.ID))
+		loginArgs = []any{"1", ms, pms, l.ID, s.loginChannel(), msg}
+	}
+	recentArgs := []any{"0", 0}
+	if st.Recent != "" && st.Login != nil {
+		ms, err := ttlMillis("marking recent login", st.RecentTTL)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, s.markKey(st.Recent))
+		recentArgs = []any{"1", ms}
+	}
+	args = append(append(append(args, loginArgs...), recentArgs...), fields...)
+	if len(keys) == 0 {
+		return &store.LoginStarted{}, nil
+	}
+	res, err := s.scripts.startLogin.Run(ctx, s.client, keys, args...).Slice()
+	if err != nil {
+		return nil, wrap("starting login", err)
+	}
+	num := func(i int) int64 {
+		if i >= len(res) {
+			return 0
+		}
+		n, _ := res[i].(int64)
+		return n
+	}
+	out := &store.LoginStarted{Count: num(1), CountReset: time.Duration(num(2)) * time.Millisecond}
+	switch num(0) {
+	case 1:
+		out = &store.LoginStarted{Paused: st.Pauses[num(1)-1], PausedFor: time.Duration(num(2)) * time.Millisecond}
+	case 2:
+		out.Limited = true
+	case 3:
+	case 4:
+		out.Holder, _ = res[3].(string)
+	case 5:
+		return nil, fmt.Errorf("redis store: starting login: %w", store.ErrConflict)
+	case 6:
+		out.Created, out.Recent = true, num(3) == 1
+		// Confirmed before the browser learns of it: a login a failover
+		// dropped would leave a browser bound to nothing.
+		if err := s.replicated(ctx, "starting login"); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("redis store: starting login: unexpected reply %v", res)
+	}
+	return out, nil
+}
+
+// loginFields renders l as the field, value… of its HASH.
+func loginFields(l *store.Login) ([]any, error) {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return nil, fmt.Errorf("redis store: encoding login: %w", err)
+	}
+	return []any{
+		fieldData, data,
+		fieldStatus, string(l.Status),
+		fieldReason, l.Reason,
+		fieldDeviceID, l.DeviceID,
+		fieldDecidedAt, formatTime(l.DecidedAt),
+		fieldSessionID, l.SessionID,
+	}, nil
+}
+
+// PendingLogin reads email's pending claim and the login it names in one
+// script; a claim naming a login of another group (made before groups) is
+// followed with a second read.
+func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	grp := store.GroupOf(email)
+	res, err := s.scripts.pendingLogin.Run(ctx, s.client, []string{s.pendingKey(email)}, s.loginPrefix(grp), grp).Slice()
+	if err != nil {
+		return nil, wrap("reading pending login", err)
+	}
+	kind, _ := res[0].(int64)
+	switch {
+	case kind == 0:
+		return nil, fmt.Errorf("redis store: reading pending login: %w", store.ErrNotFound)
+	case kind == 1 || len(res) < 3:
+		id, _ := res[1].(string)
+		return s.GetLogin(ctx, id)
+	}
+	id, _ := res[1].(string)
+	fields, err := pairs(res[2])
+	if err != nil {
+		return nil, fmt.Errorf("redis store: reading pending login: %w", err)
+	}
+	if len(fields) == 0 {
+		if tag(id) != id { // the script read the key an unusual id would not have
+			return s.GetLogin(ctx, id)
+		}
+		return nil, fmt.Errorf("redis store: reading pending login: %w", store.ErrNotFound)
+	}
+	return decodeLogin(fields)
+}
+
+// CollectLogin collects the login in one script, clearing c.ResetHits
+// with it when they share its group; counters of another group (a login
+// made before groups) are cleared after.
+func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection) (*store.Login, bool, error) {
+	if err := s.check(); err != nil {
+		return nil, false, err
+	}
+	msg, err := changeMessage(store.LoginChange{ID: id})
+	if err != nil {
+		return nil, false, err
+	}
+	keys := []string{s.loginKey(id)}
+	var later []string
+	grp := store.LoginGroup(id)
+	for _, k := range c.ResetHits {
+		email, _, ok := store.ParseUserKey(k)
+		if ok && grp != "" && store.GroupOf(email) == grp {
+			keys = append(keys, s.hitKey(k))
+		} else {
+			later = append(later, k)
+		}
+	}
+	res, err := s.scripts.collectLogin.Run(ctx, s.client, keys, c.BindingHash, flag(c.API), c.SessionID, s.loginChannel(), msg).Slice()
+	if err != nil {
+		return nil, false, wrap("collecting login", err)
+	}
+	outcome, _ := res[0].(int64)
+	if outcome == 0 {
+		return nil, false, fmt.Errorf("redis store: collecting login: %w", store.ErrNotFound)
+	}
+	fields, err := pairs(res[1])
+	if err != nil {
+		return nil, false, fmt.Errorf("redis store: collecting login: %w", err)
+	}
+	l, err := decodeLogin(fields)
+	if err != nil || outcome == 1 {
+		return l, false, err
+	}
+	for _, k := range later {
+		if err := s.ResetHits(ctx, k); err != nil {
+			return l, true, err
+		}
+	}
+	// A collection a failover could undo would let a login be collected
+	// twice.
+	return l, true, s.replicated(ctx, "collecting login")
+}
+
+// UseDevice takes the device's marker and records its use in one script.
+func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duration, lastUsed time.Time) (*store.Device, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	ms, err := ttlMillis("marking device request", ttl)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id), s.deviceMarkKey(id, mark)}, ms, formatTime(lastUsed)).Slice()
+	if err != nil {
+		return nil, wrap("using device", err)
+	}
+	switch kind, _ := res[0].(int64); kind {
+	case 0:
+		return nil, fmt.Errorf("redis store: using device: %w", store.ErrNotFound)
+	case 1:
+		return nil, fmt.Errorf("redis store: using device: %w", store.ErrConflict)
+	}
+	fields, err := pairs(res[1])
+	if err != nil {
+		return nil, fmt.Errorf("redis store: using device: %w", err)
+	}
+	return decodeDevice(fields)
+}
+
+// legacyApprovalMark is the marker that recorded a device's first
+// approval before the device's own field did (Limits.Mark key).
+func legacyApprovalMark(id string) string { return "device-approved:" + id }
+
+// NoteApproval records the approval in the device's HASH in one script.
+// A device made before approvals were kept there is asked about once
+// more, through the marker that kept them before.
+func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, bool, error) {
+	if err := s.check(); err != nil {
+		return nil, false, err
+	}
+	res, err := s.scripts.noteApproval.Run(ctx, s.client, []string{s.deviceKey(id)}).Slice()
+	if err != nil {
+		return nil, false, wrap("noting approval", err)
+	}
+	first, _ := res[0].(int64)
+	if len(res) < 2 {
+		return nil, false, fmt.Errorf("redis store: noting approval: %w", store.ErrNotFound)
+	}
+	fields, err := pairs(res[1])
+	if err != nil {
+		return nil, false, fmt.Errorf("redis store: noting approval: %w", err)
+	}
+	d, err := decodeDevice(fields)
+	if err != nil {
+		return nil, false, err
+	}
+	if first == 2 {
+		_, err := s.MarkTTL(ctx, legacyApprovalMark(id))
+		switch {
+		case err == nil:
+			return d, false, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return d, false, err
+		}
+	}
+	return d, first > 0, nil
+}
+

@@ -1,0 +1,113 @@
+package redisstore
+
+// The scripts of the login and device steps (steps.go). Each touches only
+// keys of one hash tag: a login's group, or a device.
+
+// startLoginSrc is store.LoginSteps.StartLogin.
+// KEYS: the pause markers (ARGV[1] of them), then the counter if ARGV[2]
+// is '1', then the pending claim and the login if ARGV[5] is '1', then
+// the recent marker if ARGV[11] is '1'.
+// ARGV[3] the counter's window in ms, ARGV[4] its limit; ARGV[6] the
+// login's TTL in ms, ARGV[7] the claim's, ARGV[8] the login's id,
+// ARGV[9] the channel and ARGV[10] the message that announce it;
+// ARGV[12] the recent marker's TTL in ms; ARGV[13..] the login's field,
+// value….
+// Returns {1, pause index, ms left} when paused, {2, count, ms} past the
+// limit, {3, count, ms} when no login was asked for, {4, count, ms,
+// holder} when another login holds the claim, {5} when the login's id
+// exists, {6, count, ms, recent taken 0|1} when created.
+const startLoginSrc = `
+local k = 1
+for i = 1, tonumber(ARGV[1]) do
+  local left = redis.call('PTTL', KEYS[k])
+  if left > 0 then return {1, i, left} end
+  k = k + 1
+end
+local n, ttl = 0, 0
+if ARGV[2] == '1' then
+  n = redis.call('INCR', KEYS[k])
+  ttl = redis.call('PTTL', KEYS[k])
+  if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[k], ARGV[3])
+    ttl = tonumber(ARGV[3])
+  end
+  k = k + 1
+  if n > tonumber(ARGV[4]) then return {2, n, ttl} end
+end
+if ARGV[5] ~= '1' then return {3, n, ttl} end
+local pending, login = KEYS[k], KEYS[k + 1]
+k = k + 2
+if redis.call('EXISTS', login) == 1 then return {5} end
+local cur = redis.call('GET', pending)
+if cur and cur ~= ARGV[8] then return {4, n, ttl, cur} end
+redis.call('SET', pending, ARGV[8], 'PX', ARGV[7])
+redis.call('HSET', login, unpack(ARGV, 13))
+redis.call('PEXPIRE', login, ARGV[6])
+redis.call('PUBLISH', ARGV[9], ARGV[10])
+local recent = 0
+if ARGV[11] == '1' and redis.call('SET', KEYS[k], '1', 'PX', ARGV[12], 'NX') then recent = 1 end
+return {6, n, ttl, recent}
+`
+
+// pendingLoginSrc is store.LoginSteps.PendingLogin.
+// KEYS[1] the pending claim; ARGV[1] the key prefix of the group's
+// logins, ARGV[2] the group.
+// Returns {0} without a claim, {1, id} when the id is of another group
+// (the caller reads it), {2, id, fields} with the login's fields as
+// HGETALL returns them (none when it is gone).
+const pendingLoginSrc = `
+local id = redis.call('GET', KEYS[1])
+if not id then return {0} end
+if string.sub(id, 1, string.len(ARGV[2])) ~= ARGV[2] then return {1, id} end
+return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
+`
+
+// collectLoginSrc is store.LoginSteps.CollectLogin.
+// KEYS[1] the login, KEYS[2..] counters to clear; ARGV[1] the binding
+// hash, ARGV[2] the API mark ('1' or '0'), ARGV[3] the session id, ARGV[4]
+// the channel and ARGV[5] the message that announce the change.
+// Returns {0} if there is no login, {1, fields} if it was not collected,
+// {2, fields} once collected; fields as HGETALL returns them.
+const collectLoginSrc = `
+local f = redis.call('HMGET', KEYS[1], 'status', 'data')
+if not f[1] then return {0} end
+if f[1] == 'approved' then
+  local l = cjson.decode(f[2])
+  local api = '0'
+  if l.api == true then api = '1' end
+  if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
+    redis.call('HSET', KEYS[1], 'status', 'collected')
+    if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'session_id', ARGV[3]) end
+    for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+    redis.call('PUBLISH', ARGV[4], ARGV[5])
+    return {2, redis.call('HGETALL', KEYS[1])}
+  end
+end
+return {1, redis.call('HGETALL', KEYS[1])}
+`
+
+// useDeviceSrc is store.DeviceSteps.UseDevice.
+// KEYS[1] the device, KEYS[2] the marker; ARGV[1] the marker's TTL in
+// ms, ARGV[2] the last-used time (empty leaves it).
+// Returns {0} without the device, {1} when the marker is set, {2,
+// fields} after.
+const useDeviceSrc = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {1} end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'last_used', ARGV[2]) end
+return {2, redis.call('HGETALL', KEYS[1])}
+`
+
+// noteApprovalSrc is store.DeviceSteps.NoteApproval.
+// KEYS[1] the device. Returns {0} without the device, else {first,
+// fields}: first is 0 if the device approved before, 1 if not, 2 if the
+// device was made before its approvals were kept (the caller asks the
+// older record).
+const noteApprovalSrc = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local seen = redis.call('HGET', KEYS[1], 'approved')
+local first = 0
+if not seen then first = 2 elseif seen == '' then first = 1 end
+if first > 0 then redis.call('HSET', KEYS[1], 'approved', '1') end
+return {first, redis.call('HGETALL', KEYS[1])}
+`
