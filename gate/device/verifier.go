@@ -3,7 +3,7 @@ package device
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,16 +41,16 @@ const DefaultMaxSkew = 30 * time.Second
 // lastUsedEvery is how often a device's LastUsed is written at most.
 const lastUsedEvery = time.Minute
 
-// Verifier checks signed device requests. Devices and Marks are required;
+// Verifier checks signed device requests. Devices is required;
 // the zero MaxSkew means DefaultMaxSkew and a nil Now means time.Now. A
 // Verifier is safe for concurrent use.
 type Verifier struct {
-	// Devices looks up the device named by a request.
-	Devices store.Devices
-	// Marks holds one replay marker per accepted signature, for
-	// 2*MaxSkew: long enough that a signature is stale before its
-	// marker expires.
-	Marks store.Limits
+	// Devices looks up the device named by a request and takes its
+	// replay markers.
+	Devices interface {
+		store.Devices
+		store.DeviceSteps
+	}
 	// MaxSkew is how far a request's timestamp may be from now, either
 	// way (default 30 s).
 	MaxSkew time.Duration
@@ -119,22 +119,22 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 	}
 
 	canon, _ := canonicalSignature(sig) // parses: it just verified
-	if err := v.Marks.Mark(ctx, replayKey(d.ID, canon), 2*skew); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, ErrReplayed
-		}
+	// One step takes the replay marker and, at most once a minute,
+	// records the use: only after the signature verified.
+	var touch time.Time
+	if now.Sub(d.LastUsed) >= lastUsedEvery {
+		touch = now
+	}
+	used, err := v.Devices.UseDevice(ctx, d.ID, replayKey(d.ID, canon), 2*skew, touch)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil, ErrReplayed
+	case errors.Is(err, store.ErrNotFound):
+		return nil, ErrUnknownDevice // revoked a moment ago
+	case err != nil:
 		return nil, storeError("marking signature used", err)
 	}
-
-	if now.Sub(d.LastUsed) >= lastUsedEvery {
-		if err := v.Devices.UpdateDevice(ctx, d.ID, "", now); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, ErrUnknownDevice // revoked a moment ago
-			}
-			return nil, storeError("recording device use", err)
-		}
-		d.LastUsed = now
-	}
+	d = used
 	return d, nil
 }
 
@@ -148,16 +148,19 @@ func withinSkew(ts int64, now time.Time, skew time.Duration) bool {
 	return diff <= skew.Milliseconds()
 }
 
-// replayKey names the marker of one signature by one device. It is built
-// from the canonical form so that re-encoding a captured signature (DER
-// for raw, n-S for S) does not make a fresh marker.
+// replayKey names the marker of one signature by one device (a marker
+// of the device, so the device's id is in it only to keep the hash's
+// meaning whole). It is built from the canonical form so that
+// re-encoding a captured signature (DER for raw, n-S for S) does not make
+// a fresh marker. 128 bits of the hash are plenty: a marker lives two
+// skews, and a collision only refuses one request.
 func replayKey(deviceID string, canonicalSig []byte) string {
 	h := sha256.New()
 	h.Write([]byte("authgate-devsig-v1\n"))
 	h.Write([]byte(deviceID))
 	h.Write([]byte{'\n'})
 	h.Write(canonicalSig)
-	return "devsig:" + hex.EncodeToString(h.Sum(nil))
+	return "s" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
 }
 
 // storeError wraps a store failure so that it matches

@@ -70,7 +70,7 @@ func ParseUserKey(key string) (email, name string, ok bool) {
 		return "", "", false
 	}
 	name, email, ok = strings.Cut(rest, userKeySep)
-	return email, name, ok && name != "" && email != ""
+	return email, name, ok && name != ""
 }
 
 // LoginStart is what StartLogin checks, counts and writes for one user.
@@ -129,9 +129,10 @@ type Collection struct {
 	API         bool
 	// SessionID is recorded on the collected login.
 	SessionID string
-	// ResetHits are user keys of the login's email whose counters are
-	// cleared with the collection (the failure count of the lockout).
-	ResetHits []string
+	// ResetCounters name counters of the login's user, the user keys
+	// UserKey(login's Email, name), cleared with the collection (the
+	// failure count of the lockout).
+	ResetCounters []string
 }
 
 // LoginSteps are the steps of a login that touch several records of its
@@ -148,7 +149,7 @@ type LoginSteps interface {
 	// caller checks the login's status and window.
 	PendingLogin(ctx context.Context, email string) (*Login, error)
 	// CollectLogin moves the login from approved to collected, recording
-	// c.SessionID and clearing c.ResetHits, if its BindingHash and API
+	// c.SessionID and clearing c.ResetCounters, if its BindingHash and API
 	// are c's; collected says whether this call did. Otherwise it changes
 	// nothing and returns the login as it is. ErrNotFound if there is no
 	// such login. Of any number of concurrent calls, at most one

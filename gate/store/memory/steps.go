@@ -112,9 +112,6 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if !ok || !e.live(time.Now()) {
 		return nil, false, fmt.Errorf("memory store: collecting login: %w", store.ErrNotFound)
 	}
-	if err := checkUserKeys(e.v.Email, c.ResetHits...); err != nil {
-		return nil, false, err
-	}
 	l := e.v
 	if l.Status != store.LoginApproved || l.BindingHash == "" || l.BindingHash != c.BindingHash || l.API != c.API {
 		return cloneLogin(l), false, nil
@@ -123,8 +120,8 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if c.SessionID != "" {
 		l.SessionID = c.SessionID
 	}
-	for _, k := range c.ResetHits {
-		delete(s.hits, k)
+	for _, name := range c.ResetCounters {
+		delete(s.hits, store.UserKey(l.Email, name))
 	}
 	s.loginSubs.publishLocked(store.LoginChange{ID: id})
 	return cloneLogin(l), true, nil

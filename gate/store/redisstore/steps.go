@@ -179,9 +179,10 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 	return decodeLogin(fields)
 }
 
-// CollectLogin collects the login in one script, clearing c.ResetHits
-// with it when they share its group; counters of another group (a login
-// made before groups) are cleared after.
+// CollectLogin collects the login in one script, clearing
+// c.ResetCounters with it when they share its group; those of a login
+// made before groups, or of an email the script cannot name, are cleared
+// after.
 func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection) (*store.Login, bool, error) {
 	if err := s.check(); err != nil {
 		return nil, false, err
@@ -190,18 +191,17 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if err != nil {
 		return nil, false, err
 	}
-	keys := []string{s.loginKey(id)}
-	var later []string
 	grp := store.LoginGroup(id)
-	for _, k := range c.ResetHits {
-		email, _, ok := store.ParseUserKey(k)
-		if ok && grp != "" && store.GroupOf(email) == grp {
-			keys = append(keys, s.hitKey(k))
-		} else {
-			later = append(later, k)
+	args := []any{c.BindingHash, flag(c.API), c.SessionID, s.loginChannel(), msg, s.groupKey(grp) + ":h:"}
+	for _, name := range c.ResetCounters {
+		if tag(name) != name {
+			return nil, false, fmt.Errorf("redis store: collecting login: counter name %q", name)
+		}
+		if grp != "" {
+			args = append(args, name)
 		}
 	}
-	res, err := s.scripts.collectLogin.Run(ctx, s.client, keys, c.BindingHash, flag(c.API), c.SessionID, s.loginChannel(), msg).Slice()
+	res, err := s.scripts.collectLogin.Run(ctx, s.client, []string{s.loginKey(id)}, args...).Slice()
 	if err != nil {
 		return nil, false, wrap("collecting login", err)
 	}
@@ -217,9 +217,11 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if err != nil || outcome == 1 {
 		return l, false, err
 	}
-	for _, k := range later {
-		if err := s.ResetHits(ctx, k); err != nil {
-			return l, true, err
+	if cleared, _ := res[2].(int64); cleared == 0 || grp == "" {
+		for _, name := range c.ResetCounters {
+			if err := s.ResetHits(ctx, store.UserKey(l.Email, name)); err != nil {
+				return l, true, err
+			}
 		}
 	}
 	// A collection a failover could undo would let a login be collected

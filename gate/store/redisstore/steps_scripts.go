@@ -63,11 +63,16 @@ return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
 `
 
 // collectLoginSrc is store.LoginSteps.CollectLogin.
-// KEYS[1] the login, KEYS[2..] counters to clear; ARGV[1] the binding
-// hash, ARGV[2] the API mark ('1' or '0'), ARGV[3] the session id, ARGV[4]
-// the channel and ARGV[5] the message that announce the change.
+// KEYS[1] the login; ARGV[1] the binding hash, ARGV[2] the API mark ('1'
+// or '0'), ARGV[3] the session id, ARGV[4] the channel and ARGV[5] the
+// message that announce the change, ARGV[6] the key prefix of the
+// group's counters, ARGV[7..] the names of the user's counters to clear.
+// A counter's key ends in the login's email, which the script can name
+// only when it stands in a key as it is (see tag); else it leaves the
+// counters to the caller.
 // Returns {0} if there is no login, {1, fields} if it was not collected,
-// {2, fields} once collected; fields as HGETALL returns them.
+// {2, fields, counters cleared 0|1} once collected; fields as HGETALL
+// returns them.
 const collectLoginSrc = `
 local f = redis.call('HMGET', KEYS[1], 'status', 'data')
 if not f[1] then return {0} end
@@ -78,9 +83,13 @@ if f[1] == 'approved' then
   if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
     redis.call('HSET', KEYS[1], 'status', 'collected')
     if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'session_id', ARGV[3]) end
-    for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+    local cleared = 0
+    if type(l.email) == 'string' and #l.email <= 128 and string.find(l.email, '^[%w%.@_%+=:/%-]+$') then
+      for i = 7, #ARGV do redis.call('DEL', ARGV[6] .. ARGV[i] .. ':' .. l.email) end
+      cleared = 1
+    end
     redis.call('PUBLISH', ARGV[4], ARGV[5])
-    return {2, redis.call('HGETALL', KEYS[1])}
+    return {2, redis.call('HGETALL', KEYS[1]), cleared}
   end
 end
 return {1, redis.call('HGETALL', KEYS[1])}

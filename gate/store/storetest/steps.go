@@ -192,7 +192,7 @@ func runLoginSteps(t *testing.T, open Opener) {
 		fail := store.UserKey(l.Email, "fail")
 		_, _, err := s.Hit(ctx, fail, time.Minute)
 		noErr(t, "Hit", err)
-		c := store.Collection{BindingHash: l.BindingHash, SessionID: "sess-1", ResetHits: []string{fail}}
+		c := store.Collection{BindingHash: l.BindingHash, SessionID: "sess-1", ResetCounters: []string{"fail"}}
 		got, collected, err := s.CollectLogin(ctx, l.ID, c)
 		noErr(t, "CollectLogin of a pending login", err)
 		if collected || got.Status != store.LoginPending {
@@ -201,7 +201,7 @@ func runLoginSteps(t *testing.T, open Opener) {
 		_, err = s.TransitionLogin(ctx, l.ID, store.Transition{From: store.LoginPending, To: store.LoginApproved, DeviceID: "dev-1", At: now()})
 		noErr(t, "approve", err)
 		for _, bad := range []store.Collection{
-			{BindingHash: "other", SessionID: "x", ResetHits: []string{fail}},
+			{BindingHash: "other", SessionID: "x", ResetCounters: []string{"fail"}},
 			{BindingHash: "", SessionID: "x"},
 			{BindingHash: l.BindingHash, API: true, SessionID: "x"},
 		} {
