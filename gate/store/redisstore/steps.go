@@ -293,4 +293,3 @@ func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, boo
 	}
 	return d, first > 0, nil
 }
-
