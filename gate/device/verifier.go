@@ -1,6 +1,7 @@
 package device
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -56,6 +57,8 @@ type Verifier struct {
 	MaxSkew time.Duration
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+
+	keys keyCache // the keys of devices whose requests verified
 }
 
 func (v *Verifier) maxSkew() time.Duration {
@@ -80,7 +83,11 @@ func (v *Verifier) now() time.Time {
 // A refusal wraps ErrUnauthorized and one of ErrUnsigned, ErrStale,
 // ErrUnknownDevice, ErrBadSignature or ErrReplayed, checked in that order;
 // the signature is verified before the replay marker is taken, so a forged
-// request uses up nothing. A store failure wraps store.ErrUnavailable
+// request uses up nothing. The key of a device whose request verified is
+// remembered, so its next request is one store step (the marker, which
+// also finds whether the device still exists): a device removed since
+// is refused with ErrBadSignature for a bad signature, else with
+// ErrUnknownDevice. A store failure wraps store.ErrUnavailable
 // instead. On success the device's LastUsed is brought up to date if it is
 // more than a minute old.
 func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []byte) (*store.Device, error) {
@@ -102,19 +109,23 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 		return nil, ErrStale
 	}
 
-	d, err := v.Devices.GetDevice(ctx, c.deviceID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, ErrUnknownDevice
+	key, cached := v.keys.get(c.deviceID)
+	if !cached {
+		d, err := v.Devices.GetDevice(ctx, c.deviceID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, ErrUnknownDevice
+			}
+			return nil, storeError("loading device", err)
 		}
-		return nil, storeError("loading device", err)
-	}
-	pub, err := ParsePublicKey(d.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
+		pub, err := ParsePublicKey(d.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
+		}
+		key = cachedKey{der: d.PublicKey, pub: pub, lastUsed: d.LastUsed}
 	}
 	msg := RequestMessage(r.Method, c.target, ts, body)
-	if !VerifySignature(pub, msg, sig) {
+	if !VerifySignature(key.pub, msg, sig) {
 		return nil, ErrBadSignature
 	}
 
@@ -122,19 +133,25 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 	// One step takes the replay marker and, at most once a minute,
 	// records the use: only after the signature verified.
 	var touch time.Time
-	if now.Sub(d.LastUsed) >= lastUsedEvery {
+	if now.Sub(key.lastUsed) >= lastUsedEvery {
 		touch = now
 	}
-	used, err := v.Devices.UseDevice(ctx, d.ID, replayKey(d.ID, canon), 2*skew, touch)
+	d, err := v.Devices.UseDevice(ctx, c.deviceID, replayKey(c.deviceID, canon), 2*skew, touch)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return nil, ErrReplayed
 	case errors.Is(err, store.ErrNotFound):
-		return nil, ErrUnknownDevice // revoked a moment ago
+		v.keys.drop(c.deviceID)
+		return nil, ErrUnknownDevice // revoked since
 	case err != nil:
 		return nil, storeError("marking signature used", err)
 	}
-	d = used
+	if !bytes.Equal(d.PublicKey, key.der) { // an id never changes its key; refuse if one did
+		v.keys.drop(c.deviceID)
+		return nil, ErrBadSignature
+	}
+	key.lastUsed = d.LastUsed
+	v.keys.put(c.deviceID, key)
 	return d, nil
 }
 
