@@ -173,6 +173,49 @@ func (s *Service) Config() Config { return s.cfg }
 // as decided, ErrNotFound for a login of another user, ErrAlreadyDecided
 // if it left pending already, or ErrExpired after its window.
 func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decision string, number int) (*store.Login, error) {
+	d := store.Decision{Email: dev.Email, DeviceID: dev.ID, At: s.now(), ExpiredReason: ReasonExpired, To: store.LoginDenied}
+	switch decision {
+	case DecisionApprove:
+		d.To, d.CheckNumber, d.Number, d.WrongTo, d.WrongReason = store.LoginApproved, true, number, store.LoginDenied, ReasonWrongNumber
+	case DecisionDeny:
+		d.Reason = ReasonDenied
+	case DecisionReport:
+		d.Reason = ReasonReported
+	default:
+		return s.badDecision(ctx, dev, loginID)
+	}
+	// One step reads the login, checks that it is the device's user's
+	// and still pending and in its window, decides it and releases the
+	// user's pending claim.
+	decided, outcome, err := s.store.DecideLogin(ctx, loginID, d)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("recording decision on login: %w", err)
+	case outcome == store.AlreadyDecided:
+		return decided, ErrAlreadyDecided
+	case outcome == store.Expired:
+		s.emitFailed(ctx, decided, ReasonExpired)
+		s.countRefusal(ctx, decided.Email, ReasonExpired)
+		return decided, ErrExpired
+	}
+	if decided.Reason == ReasonReported {
+		if err := s.store.Mark(ctx, blockKey(decided.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
+			s.log.Warn("blocking reported email failed", zap.Error(err))
+		}
+	}
+	if decided.Status == store.LoginDenied {
+		s.emitFailed(ctx, decided, decided.Reason)
+		s.countRefusal(ctx, decided.Email, decided.Reason)
+	}
+	return decided, nil
+}
+
+// badDecision answers a decision Decide does not know: as for any
+// decision, a login of another user is not found and one no longer
+// pending is decided already; else ErrBadDecision.
+func (s *Service) badDecision(ctx context.Context, dev *store.Device, loginID string) (*store.Login, error) {
 	l, err := s.load(ctx, loginID)
 	if err != nil {
 		return nil, err
@@ -187,39 +230,7 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 		s.expire(ctx, l)
 		return l, ErrExpired
 	}
-	to, reason := store.LoginApproved, ""
-	switch decision {
-	case DecisionApprove:
-		if number != l.Code {
-			to, reason = store.LoginDenied, ReasonWrongNumber
-		}
-	case DecisionDeny:
-		to, reason = store.LoginDenied, ReasonDenied
-	case DecisionReport:
-		to, reason = store.LoginDenied, ReasonReported
-	default:
-		return nil, ErrBadDecision
-	}
-	decided, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
-		From: store.LoginPending, To: to, Reason: reason, DeviceID: dev.ID, At: s.now(),
-		ReleaseEmail: l.Email,
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return decided, ErrAlreadyDecided
-	}
-	if err != nil {
-		return nil, fmt.Errorf("recording decision on login: %w", err)
-	}
-	if reason == ReasonReported {
-		if err := s.store.Mark(ctx, blockKey(l.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
-			s.log.Warn("blocking reported email failed", zap.Error(err))
-		}
-	}
-	if to == store.LoginDenied {
-		s.emitFailed(ctx, decided, reason)
-		s.countRefusal(ctx, decided.Email, reason)
-	}
-	return decided, nil
+	return nil, ErrBadDecision
 }
 
 // CheckResult is what the browser learns of its login.

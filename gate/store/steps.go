@@ -171,3 +171,50 @@ type DeviceSteps interface {
 	// if there is no such device.
 	NoteApproval(ctx context.Context, id string) (d *Device, first bool, err error)
 }
+
+// Decision is a device's decision on a pending login, as DecideLogin
+// records it.
+type Decision struct {
+	// Email is the deciding device's user: a login of another email, or
+	// a withheld one, is not found.
+	Email    string
+	DeviceID string
+	// At is when: a login whose window (ExpiresAt) has passed by then
+	// is moved to expired with ExpiredReason instead, without a device.
+	At            time.Time
+	ExpiredReason string
+	// To and Reason are the decision.
+	To     LoginStatus
+	Reason string
+	// CheckNumber says Number is the number the user chose: unless it is
+	// the login's Code, the login moves to WrongTo with WrongReason
+	// instead.
+	CheckNumber bool
+	Number      int
+	WrongTo     LoginStatus
+	WrongReason string
+}
+
+// DecideOutcome says what DecideLogin did.
+type DecideOutcome int
+
+// The outcomes of DecideLogin.
+const (
+	// Decided: the login left pending as decided (To or WrongTo).
+	Decided DecideOutcome = iota + 1
+	// AlreadyDecided: the login was not pending; nothing changed.
+	AlreadyDecided
+	// Expired: the login's window had passed; it moved to expired.
+	Expired
+)
+
+// DecisionSteps are the steps of a device's decision.
+type DecisionSteps interface {
+	// DecideLogin reads the login and records d on it in one atomic
+	// step, clearing its email's pending claim when the login leaves
+	// pending (as TransitionLogin with ReleaseEmail). It returns the
+	// login as it is after and what it did; ErrNotFound if there is no
+	// such login, or it is withheld or of another email than d.Email.
+	// Of any number of concurrent calls, at most one decides.
+	DecideLogin(ctx context.Context, id string, d Decision) (*Login, DecideOutcome, error)
+}

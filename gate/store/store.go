@@ -326,6 +326,7 @@ type Users interface {
 type Store interface {
 	Logins
 	LoginSteps
+	DecisionSteps
 	DeviceSteps
 	Devices
 	Users

@@ -41,3 +41,10 @@ func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, boo
 	defer cancel()
 	return s.Store.NoteApproval(ctx, id)
 }
+
+// DecideLogin calls the store's DecideLogin with the deadline.
+func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*store.Login, store.DecideOutcome, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.DecideLogin(ctx, id, d)
+}

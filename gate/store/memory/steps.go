@@ -177,3 +177,35 @@ func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, boo
 	s.marks[key] = now.Add(approvedFor)
 	return cloneDevice(d), first, nil
 }
+
+// DecideLogin records the decision under the store's lock.
+func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*store.Login, store.DecideOutcome, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, 0, err
+	}
+	e, ok := s.logins[id]
+	if !ok || !e.live(time.Now()) || e.v.Email != d.Email || e.v.Withheld {
+		return nil, 0, fmt.Errorf("memory store: deciding login: %w", store.ErrNotFound)
+	}
+	l := e.v
+	if l.Status != store.LoginPending {
+		return cloneLogin(l), store.AlreadyDecided, nil
+	}
+	outcome := store.Decided
+	switch {
+	case d.At.After(l.ExpiresAt):
+		l.Status, l.Reason, outcome = store.LoginExpired, d.ExpiredReason, store.Expired
+	case d.CheckNumber && d.Number != l.Code:
+		l.Status, l.Reason, l.DeviceID = d.WrongTo, d.WrongReason, d.DeviceID
+	default:
+		l.Status, l.Reason, l.DeviceID = d.To, d.Reason, d.DeviceID
+	}
+	l.DecidedAt = d.At
+	if p, ok := s.pending[l.Email]; ok && p.v == id {
+		delete(s.pending, l.Email)
+	}
+	s.loginSubs.publishLocked(store.LoginChange{ID: id})
+	return cloneLogin(l), outcome, nil
+}

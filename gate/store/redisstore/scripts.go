@@ -112,7 +112,8 @@ type scripts struct {
 	touch                                                                       *redis.Script // apikeys.go
 	snapshot, restore                                                           *redis.Script
 	setPush, dropPush                                                           *redis.Script // push.go
-	startLogin, pendingLogin, collectLogin, useDevice, noteApproval             *redis.Script // steps.go
+	startLogin, pendingLogin, collectLogin, decideLogin                         *redis.Script // steps.go
+	useDevice, noteApproval                                                     *redis.Script
 }
 
 // newScripts prepares the scripts.
@@ -137,6 +138,7 @@ func newScripts() scripts {
 		startLogin:   redis.NewScript(startLoginSrc),
 		pendingLogin: redis.NewScript(pendingLoginSrc),
 		collectLogin: redis.NewScript(collectLoginSrc),
+		decideLogin:  redis.NewScript(decideLoginSrc),
 		useDevice:    redis.NewScript(useDeviceSrc),
 		noteApproval: redis.NewScript(noteApprovalSrc),
 	}

@@ -142,7 +142,90 @@ func loginFields(l *store.Login) ([]any, error) {
 		fieldDeviceID, l.DeviceID,
 		fieldDecidedAt, formatTime(l.DecidedAt),
 		fieldSessionID, l.SessionID,
+		fieldExpiresMS, l.ExpiresAt.UnixMilli(),
 	}, nil
+}
+
+// fieldExpiresMS holds a login's ExpiresAt in Unix ms, for the decision
+// script to compare; the JSON's own is for reading.
+const fieldExpiresMS = "exp"
+
+// DecideLogin decides the login in one script, which also releases the
+// claim when the login shares its email's group. A login without its
+// window in ms, or of an old id, is decided by reading it and a
+// transition.
+func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*store.Login, store.DecideOutcome, error) {
+	if err := s.check(); err != nil {
+		return nil, 0, err
+	}
+	if grp := store.LoginGroup(id); grp == "" || store.GroupOf(d.Email) != grp {
+		return s.decideByReading(ctx, id, d)
+	}
+	msg, err := changeMessage(store.LoginChange{ID: id})
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err := s.scripts.decideLogin.Run(ctx, s.client, []string{s.loginKey(id), s.pendingKey(d.Email)},
+		d.Email, d.DeviceID, formatTime(d.At), d.At.UnixMilli(), d.ExpiredReason,
+		string(d.To), d.Reason, flag(d.CheckNumber), d.Number, string(d.WrongTo), d.WrongReason,
+		s.loginChannel(), msg, id,
+	).Slice()
+	if err != nil {
+		return nil, 0, wrap("deciding login", err)
+	}
+	kind, _ := res[0].(int64)
+	switch kind {
+	case 0:
+		return nil, 0, fmt.Errorf("redis store: deciding login: %w", store.ErrNotFound)
+	case 9:
+		return s.decideByReading(ctx, id, d)
+	}
+	fields, err := pairs(res[1])
+	if err != nil {
+		return nil, 0, fmt.Errorf("redis store: deciding login: %w", err)
+	}
+	l, err := decodeLogin(fields)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch kind {
+	case 1:
+		return l, store.AlreadyDecided, nil
+	case 3:
+		return l, store.Expired, s.replicated(ctx, "deciding login")
+	}
+	// A decision a failover could undo would let a login be decided twice.
+	return l, store.Decided, s.replicated(ctx, "deciding login")
+}
+
+// decideByReading is DecideLogin in two steps, a read and a transition
+// that releases the claim, for a login the script cannot decide.
+func (s *Store) decideByReading(ctx context.Context, id string, d store.Decision) (*store.Login, store.DecideOutcome, error) {
+	l, err := s.GetLogin(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if l.Email != d.Email || l.Withheld {
+		return nil, 0, fmt.Errorf("redis store: deciding login: %w", store.ErrNotFound)
+	}
+	if l.Status != store.LoginPending {
+		return l, store.AlreadyDecided, nil
+	}
+	t, outcome := store.Transition{From: store.LoginPending, To: d.To, Reason: d.Reason, DeviceID: d.DeviceID, At: d.At, ReleaseEmail: d.Email}, store.Decided
+	switch {
+	case d.At.After(l.ExpiresAt):
+		t.To, t.Reason, t.DeviceID, outcome = store.LoginExpired, d.ExpiredReason, "", store.Expired
+	case d.CheckNumber && d.Number != l.Code:
+		t.To, t.Reason = d.WrongTo, d.WrongReason
+	}
+	decided, err := s.TransitionLogin(ctx, id, t)
+	if errors.Is(err, store.ErrConflict) {
+		return decided, store.AlreadyDecided, nil
+	}
+	if err != nil {
+		return decided, 0, err
+	}
+	return decided, outcome, nil
 }
 
 // PendingLogin reads email's pending claim and the login it names in one

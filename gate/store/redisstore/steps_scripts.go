@@ -120,3 +120,36 @@ if not seen then first = 2 elseif seen == '' then first = 1 end
 if first > 0 then redis.call('HSET', KEYS[1], 'approved', '1') end
 return {first, redis.call('HGETALL', KEYS[1])}
 `
+
+// decideLoginSrc is store.DecisionSteps.DecideLogin.
+// KEYS[1] the login, KEYS[2] its email's pending claim. ARGV[1] the
+// device's email, ARGV[2] its id, ARGV[3] the decision's time as
+// decided_at, ARGV[4] it in ms, ARGV[5] the reason of an expiry, ARGV[6]
+// and ARGV[7] the status and reason decided, ARGV[8] '1' to check the
+// number ARGV[9], ARGV[10] and ARGV[11] the status and reason of a wrong
+// number, ARGV[12] the channel and ARGV[13] the message that announce
+// the change, ARGV[14] the login's id.
+// Returns {0} if there is no such login for the email, {1, fields} if it
+// is not pending, {2, fields} once decided, {3, fields} once expired, {9}
+// for a login without its window in ms (made before it was kept; the
+// caller decides by reading).
+const decideLoginSrc = `
+local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'exp')
+if not f[1] then return {0} end
+local l = cjson.decode(f[2])
+if l.email ~= ARGV[1] or l.withheld == true then return {0} end
+if f[1] ~= 'pending' then return {1, redis.call('HGETALL', KEYS[1])} end
+if not f[3] then return {9} end
+local to, reason, out = ARGV[6], ARGV[7], 2
+if tonumber(ARGV[4]) > tonumber(f[3]) then
+  to, reason, out = 'expired', ARGV[5], 3
+elseif ARGV[8] == '1' and tonumber(ARGV[9]) ~= l.code then
+  to, reason = ARGV[10], ARGV[11]
+end
+redis.call('HSET', KEYS[1], 'status', to, 'decided_at', ARGV[3])
+if reason ~= '' then redis.call('HSET', KEYS[1], 'reason', reason) end
+if out == 2 then redis.call('HSET', KEYS[1], 'device_id', ARGV[2]) end
+redis.call('PUBLISH', ARGV[12], ARGV[13])
+if redis.call('GET', KEYS[2]) == ARGV[14] then redis.call('DEL', KEYS[2]) end
+return {out, redis.call('HGETALL', KEYS[1])}
+`
