@@ -287,7 +287,7 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		}
 		return &CheckResult{Login: l}, nil
 	}
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond) // what a store keeps; shorter records
 	sess := &store.Session{
 		ID: sid, Email: l.Email, DeviceID: l.DeviceID, AppID: l.AppID,
 		ClientIP: l.ClientIP, UserAgent: l.UserAgent,

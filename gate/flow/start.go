@@ -66,7 +66,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	if !policy.ValidEmail(email) {
 		return nil, ErrInvalidEmail
 	}
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond) // what a store keeps; shorter records
 	code, choices := numberChoices()
 	binding := randomString(32)
 	l := &store.Login{

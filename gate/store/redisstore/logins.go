@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,6 +42,25 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("redis store: stored time %q: %w", s, err)
 	}
 	return t, nil
+}
+
+// formatDecidedAt renders a login's decision time for its field, in
+// Unix ms (shorter than RFC 3339: a field is kept for every login); the
+// zero time is "".
+func formatDecidedAt(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// parseDecidedAt reads a time written by formatDecidedAt, or by
+// formatTime (logins written before).
+func parseDecidedAt(s string) (time.Time, error) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	return parseTime(s)
 }
 
 // ttlMillis converts a lifetime to whole milliseconds, refusing one too
@@ -96,16 +116,36 @@ func (s *Store) GetLogin(ctx context.Context, id string) (*store.Login, error) {
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("redis store: reading login: %w", store.ErrNotFound)
 	}
-	return decodeLogin(fields)
+	return decodeLogin(id, fields)
 }
 
-// decodeLogin rebuilds a login from its HASH fields.
-func decodeLogin(fields map[string]string) (*store.Login, error) {
+// storedLogin is a login's JSON in its HASH: without its id (the key
+// has it) and status (a field of its own), so that the JSON stays in a
+// smaller allocation. Older records carry both; they are read as they
+// are.
+type storedLogin struct {
+	*store.Login
+	ID     string            `json:"id,omitempty"`
+	Status store.LoginStatus `json:"status,omitempty"`
+}
+
+// encodeLogin renders l's JSON for its HASH.
+func encodeLogin(l *store.Login) ([]byte, error) {
+	data, err := json.Marshal(storedLogin{Login: l})
+	if err != nil {
+		return nil, fmt.Errorf("redis store: encoding login: %w", err)
+	}
+	return data, nil
+}
+
+// decodeLogin rebuilds the login id from its HASH fields.
+func decodeLogin(id string, fields map[string]string) (*store.Login, error) {
 	var l store.Login
-	if err := json.Unmarshal([]byte(fields[fieldData]), &l); err != nil {
+	if err := json.Unmarshal([]byte(fields[fieldData]), &storedLogin{Login: &l}); err != nil {
 		return nil, fmt.Errorf("redis store: decoding login: %w", err)
 	}
-	decided, err := parseTime(fields[fieldDecidedAt])
+	l.ID = id
+	decided, err := parseDecidedAt(fields[fieldDecidedAt])
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +176,7 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 		keys, releaseAfter = append(keys, s.pendingKey(t.ReleaseEmail)), false
 	}
 	res, err := s.scripts.transition.Run(ctx, s.client, keys,
-		string(t.From), string(t.To), t.Reason, t.DeviceID, formatTime(t.At), t.SessionID,
+		string(t.From), string(t.To), t.Reason, t.DeviceID, formatDecidedAt(t.At), t.SessionID,
 		s.loginChannel(), msg, id,
 	).Slice()
 	if err != nil {
@@ -150,7 +190,7 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if err != nil {
 		return nil, fmt.Errorf("redis store: transition of login: %w", err)
 	}
-	l, err := decodeLogin(fields)
+	l, err := decodeLogin(id, fields)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,7 @@ local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return {0} end
 if cur ~= ARGV[1] then return {1, redis.call('HGETALL', KEYS[1])} end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
+if cur == 'pending' then redis.call('HDEL', KEYS[1], 'exp') end
 local names = {'reason', 'device_id', 'decided_at', 'session_id'}
 for i, name in ipairs(names) do
   if ARGV[i + 2] ~= '' then redis.call('HSET', KEYS[1], name, ARGV[i + 2]) end

@@ -2,9 +2,9 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/gate/store"
@@ -131,23 +131,27 @@ func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.Log
 
 // loginFields renders l as the field, value… of its HASH.
 func loginFields(l *store.Login) ([]any, error) {
-	data, err := json.Marshal(l)
+	data, err := encodeLogin(l)
 	if err != nil {
-		return nil, fmt.Errorf("redis store: encoding login: %w", err)
+		return nil, err
 	}
-	return []any{
-		fieldData, data,
-		fieldStatus, string(l.Status),
-		fieldReason, l.Reason,
-		fieldDeviceID, l.DeviceID,
-		fieldDecidedAt, formatTime(l.DecidedAt),
-		fieldSessionID, l.SessionID,
-		fieldExpiresMS, l.ExpiresAt.UnixMilli(),
-	}, nil
+	fields := []any{fieldData, data, fieldStatus, string(l.Status), fieldExpiresMS, l.ExpiresAt.UnixMilli()}
+	// An empty field is left out (a field costs some 60 bytes): reading
+	// a missing one gives the same "".
+	for _, f := range [][2]string{
+		{fieldReason, l.Reason}, {fieldDeviceID, l.DeviceID},
+		{fieldDecidedAt, formatDecidedAt(l.DecidedAt)}, {fieldSessionID, l.SessionID},
+	} {
+		if f[1] != "" {
+			fields = append(fields, f[0], f[1])
+		}
+	}
+	return fields, nil
 }
 
-// fieldExpiresMS holds a login's ExpiresAt in Unix ms, for the decision
-// script to compare; the JSON's own is for reading.
+// fieldExpiresMS holds a pending login's ExpiresAt in Unix ms, for the
+// decision script to compare (the JSON's own is for reading); it goes
+// when the login leaves pending.
 const fieldExpiresMS = "exp"
 
 // DecideLogin decides the login in one script, which also releases the
@@ -166,7 +170,7 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 		return nil, 0, err
 	}
 	res, err := s.scripts.decideLogin.Run(ctx, s.client, []string{s.loginKey(id), s.pendingKey(d.Email)},
-		d.Email, d.DeviceID, formatTime(d.At), d.At.UnixMilli(), d.ExpiredReason,
+		d.Email, d.DeviceID, formatDecidedAt(d.At), d.At.UnixMilli(), d.ExpiredReason,
 		string(d.To), d.Reason, flag(d.CheckNumber), d.Number, string(d.WrongTo), d.WrongReason,
 		s.loginChannel(), msg, id,
 	).Slice()
@@ -184,7 +188,7 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	if err != nil {
 		return nil, 0, fmt.Errorf("redis store: deciding login: %w", err)
 	}
-	l, err := decodeLogin(fields)
+	l, err := decodeLogin(id, fields)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -259,7 +263,7 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 		}
 		return nil, fmt.Errorf("redis store: reading pending login: %w", store.ErrNotFound)
 	}
-	return decodeLogin(fields)
+	return decodeLogin(id, fields)
 }
 
 // CollectLogin collects the login in one script, clearing
@@ -296,7 +300,7 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if err != nil {
 		return nil, false, fmt.Errorf("redis store: collecting login: %w", err)
 	}
-	l, err := decodeLogin(fields)
+	l, err := decodeLogin(id, fields)
 	if err != nil || outcome == 1 {
 		return l, false, err
 	}
@@ -321,7 +325,10 @@ func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id), s.deviceMarkKey(id, mark)}, ms, formatTime(lastUsed)).Slice()
+	if mark == "" || strings.ContainsAny(mark, " ;") {
+		return nil, fmt.Errorf("redis store: using device: marker %q", mark)
+	}
+	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id)}, ms, formatTime(lastUsed), mark).Slice()
 	if err != nil {
 		return nil, wrap("using device", err)
 	}

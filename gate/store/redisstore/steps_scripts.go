@@ -95,14 +95,28 @@ end
 return {1, redis.call('HGETALL', KEYS[1])}
 `
 
-// useDeviceSrc is store.DeviceSteps.UseDevice.
-// KEYS[1] the device, KEYS[2] the marker; ARGV[1] the marker's TTL in
-// ms, ARGV[2] the last-used time (empty leaves it).
+// useDeviceSrc is store.DeviceSteps.UseDevice. A device's markers live
+// in its HASH's "seen" field, as "<until ms> <marker>;" each, pruned as
+// it is written: no key per request, and they go with the device.
+// KEYS[1] the device; ARGV[1] the marker's TTL in ms, ARGV[2] the
+// last-used time (empty leaves it), ARGV[3] the marker (no space, no
+// ';').
 // Returns {0} without the device, {1} when the marker is set, {2,
 // fields} after.
 const useDeviceSrc = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {1} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local seen = redis.call('HGET', KEYS[1], 'seen') or ''
+local kept = {}
+for til, m in string.gmatch(seen, '(%d+) ([^;]+);') do
+  if tonumber(til) > now then
+    if m == ARGV[3] then return {1} end
+    kept[#kept + 1] = til .. ' ' .. m .. ';'
+  end
+end
+kept[#kept + 1] = (now + tonumber(ARGV[1])) .. ' ' .. ARGV[3] .. ';'
+redis.call('HSET', KEYS[1], 'seen', table.concat(kept))
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'last_used', ARGV[2]) end
 return {2, redis.call('HGETALL', KEYS[1])}
 `
@@ -124,7 +138,7 @@ return {first, redis.call('HGETALL', KEYS[1])}
 // decideLoginSrc is store.DecisionSteps.DecideLogin.
 // KEYS[1] the login, KEYS[2] its email's pending claim. ARGV[1] the
 // device's email, ARGV[2] its id, ARGV[3] the decision's time as
-// decided_at, ARGV[4] it in ms, ARGV[5] the reason of an expiry, ARGV[6]
+// decided_at (in ms), ARGV[4] it in ms, ARGV[5] the reason of an expiry, ARGV[6]
 // and ARGV[7] the status and reason decided, ARGV[8] '1' to check the
 // number ARGV[9], ARGV[10] and ARGV[11] the status and reason of a wrong
 // number, ARGV[12] the channel and ARGV[13] the message that announce
@@ -147,6 +161,7 @@ elseif ARGV[8] == '1' and tonumber(ARGV[9]) ~= l.code then
   to, reason = ARGV[10], ARGV[11]
 end
 redis.call('HSET', KEYS[1], 'status', to, 'decided_at', ARGV[3])
+redis.call('HDEL', KEYS[1], 'exp')
 if reason ~= '' then redis.call('HSET', KEYS[1], 'reason', reason) end
 if out == 2 then redis.call('HSET', KEYS[1], 'device_id', ARGV[2]) end
 redis.call('PUBLISH', ARGV[12], ARGV[13])
