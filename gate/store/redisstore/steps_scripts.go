@@ -81,8 +81,11 @@ if f[1] == 'approved' then
   local api = '0'
   if l.api == true then api = '1' end
   if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
-    redis.call('HSET', KEYS[1], 'status', 'collected')
-    if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'session_id', ARGV[3]) end
+    if ARGV[3] ~= '' then
+      redis.call('HSET', KEYS[1], 'status', 'collected', 'session_id', ARGV[3])
+    else
+      redis.call('HSET', KEYS[1], 'status', 'collected')
+    end
     local cleared = 0
     if type(l.email) == 'string' and #l.email <= 128 and string.find(l.email, '^[%w%.@_%+=:/%-]+$') then
       for i = 7, #ARGV do redis.call('DEL', ARGV[6] .. ARGV[i] .. ':' .. l.email) end
@@ -104,10 +107,11 @@ return {1, redis.call('HGETALL', KEYS[1])}
 // Returns {0} without the device, {1} when the marker is set, {2,
 // fields} after.
 const useDeviceSrc = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local f = redis.call('HMGET', KEYS[1], 'data', 'seen')
+if not f[1] then return {0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local seen = redis.call('HGET', KEYS[1], 'seen') or ''
+local seen = f[2] or ''
 local kept = {}
 for til, m in string.gmatch(seen, '(%d+) ([^;]+);') do
   if tonumber(til) > now then
@@ -116,8 +120,11 @@ for til, m in string.gmatch(seen, '(%d+) ([^;]+);') do
   end
 end
 kept[#kept + 1] = (now + tonumber(ARGV[1])) .. ' ' .. ARGV[3] .. ';'
-redis.call('HSET', KEYS[1], 'seen', table.concat(kept))
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'last_used', ARGV[2]) end
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'seen', table.concat(kept), 'last_used', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'seen', table.concat(kept))
+end
 return {2, redis.call('HGETALL', KEYS[1])}
 `
 
@@ -127,8 +134,9 @@ return {2, redis.call('HGETALL', KEYS[1])}
 // device was made before its approvals were kept (the caller asks the
 // older record).
 const noteApprovalSrc = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-local seen = redis.call('HGET', KEYS[1], 'approved')
+local f = redis.call('HMGET', KEYS[1], 'data', 'approved')
+if not f[1] then return {0} end
+local seen = f[2]
 local first = 0
 if not seen then first = 2 elseif seen == '' then first = 1 end
 if first > 0 then redis.call('HSET', KEYS[1], 'approved', '1') end
@@ -160,10 +168,11 @@ if tonumber(ARGV[4]) > tonumber(f[3]) then
 elseif ARGV[8] == '1' and tonumber(ARGV[9]) ~= l.code then
   to, reason = ARGV[10], ARGV[11]
 end
-redis.call('HSET', KEYS[1], 'status', to, 'decided_at', ARGV[3])
+local set = {'status', to, 'decided_at', ARGV[3]}
+if reason ~= '' then set[#set + 1] = 'reason'; set[#set + 1] = reason end
+if out == 2 then set[#set + 1] = 'device_id'; set[#set + 1] = ARGV[2] end
+redis.call('HSET', KEYS[1], unpack(set))
 redis.call('HDEL', KEYS[1], 'exp')
-if reason ~= '' then redis.call('HSET', KEYS[1], 'reason', reason) end
-if out == 2 then redis.call('HSET', KEYS[1], 'device_id', ARGV[2]) end
 redis.call('PUBLISH', ARGV[12], ARGV[13])
 if redis.call('GET', KEYS[2]) == ARGV[14] then redis.call('DEL', KEYS[2]) end
 return {out, redis.call('HGETALL', KEYS[1])}
