@@ -179,6 +179,12 @@ func (s *Service) create(ctx context.Context, st store.LoginStart, previousBindi
 	for attempt := 0; attempt < 3; attempt++ {
 		res, err := s.store.StartLogin(ctx, st)
 		if err != nil {
+			// The step may have taken effect without being confirmed
+			// (its replicas did not answer): the browser never learns
+			// of this login, so its claim must not hold up the next.
+			if rerr := s.store.ReleasePending(ctx, l.Email, l.ID); rerr != nil {
+				s.log.Warn("releasing the claim of a login that could not be created failed", zap.Error(rerr))
+			}
 			return nil, fmt.Errorf("creating login: %w", err)
 		}
 		if err := s.refusal(ctx, l, res); err != nil {
