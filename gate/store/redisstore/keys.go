@@ -48,6 +48,7 @@ func rawTagSafe(s string) bool {
 //	<p>:login:{l:<id>}          HASH  a login whose id has no group (made before groups; read only)
 //	<p>:enroll:{e:<hash>}       STRING the email of a one-time enrolment token (TTL)
 //	<p>:device:{d:<id>}         HASH  an enrolled device (until deleted), its replay markers in "seen"
+//	<p>:device:{d:<id>}:m:<m>   STRING a replay marker past the 16 "seen" holds (TTL)
 //	<p>:session:{s:<id>}        STRING a session's JSON (expires at ExpiresAt)
 //	<p>:{u:<email>}:devices     ZSET  device ids by creation time (pruned on delete)
 //	<p>:{u:<email>}:sessions    ZSET  session ids by expiry (pruned; expires with the last)
@@ -63,13 +64,16 @@ func rawTagSafe(s string) bool {
 //	<p>:revocations             the pub/sub channel of revocation events
 //	<p>:logins                  the pub/sub channel of login changes (subscribe_logins.go)
 //
-// <id>, <email>, <hash>, <key> and <n> pass through tag. <grp> is
+// <id>, <email>, <hash>, <key>, <n> and <m> pass through tag. <grp> is
 // store.GroupOf(email), which a login id made by store.NewLoginID starts
 // with: a login, its user's pending claim, counters and markers share a
 // hash tag, so one script starts, or collects, a login.
 
 func (s *Store) groupKey(grp string) string    { return s.prefix + ":{g:" + grp + "}" }
 func (s *Store) loginPrefix(grp string) string { return s.groupKey(grp) + ":l:" }
+func (s *Store) deviceMarkKey(id, mark string) string {
+	return s.deviceKey(id) + ":m:" + tag(mark)
+}
 
 // loginKey is the key of the login id: beside its email's records when
 // the id names a group, else where logins were kept before groups.

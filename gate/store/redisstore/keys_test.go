@@ -33,6 +33,7 @@ func keysOf(s *Store, v string) (all map[string]string, together [][]string) {
 		"apikey": s.apiKeyKey(v), "apikeys": s.apiKeysKey(v),
 		"grouped login": s.loginKey(store.NewLoginID(v, "r4nd0m")), "grouped login of the input": s.loginKey("abc" + v),
 		"user hit": s.hitKey(store.UserKey(v, "rl")), "user mark": s.markKey(store.UserKey(v, "lock")),
+		"device mark": s.deviceMarkKey(v, v),
 	}
 	together = [][]string{
 		// What StartLogin, PendingLogin, CollectLogin and a transition
@@ -40,6 +41,7 @@ func keysOf(s *Store, v string) (all map[string]string, together [][]string) {
 		{s.pendingKey(v), s.loginKey(store.NewLoginID(v, "r4nd0m")), s.hitKey(store.UserKey(v, "rl")),
 			s.markKey(store.UserKey(v, "lock")), s.markKey(store.UserKey(v, "recent"))},
 		{s.devicesKey(v), s.sessionsKey(v), s.apiKeysKey(v)},
+		{s.deviceKey(v), s.deviceMarkKey(v, "s0123")},
 		{s.revokedKey(), s.generationsKey()},
 	}
 	return all, together

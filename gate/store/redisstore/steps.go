@@ -316,6 +316,10 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	return l, true, s.replicated(ctx, "collecting login")
 }
 
+// deviceMarksKept is how many replay markers a device's HASH holds; a
+// device signing more within their lifetime gets a key per marker.
+const deviceMarksKept = 16
+
 // UseDevice takes the device's marker and records its use in one script.
 func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duration, lastUsed time.Time) (*store.Device, error) {
 	if err := s.check(); err != nil {
@@ -328,7 +332,8 @@ func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duratio
 	if mark == "" || strings.ContainsAny(mark, " ;") {
 		return nil, fmt.Errorf("redis store: using device: marker %q", mark)
 	}
-	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id)}, ms, formatTime(lastUsed), mark).Slice()
+	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id), s.deviceMarkKey(id, mark)},
+		ms, formatTime(lastUsed), mark, deviceMarksKept).Slice()
 	if err != nil {
 		return nil, wrap("using device", err)
 	}

@@ -98,34 +98,62 @@ end
 return {1, redis.call('HGETALL', KEYS[1])}
 `
 
+// deviceFieldsSrc is a Lua function returning the device's HASH as
+// HGETALL does, without the replay markers.
+const deviceFieldsSrc = `
+local function device_fields(key)
+  local all = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #all, 2 do
+    if all[i] ~= 'seen' and all[i] ~= 'seen_over' then
+      out[#out + 1] = all[i]
+      out[#out + 1] = all[i + 1]
+    end
+  end
+  return out
+end
+`
+
 // useDeviceSrc is store.DeviceSteps.UseDevice. A device's markers live
 // in its HASH's "seen" field, as "<until ms> <marker>;" each, pruned as
-// it is written: no key per request, and they go with the device.
-// KEYS[1] the device; ARGV[1] the marker's TTL in ms, ARGV[2] the
-// last-used time (empty leaves it), ARGV[3] the marker (no space, no
-// ';').
+// it is written: no key per request, and they go with the device. The
+// field holds at most ARGV[4] of them, so a device signing many requests
+// cannot make every one cost more: past that, a marker gets a key of its
+// own (KEYS[2]), and "seen_over" says until when such keys may exist.
+// KEYS[1] the device, KEYS[2] the marker's own key; ARGV[1] the
+// marker's TTL in ms, ARGV[2] the last-used time (empty leaves it),
+// ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
 // Returns {0} without the device, {1} when the marker is set, {2,
 // fields} after.
-const useDeviceSrc = `
-local f = redis.call('HMGET', KEYS[1], 'data', 'seen')
+const useDeviceSrc = deviceFieldsSrc + `
+local f = redis.call('HMGET', KEYS[1], 'data', 'seen', 'seen_over')
 if not f[1] then return {0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local seen = f[2] or ''
 local kept = {}
-for til, m in string.gmatch(seen, '(%d+) ([^;]+);') do
+for til, m in string.gmatch(f[2] or '', '(%d+) ([^;]+);') do
   if tonumber(til) > now then
     if m == ARGV[3] then return {1} end
     kept[#kept + 1] = til .. ' ' .. m .. ';'
   end
 end
-kept[#kept + 1] = (now + tonumber(ARGV[1])) .. ' ' .. ARGV[3] .. ';'
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[1], 'seen', table.concat(kept), 'last_used', ARGV[2])
+if tonumber(f[3] or '0') > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
+local til = now + tonumber(ARGV[1])
+local set = {}
+if #kept < tonumber(ARGV[4]) then
+  kept[#kept + 1] = til .. ' ' .. ARGV[3] .. ';'
 else
-  redis.call('HSET', KEYS[1], 'seen', table.concat(kept))
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+  set = {'seen_over', tostring(til)}
 end
-return {2, redis.call('HGETALL', KEYS[1])}
+set[#set + 1] = 'seen'
+set[#set + 1] = table.concat(kept)
+if ARGV[2] ~= '' then
+  set[#set + 1] = 'last_used'
+  set[#set + 1] = ARGV[2]
+end
+redis.call('HSET', KEYS[1], unpack(set))
+return {2, device_fields(KEYS[1])}
 `
 
 // noteApprovalSrc is store.DeviceSteps.NoteApproval.
@@ -133,14 +161,14 @@ return {2, redis.call('HGETALL', KEYS[1])}
 // fields}: first is 0 if the device approved before, 1 if not, 2 if the
 // device was made before its approvals were kept (the caller asks the
 // older record).
-const noteApprovalSrc = `
+const noteApprovalSrc = deviceFieldsSrc + `
 local f = redis.call('HMGET', KEYS[1], 'data', 'approved')
 if not f[1] then return {0} end
 local seen = f[2]
 local first = 0
 if not seen then first = 2 elseif seen == '' then first = 1 end
 if first > 0 then redis.call('HSET', KEYS[1], 'approved', '1') end
-return {first, redis.call('HGETALL', KEYS[1])}
+return {first, device_fields(KEYS[1])}
 `
 
 // decideLoginSrc is store.DecisionSteps.DecideLogin.

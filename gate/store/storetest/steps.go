@@ -3,6 +3,7 @@ package storetest
 import (
 	"crypto/rand"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -267,6 +268,25 @@ func runDeviceSteps(t *testing.T, open Opener) {
 		noErr(t, "CreateDevice", s.CreateDevice(ctx, other))
 		_, err = s.UseDevice(ctx, other.ID, "sig-1", time.Minute, time.Time{})
 		noErr(t, "UseDevice of another device with the same marker", err)
+	})
+
+	t.Run("UseDevice refuses every replay among many markers at once", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), ctxFor(t)
+		d := newDevice(uniqEmail(), now())
+		noErr(t, "CreateDevice", s.CreateDevice(ctx, d))
+		const n = 40 // more than a store may keep in one place
+		for i := range n {
+			_, err := s.UseDevice(ctx, d.ID, "sig-"+strconv.Itoa(i), time.Minute, time.Time{})
+			noErr(t, "UseDevice", err)
+		}
+		for i := range n {
+			_, err := s.UseDevice(ctx, d.ID, "sig-"+strconv.Itoa(i), time.Minute, time.Time{})
+			wantErr(t, "UseDevice replayed", err, store.ErrConflict)
+		}
+		got, err := s.GetDevice(ctx, d.ID)
+		noErr(t, "GetDevice", err)
+		sameDevice(t, "GetDevice after many markers", got, d)
 	})
 
 	t.Run("UseDevice markers expire", func(t *testing.T) {
