@@ -29,7 +29,7 @@ func TestVerifyRequestOnRedisAcrossInstances(t *testing.T) {
 	r := testenv.StartRedis(t)
 	ctx := context.Background()
 	f := newFixtureOn(t, openRedis(t, r))
-	other := &Verifier{Devices: openRedis(t, r), Marks: openRedis(t, r), Now: func() time.Time { return f.now }}
+	other := &Verifier{Devices: openRedis(t, r), Now: func() time.Time { return f.now }}
 
 	s := signed{method: "GET", target: "/.authgate/device/pending", deviceID: f.alice.ID, key: f.aliceKey, ts: f.now.UnixMilli()}
 	req, sig := s.build(t)

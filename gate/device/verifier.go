@@ -1,9 +1,10 @@
 package device
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,21 +42,23 @@ const DefaultMaxSkew = 30 * time.Second
 // lastUsedEvery is how often a device's LastUsed is written at most.
 const lastUsedEvery = time.Minute
 
-// Verifier checks signed device requests. Devices and Marks are required;
+// Verifier checks signed device requests. Devices is required;
 // the zero MaxSkew means DefaultMaxSkew and a nil Now means time.Now. A
 // Verifier is safe for concurrent use.
 type Verifier struct {
-	// Devices looks up the device named by a request.
-	Devices store.Devices
-	// Marks holds one replay marker per accepted signature, for
-	// 2*MaxSkew: long enough that a signature is stale before its
-	// marker expires.
-	Marks store.Limits
+	// Devices looks up the device named by a request and takes its
+	// replay markers.
+	Devices interface {
+		store.Devices
+		store.DeviceSteps
+	}
 	// MaxSkew is how far a request's timestamp may be from now, either
 	// way (default 30 s).
 	MaxSkew time.Duration
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+
+	keys keyCache // the keys of devices whose requests verified
 }
 
 func (v *Verifier) maxSkew() time.Duration {
@@ -80,7 +83,11 @@ func (v *Verifier) now() time.Time {
 // A refusal wraps ErrUnauthorized and one of ErrUnsigned, ErrStale,
 // ErrUnknownDevice, ErrBadSignature or ErrReplayed, checked in that order;
 // the signature is verified before the replay marker is taken, so a forged
-// request uses up nothing. A store failure wraps store.ErrUnavailable
+// request uses up nothing. The key of a device whose request verified is
+// remembered, so its next request is one store step (the marker, which
+// also finds whether the device still exists): a device removed since
+// is refused with ErrBadSignature for a bad signature, else with
+// ErrUnknownDevice. A store failure wraps store.ErrUnavailable
 // instead. On success the device's LastUsed is brought up to date if it is
 // more than a minute old.
 func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []byte) (*store.Device, error) {
@@ -102,39 +109,49 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 		return nil, ErrStale
 	}
 
-	d, err := v.Devices.GetDevice(ctx, c.deviceID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, ErrUnknownDevice
+	key, cached := v.keys.get(c.deviceID)
+	if !cached {
+		d, err := v.Devices.GetDevice(ctx, c.deviceID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, ErrUnknownDevice
+			}
+			return nil, storeError("loading device", err)
 		}
-		return nil, storeError("loading device", err)
-	}
-	pub, err := ParsePublicKey(d.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
+		pub, err := ParsePublicKey(d.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
+		}
+		key = cachedKey{der: d.PublicKey, pub: pub, lastUsed: d.LastUsed}
 	}
 	msg := RequestMessage(r.Method, c.target, ts, body)
-	if !VerifySignature(pub, msg, sig) {
+	if !VerifySignature(key.pub, msg, sig) {
 		return nil, ErrBadSignature
 	}
 
 	canon, _ := canonicalSignature(sig) // parses: it just verified
-	if err := v.Marks.Mark(ctx, replayKey(d.ID, canon), 2*skew); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, ErrReplayed
-		}
+	// One step takes the replay marker and, at most once a minute,
+	// records the use: only after the signature verified.
+	var touch time.Time
+	if now.Sub(key.lastUsed) >= lastUsedEvery {
+		touch = now
+	}
+	d, err := v.Devices.UseDevice(ctx, c.deviceID, replayKey(c.deviceID, canon), 2*skew, touch)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil, ErrReplayed
+	case errors.Is(err, store.ErrNotFound):
+		v.keys.drop(c.deviceID)
+		return nil, ErrUnknownDevice // revoked since
+	case err != nil:
 		return nil, storeError("marking signature used", err)
 	}
-
-	if now.Sub(d.LastUsed) >= lastUsedEvery {
-		if err := v.Devices.UpdateDevice(ctx, d.ID, "", now); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, ErrUnknownDevice // revoked a moment ago
-			}
-			return nil, storeError("recording device use", err)
-		}
-		d.LastUsed = now
+	if !bytes.Equal(d.PublicKey, key.der) { // an id never changes its key; refuse if one did
+		v.keys.drop(c.deviceID)
+		return nil, ErrBadSignature
 	}
+	key.lastUsed = d.LastUsed
+	v.keys.put(c.deviceID, key)
 	return d, nil
 }
 
@@ -148,16 +165,19 @@ func withinSkew(ts int64, now time.Time, skew time.Duration) bool {
 	return diff <= skew.Milliseconds()
 }
 
-// replayKey names the marker of one signature by one device. It is built
-// from the canonical form so that re-encoding a captured signature (DER
-// for raw, n-S for S) does not make a fresh marker.
+// replayKey names the marker of one signature by one device (a marker
+// of the device, so the device's id is in it only to keep the hash's
+// meaning whole). It is built from the canonical form so that
+// re-encoding a captured signature (DER for raw, n-S for S) does not make
+// a fresh marker. 128 bits of the hash are plenty: a marker lives two
+// skews, and a collision only refuses one request.
 func replayKey(deviceID string, canonicalSig []byte) string {
 	h := sha256.New()
 	h.Write([]byte("authgate-devsig-v1\n"))
 	h.Write([]byte(deviceID))
 	h.Write([]byte{'\n'})
 	h.Write(canonicalSig)
-	return "devsig:" + hex.EncodeToString(h.Sum(nil))
+	return "s" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
 }
 
 // storeError wraps a store failure so that it matches

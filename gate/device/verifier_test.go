@@ -41,7 +41,7 @@ func newFixtureOn(t testing.TB, s store.Store) *fixture {
 	t.Helper()
 	f := &fixture{store: s, now: time.Now().Truncate(time.Millisecond)}
 	clock := func() time.Time { return f.now }
-	f.verifier = &Verifier{Devices: f.store, Marks: f.store, Now: clock}
+	f.verifier = &Verifier{Devices: f.store, Now: clock}
 	f.alice, f.aliceKey = f.enroll(t, "alice@example.com")
 	f.bob, f.bobKey = f.enroll(t, "bob@example.com")
 	return f

@@ -36,6 +36,7 @@ func (s *Service) Cancel(ctx context.Context, loginID, binding string) (*store.L
 	}
 	cancelled, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
 		From: store.LoginPending, To: store.LoginExpired, Reason: ReasonCancelled, At: s.now(),
+		ReleaseEmail: l.Email,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return cancelled, nil
@@ -43,7 +44,6 @@ func (s *Service) Cancel(ctx context.Context, loginID, binding string) (*store.L
 	if err != nil {
 		return nil, fmt.Errorf("cancelling login: %w", err)
 	}
-	s.release(ctx, cancelled)
 	s.emitFailed(ctx, cancelled, ReasonCancelled)
 	return cancelled, nil
 }

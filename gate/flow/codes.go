@@ -86,6 +86,7 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 	}
 	decided, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
 		From: store.LoginPending, To: store.LoginApproved, DeviceID: res.DeviceID, At: s.now(),
+		ReleaseEmail: l.Email,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, ErrAlreadyDecided
@@ -93,7 +94,6 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 	if err != nil {
 		return nil, fmt.Errorf("approving login with a code: %w", err)
 	}
-	s.release(ctx, decided)
 	data := map[string]any{"session_id": l.ID, "app_id": l.AppID, "email": l.Email, "ip": l.ClientIP}
 	typ := event.OfflineCodeUsed
 	switch res.Kind {
@@ -132,9 +132,9 @@ func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error) err
 	}
 	denied, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
 		From: store.LoginPending, To: store.LoginDenied, Reason: ReasonTooManyCodes, At: s.now(),
+		ReleaseEmail: l.Email,
 	})
 	if err == nil {
-		s.release(ctx, denied)
 		s.emitFailed(ctx, denied, ReasonTooManyCodes)
 	}
 	return &CodeError{Err: why, Denied: true}

@@ -22,12 +22,12 @@ type unconfirmedStore struct {
 
 var errUnconfirmed = fmt.Errorf("0 of 1 replicas confirmed the write: %w", store.ErrUnavailable)
 
-func (u *unconfirmedStore) TransitionLogin(ctx context.Context, id string, t store.Transition) (*store.Login, error) {
-	l, err := u.Store.TransitionLogin(ctx, id, t)
-	if err == nil && t.To == store.LoginCollected && u.failCollect.CompareAndSwap(true, false) {
-		return l, errUnconfirmed
+func (u *unconfirmedStore) CollectLogin(ctx context.Context, id string, c store.Collection) (*store.Login, bool, error) {
+	l, collected, err := u.Store.CollectLogin(ctx, id, c)
+	if err == nil && collected && u.failCollect.CompareAndSwap(true, false) {
+		return l, collected, errUnconfirmed
 	}
-	return l, err
+	return l, collected, err
 }
 
 func (u *unconfirmedStore) CreateSession(ctx context.Context, s *store.Session) error {

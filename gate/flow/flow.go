@@ -173,6 +173,49 @@ func (s *Service) Config() Config { return s.cfg }
 // as decided, ErrNotFound for a login of another user, ErrAlreadyDecided
 // if it left pending already, or ErrExpired after its window.
 func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decision string, number int) (*store.Login, error) {
+	d := store.Decision{Email: dev.Email, DeviceID: dev.ID, At: s.now(), ExpiredReason: ReasonExpired, To: store.LoginDenied}
+	switch decision {
+	case DecisionApprove:
+		d.To, d.CheckNumber, d.Number, d.WrongTo, d.WrongReason = store.LoginApproved, true, number, store.LoginDenied, ReasonWrongNumber
+	case DecisionDeny:
+		d.Reason = ReasonDenied
+	case DecisionReport:
+		d.Reason = ReasonReported
+	default:
+		return s.badDecision(ctx, dev, loginID)
+	}
+	// One step reads the login, checks that it is the device's user's
+	// and still pending and in its window, decides it and releases the
+	// user's pending claim.
+	decided, outcome, err := s.store.DecideLogin(ctx, loginID, d)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("recording decision on login: %w", err)
+	case outcome == store.AlreadyDecided:
+		return decided, ErrAlreadyDecided
+	case outcome == store.Expired:
+		s.emitFailed(ctx, decided, ReasonExpired)
+		s.countRefusal(ctx, decided.Email, ReasonExpired)
+		return decided, ErrExpired
+	}
+	if decided.Reason == ReasonReported {
+		if err := s.store.Mark(ctx, blockKey(decided.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
+			s.log.Warn("blocking reported email failed", zap.Error(err))
+		}
+	}
+	if decided.Status == store.LoginDenied {
+		s.emitFailed(ctx, decided, decided.Reason)
+		s.countRefusal(ctx, decided.Email, decided.Reason)
+	}
+	return decided, nil
+}
+
+// badDecision answers a decision Decide does not know: as for any
+// decision, a login of another user is not found and one no longer
+// pending is decided already; else ErrBadDecision.
+func (s *Service) badDecision(ctx context.Context, dev *store.Device, loginID string) (*store.Login, error) {
 	l, err := s.load(ctx, loginID)
 	if err != nil {
 		return nil, err
@@ -187,39 +230,7 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 		s.expire(ctx, l)
 		return l, ErrExpired
 	}
-	to, reason := store.LoginApproved, ""
-	switch decision {
-	case DecisionApprove:
-		if number != l.Code {
-			to, reason = store.LoginDenied, ReasonWrongNumber
-		}
-	case DecisionDeny:
-		to, reason = store.LoginDenied, ReasonDenied
-	case DecisionReport:
-		to, reason = store.LoginDenied, ReasonReported
-	default:
-		return nil, ErrBadDecision
-	}
-	decided, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
-		From: store.LoginPending, To: to, Reason: reason, DeviceID: dev.ID, At: s.now(),
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return decided, ErrAlreadyDecided
-	}
-	if err != nil {
-		return nil, fmt.Errorf("recording decision on login: %w", err)
-	}
-	s.release(ctx, decided)
-	if reason == ReasonReported {
-		if err := s.store.Mark(ctx, blockKey(l.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
-			s.log.Warn("blocking reported email failed", zap.Error(err))
-		}
-	}
-	if to == store.LoginDenied {
-		s.emitFailed(ctx, decided, reason)
-		s.countRefusal(ctx, decided.Email, reason)
-	}
-	return decided, nil
+	return nil, ErrBadDecision
 }
 
 // CheckResult is what the browser learns of its login.
@@ -242,28 +253,41 @@ func (s *Service) Check(ctx context.Context, loginID, binding string) (*CheckRes
 // check loads, expires or collects a login; only a login whose API mark
 // is api may be collected.
 func (s *Service) check(ctx context.Context, loginID, binding string, api bool) (*CheckResult, error) {
-	l, err := s.load(ctx, loginID)
-	if err != nil {
-		return nil, err
-	}
-	if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
-		return &CheckResult{Login: s.expire(ctx, l)}, nil
-	}
-	if l.Status != store.LoginApproved || l.API != api || !BindingMatches(binding, l.BindingHash) {
+	if binding == "" {
+		l, err := s.load(ctx, loginID)
+		if err != nil {
+			return nil, err
+		}
+		if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
+			return &CheckResult{Login: s.expire(ctx, l)}, nil
+		}
 		return &CheckResult{Login: l}, nil
 	}
+	// One step reads the login and, when it is approved and the binding
+	// is its own, collects it and clears the user's failure count (the
+	// user's own login succeeded): the store compares the binding's hash,
+	// never the secret, with the login's.
 	sid := NewID()
-	collected, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
-		From: store.LoginApproved, To: store.LoginCollected, SessionID: sid,
+	l, collected, err := s.store.CollectLogin(ctx, loginID, store.Collection{
+		BindingHash: hashBinding(binding), API: api, SessionID: sid, ResetCounters: []string{failName},
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return &CheckResult{Login: collected}, nil
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil && l == nil {
+		return nil, fmt.Errorf("collecting approved login: %w", err)
 	}
 	if err != nil {
 		s.uncollect(ctx, l.ID)
 		return nil, fmt.Errorf("collecting approved login: %w", err)
 	}
-	now := s.now()
+	if !collected {
+		if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
+			return &CheckResult{Login: s.expire(ctx, l)}, nil
+		}
+		return &CheckResult{Login: l}, nil
+	}
+	now := s.now().Truncate(time.Millisecond) // what a store keeps; shorter records
 	sess := &store.Session{
 		ID: sid, Email: l.Email, DeviceID: l.DeviceID, AppID: l.AppID,
 		ClientIP: l.ClientIP, UserAgent: l.UserAgent,
@@ -279,36 +303,30 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
 	deviceName, newDevice := s.deviceFacts(ctx, l.DeviceID)
-	s.succeeded(ctx, l.Email)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
 		"device_name": deviceName, "new_device": newDevice,
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
-	return &CheckResult{Login: collected, Session: sess}, nil
+	return &CheckResult{Login: l, Session: sess}, nil
 }
 
-// deviceSeenFor is how long the gate remembers that a device has
-// approved a login, for the login event's new_device.
-const deviceSeenFor = 400 * 24 * time.Hour
-
 // deviceFacts returns the approving device's name, and whether this is
-// the first login it approved (within deviceSeenFor). A store failure
-// gives an empty name and false: the login goes ahead.
+// the first login it approved. A store failure gives an empty name and
+// false: the login goes ahead.
 func (s *Service) deviceFacts(ctx context.Context, deviceID string) (string, bool) {
 	if deviceID == "" {
 		return "", false
 	}
-	name := ""
-	if d, err := s.store.GetDevice(ctx, deviceID); err == nil {
-		name = d.Name
+	d, first, err := s.store.NoteApproval(ctx, deviceID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("recording a device's approval failed", zap.Error(err))
+		}
+		return "", false
 	}
-	err := s.store.Mark(ctx, "device-approved:"+deviceID, deviceSeenFor)
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		s.log.Warn("recording a device's first approval failed", zap.Error(err))
-	}
-	return name, err == nil
+	return d.Name, first
 }
 
 // uncollect moves a login whose collection failed (the store took the
@@ -326,14 +344,7 @@ func (s *Service) uncollect(ctx context.Context, id string) {
 
 // Pending returns the logins waiting for a decision by the device's user.
 func (s *Service) Pending(ctx context.Context, dev *store.Device) ([]*store.Login, error) {
-	id, err := s.store.PendingFor(ctx, dev.Email)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("looking up pending login: %w", err)
-	}
-	l, err := s.store.GetLogin(ctx, id)
+	l, err := s.store.PendingLogin(ctx, dev.Email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -366,6 +377,7 @@ func (s *Service) load(ctx context.Context, id string) (*store.Login, error) {
 func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 	expired, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
 		From: store.LoginPending, To: store.LoginExpired, Reason: ReasonExpired, At: s.now(),
+		ReleaseEmail: l.Email,
 	})
 	if err != nil {
 		if expired != nil {
@@ -374,16 +386,9 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 		s.log.Warn("expiring login failed", zap.Error(err))
 		return l
 	}
-	s.release(ctx, expired)
 	s.emitFailed(ctx, expired, ReasonExpired)
 	s.countRefusal(ctx, expired.Email, ReasonExpired)
 	return expired
-}
-
-func (s *Service) release(ctx context.Context, l *store.Login) {
-	if err := s.store.ReleasePending(ctx, l.Email, l.ID); err != nil {
-		s.log.Warn("releasing pending login failed", zap.Error(err))
-	}
 }
 
 func (s *Service) emitFailed(ctx context.Context, l *store.Login, reason string) {
@@ -397,4 +402,4 @@ func (s *Service) emitFailed(ctx context.Context, l *store.Login, reason string)
 	s.events.Emit(ctx, event.New(event.LoginFailed, data))
 }
 
-func blockKey(email string) string { return "block:" + email }
+func blockKey(email string) string { return store.UserKey(email, "block") }

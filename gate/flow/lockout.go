@@ -37,9 +37,17 @@ const (
 	ReasonTooManyCodes = "too_many_codes"
 )
 
-func failKey(email string) string   { return "fail:" + email }
-func lockKey(email string) string   { return "lock:" + email }
-func recentKey(email string) string { return "recent:" + email }
+// The user's counters and markers are user keys, kept beside the user's
+// logins, so a login's start and collection read and change them in the
+// same step as the login (store.LoginSteps).
+func failKey(email string) string { return store.UserKey(email, failName) }
+
+// failName names the failure count among the user's counters.
+const failName = "fail"
+
+func lockKey(email string) string   { return store.UserKey(email, "lock") }
+func recentKey(email string) string { return store.UserKey(email, "recent") }
+func rateKey(email string) string   { return store.UserKey(email, "rl") }
 
 // countRefusal adds one to email's failure count and locks the user when
 // it reaches the limit.
@@ -67,13 +75,6 @@ func (s *Service) countRefusal(ctx context.Context, email, reason string) {
 		"email": email, "attempts": n, "last_reason": reason,
 		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
 	}))
-}
-
-// succeeded clears email's failure count after its own login.
-func (s *Service) succeeded(ctx context.Context, email string) {
-	if err := s.store.ResetHits(ctx, failKey(email)); err != nil {
-		s.log.Warn("resetting failure count failed", zap.Error(err))
-	}
 }
 
 // Pause says why and until when sign-ins of a user are paused.
@@ -153,14 +154,4 @@ func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, er
 		"email": email, "by": by, "was_reported": res.Reported, "was_locked": res.Locked,
 	}))
 	return res, nil
-}
-
-// firstPush reports whether a login of email may send a push: not when
-// another one did within RepeatWindow.
-func (s *Service) firstPush(ctx context.Context, email string) bool {
-	err := s.store.Mark(ctx, recentKey(email), RepeatWindow)
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		s.log.Warn("checking repeat window failed", zap.Error(err))
-	}
-	return err == nil
 }

@@ -66,36 +66,52 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	if !policy.ValidEmail(email) {
 		return nil, ErrInvalidEmail
 	}
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond) // what a store keeps; shorter records
 	code, choices := numberChoices()
 	binding := randomString(32)
 	l := &store.Login{
-		ID: NewID(), Email: email, AppID: text.Clean(req.AppID, 64), SiteTitle: text.Clean(req.SiteTitle, 80), Code: code, Choices: choices,
+		ID: store.NewLoginID(email, NewID()), Email: email, AppID: text.Clean(req.AppID, 64), SiteTitle: text.Clean(req.SiteTitle, 80), Code: code, Choices: choices,
 		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
 		ClientIP: text.Clean(req.ClientIP, 64), UserAgent: text.Clean(req.UserAgent, 256),
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
 		API: req.API,
 	}
-	if err := s.checkLimits(ctx, l); err != nil {
+	if err := s.checkIP(ctx, l); err != nil {
 		return nil, err
 	}
-	if err := s.lookUp(ctx, l); err != nil {
-		return nil, err
+	st := store.LoginStart{
+		Email:   email,
+		Pauses:  []string{blockKey(email), lockKey(email)},
+		Counter: rateKey(email), Window: time.Minute, Limit: int64(s.cfg.PushesPerEmail),
+		TTL: s.cfg.LoginTimeout + s.cfg.Retention, PendingTTL: s.cfg.LoginTimeout,
 	}
-	if s.preLogin != nil {
-		if ok, reason := s.preLogin(ctx, l); !ok {
-			s.emitFailed(ctx, l, ReasonRefused)
-			return nil, &RefusedError{Reason: text.Clean(reason, 200)}
+	if !req.Quiet {
+		// No second push within RepeatWindow of the user's last login.
+		st.Recent, st.RecentTTL = recentKey(email), RepeatWindow
+	}
+	if s.dir != nil || s.preLogin != nil {
+		// The directory and the hook hear only of starts the user's
+		// pauses and rate let through: check and count first, then ask.
+		if err := s.checkUser(ctx, l, st); err != nil {
+			return nil, err
+		}
+		st.Pauses, st.Counter = nil, ""
+		if err := s.lookUp(ctx, l); err != nil {
+			return nil, err
+		}
+		if s.preLogin != nil {
+			if ok, reason := s.preLogin(ctx, l); !ok {
+				s.emitFailed(ctx, l, ReasonRefused)
+				return nil, &RefusedError{Reason: text.Clean(reason, 200)}
+			}
 		}
 	}
-	if err := s.claim(ctx, l, req.PreviousBinding); err != nil {
+	st.Login = l
+	res, err := s.create(ctx, st, req.PreviousBinding)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateLogin(ctx, l, s.cfg.LoginTimeout+s.cfg.Retention); err != nil {
-		s.release(ctx, l)
-		return nil, fmt.Errorf("creating login: %w", err)
-	}
-	pushed := !req.Quiet && s.firstPush(ctx, email)
+	pushed := res.Recent
 	s.events.Emit(ctx, event.New(event.LoginRequested, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "push": pushed,
@@ -108,82 +124,114 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	return &Started{Login: l, Binding: binding, Pushed: pushed}, nil
 }
 
-// checkLimits applies the per-IP and per-email windows and the report
-// block, emitting login_failed for a refusal.
-func (s *Service) checkLimits(ctx context.Context, l *store.Login) error {
-	refuse := func(reason string, retry time.Duration) error {
-		s.emitFailed(ctx, l, reason)
-		return &LimitError{Reason: reason, RetryAfter: max(retry, time.Second)}
+// checkIP applies the per-IP window, emitting login_failed for a refusal.
+// It comes before anything of the user is counted, so one address past
+// its limit cannot use up another user's logins.
+func (s *Service) checkIP(ctx context.Context, l *store.Login) error {
+	if l.ClientIP == "" {
+		return nil
 	}
-	if l.ClientIP != "" {
-		n, reset, err := s.store.Hit(ctx, "rl:ip:"+l.ClientIP, time.Minute)
-		if err != nil {
-			return fmt.Errorf("counting logins per IP: %w", err)
-		}
-		if n > int64(s.cfg.PushesPerIP) {
-			return refuse(ReasonRateLimited, reset)
-		}
-	}
-	blocked, err := s.store.MarkTTL(ctx, blockKey(l.Email))
-	if err == nil {
-		return refuse(ReasonReported, blocked)
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("checking report block: %w", err)
-	}
-	locked, err := s.store.MarkTTL(ctx, lockKey(l.Email))
-	if err == nil {
-		return refuse(ReasonLocked, locked)
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("checking lockout: %w", err)
-	}
-	n, reset, err := s.store.Hit(ctx, "rl:email:"+l.Email, time.Minute)
+	n, reset, err := s.store.Hit(ctx, "rl:ip:"+l.ClientIP, time.Minute)
 	if err != nil {
-		return fmt.Errorf("counting logins per email: %w", err)
+		return fmt.Errorf("counting logins per IP: %w", err)
 	}
-	if n > int64(s.cfg.PushesPerEmail) {
-		return refuse(ReasonRateLimited, reset)
+	if n > int64(s.cfg.PushesPerIP) {
+		s.emitFailed(ctx, l, ReasonRateLimited)
+		return &LimitError{Reason: ReasonRateLimited, RetryAfter: max(reset, time.Second)}
 	}
 	return nil
 }
 
-// claim makes l the one pending login of its email. Another pending login
-// started by the same browser is superseded; one started elsewhere makes
-// this start wait.
-func (s *Service) claim(ctx context.Context, l *store.Login, previousBinding string) error {
-	for attempt := 0; attempt < 3; attempt++ {
-		otherID, err := s.store.ClaimPending(ctx, l.Email, l.ID, s.cfg.LoginTimeout)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("claiming pending login: %w", err)
-		}
-		other, err := s.store.GetLogin(ctx, otherID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			// The claim outlived its login: clear it and try again.
-		case err != nil:
-			return fmt.Errorf("loading pending login: %w", err)
-		case other.Status == store.LoginPending && s.now().After(other.ExpiresAt):
-			s.expire(ctx, other)
-		case other.Status != store.LoginPending:
-			// Decided but not yet released.
-		case BindingMatches(previousBinding, other.BindingHash):
-			if _, err := s.store.TransitionLogin(ctx, other.ID, store.Transition{
-				From: store.LoginPending, To: store.LoginExpired, Reason: ReasonSuperseded, At: s.now(),
-			}); err != nil && !errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("superseding pending login: %w", err)
-			}
-		default:
-			return &LimitError{Reason: ReasonPending, RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
-		}
-		if err := s.store.ReleasePending(ctx, l.Email, otherID); err != nil {
-			return fmt.Errorf("releasing stale pending login: %w", err)
-		}
+// checkUser checks the user's pauses and counts the start against the
+// per-email window (st without its login).
+func (s *Service) checkUser(ctx context.Context, l *store.Login, st store.LoginStart) error {
+	st.Login = nil
+	res, err := s.store.StartLogin(ctx, st)
+	if err != nil {
+		return fmt.Errorf("checking the user's limits: %w", err)
 	}
-	return &LimitError{Reason: ReasonPending, RetryAfter: time.Second}
+	return s.refusal(ctx, l, res)
+}
+
+// refusal returns the LimitError of a start refused by a pause or the
+// per-email window, emitting login_failed, or nil.
+func (s *Service) refusal(ctx context.Context, l *store.Login, res *store.LoginStarted) error {
+	refuse := func(reason string, retry time.Duration) error {
+		s.emitFailed(ctx, l, reason)
+		return &LimitError{Reason: reason, RetryAfter: max(retry, time.Second)}
+	}
+	switch {
+	case res.Paused == blockKey(l.Email):
+		return refuse(ReasonReported, res.PausedFor)
+	case res.Paused != "":
+		return refuse(ReasonLocked, res.PausedFor)
+	case res.Limited:
+		return refuse(ReasonRateLimited, res.CountReset)
+	}
+	return nil
+}
+
+// create checks, counts, claims and creates the login of st in one store
+// step. Another pending login started by the same browser is superseded;
+// one started elsewhere makes this start wait.
+func (s *Service) create(ctx context.Context, st store.LoginStart, previousBinding string) (*store.LoginStarted, error) {
+	l := st.Login
+	for attempt := 0; attempt < 3; attempt++ {
+		res, err := s.store.StartLogin(ctx, st)
+		if err != nil {
+			// The step may have taken effect without being confirmed
+			// (its replicas did not answer): the browser never learns
+			// of this login, so its claim must not hold up the next.
+			if rerr := s.store.ReleasePending(ctx, l.Email, l.ID); rerr != nil {
+				s.log.Warn("releasing the claim of a login that could not be created failed", zap.Error(rerr))
+			}
+			return nil, fmt.Errorf("creating login: %w", err)
+		}
+		if err := s.refusal(ctx, l, res); err != nil {
+			return nil, err
+		}
+		if res.Created {
+			return res, nil
+		}
+		if res.Holder == "" {
+			return nil, fmt.Errorf("creating login: the store neither created it nor named the pending one")
+		}
+		if err := s.clearHolder(ctx, l, res.Holder, previousBinding); err != nil {
+			return nil, err
+		}
+		// Checked and counted once: a retry only claims and creates.
+		st.Pauses, st.Counter = nil, ""
+	}
+	return nil, &LimitError{Reason: ReasonPending, RetryAfter: time.Second}
+}
+
+// clearHolder releases the pending claim otherID holds on l's email when
+// that login is gone, decided, past its window or superseded by the same
+// browser; a live pending login of another browser makes l wait.
+func (s *Service) clearHolder(ctx context.Context, l *store.Login, otherID, previousBinding string) error {
+	other, err := s.store.GetLogin(ctx, otherID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// The claim outlived its login: clear it and try again.
+	case err != nil:
+		return fmt.Errorf("loading pending login: %w", err)
+	case other.Status == store.LoginPending && s.now().After(other.ExpiresAt):
+		s.expire(ctx, other)
+	case other.Status != store.LoginPending:
+		// Decided but not yet released.
+	case BindingMatches(previousBinding, other.BindingHash):
+		if _, err := s.store.TransitionLogin(ctx, other.ID, store.Transition{
+			From: store.LoginPending, To: store.LoginExpired, Reason: ReasonSuperseded, At: s.now(),
+		}); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("superseding pending login: %w", err)
+		}
+	default:
+		return &LimitError{Reason: ReasonPending, RetryAfter: max(other.ExpiresAt.Sub(s.now()), time.Second)}
+	}
+	if err := s.store.ReleasePending(ctx, l.Email, otherID); err != nil {
+		return fmt.Errorf("releasing stale pending login: %w", err)
+	}
+	return nil
 }
 
 // lookUp asks the user directory, if there is one, about the login's

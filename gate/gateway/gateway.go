@@ -221,7 +221,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),
-		verifier: &device.Verifier{Devices: deps.Store, Marks: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
+		verifier: &device.Verifier{Devices: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
 		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
 		codes:    codes,
 		events:   deps.Events,

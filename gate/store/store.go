@@ -83,6 +83,10 @@ type Transition struct {
 	DeviceID  string
 	At        time.Time
 	SessionID string
+	// ReleaseEmail, when set, also clears that email's pending claim if
+	// it names the login (as ReleasePending), in the same step as a
+	// change; a transition that changes nothing releases nothing.
+	ReleaseEmail string
 }
 
 // Device is an enrolled approver: the server keeps only its public key.
@@ -321,6 +325,9 @@ type Users interface {
 // concurrent use.
 type Store interface {
 	Logins
+	LoginSteps
+	DecisionSteps
+	DeviceSteps
 	Devices
 	Users
 	Sessions

@@ -36,7 +36,7 @@ func newTestGate(t *testing.T) *testGate {
 	s := memory.New()
 	g := &testGate{
 		store:    s,
-		verifier: &device.Verifier{Devices: s, Marks: s},
+		verifier: &device.Verifier{Devices: s},
 		enroller: &device.Enroller{Devices: s},
 	}
 	mux := http.NewServeMux()

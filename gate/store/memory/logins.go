@@ -82,6 +82,9 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if t.SessionID != "" {
 		l.SessionID = t.SessionID
 	}
+	if p, ok := s.pending[t.ReleaseEmail]; ok && t.ReleaseEmail != "" && p.v == id {
+		delete(s.pending, t.ReleaseEmail)
+	}
 	s.loginSubs.publishLocked(store.LoginChange{ID: id})
 	return cloneLogin(l), nil
 }

@@ -19,6 +19,7 @@ import (
 const (
 	fieldName     = "name"
 	fieldLastUsed = "last_used"
+	fieldApproved = "approved"
 )
 
 // CreateEnrollment stores the token hash for email, valid for ttl. A
@@ -61,7 +62,8 @@ func (s *Store) CreateDevice(ctx context.Context, d *store.Device) error {
 	if err != nil {
 		return fmt.Errorf("redis store: encoding device: %w", err)
 	}
-	fields := []any{fieldData, data, fieldName, d.Name, fieldLastUsed, formatTime(d.LastUsed)}
+	// "approved" empty: a device that never approved a login (NoteApproval).
+	fields := []any{fieldData, data, fieldName, d.Name, fieldLastUsed, formatTime(d.LastUsed), fieldApproved, ""}
 	if d.Push != nil {
 		push, err := pushFields(d.Push)
 		if err != nil {

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"strings"
 	"testing"
+
+	"github.com/authgate/authgate/gate/store"
 )
 
 // hashTag returns the part of key that Redis Cluster hashes: the text
@@ -29,9 +31,17 @@ func keysOf(s *Store, v string) (all map[string]string, together [][]string) {
 		"sessions": s.sessionsKey(v), "revoked": s.revokedKey(), "generations": s.generationsKey(),
 		"hit": s.hitKey(v), "mark": s.markKey(v),
 		"apikey": s.apiKeyKey(v), "apikeys": s.apiKeysKey(v),
+		"grouped login": s.loginKey(store.NewLoginID(v, "r4nd0m")), "grouped login of the input": s.loginKey("abc" + v),
+		"user hit": s.hitKey(store.UserKey(v, "rl")), "user mark": s.markKey(store.UserKey(v, "lock")),
+		"device mark": s.deviceMarkKey(v, v),
 	}
 	together = [][]string{
-		{s.pendingKey(v), s.devicesKey(v), s.sessionsKey(v), s.apiKeysKey(v)},
+		// What StartLogin, PendingLogin, CollectLogin and a transition
+		// that releases the claim touch.
+		{s.pendingKey(v), s.loginKey(store.NewLoginID(v, "r4nd0m")), s.hitKey(store.UserKey(v, "rl")),
+			s.markKey(store.UserKey(v, "lock")), s.markKey(store.UserKey(v, "recent"))},
+		{s.devicesKey(v), s.sessionsKey(v), s.apiKeysKey(v)},
+		{s.deviceKey(v), s.deviceMarkKey(v, "s0123")},
 		{s.revokedKey(), s.generationsKey()},
 	}
 	return all, together

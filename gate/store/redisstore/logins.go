@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -43,6 +44,25 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
+// formatDecidedAt renders a login's decision time for its field, in
+// Unix ms (shorter than RFC 3339: a field is kept for every login); the
+// zero time is "".
+func formatDecidedAt(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// parseDecidedAt reads a time written by formatDecidedAt, or by
+// formatTime (logins written before).
+func parseDecidedAt(s string) (time.Time, error) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	return parseTime(s)
+}
+
 // ttlMillis converts a lifetime to whole milliseconds, refusing one too
 // short to store.
 func ttlMillis(what string, ttl time.Duration) (int64, error) {
@@ -62,22 +82,16 @@ func (s *Store) CreateLogin(ctx context.Context, l *store.Login, ttl time.Durati
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(l)
+	fields, err := loginFields(l)
 	if err != nil {
-		return fmt.Errorf("redis store: encoding login: %w", err)
+		return err
 	}
 	msg, err := changeMessage(store.LoginChange{ID: l.ID, Email: l.Email})
 	if err != nil {
 		return err
 	}
-	created, err := s.scripts.createLogin.Run(ctx, s.client, []string{s.loginKey(l.ID)}, ms, s.loginChannel(), msg,
-		fieldData, data,
-		fieldStatus, string(l.Status),
-		fieldReason, l.Reason,
-		fieldDeviceID, l.DeviceID,
-		fieldDecidedAt, formatTime(l.DecidedAt),
-		fieldSessionID, l.SessionID,
-	).Int()
+	created, err := s.scripts.createLogin.Run(ctx, s.client, []string{s.loginKey(l.ID)},
+		append([]any{ms, s.loginChannel(), msg}, fields...)...).Int()
 	if err != nil {
 		return wrap("creating login", err)
 	}
@@ -102,16 +116,36 @@ func (s *Store) GetLogin(ctx context.Context, id string) (*store.Login, error) {
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("redis store: reading login: %w", store.ErrNotFound)
 	}
-	return decodeLogin(fields)
+	return decodeLogin(id, fields)
 }
 
-// decodeLogin rebuilds a login from its HASH fields.
-func decodeLogin(fields map[string]string) (*store.Login, error) {
+// storedLogin is a login's JSON in its HASH: without its id (the key
+// has it) and status (a field of its own), so that the JSON stays in a
+// smaller allocation. Older records carry both; they are read as they
+// are.
+type storedLogin struct {
+	*store.Login
+	ID     string            `json:"id,omitempty"`
+	Status store.LoginStatus `json:"status,omitempty"`
+}
+
+// encodeLogin renders l's JSON for its HASH.
+func encodeLogin(l *store.Login) ([]byte, error) {
+	data, err := json.Marshal(storedLogin{Login: l})
+	if err != nil {
+		return nil, fmt.Errorf("redis store: encoding login: %w", err)
+	}
+	return data, nil
+}
+
+// decodeLogin rebuilds the login id from its HASH fields.
+func decodeLogin(id string, fields map[string]string) (*store.Login, error) {
 	var l store.Login
-	if err := json.Unmarshal([]byte(fields[fieldData]), &l); err != nil {
+	if err := json.Unmarshal([]byte(fields[fieldData]), &storedLogin{Login: &l}); err != nil {
 		return nil, fmt.Errorf("redis store: decoding login: %w", err)
 	}
-	decided, err := parseTime(fields[fieldDecidedAt])
+	l.ID = id
+	decided, err := parseDecidedAt(fields[fieldDecidedAt])
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +170,14 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.scripts.transition.Run(ctx, s.client, []string{s.loginKey(id)},
-		string(t.From), string(t.To), t.Reason, t.DeviceID, formatTime(t.At), t.SessionID,
-		s.loginChannel(), msg,
+	keys := []string{s.loginKey(id)}
+	releaseAfter := t.ReleaseEmail != ""
+	if grp := store.LoginGroup(id); releaseAfter && grp != "" && store.GroupOf(t.ReleaseEmail) == grp {
+		keys, releaseAfter = append(keys, s.pendingKey(t.ReleaseEmail)), false
+	}
+	res, err := s.scripts.transition.Run(ctx, s.client, keys,
+		string(t.From), string(t.To), t.Reason, t.DeviceID, formatDecidedAt(t.At), t.SessionID,
+		s.loginChannel(), msg, id,
 	).Slice()
 	if err != nil {
 		return nil, wrap("transition of login", err)
@@ -151,12 +190,17 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if err != nil {
 		return nil, fmt.Errorf("redis store: transition of login: %w", err)
 	}
-	l, err := decodeLogin(fields)
+	l, err := decodeLogin(id, fields)
 	if err != nil {
 		return nil, err
 	}
 	if outcome == 1 {
 		return l, fmt.Errorf("redis store: transition of login from %s, but it is %s: %w", t.From, l.Status, store.ErrConflict)
+	}
+	if releaseAfter { // a login made before groups: its claim is elsewhere
+		if err := s.ReleasePending(ctx, t.ReleaseEmail, id); err != nil {
+			return l, err
+		}
 	}
 	// A transition a failover could undo would let a login be decided,
 	// or collected, twice.

@@ -29,7 +29,8 @@ return 1
 // transitionSrc moves a login from one status to another, keeping its TTL.
 // KEYS[1] the login; ARGV from, to, reason, device_id, decided_at,
 // session_id (empty strings leave a field as it is), then the channel and
-// message to publish after a change.
+// message to publish after a change; KEYS[2], when given, is a pending
+// claim cleared after a change if it holds ARGV[9], the login's id.
 // Returns {0} if there is no login, {1, fields} if its status was not
 // from, {2, fields} after the change; fields as HGETALL returns them.
 const transitionSrc = `
@@ -37,11 +38,13 @@ local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return {0} end
 if cur ~= ARGV[1] then return {1, redis.call('HGETALL', KEYS[1])} end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
+if cur == 'pending' then redis.call('HDEL', KEYS[1], 'exp') end
 local names = {'reason', 'device_id', 'decided_at', 'session_id'}
 for i, name in ipairs(names) do
   if ARGV[i + 2] ~= '' then redis.call('HSET', KEYS[1], name, ARGV[i + 2]) end
 end
 redis.call('PUBLISH', ARGV[7], ARGV[8])
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[9] then redis.call('DEL', KEYS[2]) end
 return {2, redis.call('HGETALL', KEYS[1])}
 `
 
@@ -110,6 +113,8 @@ type scripts struct {
 	touch                                                                       *redis.Script // apikeys.go
 	snapshot, restore                                                           *redis.Script
 	setPush, dropPush                                                           *redis.Script // push.go
+	startLogin, pendingLogin, collectLogin, decideLogin                         *redis.Script // steps.go
+	useDevice, noteApproval                                                     *redis.Script
 }
 
 // newScripts prepares the scripts.
@@ -130,5 +135,12 @@ func newScripts() scripts {
 		restore:     redis.NewScript(restoreSrc),
 		setPush:     redis.NewScript(setPushSrc),
 		dropPush:    redis.NewScript(dropPushSrc),
+
+		startLogin:   redis.NewScript(startLoginSrc),
+		pendingLogin: redis.NewScript(pendingLoginSrc),
+		collectLogin: redis.NewScript(collectLoginSrc),
+		decideLogin:  redis.NewScript(decideLoginSrc),
+		useDevice:    redis.NewScript(useDeviceSrc),
+		noteApproval: redis.NewScript(noteApprovalSrc),
 	}
 }

@@ -43,6 +43,9 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Logins", runLogins},
 		{"Pending", runPending},
+		{"LoginSteps", runLoginSteps},
+		{"DeviceSteps", runDeviceSteps},
+		{"Decide", runDecide},
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
 		{"Push", runPush},

@@ -1,0 +1,116 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// Load figures: loadWorkers logins at once, loadLogins in all.
+const (
+	loadWorkers = 16
+	loadLogins  = 320
+)
+
+// TestCapacityUnderLoad measures Redis's own CPU per login (INFO cpu
+// delta) while loadWorkers users log in at once, each one login after
+// another (start, the phone's pending read, the approval, the
+// collection), on one instance. Everything shares this machine's cores,
+// so the figure is what Redis spent, not what it could do alone.
+func TestCapacityUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a load run")
+	}
+	r := testenv.StartRedis(t)
+	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	lg := startLiveGateConfig(t, st, Config{Flow: flow.Config{PushesPerIP: 10 * loadLogins, PushesPerEmail: loadLogins}})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	users := make([]*enrolled, loadWorkers)
+	for i := range users {
+		email := fmt.Sprintf("load%d@example.com", i)
+		users[i] = &enrolled{email: email, client: lg.enroll(t, email)}
+		capacityLogin(ctx, t, lg.browser(t), users[i]) // warm: scripts, keys, connections
+	}
+
+	before := r.Stats(t)
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, loadWorkers)
+	for _, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range loadLogins / loadWorkers {
+				if err := loadLogin(ctx, lg.browser(t), u); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	d := r.Stats(t).Since(before)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	perOp(t, fmt.Sprintf("login under load (%d at once, %d in %v: %.0f logins/s)", loadWorkers, loadLogins, elapsed.Round(time.Millisecond),
+		float64(loadLogins)/elapsed.Seconds()), loadLogins, d)
+	t.Logf("Redis CPU per login under load: %.1f µs", float64(d.CPU.Microseconds())/loadLogins)
+}
+
+// loadLogin is capacityLogin for a goroutine: it returns what failed.
+func loadLogin(ctx context.Context, b *testBrowser, u *enrolled) error {
+	body, _ := json.Marshal(map[string]string{"email": u.email, "rd": "/after"})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/.authgate/auth/start", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	var started struct {
+		SessionID string `json:"session_id"`
+		Code      int    `json:"code"`
+	}
+	if err := doJSON(b, req, &started); err != nil {
+		return fmt.Errorf("start of %s: %w", u.email, err)
+	}
+	pending, err := u.client.Pending(ctx)
+	if err != nil || len(pending) != 1 || pending[0].SessionID != started.SessionID {
+		return fmt.Errorf("pending of %s: %+v %v", u.email, pending, err)
+	}
+	if status, err := u.client.Decide(ctx, started.SessionID, "approve", started.Code); err != nil || status != "approved" {
+		return fmt.Errorf("approve: %q %v", status, err)
+	}
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/.authgate/auth/check/"+started.SessionID, nil)
+	req.Header.Set("Accept", "application/json")
+	var chk checkResponse
+	if err := doJSON(b, req, &chk); err != nil || chk.Redirect == "" {
+		return fmt.Errorf("collect: %+v %v", chk, err)
+	}
+	return nil
+}
+
+// doJSON sends req in b and decodes a 200 answer into v.
+func doJSON(b *testBrowser, req *http.Request, v any) error {
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %d", req.Method, req.URL.Path, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}

@@ -1,0 +1,207 @@
+package redisstore
+
+// The scripts of the login and device steps (steps.go). Each touches only
+// keys of one hash tag: a login's group, or a device.
+
+// startLoginSrc is store.LoginSteps.StartLogin.
+// KEYS: the pause markers (ARGV[1] of them), then the counter if ARGV[2]
+// is '1', then the pending claim and the login if ARGV[5] is '1', then
+// the recent marker if ARGV[11] is '1'.
+// ARGV[3] the counter's window in ms, ARGV[4] its limit; ARGV[6] the
+// login's TTL in ms, ARGV[7] the claim's, ARGV[8] the login's id,
+// ARGV[9] the channel and ARGV[10] the message that announce it;
+// ARGV[12] the recent marker's TTL in ms; ARGV[13..] the login's field,
+// value….
+// Returns {1, pause index, ms left} when paused, {2, count, ms} past the
+// limit, {3, count, ms} when no login was asked for, {4, count, ms,
+// holder} when another login holds the claim, {5} when the login's id
+// exists, {6, count, ms, recent taken 0|1} when created.
+const startLoginSrc = `
+local k = 1
+for i = 1, tonumber(ARGV[1]) do
+  local left = redis.call('PTTL', KEYS[k])
+  if left > 0 then return {1, i, left} end
+  k = k + 1
+end
+local n, ttl = 0, 0
+if ARGV[2] == '1' then
+  n = redis.call('INCR', KEYS[k])
+  ttl = redis.call('PTTL', KEYS[k])
+  if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[k], ARGV[3])
+    ttl = tonumber(ARGV[3])
+  end
+  k = k + 1
+  if n > tonumber(ARGV[4]) then return {2, n, ttl} end
+end
+if ARGV[5] ~= '1' then return {3, n, ttl} end
+local pending, login = KEYS[k], KEYS[k + 1]
+k = k + 2
+if redis.call('EXISTS', login) == 1 then return {5} end
+local cur = redis.call('GET', pending)
+if cur and cur ~= ARGV[8] then return {4, n, ttl, cur} end
+redis.call('SET', pending, ARGV[8], 'PX', ARGV[7])
+redis.call('HSET', login, unpack(ARGV, 13))
+redis.call('PEXPIRE', login, ARGV[6])
+redis.call('PUBLISH', ARGV[9], ARGV[10])
+local recent = 0
+if ARGV[11] == '1' and redis.call('SET', KEYS[k], '1', 'PX', ARGV[12], 'NX') then recent = 1 end
+return {6, n, ttl, recent}
+`
+
+// pendingLoginSrc is store.LoginSteps.PendingLogin.
+// KEYS[1] the pending claim; ARGV[1] the key prefix of the group's
+// logins, ARGV[2] the group.
+// Returns {0} without a claim, {1, id} when the id is of another group
+// (the caller reads it), {2, id, fields} with the login's fields as
+// HGETALL returns them (none when it is gone).
+const pendingLoginSrc = `
+local id = redis.call('GET', KEYS[1])
+if not id then return {0} end
+if string.sub(id, 1, string.len(ARGV[2])) ~= ARGV[2] then return {1, id} end
+return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
+`
+
+// collectLoginSrc is store.LoginSteps.CollectLogin.
+// KEYS[1] the login; ARGV[1] the binding hash, ARGV[2] the API mark ('1'
+// or '0'), ARGV[3] the session id, ARGV[4] the channel and ARGV[5] the
+// message that announce the change, ARGV[6] the key prefix of the
+// group's counters, ARGV[7..] the names of the user's counters to clear.
+// A counter's key ends in the login's email, which the script can name
+// only when it stands in a key as it is (see tag); else it leaves the
+// counters to the caller.
+// Returns {0} if there is no login, {1, fields} if it was not collected,
+// {2, fields, counters cleared 0|1} once collected; fields as HGETALL
+// returns them.
+const collectLoginSrc = `
+local f = redis.call('HMGET', KEYS[1], 'status', 'data')
+if not f[1] then return {0} end
+if f[1] == 'approved' then
+  local l = cjson.decode(f[2])
+  local api = '0'
+  if l.api == true then api = '1' end
+  if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
+    if ARGV[3] ~= '' then
+      redis.call('HSET', KEYS[1], 'status', 'collected', 'session_id', ARGV[3])
+    else
+      redis.call('HSET', KEYS[1], 'status', 'collected')
+    end
+    local cleared = 0
+    if type(l.email) == 'string' and #l.email <= 128 and string.find(l.email, '^[%w%.@_%+=:/%-]+$') then
+      for i = 7, #ARGV do redis.call('DEL', ARGV[6] .. ARGV[i] .. ':' .. l.email) end
+      cleared = 1
+    end
+    redis.call('PUBLISH', ARGV[4], ARGV[5])
+    return {2, redis.call('HGETALL', KEYS[1]), cleared}
+  end
+end
+return {1, redis.call('HGETALL', KEYS[1])}
+`
+
+// deviceFieldsSrc is a Lua function returning the device's HASH as
+// HGETALL does, without the replay markers.
+const deviceFieldsSrc = `
+local function device_fields(key)
+  local all = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #all, 2 do
+    if all[i] ~= 'seen' and all[i] ~= 'seen_over' then
+      out[#out + 1] = all[i]
+      out[#out + 1] = all[i + 1]
+    end
+  end
+  return out
+end
+`
+
+// useDeviceSrc is store.DeviceSteps.UseDevice. A device's markers live
+// in its HASH's "seen" field, as "<until ms> <marker>;" each, pruned as
+// it is written: no key per request, and they go with the device. The
+// field holds at most ARGV[4] of them, so a device signing many requests
+// cannot make every one cost more: past that, a marker gets a key of its
+// own (KEYS[2]), and "seen_over" says until when such keys may exist.
+// KEYS[1] the device, KEYS[2] the marker's own key; ARGV[1] the
+// marker's TTL in ms, ARGV[2] the last-used time (empty leaves it),
+// ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
+// Returns {0} without the device, {1} when the marker is set, {2,
+// fields} after.
+const useDeviceSrc = deviceFieldsSrc + `
+local f = redis.call('HMGET', KEYS[1], 'data', 'seen', 'seen_over')
+if not f[1] then return {0} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local kept = {}
+for til, m in string.gmatch(f[2] or '', '(%d+) ([^;]+);') do
+  if tonumber(til) > now then
+    if m == ARGV[3] then return {1} end
+    kept[#kept + 1] = til .. ' ' .. m .. ';'
+  end
+end
+if tonumber(f[3] or '0') > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
+local til = now + tonumber(ARGV[1])
+local set = {}
+if #kept < tonumber(ARGV[4]) then
+  kept[#kept + 1] = til .. ' ' .. ARGV[3] .. ';'
+else
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+  set = {'seen_over', tostring(til)}
+end
+set[#set + 1] = 'seen'
+set[#set + 1] = table.concat(kept)
+if ARGV[2] ~= '' then
+  set[#set + 1] = 'last_used'
+  set[#set + 1] = ARGV[2]
+end
+redis.call('HSET', KEYS[1], unpack(set))
+return {2, device_fields(KEYS[1])}
+`
+
+// noteApprovalSrc is store.DeviceSteps.NoteApproval.
+// KEYS[1] the device. Returns {0} without the device, else {first,
+// fields}: first is 0 if the device approved before, 1 if not, 2 if the
+// device was made before its approvals were kept (the caller asks the
+// older record).
+const noteApprovalSrc = deviceFieldsSrc + `
+local f = redis.call('HMGET', KEYS[1], 'data', 'approved')
+if not f[1] then return {0} end
+local seen = f[2]
+local first = 0
+if not seen then first = 2 elseif seen == '' then first = 1 end
+if first > 0 then redis.call('HSET', KEYS[1], 'approved', '1') end
+return {first, device_fields(KEYS[1])}
+`
+
+// decideLoginSrc is store.DecisionSteps.DecideLogin.
+// KEYS[1] the login, KEYS[2] its email's pending claim. ARGV[1] the
+// device's email, ARGV[2] its id, ARGV[3] the decision's time as
+// decided_at (in ms), ARGV[4] it in ms, ARGV[5] the reason of an expiry, ARGV[6]
+// and ARGV[7] the status and reason decided, ARGV[8] '1' to check the
+// number ARGV[9], ARGV[10] and ARGV[11] the status and reason of a wrong
+// number, ARGV[12] the channel and ARGV[13] the message that announce
+// the change, ARGV[14] the login's id.
+// Returns {0} if there is no such login for the email, {1, fields} if it
+// is not pending, {2, fields} once decided, {3, fields} once expired, {9}
+// for a login without its window in ms (made before it was kept; the
+// caller decides by reading).
+const decideLoginSrc = `
+local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'exp')
+if not f[1] then return {0} end
+local l = cjson.decode(f[2])
+if l.email ~= ARGV[1] or l.withheld == true then return {0} end
+if f[1] ~= 'pending' then return {1, redis.call('HGETALL', KEYS[1])} end
+if not f[3] then return {9} end
+local to, reason, out = ARGV[6], ARGV[7], 2
+if tonumber(ARGV[4]) > tonumber(f[3]) then
+  to, reason, out = 'expired', ARGV[5], 3
+elseif ARGV[8] == '1' and tonumber(ARGV[9]) ~= l.code then
+  to, reason = ARGV[10], ARGV[11]
+end
+local set = {'status', to, 'decided_at', ARGV[3]}
+if reason ~= '' then set[#set + 1] = 'reason'; set[#set + 1] = reason end
+if out == 2 then set[#set + 1] = 'device_id'; set[#set + 1] = ARGV[2] end
+redis.call('HSET', KEYS[1], unpack(set))
+redis.call('HDEL', KEYS[1], 'exp')
+redis.call('PUBLISH', ARGV[12], ARGV[13])
+if redis.call('GET', KEYS[2]) == ARGV[14] then redis.call('DEL', KEYS[2]) end
+return {out, redis.call('HGETALL', KEYS[1])}
+`
