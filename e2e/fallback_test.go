@@ -200,7 +200,7 @@ func TestCodeBadInput(t *testing.T) {
 			t.Fatalf("reused recovery code: %d %s", status, body)
 		}
 		// The retry form keeps the login: its id travels in the form.
-		if !regexp.MustCompile(`name="id" value="[A-Za-z0-9_-]{22}"`).MatchString(body) {
+		if !regexp.MustCompile(`name="id" value="[0-9a-f]{3}[A-Za-z0-9_-]{22}"`).MatchString(body) {
 			t.Fatalf("the refused form does not keep its login: %s", body)
 		}
 		_, _, home := rb.do(http.MethodGet, "/.authgate/", http.Header{"Accept": {"text/html"}}, nil)

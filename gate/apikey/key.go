@@ -30,14 +30,19 @@ const revocationPrefix = "apikey:"
 // RevocationID returns the id a key's revocation is published under.
 func RevocationID(id string) string { return revocationPrefix + id }
 
-// generate returns a fresh key and its id.
+// generate returns a fresh key and its id. An id never starts with "-",
+// so a command line never takes one for a flag (such a draw is drawn
+// again).
 func generate() (raw, id string, err error) {
 	var b [12 + 32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", "", fmt.Errorf("generating an API key: %w", err)
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", "", fmt.Errorf("generating an API key: %w", err)
+		}
+		if id = base64.RawURLEncoding.EncodeToString(b[:12]); id[0] != '-' {
+			return Prefix + id + base64.RawURLEncoding.EncodeToString(b[12:]), id, nil
+		}
 	}
-	id = base64.RawURLEncoding.EncodeToString(b[:12])
-	return Prefix + id + base64.RawURLEncoding.EncodeToString(b[12:]), id, nil
 }
 
 // Parse returns the id of a string shaped like a key, without

@@ -129,3 +129,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// An id never starts with a dash (1 draw in 64 would, unchecked), so the
+// CLI never reads one as a flag.
+func TestKeyIDsNeverLookLikeAFlag(t *testing.T) {
+	for range 3000 {
+		raw, id, err := generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id[0] == '-' || !strings.HasPrefix(raw, Prefix+id) {
+			t.Fatalf("key %q with id %q", raw, id)
+		}
+	}
+}
