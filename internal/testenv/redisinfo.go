@@ -21,6 +21,10 @@ type RedisStats struct {
 	Calls map[string]int64
 	// UsedMemory is used_memory in bytes.
 	UsedMemory int64
+	// ClientsMemory is mem_clients_normal: what the connections' buffers
+	// hold. Printed beside UsedMemory, since Redis resizes these buffers
+	// on its own timer, which moves UsedMemory without any data.
+	ClientsMemory int64
 	// CPU is used_cpu_sys plus used_cpu_user.
 	CPU time.Duration
 }
@@ -53,6 +57,8 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 			}
 		case name == "used_memory":
 			st.UsedMemory, _ = strconv.ParseInt(value, 10, 64)
+		case name == "mem_clients_normal":
+			st.ClientsMemory, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_cpu_sys" || name == "used_cpu_user":
 			f, _ := strconv.ParseFloat(value, 64)
 			cpu += f
@@ -65,7 +71,8 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 // Since returns what changed from before to s: calls, memory and CPU as
 // differences.
 func (s RedisStats) Since(before RedisStats) RedisStats {
-	d := RedisStats{Calls: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory, CPU: s.CPU - before.CPU}
+	d := RedisStats{Calls: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory,
+		ClientsMemory: s.ClientsMemory - before.ClientsMemory, CPU: s.CPU - before.CPU}
 	for cmd, n := range s.Calls {
 		if n -= before.Calls[cmd]; n != 0 {
 			d.Calls[cmd] = n
@@ -103,7 +110,7 @@ func (s RedisStats) String() string {
 		}
 		fmt.Fprintf(&b, "%s=%d", c, s.Calls[c])
 	}
-	fmt.Fprintf(&b, "), memory %+d B, cpu %v", s.UsedMemory, s.CPU)
+	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v", s.UsedMemory, s.ClientsMemory, s.CPU)
 	return b.String()
 }
 
