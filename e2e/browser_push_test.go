@@ -115,6 +115,20 @@ func containsTrue(m map[string]bool) bool {
 	return false
 }
 
+// grantNotifications grants the phone's browser context, for origin,
+// what a user's "Allow" gives: notifications and push.
+func grantNotifications(t *testing.T, phone *tab, origin string) {
+	t.Helper()
+	for _, perm := range []*cdpbrowser.PermissionDescriptor{{Name: "notifications"}, {Name: "push", UserVisibleOnly: true}} {
+		if _, err := chromedp.CallBrowser(phone.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: perm, Setting: cdpbrowser.PermissionSettingGranted,
+			Origin: origin, BrowserContextID: chromedp.FromContext(phone.ctx).BrowserContextID,
+		}); err != nil {
+			t.Fatalf("granting %s: %v", perm.Name, err)
+		}
+	}
+}
+
 // notificationsJS lists the notifications of the approver's service
 // worker from any page of the gate's origin, the approver or another.
 const notificationsJS = `navigator.serviceWorker.getRegistration("/.authgate/app").then(r => r ? r.getNotifications() : [])`
@@ -193,14 +207,7 @@ func TestBrowserPushNotificationOpensTheApprover(t *testing.T) {
 	const email = "rosa@example.com"
 	phone := newTab(t, chrome, "phone", phoneScreen, shots)
 	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
-	for _, perm := range []*cdpbrowser.PermissionDescriptor{{Name: "notifications"}, {Name: "push", UserVisibleOnly: true}} {
-		if _, err := chromedp.CallBrowser(phone.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-			Permission: perm, Setting: cdpbrowser.PermissionSettingGranted,
-			Origin: g.base, BrowserContextID: chromedp.FromContext(phone.ctx).BrowserContextID,
-		}); err != nil {
-			t.Fatalf("granting %s: %v", perm.Name, err)
-		}
-	}
+	grantNotifications(t, phone, g.base)
 	enrolPhone(phone, g.enrollmentLink(email).Link)
 	phone.waitFor("the notifications box", `document.getElementById("notif-box").dataset.state === "off" && !document.getElementById("notif-on").hidden`)
 	phone.shoot("push-app-notifications-off")
@@ -336,14 +343,7 @@ func TestBrowserPushNotificationClosesWhenDecidedElsewhere(t *testing.T) {
 	const email = "ines@example.com"
 	phone := newTab(t, chrome, "phone", phoneScreen, shots)
 	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
-	for _, perm := range []*cdpbrowser.PermissionDescriptor{{Name: "notifications"}, {Name: "push", UserVisibleOnly: true}} {
-		if _, err := chromedp.CallBrowser(phone.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-			Permission: perm, Setting: cdpbrowser.PermissionSettingGranted,
-			Origin: g.base, BrowserContextID: chromedp.FromContext(phone.ctx).BrowserContextID,
-		}); err != nil {
-			t.Fatalf("granting %s: %v", perm.Name, err)
-		}
-	}
+	grantNotifications(t, phone, g.base)
 	enrolPhone(phone, g.enrollmentLink(email).Link)
 	if !evalAwait[bool](phone, `navigator.serviceWorker.ready.then(r => !!r.active)`) {
 		t.Fatal("no active service worker")
