@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -65,6 +66,8 @@ type Store struct {
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close; ends subscriptions
 	closeErr  error
+
+	usersComplete atomic.Bool // the users set is known to hold every device's email
 }
 
 // New returns a store on client. The caller keeps ownership of client:

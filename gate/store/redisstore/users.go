@@ -5,12 +5,16 @@ import (
 	"slices"
 )
 
-// ListUsers returns, sorted, the emails with at least one device. The
-// users set only grows (an email is added when a device is created); the
+// ListUsers returns, sorted, the emails with at least one device; the
+// first call of a deployment also adds the devices enrolled before the
+// users set existed (completeUsers). The users set only grows (an email is added when a device is created); the
 // device index of each member says whether it still has one, so a
 // concurrent enrolment is never lost to a removal.
 func (s *Store) ListUsers(ctx context.Context) ([]string, error) {
 	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if err := s.completeUsers(ctx); err != nil {
 		return nil, err
 	}
 	emails, err := s.client.SMembers(ctx, s.usersKey()).Result()
