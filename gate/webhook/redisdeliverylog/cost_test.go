@@ -11,6 +11,7 @@ import (
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/webhook"
 	"github.com/authgate/authgate/gate/webhook/redisdeliverylog"
+	"github.com/authgate/authgate/gate/webhook/webhooktest"
 	"github.com/authgate/authgate/internal/testenv"
 )
 
@@ -55,7 +56,7 @@ func TestDeliveryLogCostPerEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(t, d)
+	webhooktest.Run(t, d)
 	ctx := context.Background()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/authgate/authgate/gate/webhook"
 	"github.com/authgate/authgate/gate/webhook/redisdeliverylog"
 	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+	"github.com/authgate/authgate/gate/webhook/webhooktest"
 	"github.com/authgate/authgate/internal/testenv"
 )
 
@@ -80,37 +81,16 @@ func instance(t *testing.T, srv *testenv.Redis, name, url string) *webhook.Dispa
 	return d
 }
 
-// start runs d until the returned stop is called or the test ends.
-func start(t *testing.T, d *webhook.Dispatcher) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = d.Run(ctx) })
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
-	t.Cleanup(stop)
-	return stop
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func TestInstanceBListsAndReplaysWhatInstanceADelivered(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	recv := newReceiver(t)
 	a := instance(t, srv, "a", recv.srv.URL)
 	b := instance(t, srv, "b", recv.srv.URL) // never runs until the replay
-	stopA := start(t, a)
+	stopA := webhooktest.Run(t, a)
 
 	e := event.New(event.Login, map[string]any{"user": "alice"})
 	a.Emit(context.Background(), e)
-	waitFor(t, "A's delivery in B's listing", func() bool {
+	webhooktest.WaitFor(t, "A's delivery in B's listing", func() bool {
 		recs := b.Deliveries("app")
 		return len(recs) == 1 && recs[0].State == webhook.StateDelivered
 	})
@@ -125,12 +105,12 @@ func TestInstanceBListsAndReplaysWhatInstanceADelivered(t *testing.T) {
 
 	// B replays the event A delivered: the receiver gets the same body
 	// and webhook-id again, signed.
-	start(t, b)
+	webhooktest.Run(t, b)
 	n, err := b.Replay(context.Background(), e.ID)
 	if err != nil || n != 1 {
 		t.Fatalf("B's replay: %d, %v", n, err)
 	}
-	waitFor(t, "the replayed delivery", func() bool { return len(recv.deliveries()) == 2 })
+	webhooktest.WaitFor(t, "the replayed delivery", func() bool { return len(recv.deliveries()) == 2 })
 	got := recv.deliveries()
 	if got[1] != got[0] || got[0].id != e.ID {
 		t.Fatalf("replayed %+v, first %+v", got[1], got[0])
@@ -138,7 +118,7 @@ func TestInstanceBListsAndReplaysWhatInstanceADelivered(t *testing.T) {
 	if f := recv.forged.Load(); f != 0 {
 		t.Fatalf("%d deliveries with a bad signature", f)
 	}
-	waitFor(t, "the replay's attempt in the log", func() bool {
+	webhooktest.WaitFor(t, "the replay's attempt in the log", func() bool {
 		recs := a.Deliveries("app")
 		return len(recs) == 1 && len(recs[0].Attempts) == 2 && recs[0].State == webhook.StateDelivered
 	})
@@ -159,9 +139,9 @@ func TestAStalledLogNeverSlowsADelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(t, d)
+	webhooktest.Run(t, d)
 	d.Emit(context.Background(), event.New(event.Login, nil))
-	waitFor(t, "the first delivery logged", func() bool { return len(d.Deliveries("app")) == 1 })
+	webhooktest.WaitFor(t, "the first delivery logged", func() bool { return len(d.Deliveries("app")) == 1 })
 
 	srv.Pause(t)
 	const n = 50
@@ -169,7 +149,7 @@ func TestAStalledLogNeverSlowsADelivery(t *testing.T) {
 	for range n {
 		d.Emit(context.Background(), event.New(event.Login, nil))
 	}
-	waitFor(t, "the deliveries while Redis is stalled", func() bool { return len(recv.deliveries()) == 1+n })
+	webhooktest.WaitFor(t, "the deliveries while Redis is stalled", func() bool { return len(recv.deliveries()) == 1+n })
 	took := time.Since(began)
 	t.Logf("%d deliveries with the log's Redis stalled took %v", n, took)
 	if took > time.Second {
@@ -187,7 +167,7 @@ func TestAStalledLogNeverSlowsADelivery(t *testing.T) {
 	// Once Redis answers, new deliveries are logged again.
 	e := event.New(event.Login, nil)
 	d.Emit(context.Background(), e)
-	waitFor(t, "a delivery logged after the stall", func() bool {
+	webhooktest.WaitFor(t, "a delivery logged after the stall", func() bool {
 		recs := d.Event(e.ID)
 		return len(recs) == 1 && recs[0].State == webhook.StateDelivered
 	})

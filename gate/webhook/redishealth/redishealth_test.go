@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/authgate/authgate/gate/webhook"
 	"github.com/authgate/authgate/gate/webhook/redishealth"
 	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+	"github.com/authgate/authgate/gate/webhook/webhooktest"
 	"github.com/authgate/authgate/internal/testenv"
 )
 
@@ -38,27 +38,6 @@ func instance(t *testing.T, srv *testenv.Redis, prefix, name, url string) *webho
 	return d
 }
 
-// start runs d until the returned stop is called or the test ends.
-func start(t *testing.T, d *webhook.Dispatcher) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = d.Run(ctx) })
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
-	t.Cleanup(stop)
-	return stop
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func TestInstanceBReportsAndObeysWhatInstanceADid(t *testing.T) {
 	srv := testenv.StartRedis(t)
 	var status atomic.Int64
@@ -71,11 +50,11 @@ func TestInstanceBReportsAndObeysWhatInstanceADid(t *testing.T) {
 	t.Cleanup(recv.Close)
 	a := instance(t, srv, "hp:{webhooks}", "a", recv.URL)
 	b := instance(t, srv, "hp:{webhooks}", "b", recv.URL)
-	stopA := start(t, a)
+	stopA := webhooktest.Run(t, a)
 
 	// A delivers; B, which never ran, reports it.
 	a.Emit(context.Background(), event.New(event.Login, nil))
-	waitFor(t, "A's delivery in the shared health", func() bool { return b.Endpoints()[0].Delivered == 1 })
+	webhooktest.WaitFor(t, "A's delivery in the shared health", func() bool { return b.Endpoints()[0].Delivered == 1 })
 	s := b.Endpoints()[0]
 	if s.LastStatus != 200 || s.LastFiredAt.IsZero() || s.Disabled || s.Failed != 0 {
 		t.Fatalf("B reports %+v after A's delivery", s)
@@ -84,7 +63,7 @@ func TestInstanceBReportsAndObeysWhatInstanceADid(t *testing.T) {
 	// The receiver answers 410 to A: B reports the endpoint disabled.
 	status.Store(http.StatusGone)
 	a.Emit(context.Background(), event.New(event.Login, nil))
-	waitFor(t, "A's 410 in the shared health", func() bool { return b.Endpoints()[0].Disabled })
+	webhooktest.WaitFor(t, "A's 410 in the shared health", func() bool { return b.Endpoints()[0].Disabled })
 	s = b.Endpoints()[0]
 	if s.LastStatus != 410 || s.Delivered != 1 || s.Failed != 1 || s.Dead != 1 {
 		t.Fatalf("B reports %+v after A's 410", s)
@@ -93,8 +72,8 @@ func TestInstanceBReportsAndObeysWhatInstanceADid(t *testing.T) {
 	// Only B runs now, with the receiver willing again: B delivers nothing.
 	stopA()
 	c := instance(t, srv, "hp:{webhooks}", "c", recv.URL) // an instance that learns only from its sync
-	start(t, b)
-	start(t, c)
+	webhooktest.Run(t, b)
+	webhooktest.Run(t, c)
 	status.Store(http.StatusOK)
 	before := got.Load()
 	time.Sleep(200 * time.Millisecond) // several syncs
@@ -111,10 +90,10 @@ func TestInstanceBReportsAndObeysWhatInstanceADid(t *testing.T) {
 	if err := b.Enable("app"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "C to see the endpoint enabled", func() bool { return !c.Endpoints()[0].Disabled })
+	webhooktest.WaitFor(t, "C to see the endpoint enabled", func() bool { return !c.Endpoints()[0].Disabled })
 	time.Sleep(100 * time.Millisecond) // C's sync applies it to its sending path
 	c.Emit(context.Background(), event.New(event.Login, nil))
-	waitFor(t, "a delivery after Enable", func() bool { return b.Endpoints()[0].Delivered == 2 })
+	webhooktest.WaitFor(t, "a delivery after Enable", func() bool { return b.Endpoints()[0].Delivered == 2 })
 }
 
 func TestMissingHealthReadsAsNone(t *testing.T) {

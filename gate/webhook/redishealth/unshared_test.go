@@ -15,6 +15,7 @@ import (
 	"github.com/authgate/authgate/gate/webhook"
 	"github.com/authgate/authgate/gate/webhook/redishealth"
 	"github.com/authgate/authgate/gate/webhook/redisoutbox"
+	"github.com/authgate/authgate/gate/webhook/webhooktest"
 	"github.com/authgate/authgate/internal/testenv"
 )
 
@@ -61,13 +62,13 @@ func TestALostDisableIsWrittenAgainNotUndone(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := instance(t, srv, prefix, "b", recv.URL)
-	start(t, a)
+	webhooktest.Run(t, a)
 
 	a.Emit(context.Background(), event.New(event.Login, nil))
-	waitFor(t, "the 410", func() bool { return got.Load() == 1 })
+	webhooktest.WaitFor(t, "the 410", func() bool { return got.Load() == 1 })
 	// The write of the attempt was lost; the re-reads that follow must
 	// keep A disabled and put the flag in the store.
-	waitFor(t, "B to learn of A's disable", func() bool { return b.Endpoints()[0].Disabled })
+	webhooktest.WaitFor(t, "B to learn of A's disable", func() bool { return b.Endpoints()[0].Disabled })
 	time.Sleep(200 * time.Millisecond) // several of A's re-reads
 	if !a.Endpoints()[0].Disabled {
 		t.Fatal("A's re-read of the store undid its own 410")
@@ -84,5 +85,5 @@ func TestALostDisableIsWrittenAgainNotUndone(t *testing.T) {
 	if err := b.Enable("app"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "A to see the endpoint enabled", func() bool { return !a.Endpoints()[0].Disabled })
+	webhooktest.WaitFor(t, "A to see the endpoint enabled", func() bool { return !a.Endpoints()[0].Disabled })
 }
