@@ -98,16 +98,19 @@ end
 return {1, redis.call('HGETALL', KEYS[1])}
 `
 
-// deviceFieldsSrc is a Lua function returning the device's HASH as
-// HGETALL does, without the replay markers.
-const deviceFieldsSrc = `
-local function device_fields(key)
-  local all = redis.call('HGETALL', key)
-  local out = {}
-  for i = 1, #all, 2 do
-    if all[i] ~= 'seen' and all[i] ~= 'seen_over' then
-      out[#out + 1] = all[i]
-      out[#out + 1] = all[i + 1]
+// deviceReplySrc defines device_reply, which returns a device's fields
+// as HGETALL would, without its replay markers, from one HMGET made by
+// the step: "data" first, then the fields the step tests (n in all),
+// then "name", "last_used" and "push".
+const deviceReplySrc = `
+local device_returned = {'name', 'last_used', 'push'}
+local function device_reply(f, n)
+  local out = {'data', f[1]}
+  for i, name in ipairs(device_returned) do
+    local v = f[n + i]
+    if v then
+      out[#out + 1] = name
+      out[#out + 1] = v
     end
   end
   return out
@@ -120,55 +123,73 @@ end
 // field holds at most ARGV[4] of them, so a device signing many requests
 // cannot make every one cost more: past that, a marker gets a key of its
 // own (KEYS[2]), and "seen_over" says until when such keys may exist.
+// Markers are appended in the order they are taken, so the passed ones
+// are pruned from the front and a marker is looked for as a plain
+// substring; the whole field is parsed only on a match, or when it is
+// full (markers of differing lifetimes may then be out of order).
 // KEYS[1] the device, KEYS[2] the marker's own key; ARGV[1] the
 // marker's TTL in ms, ARGV[2] the last-used time (empty leaves it),
 // ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
 // Returns {0} without the device, {1} when the marker is set, {2,
-// fields} after.
-const useDeviceSrc = deviceFieldsSrc + `
-local f = redis.call('HMGET', KEYS[1], 'data', 'seen', 'seen_over')
+// fields} after, fields as HGETALL returns them without the markers.
+const useDeviceSrc = deviceReplySrc + `
+local f = redis.call('HMGET', KEYS[1], 'data', 'seen', 'seen_over', 'name', 'last_used', 'push')
 if not f[1] then return {0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local kept = {}
-for til, m in string.gmatch(f[2] or '', '(%d+) ([^;]+);') do
-  if tonumber(til) > now then
-    if m == ARGV[3] then return {1} end
-    kept[#kept + 1] = til .. ' ' .. m .. ';'
+local seen = f[2] or ''
+local pos = 1
+while true do
+  local a, b, til = string.find(seen, '^(%d+) [^;]*;', pos)
+  if not a or tonumber(til) > now then break end
+  pos = b + 1
+end
+if pos > 1 then seen = string.sub(seen, pos) end
+local _, n = string.gsub(seen, ';', '')
+local limit = tonumber(ARGV[4])
+if n >= limit or string.find(seen, ' ' .. ARGV[3] .. ';', 1, true) then
+  local kept = {}
+  for til, m in string.gmatch(seen, '(%d+) ([^;]+);') do
+    if tonumber(til) > now then
+      if m == ARGV[3] then return {1} end
+      kept[#kept + 1] = til .. ' ' .. m .. ';'
+    end
   end
+  seen, n = table.concat(kept), #kept
 end
 if tonumber(f[3] or '0') > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
 local til = now + tonumber(ARGV[1])
 local set = {}
-if #kept < tonumber(ARGV[4]) then
-  kept[#kept + 1] = til .. ' ' .. ARGV[3] .. ';'
+if n < limit then
+  seen = seen .. til .. ' ' .. ARGV[3] .. ';'
 else
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
   set = {'seen_over', tostring(til)}
 end
 set[#set + 1] = 'seen'
-set[#set + 1] = table.concat(kept)
+set[#set + 1] = seen
 if ARGV[2] ~= '' then
   set[#set + 1] = 'last_used'
   set[#set + 1] = ARGV[2]
+  f[5] = ARGV[2]
 end
 redis.call('HSET', KEYS[1], unpack(set))
-return {2, device_fields(KEYS[1])}
+return {2, device_reply(f, 3)}
 `
 
 // noteApprovalSrc is store.DeviceSteps.NoteApproval.
 // KEYS[1] the device. Returns {0} without the device, else {first,
 // fields}: first is 0 if the device approved before, 1 if not, 2 if the
 // device was made before its approvals were kept (the caller asks the
-// older record).
-const noteApprovalSrc = deviceFieldsSrc + `
-local f = redis.call('HMGET', KEYS[1], 'data', 'approved')
+// older record); fields as HGETALL returns them without the markers.
+const noteApprovalSrc = deviceReplySrc + `
+local f = redis.call('HMGET', KEYS[1], 'data', 'approved', 'name', 'last_used', 'push')
 if not f[1] then return {0} end
 local seen = f[2]
 local first = 0
 if not seen then first = 2 elseif seen == '' then first = 1 end
 if first > 0 then redis.call('HSET', KEYS[1], 'approved', '1') end
-return {first, device_fields(KEYS[1])}
+return {first, device_reply(f, 2)}
 `
 
 // decideLoginSrc is store.DecisionSteps.DecideLogin.
