@@ -124,9 +124,11 @@ end
 // cannot make every one cost more: past that, a marker gets a key of its
 // own (KEYS[2]), and "seen_over" says until when such keys may exist.
 // Markers are appended in the order they are taken, so the passed ones
-// are pruned from the front and a marker is looked for as a plain
-// substring; the whole field is parsed only on a match, or when it is
-// full (markers of differing lifetimes may then be out of order).
+// are pruned from the front, and a marker is looked for as a plain
+// substring: the field is parsed only on a match. (A marker of a shorter
+// lifetime behind a longer one stays, and counts, until the longer one
+// passes; a replay is refused all the same.) A full field is not
+// rewritten.
 // KEYS[1] the device, KEYS[2] the marker's own key; ARGV[1] the
 // marker's TTL in ms, ARGV[2] the last-used time (empty leaves it),
 // ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
@@ -144,30 +146,28 @@ while true do
   if not a or tonumber(til) > now then break end
   pos = b + 1
 end
-if pos > 1 then seen = string.sub(seen, pos) end
-local _, n = string.gsub(seen, ';', '')
-local limit = tonumber(ARGV[4])
-if n >= limit or string.find(seen, ' ' .. ARGV[3] .. ';', 1, true) then
-  local kept = {}
+local changed = pos > 1
+if changed then seen = string.sub(seen, pos) end
+if string.find(seen, ' ' .. ARGV[3] .. ';', 1, true) then
   for til, m in string.gmatch(seen, '(%d+) ([^;]+);') do
-    if tonumber(til) > now then
-      if m == ARGV[3] then return {1} end
-      kept[#kept + 1] = til .. ' ' .. m .. ';'
-    end
+    if m == ARGV[3] and tonumber(til) > now then return {1} end
   end
-  seen, n = table.concat(kept), #kept
 end
 if tonumber(f[3] or '0') > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
+local _, n = string.gsub(seen, ';', '')
 local til = now + tonumber(ARGV[1])
 local set = {}
-if n < limit then
+if n < tonumber(ARGV[4]) then
   seen = seen .. til .. ' ' .. ARGV[3] .. ';'
+  changed = true
 else
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
   set = {'seen_over', tostring(til)}
 end
-set[#set + 1] = 'seen'
-set[#set + 1] = seen
+if changed then
+  set[#set + 1] = 'seen'
+  set[#set + 1] = seen
+end
 if ARGV[2] ~= '' then
   set[#set + 1] = 'last_used'
   set[#set + 1] = ARGV[2]
