@@ -129,9 +129,14 @@ type storedLogin struct {
 	Status store.LoginStatus `json:"status,omitempty"`
 }
 
-// encodeLogin renders l's JSON for its HASH.
-func encodeLogin(l *store.Login) ([]byte, error) {
-	data, err := json.Marshal(storedLogin{Login: l})
+// encodeLogin renders l's JSON for its HASH: without the values of its
+// fieldChecks when it has one (checks true).
+func encodeLogin(l *store.Login, checks bool) ([]byte, error) {
+	var v any = storedLogin{Login: l}
+	if checks {
+		v = compactLogin{storedLogin: storedLogin{Login: l}}
+	}
+	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("redis store: encoding login: %w", err)
 	}
@@ -145,6 +150,11 @@ func decodeLogin(id string, fields map[string]string) (*store.Login, error) {
 		return nil, fmt.Errorf("redis store: decoding login: %w", err)
 	}
 	l.ID = id
+	if k, ok := fields[fieldChecks]; ok {
+		if err := parseChecks(&l, k); err != nil {
+			return nil, err
+		}
+	}
 	decided, err := parseDecidedAt(fields[fieldDecidedAt])
 	if err != nil {
 		return nil, err

@@ -131,11 +131,15 @@ func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.Log
 
 // loginFields renders l as the field, value… of its HASH.
 func loginFields(l *store.Login) ([]any, error) {
-	data, err := encodeLogin(l)
+	checks, ok := formatChecks(l)
+	data, err := encodeLogin(l, ok)
 	if err != nil {
 		return nil, err
 	}
 	fields := []any{fieldData, data, fieldStatus, string(l.Status), fieldExpiresMS, l.ExpiresAt.UnixMilli()}
+	if ok {
+		fields = append(fields, fieldChecks, checks)
+	}
 	// An empty field is left out (a field costs some 60 bytes): reading
 	// a missing one gives the same "".
 	for _, f := range [][2]string{

@@ -73,11 +73,11 @@ return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
 // Returns {0} if there is no login, {1, fields} if it was not collected,
 // {2, fields, counters cleared 0|1} once collected; fields as HGETALL
 // returns them.
-const collectLoginSrc = `
-local f = redis.call('HMGET', KEYS[1], 'status', 'data')
+const collectLoginSrc = loginChecksSrc + `
+local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'k')
 if not f[1] then return {0} end
 if f[1] == 'approved' then
-  local l = cjson.decode(f[2])
+  local l = login_checks(f[3], f[2])
   local api = '0'
   if l.api == true then api = '1' end
   if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
@@ -204,10 +204,10 @@ return {first, device_reply(f, 2)}
 // is not pending, {2, fields} once decided, {3, fields} once expired, {9}
 // for a login without its window in ms (made before it was kept; the
 // caller decides by reading).
-const decideLoginSrc = `
-local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'exp')
+const decideLoginSrc = loginChecksSrc + `
+local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'exp', 'k')
 if not f[1] then return {0} end
-local l = cjson.decode(f[2])
+local l = login_checks(f[4], f[2])
 if l.email ~= ARGV[1] or l.withheld == true then return {0} end
 if f[1] ~= 'pending' then return {1, redis.call('HGETALL', KEYS[1])} end
 if not f[3] then return {9} end
