@@ -57,16 +57,17 @@ func parseChecks(l *store.Login, s string) error {
 }
 
 // loginChecksSrc defines login_checks, which returns what the scripts
-// test of a login (email, withheld, api, binding_hash, code) from its
-// fieldChecks, or from its JSON when it has none.
+// test of the login at key (email, withheld, api, binding_hash, code)
+// from its fieldChecks k, or from its JSON when it has none (the JSON
+// is read only then).
 const loginChecksSrc = `
-local function login_checks(k, data)
+local function login_checks(key, k)
   if k then
     local code, w, a, bh, email = string.match(k, '^(-?%d+) ([01])([01]) (%S*) (.*)$')
     if code then
       return {code = tonumber(code), withheld = w == '1', api = a == '1', binding_hash = bh, email = email}
     end
   end
-  return cjson.decode(data)
+  return cjson.decode(redis.call('HGET', key, 'data'))
 end
 `

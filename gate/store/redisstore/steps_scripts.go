@@ -74,10 +74,10 @@ return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
 // {2, fields, counters cleared 0|1} once collected; fields as HGETALL
 // returns them.
 const collectLoginSrc = loginChecksSrc + `
-local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'k')
+local f = redis.call('HMGET', KEYS[1], 'status', 'k')
 if not f[1] then return {0} end
 if f[1] == 'approved' then
-  local l = login_checks(f[3], f[2])
+  local l = login_checks(KEYS[1], f[2])
   local api = '0'
   if l.api == true then api = '1' end
   if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
@@ -205,14 +205,14 @@ return {first, device_reply(f, 2)}
 // for a login without its window in ms (made before it was kept; the
 // caller decides by reading).
 const decideLoginSrc = loginChecksSrc + `
-local f = redis.call('HMGET', KEYS[1], 'status', 'data', 'exp', 'k')
+local f = redis.call('HMGET', KEYS[1], 'status', 'exp', 'k')
 if not f[1] then return {0} end
-local l = login_checks(f[4], f[2])
+local l = login_checks(KEYS[1], f[3])
 if l.email ~= ARGV[1] or l.withheld == true then return {0} end
 if f[1] ~= 'pending' then return {1, redis.call('HGETALL', KEYS[1])} end
-if not f[3] then return {9} end
+if not f[2] then return {9} end
 local to, reason, out = ARGV[6], ARGV[7], 2
-if tonumber(ARGV[4]) > tonumber(f[3]) then
+if tonumber(ARGV[4]) > tonumber(f[2]) then
   to, reason, out = 'expired', ARGV[5], 3
 elseif ARGV[8] == '1' and tonumber(ARGV[9]) ~= l.code then
   to, reason = ARGV[10], ARGV[11]
