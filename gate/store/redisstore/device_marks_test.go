@@ -1,0 +1,72 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// A device's markers are pruned from the front of its field; one of a
+// shorter lifetime behind a longer one is kept there after it passes,
+// and may be taken again all the same. A full field refuses every replay
+// and is not rewritten.
+func TestDeviceMarkersOutOfOrderAndFull(t *testing.T) {
+	r := testenv.StartRedis(t)
+	s, err := Open(r.URL(0), Options{Prefix: "marks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	d := &store.Device{ID: "dev-marks", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
+	if err := s.CreateDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	use := func(mark string, ttl time.Duration) error {
+		_, err := s.UseDevice(ctx, d.ID, mark, ttl, time.Time{})
+		return err
+	}
+	if err := use("long", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := use("short", 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := use("short", time.Minute); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a live marker taken again: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := use("short", time.Minute); err != nil {
+		t.Fatalf("a passed marker behind a live one: %v", err)
+	}
+	if err := use("long", time.Minute); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("the live marker taken again: %v", err)
+	}
+
+	for i := range deviceMarksKept + 4 {
+		if err := use("m"+strconv.Itoa(i), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := s.client.HGet(ctx, s.deviceKey(d.ID), "seen").Val()
+	if err := use("over", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.client.HGet(ctx, s.deviceKey(d.ID), "seen").Val(); got != seen {
+		t.Fatalf("a full field was rewritten:\n%s\n%s", seen, got)
+	}
+	for _, m := range []string{"long", "short", "m0", "m" + strconv.Itoa(deviceMarksKept+3), "over"} {
+		if err := use(m, time.Minute); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("marker %s replayed on a full field: %v", m, err)
+		}
+	}
+	got, err := s.GetDevice(ctx, d.ID)
+	if err != nil || got.Name != "Phone" || got.Email != d.Email {
+		t.Fatalf("the device after its markers: %+v %v", got, err)
+	}
+}
