@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
@@ -193,35 +194,60 @@ func (tb *tab) waitPath(pathWithQuery string) {
 	tb.waitFor("page "+pathWithQuery, "location.pathname + location.search === "+string(q)+" && document.readyState === 'complete'")
 }
 
-// shoot photographs the page at both screen sizes, if screenshots are on.
+// shoot photographs the page at both screen sizes, in the light and the
+// dark colour scheme, if screenshots are on: name-WxH.png and
+// name-WxH-dark.png.
 func (tb *tab) shoot(name string) {
 	tb.t.Helper()
 	if tb.shots == nil {
 		return
 	}
-	for _, screen := range []device.Info{laptopScreen, phoneScreen} {
-		ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
-		img, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
-			var opts []chromedp.EmulateViewportOption
-			if screen.Mobile {
-				opts = append(opts, chromedp.EmulateMobile)
-			}
-			if _, err := chromedp.EmulateViewport(screen.Width, screen.Height, opts...)(ctx, t); err != nil {
-				return nil, err
-			}
-			// Let layout settle after the resize.
-			if _, err := chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)(ctx, t); err != nil {
-				return nil, err
-			}
-			return chromedp.CaptureScreenshot()(ctx, t)
-		})
-		cancel()
-		if err != nil {
-			tb.t.Fatalf("%s: screenshot %s: %v", tb.name, name, err)
+	for _, scheme := range []string{"light", "dark"} {
+		tb.colourScheme(scheme)
+		suffix := ""
+		if scheme == "dark" {
+			suffix = "-dark"
 		}
-		tb.shots.save(tb.t, fmt.Sprintf("%s-%dx%d.png", name, screen.Width, screen.Height), img)
+		for _, screen := range []device.Info{laptopScreen, phoneScreen} {
+			ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+			img, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+				var opts []chromedp.EmulateViewportOption
+				if screen.Mobile {
+					opts = append(opts, chromedp.EmulateMobile)
+				}
+				if _, err := chromedp.EmulateViewport(screen.Width, screen.Height, opts...)(ctx, t); err != nil {
+					return nil, err
+				}
+				// Let layout and the scheme's colours settle.
+				if _, err := chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)(ctx, t); err != nil {
+					return nil, err
+				}
+				return chromedp.CaptureScreenshot()(ctx, t)
+			})
+			cancel()
+			if err != nil {
+				tb.t.Fatalf("%s: screenshot %s: %v", tb.name, name, err)
+			}
+			tb.shots.save(tb.t, fmt.Sprintf("%s-%dx%d%s.png", name, screen.Width, screen.Height, suffix), img)
+		}
 	}
+	tb.colourScheme("")
 	tb.do(chromedp.Emulate(tb.screen))
+}
+
+// colourScheme makes the page see prefers-color-scheme as scheme;
+// "" gives the browser's own back.
+func (tb *tab) colourScheme(scheme string) {
+	tb.t.Helper()
+	var features []*emulation.MediaFeature
+	if scheme != "" {
+		features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+	}
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: features}); err != nil {
+		tb.t.Fatalf("%s: colour scheme %q: %v", tb.name, scheme, err)
+	}
 }
 
 // shooter keeps screenshots in one folder: AUTHGATE_SCREENSHOTS, or a
