@@ -3,45 +3,13 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
-	"github.com/maxmind/mmdbwriter/mmdbtype"
-
+	"github.com/authgate/authgate/gate/geoip/geoiptest"
 	"github.com/authgate/authgate/internal/testenv"
 )
-
-// writeCityDB writes a tiny GeoLite2-City database in which
-// 81.2.69.0/24 is London, United Kingdom.
-func writeCityDB(t *testing.T) string {
-	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-City", RecordSize: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, n, _ := net.ParseCIDR("81.2.69.0/24")
-	names := func(en string) mmdbtype.Map { return mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(en)}} }
-	if err := tree.Insert(n, mmdbtype.Map{"city": names("London"), "country": names("United Kingdom")}); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "GeoLite2-City.mmdb")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // TestPhoneCardNamesWhereASignInComesFrom runs a Caddy that trusts the
 // loopback proxy, with a GeoIP database: a sign-in from 81.2.69.160 (as
@@ -75,7 +43,7 @@ func TestPhoneCardNamesWhereASignInComesFrom(t *testing.T) {
 	}
 	reverse_proxy %s
 }
-`, admin, testSigningKey, base, writeCityDB(t), base, strings.TrimPrefix(up.URL, "http://"))
+`, admin, testSigningKey, base, geoiptest.WriteDB(t, "GeoLite2-City"), base, strings.TrimPrefix(up.URL, "http://"))
 	c := testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 	g := &gate{t: t, base: base, caddy: c}
 	dev := g.enroll("alice@example.com")

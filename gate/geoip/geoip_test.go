@@ -2,55 +2,16 @@ package geoip
 
 import (
 	"errors"
-	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
-	"github.com/maxmind/mmdbwriter/mmdbtype"
+	"github.com/authgate/authgate/gate/geoip/geoiptest"
 )
 
-// writeDB writes a tiny City database: 81.2.69.0/24 is London, United
-// Kingdom; 2.125.160.0/24 is only United Kingdom.
-func writeDB(t *testing.T, dbType string) string {
-	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: dbType, RecordSize: 24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := func(en string) mmdbtype.Map {
-		return mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(en)}}
-	}
-	insert := func(cidr string, v mmdbtype.Map) {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tree.Insert(n, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	insert("81.2.69.0/24", mmdbtype.Map{"city": names("London"), "country": names("United Kingdom")})
-	insert("2.125.160.0/24", mmdbtype.Map{"country": names("United Kingdom")})
-	path := filepath.Join(t.TempDir(), "test.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestLocateFromARealDatabase(t *testing.T) {
-	l, err := Open(writeDB(t, "GeoLite2-City"))
+	l, err := Open(geoiptest.WriteDB(t, "GeoLite2-City"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +37,7 @@ func TestLocateFromARealDatabase(t *testing.T) {
 }
 
 func TestOpenRefusesOtherDatabasesAndMissingFiles(t *testing.T) {
-	if _, err := Open(writeDB(t, "GeoLite2-ASN")); err == nil || !strings.Contains(err.Error(), "City or Country") {
+	if _, err := Open(geoiptest.WriteDB(t, "GeoLite2-ASN")); err == nil || !strings.Contains(err.Error(), "City or Country") {
 		t.Fatalf("ASN database: %v", err)
 	}
 	if _, err := Open(filepath.Join(t.TempDir(), "none.mmdb")); err == nil {
