@@ -37,7 +37,8 @@ var recoveryShape = regexp.MustCompile(`^[2-9A-Z]{5}-[2-9A-Z]{5}$`)
 // TestBrowserOfflineCodeAndRecoveryCodes: the first phone shows ten
 // recovery codes once; "Show a code" gives a code the laptop types in
 // to get in; a recovery code gets another laptop in and the account page
-// then says "9 left"; new codes need a fresh phone approval.
+// then says "9 left"; new codes need a fresh phone approval; with the
+// gate unreachable the app still opens and shows a code.
 func TestBrowserOfflineCodeAndRecoveryCodes(t *testing.T) {
 	shots := newShooter(t)
 	g := browserGate(t, storeLine(""), "")
@@ -122,6 +123,17 @@ func TestBrowserOfflineCodeAndRecoveryCodes(t *testing.T) {
 	if got := laptop.text("#recovery-left"); got != "10 left" {
 		t.Fatalf("after new codes the account page says %q", got)
 	}
+
+	// The code is for a phone that cannot reach the gate: with the gate
+	// gone, and nothing in the browser's HTTP cache, the app opens from
+	// the shell its service worker keeps and still shows one.
+	g.caddy.Kill()
+	phone.clearHTTPCache()
+	phone.do(chromedp.Reload())
+	phone.waitFor("the app without a network", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state !== "live"`)
+	phone.do(chromedp.Click(chromedp.ID("show-code")))
+	phone.waitFor("a code without a network", `/^[0-9]{6}$/.test(document.getElementById("otp-code").dataset.code || "")`)
+	phone.shoot("app-show-code-offline")
 }
 
 // TestBrowserLockoutAndUnblock: five denied logins lock the account; the

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
@@ -247,6 +249,17 @@ func (tb *tab) colourScheme(scheme string) {
 	defer cancel()
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: features}); err != nil {
 		tb.t.Fatalf("%s: colour scheme %q: %v", tb.name, scheme, err)
+	}
+}
+
+// clearHTTPCache empties the browser's HTTP cache (not a service
+// worker's caches), as a browser that evicted it would be.
+func (tb *tab) clearHTTPCache() {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+		tb.t.Fatalf("%s: clearing the HTTP cache: %v", tb.name, err)
 	}
 }
 

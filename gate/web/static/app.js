@@ -652,10 +652,15 @@
     enroll(m[1]);
   });
 
-  if (enrollFromHash()) { return; }
-  loadDevice().then(function (d) {
-    if (d && d.keys && d.id) { dev = d; main(); } else { show("setup"); }
-  }).catch(function (e) {
-    fail("Storage unavailable", "This browser would not open its storage: " + (e && e.message ? e.message : e), function () { location.reload(); });
-  });
+  // The app starts once every deferred script has run: enrolment and
+  // "Show a code" need otp.js, which loads after this file.
+  function start() {
+    if (enrollFromHash()) { return; }
+    loadDevice().then(function (d) {
+      if (d && d.keys && d.id) { dev = d; main(); } else { show("setup"); }
+    }).catch(function (e) {
+      fail("Storage unavailable", "This browser would not open its storage: " + (e && e.message ? e.message : e), function () { location.reload(); });
+    });
+  }
+  if (document.readyState === "complete") { start(); } else { document.addEventListener("DOMContentLoaded", start); }
 })();

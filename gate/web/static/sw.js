@@ -5,8 +5,8 @@
 // approver at that request when the notification is tapped, and
 // registers a renewed push subscription (push-sw.js).
 "use strict";
-var CACHE = "authgate-app-v2";
-var SHELL = ["../app", "gate.css", "app.js", "push.js", "icon.svg", "icon-192.png", "icon-512.png", "manifest.webmanifest"];
+var CACHE = "authgate-app-v3";
+var SHELL = ["../app", "gate.css", "app.js", "otp.js", "push.js", "icon.svg", "icon-192.png", "icon-512.png", "manifest.webmanifest"];
 var shellURLs = SHELL.map(function (p) { return new URL(p, self.location).href; });
 
 self.addEventListener("install", function (ev) {
