@@ -130,10 +130,14 @@ func TestBrowserOfflineCodeAndRecoveryCodes(t *testing.T) {
 	g.caddy.Kill()
 	phone.clearHTTPCache()
 	phone.do(chromedp.Reload())
-	phone.waitFor("the app without a network", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state !== "live"`)
+	phone.waitFor("the app to say it is offline", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "offline"`)
+	if hint := phone.text("#offline-hint"); !strings.Contains(hint, "Show a code") {
+		t.Fatalf("offline, the app says %q", hint)
+	}
 	phone.do(chromedp.Click(chromedp.ID("show-code")))
 	phone.waitFor("a code without a network", `/^[0-9]{6}$/.test(document.getElementById("otp-code").dataset.code || "")`)
 	phone.shoot("app-show-code-offline")
+	phone.checkAccessibility("the approver app offline")
 }
 
 // TestBrowserLockoutAndUnblock: five denied logins lock the account; the

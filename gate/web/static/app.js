@@ -234,6 +234,14 @@
     var c = $("conn");
     c.setAttribute("data-state", state);
     c.textContent = text;
+    $("offline-hint").hidden = !(state === "offline" && !$("show-code").hidden);
+    showEmpty();
+  }
+
+  // showEmpty shows "no sign-in is waiting" when no card is shown and the
+  // app is not saying it cannot reach the service.
+  function showEmpty() {
+    $("empty").hidden = Object.keys(cards).length > 0 || !$("offline-hint").hidden;
   }
 
   function showMe() {
@@ -420,7 +428,7 @@
         removeCard(id);
       }
     });
-    $("empty").hidden = Object.keys(cards).length > 0;
+    showEmpty();
     announce("pending", Object.keys(cards));
   }
 
@@ -501,7 +509,7 @@
     if (!c) { return; }
     c.li.remove();
     delete cards[id];
-    $("empty").hidden = Object.keys(cards).length > 0;
+    showEmpty();
     announce("pending", Object.keys(cards));
   }
 
