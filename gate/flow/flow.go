@@ -239,6 +239,9 @@ type CheckResult struct {
 	// Session is set only for the call that collected the login: the
 	// browser holding the binding secret, once, after approval.
 	Session *store.Session
+	// Generation is the session's user's generation, read with the
+	// session's creation, for its token.
+	Generation int64
 }
 
 // Check returns the state of a login, expiring it once its window has
@@ -293,7 +296,10 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		ClientIP: l.ClientIP, UserAgent: l.UserAgent,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
 	}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	// The session, the user's generation for its token and the device's
+	// approval go to the store together.
+	opened, err := s.store.OpenSession(ctx, store.SessionOpening{Session: sess, DeviceID: l.DeviceID})
+	if err != nil {
 		// The session was never handed out: make sure it cannot be used,
 		// and let the browser collect again.
 		if rerr := s.store.RevokeSession(ctx, sid, sess.ExpiresAt); rerr != nil {
@@ -302,31 +308,27 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		s.uncollect(ctx, l.ID)
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
-	deviceName, newDevice := s.deviceFacts(ctx, l.DeviceID)
+	deviceName, newDevice := s.deviceFacts(opened)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
 		"device_name": deviceName, "new_device": newDevice,
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
-	return &CheckResult{Login: l, Session: sess}, nil
+	return &CheckResult{Login: l, Session: sess, Generation: opened.Generation}, nil
 }
 
 // deviceFacts returns the approving device's name, and whether this is
-// the first login it approved. A store failure gives an empty name and
-// false: the login goes ahead.
-func (s *Service) deviceFacts(ctx context.Context, deviceID string) (string, bool) {
-	if deviceID == "" {
-		return "", false
-	}
-	d, first, err := s.store.NoteApproval(ctx, deviceID)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			s.log.Warn("recording a device's approval failed", zap.Error(err))
+// the first login it approved, as OpenSession noted it. A store failure
+// gives an empty name and false: the login goes ahead.
+func (s *Service) deviceFacts(o *store.SessionOpened) (string, bool) {
+	if o.Device == nil {
+		if o.NoteErr != nil && !errors.Is(o.NoteErr, store.ErrNotFound) {
+			s.log.Warn("recording a device's approval failed", zap.Error(o.NoteErr))
 		}
 		return "", false
 	}
-	return d.Name, first
+	return o.Device.Name, o.FirstApproval
 }
 
 // uncollect moves a login whose collection failed (the store took the

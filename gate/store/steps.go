@@ -218,3 +218,37 @@ type DecisionSteps interface {
 	// Of any number of concurrent calls, at most one decides.
 	DecideLogin(ctx context.Context, id string, d Decision) (*Login, DecideOutcome, error)
 }
+
+// SessionOpening is what OpenSession does once a login is collected.
+type SessionOpening struct {
+	// Session is created as CreateSession creates it.
+	Session *Session
+	// DeviceID, when set, is the device that approved the login: its
+	// approval is noted as NoteApproval notes it.
+	DeviceID string
+}
+
+// SessionOpened is what OpenSession read and noted besides the session.
+type SessionOpened struct {
+	// Generation is the session's user's generation, as Generation
+	// returns it.
+	Generation int64
+	// Device and FirstApproval are NoteApproval's answer for DeviceID;
+	// Device is nil when DeviceID is empty or the note failed, NoteErr
+	// saying why (ErrNotFound for a device that is gone).
+	Device        *Device
+	FirstApproval bool
+	NoteErr       error
+}
+
+// SessionSteps are the calls that follow a login's collection.
+type SessionSteps interface {
+	// OpenSession creates o.Session, reads its user's generation and
+	// notes o.DeviceID's approval in one call, so a store on a network
+	// sends them together (one round trip). They are three steps, not
+	// one atomic step: the note and the read do not wait for the
+	// session. An error is the session's (ErrConflict if its id exists,
+	// as CreateSession): the session may then exist or not, and the
+	// caller revokes its id.
+	OpenSession(ctx context.Context, o SessionOpening) (*SessionOpened, error)
+}

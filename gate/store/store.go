@@ -328,6 +328,7 @@ type Store interface {
 	LoginSteps
 	DecisionSteps
 	DeviceSteps
+	SessionSteps
 	Devices
 	Users
 	Sessions

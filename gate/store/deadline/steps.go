@@ -48,3 +48,10 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	defer cancel()
 	return s.Store.DecideLogin(ctx, id, d)
 }
+
+// OpenSession calls the store's OpenSession with the deadline.
+func (s *Store) OpenSession(ctx context.Context, o store.SessionOpening) (*store.SessionOpened, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.OpenSession(ctx, o)
+}

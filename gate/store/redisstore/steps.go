@@ -369,6 +369,13 @@ func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, boo
 	if err != nil {
 		return nil, false, wrap("noting approval", err)
 	}
+	return s.noteApprovalReply(ctx, id, res)
+}
+
+// noteApprovalReply reads the reply of the note's script on the device
+// id, asking the older record for a device made before approvals were
+// kept in its HASH.
+func (s *Store) noteApprovalReply(ctx context.Context, id string, res []any) (*store.Device, bool, error) {
 	first, _ := res[0].(int64)
 	if len(res) < 2 {
 		return nil, false, fmt.Errorf("redis store: noting approval: %w", store.ErrNotFound)

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"Push", runPush},
 		{"Users", runUsers},
 		{"Sessions", runSessions},
+		{"OpenSession", runOpenSession},
 		{"Revocations", runRevocations},
 		{"Restore", runRestore},
 		{"LoginChanges", runLoginChanges},
