@@ -153,7 +153,8 @@ type LoginSteps interface {
 	// are c's; collected says whether this call did. Otherwise it changes
 	// nothing and returns the login as it is. ErrNotFound if there is no
 	// such login. Of any number of concurrent calls, at most one
-	// collects.
+	// collects. A collection is no LoginChange: a waiting browser or
+	// phone shows a collected login as the approved one it showed.
 	CollectLogin(ctx context.Context, id string, c Collection) (l *Login, collected bool, err error)
 }
 
@@ -251,4 +252,32 @@ type SessionSteps interface {
 	// as CreateSession): the session may then exist or not, and the
 	// caller revokes its id.
 	OpenSession(ctx context.Context, o SessionOpening) (*SessionOpened, error)
+}
+
+// DeviceUse is a signed request's use of its device, as UseDevice takes
+// it: the one-time marker Mark for TTL and, when not zero, LastUsed.
+type DeviceUse struct {
+	ID       string
+	Mark     string
+	TTL      time.Duration
+	LastUsed time.Time
+}
+
+// PendingUse is what UseDeviceForPending found.
+type PendingUse struct {
+	// Device is the device as UseDevice returns it.
+	Device *Device
+	// Login and LoginErr are PendingLogin's answer for the email.
+	Login    *Login
+	LoginErr error
+}
+
+// PendingSteps are the phone's read of its user's pending login.
+type PendingSteps interface {
+	// UseDeviceForPending does UseDevice(u) and PendingLogin(email) in
+	// one call, so a store on a network sends them together. The read
+	// changes nothing: a use that UseDevice refuses returns its error
+	// (ErrConflict for a replay, ErrNotFound for no device) and nothing
+	// else, as if the read had not been made.
+	UseDeviceForPending(ctx context.Context, u DeviceUse, email string) (*PendingUse, error)
 }

@@ -329,6 +329,7 @@ type Store interface {
 	DecisionSteps
 	DeviceSteps
 	SessionSteps
+	PendingSteps
 	Devices
 	Users
 	Sessions

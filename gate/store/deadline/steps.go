@@ -55,3 +55,11 @@ func (s *Store) OpenSession(ctx context.Context, o store.SessionOpening) (*store
 	defer cancel()
 	return s.Store.OpenSession(ctx, o)
 }
+
+// UseDeviceForPending calls the store's UseDeviceForPending with the
+// deadline.
+func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, email string) (*store.PendingUse, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.UseDeviceForPending(ctx, u, email)
+}

@@ -101,7 +101,8 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 }
 
 // CollectLogin collects the login under the store's lock when it is
-// approved and c's binding and API mark are its own.
+// approved and c's binding and API mark are its own; it announces
+// nothing.
 func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection) (*store.Login, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,7 +124,6 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	for _, name := range c.ResetCounters {
 		delete(s.hits, store.UserKey(l.Email, name))
 	}
-	s.loginSubs.publishLocked(store.LoginChange{ID: id})
 	return cloneLogin(l), true, nil
 }
 

@@ -243,11 +243,22 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	grp := store.GroupOf(email)
-	res, err := s.scripts.pendingLogin.Run(ctx, s.client, []string{s.pendingKey(email)}, s.loginPrefix(grp), grp).Slice()
+	c := s.pendingCall(email)
+	res, err := c.script.Run(ctx, s.client, c.keys, c.args...).Slice()
 	if err != nil {
 		return nil, wrap("reading pending login", err)
 	}
+	return s.pendingReply(ctx, res)
+}
+
+// pendingCall is the pending read's script call for email.
+func (s *Store) pendingCall(email string) scriptCall {
+	grp := store.GroupOf(email)
+	return scriptCall{script: s.scripts.pendingLogin, keys: []string{s.pendingKey(email)}, args: []any{s.loginPrefix(grp), grp}}
+}
+
+// pendingReply reads the pending read script's reply.
+func (s *Store) pendingReply(ctx context.Context, res []any) (*store.Login, error) {
 	kind, _ := res[0].(int64)
 	switch {
 	case kind == 0:
@@ -278,12 +289,8 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if err := s.check(); err != nil {
 		return nil, false, err
 	}
-	msg, err := changeMessage(store.LoginChange{ID: id})
-	if err != nil {
-		return nil, false, err
-	}
 	grp := store.LoginGroup(id)
-	args := []any{c.BindingHash, flag(c.API), c.SessionID, s.loginChannel(), msg, s.groupKey(grp) + ":h:"}
+	args := []any{c.BindingHash, flag(c.API), c.SessionID, s.groupKey(grp) + ":h:"}
 	for _, name := range c.ResetCounters {
 		if tag(name) != name {
 			return nil, false, fmt.Errorf("redis store: collecting login: counter name %q", name)
@@ -329,18 +336,32 @@ func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duratio
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	ms, err := ttlMillis("marking device request", ttl)
+	c, err := s.useCall(store.DeviceUse{ID: id, Mark: mark, TTL: ttl, LastUsed: lastUsed})
 	if err != nil {
 		return nil, err
 	}
-	if mark == "" || strings.ContainsAny(mark, " ;") {
-		return nil, fmt.Errorf("redis store: using device: marker %q", mark)
-	}
-	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id), s.deviceMarkKey(id, mark)},
-		ms, formatTime(lastUsed), mark, deviceMarksKept).Slice()
+	res, err := c.script.Run(ctx, s.client, c.keys, c.args...).Slice()
 	if err != nil {
 		return nil, wrap("using device", err)
 	}
+	return useDeviceReply(res)
+}
+
+// useCall is the device use script's call for u.
+func (s *Store) useCall(u store.DeviceUse) (scriptCall, error) {
+	ms, err := ttlMillis("marking device request", u.TTL)
+	if err != nil {
+		return scriptCall{}, err
+	}
+	if u.Mark == "" || strings.ContainsAny(u.Mark, " ;") {
+		return scriptCall{}, fmt.Errorf("redis store: using device: marker %q", u.Mark)
+	}
+	return scriptCall{script: s.scripts.useDevice, keys: []string{s.deviceKey(u.ID), s.deviceMarkKey(u.ID, u.Mark)},
+		args: []any{ms, formatTime(u.LastUsed), u.Mark, deviceMarksKept}}, nil
+}
+
+// useDeviceReply reads the device use script's reply.
+func useDeviceReply(res []any) (*store.Device, error) {
 	switch kind, _ := res[0].(int64); kind {
 	case 0:
 		return nil, fmt.Errorf("redis store: using device: %w", store.ErrNotFound)

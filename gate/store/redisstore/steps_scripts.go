@@ -64,9 +64,10 @@ return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
 
 // collectLoginSrc is store.LoginSteps.CollectLogin.
 // KEYS[1] the login; ARGV[1] the binding hash, ARGV[2] the API mark ('1'
-// or '0'), ARGV[3] the session id, ARGV[4] the channel and ARGV[5] the
-// message that announce the change, ARGV[6] the key prefix of the
-// group's counters, ARGV[7..] the names of the user's counters to clear.
+// or '0'), ARGV[3] the session id, ARGV[4] the key prefix of the group's
+// counters, ARGV[5..] the names of the user's counters to clear. The
+// collection is not announced: a waiting stream shows a collected login
+// as the approved one it already showed.
 // A counter's key ends in the login's email, which the script can name
 // only when it stands in a key as it is (see tag); else it leaves the
 // counters to the caller.
@@ -88,10 +89,9 @@ if f[1] == 'approved' then
     end
     local cleared = 0
     if type(l.email) == 'string' and #l.email <= 128 and string.find(l.email, '^[%w%.@_%+=:/%-]+$') then
-      for i = 7, #ARGV do redis.call('DEL', ARGV[6] .. ARGV[i] .. ':' .. l.email) end
+      for i = 5, #ARGV do redis.call('DEL', ARGV[4] .. ARGV[i] .. ':' .. l.email) end
       cleared = 1
     end
-    redis.call('PUBLISH', ARGV[4], ARGV[5])
     return {2, redis.call('HGETALL', KEYS[1]), cleared}
   end
 end

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Pending", runPending},
 		{"LoginSteps", runLoginSteps},
 		{"DeviceSteps", runDeviceSteps},
+		{"PendingUse", runPendingUse},
 		{"Decide", runDecide},
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
