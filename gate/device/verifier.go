@@ -51,6 +51,7 @@ type Verifier struct {
 	Devices interface {
 		store.Devices
 		store.DeviceSteps
+		store.PendingSteps
 	}
 	// MaxSkew is how far a request's timestamp may be from now, either
 	// way (default 30 s).
@@ -91,22 +92,38 @@ func (v *Verifier) now() time.Time {
 // instead. On success the device's LastUsed is brought up to date if it is
 // more than a minute old.
 func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []byte) (*store.Device, error) {
+	d, _, err := v.verify(ctx, r, body, false)
+	return d, err
+}
+
+// VerifyPendingRequest is VerifyRequest for a request that reads its
+// user's pending login: the read goes to the store with the replay
+// marker (store.PendingSteps), and Login and LoginErr of the result are
+// its answer. A refused request reads nothing.
+func (v *Verifier) VerifyPendingRequest(ctx context.Context, r *http.Request, body []byte) (*store.PendingUse, error) {
+	_, pending, err := v.verify(ctx, r, body, true)
+	return pending, err
+}
+
+// verify is VerifyRequest, reading the pending login with the marker
+// when withPending is set.
+func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, withPending bool) (*store.Device, *store.PendingUse, error) {
 	c, err := readCredentials(r)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrUnsigned, err.Error())
+		return nil, nil, fmt.Errorf("%w: %s", ErrUnsigned, err.Error())
 	}
 	ts, ok := parseTimestamp(c.timestamp)
 	if !ok {
-		return nil, fmt.Errorf("%w: timestamp is not Unix milliseconds", ErrUnsigned)
+		return nil, nil, fmt.Errorf("%w: timestamp is not Unix milliseconds", ErrUnsigned)
 	}
 	sig, err := DecodeSignature(c.signature)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnsigned, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrUnsigned, err)
 	}
 	now := v.now()
 	skew := v.maxSkew()
 	if !withinSkew(ts, now, skew) {
-		return nil, ErrStale
+		return nil, nil, ErrStale
 	}
 
 	key, cached := v.keys.get(c.deviceID)
@@ -114,19 +131,19 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 		d, err := v.Devices.GetDevice(ctx, c.deviceID)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return nil, ErrUnknownDevice
+				return nil, nil, ErrUnknownDevice
 			}
-			return nil, storeError("loading device", err)
+			return nil, nil, storeError("loading device", err)
 		}
 		pub, err := ParsePublicKey(d.PublicKey)
 		if err != nil {
-			return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
+			return nil, nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
 		}
-		key = cachedKey{der: d.PublicKey, pub: pub, lastUsed: d.LastUsed}
+		key = cachedKey{der: d.PublicKey, pub: pub, lastUsed: d.LastUsed, email: d.Email}
 	}
 	msg := RequestMessage(r.Method, c.target, ts, body)
 	if !VerifySignature(key.pub, msg, sig) {
-		return nil, ErrBadSignature
+		return nil, nil, ErrBadSignature
 	}
 
 	canon, _ := canonicalSignature(sig) // parses: it just verified
@@ -136,23 +153,32 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 	if now.Sub(key.lastUsed) >= lastUsedEvery {
 		touch = now
 	}
-	d, err := v.Devices.UseDevice(ctx, c.deviceID, replayKey(c.deviceID, canon), 2*skew, touch)
+	use := store.DeviceUse{ID: c.deviceID, Mark: replayKey(c.deviceID, canon), TTL: 2 * skew, LastUsed: touch}
+	var d *store.Device
+	var pending *store.PendingUse
+	if withPending {
+		if pending, err = v.Devices.UseDeviceForPending(ctx, use, key.email); err == nil {
+			d = pending.Device
+		}
+	} else {
+		d, err = v.Devices.UseDevice(ctx, use.ID, use.Mark, use.TTL, use.LastUsed)
+	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return nil, ErrReplayed
+		return nil, nil, ErrReplayed
 	case errors.Is(err, store.ErrNotFound):
 		v.keys.drop(c.deviceID)
-		return nil, ErrUnknownDevice // revoked since
+		return nil, nil, ErrUnknownDevice // revoked since
 	case err != nil:
-		return nil, storeError("marking signature used", err)
+		return nil, nil, storeError("marking signature used", err)
 	}
-	if !bytes.Equal(d.PublicKey, key.der) { // an id never changes its key; refuse if one did
+	if !bytes.Equal(d.PublicKey, key.der) || d.Email != key.email { // an id never changes its key or user; refuse if one did
 		v.keys.drop(c.deviceID)
-		return nil, ErrBadSignature
+		return nil, nil, ErrBadSignature
 	}
 	key.lastUsed = d.LastUsed
 	v.keys.put(c.deviceID, key)
-	return d, nil
+	return d, pending, nil
 }
 
 // withinSkew reports whether the Unix-millisecond time ts is at most skew

@@ -347,6 +347,13 @@ func (s *Service) uncollect(ctx context.Context, id string) {
 // Pending returns the logins waiting for a decision by the device's user.
 func (s *Service) Pending(ctx context.Context, dev *store.Device) ([]*store.Login, error) {
 	l, err := s.store.PendingLogin(ctx, dev.Email)
+	return s.PendingRead(ctx, dev, l, err)
+}
+
+// PendingRead is Pending for a pending login the caller read already
+// (store.PendingLogin's answer l, err for the device's user, as a signed
+// request reads it with its replay marker).
+func (s *Service) PendingRead(ctx context.Context, dev *store.Device, l *store.Login, err error) ([]*store.Login, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}

@@ -26,10 +26,10 @@ import (
 const capacityRuns = 100
 
 // maxLoginTrips is the most round trips to Redis a login may make: start
-// (2), the phone's pending read (2, and the device's record once per
-// instance), the decision (2), the collection (the collection script and
-// one pipeline: 2).
-const maxLoginTrips = 9
+// (2), the phone's pending read (one pipeline, and the device's record
+// once per instance), the decision (2), the collection (the collection
+// script and one pipeline: 2).
+const maxLoginTrips = 8
 
 // perOp prints what n operations cost Redis, per operation.
 func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {

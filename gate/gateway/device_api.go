@@ -81,11 +81,23 @@ func (g *Gateway) authDevice(w http.ResponseWriter, r *http.Request) (*store.Dev
 // handlePending is GET /device/pending: the logins waiting for this
 // device's user.
 func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
-	d, _ := g.authDevice(w, r)
-	if d == nil {
+	body, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
 		return
 	}
-	logins, err := g.flow.Pending(r.Context(), d)
+	// The pending login is read with the request's replay marker: one
+	// round trip, and nothing read for a refused request.
+	pending, err := g.verifier.VerifyPendingRequest(r.Context(), r, body)
+	if errors.Is(err, device.ErrUnauthorized) {
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	logins, err := g.flow.PendingRead(r.Context(), pending.Device, pending.Login, pending.LoginErr)
 	if err != nil {
 		g.storeFailure(w, r, err)
 		return
