@@ -281,3 +281,51 @@ type PendingSteps interface {
 	// else, as if the read had not been made.
 	UseDeviceForPending(ctx context.Context, u DeviceUse, email string) (*PendingUse, error)
 }
+
+// devicePrefix starts every device id; an id made by NewDeviceID follows
+// it with its email's group and deviceGroupEnd, an older one with
+// deviceGroupEnd at once.
+const (
+	devicePrefix   = "dev"
+	deviceGroupEnd = "_"
+)
+
+// NewDeviceID returns the id of a new device of email: "dev", its
+// email's group, "_", then random (URL-safe characters chosen by the
+// caller). A store keeps such a device beside its user's logins, so one
+// step takes a signed request's marker and decides (UseDeviceAndDecide).
+func NewDeviceID(email, random string) string {
+	return devicePrefix + GroupOf(email) + deviceGroupEnd + random
+}
+
+// DeviceGroup returns the group a device id names, or "" for an id made
+// before groups ("dev_" and random) or any other.
+func DeviceGroup(id string) string {
+	rest, ok := strings.CutPrefix(id, devicePrefix)
+	if !ok || len(rest) <= groupLen+len(deviceGroupEnd) || rest[groupLen:groupLen+len(deviceGroupEnd)] != deviceGroupEnd {
+		return ""
+	}
+	return LoginGroup(rest[:groupLen+1])
+}
+
+// DecideUse is what UseDeviceAndDecide did.
+type DecideUse struct {
+	// Device is the device as UseDevice returns it.
+	Device *Device
+	// Login, Outcome and LoginErr are DecideLogin's answer.
+	Login    *Login
+	Outcome  DecideOutcome
+	LoginErr error
+}
+
+// UseSteps are the steps of a signed device request that take its
+// replay marker with the step the request asks for.
+type UseSteps interface {
+	// UseDeviceAndDecide does UseDevice(u) and then DecideLogin(id, d)
+	// as one atomic step: a use that UseDevice refuses (ErrConflict for
+	// a replay, ErrNotFound for no device) returns its error and changes
+	// nothing at all. d.DeviceID must be u.ID. A store may need two
+	// steps for a device or login made before groups (NewDeviceID,
+	// NewLoginID): the use is then taken first.
+	UseDeviceAndDecide(ctx context.Context, u DeviceUse, id string, d Decision) (*DecideUse, error)
+}

@@ -330,6 +330,7 @@ type Store interface {
 	DeviceSteps
 	SessionSteps
 	PendingSteps
+	UseSteps
 	Devices
 	Users
 	Sessions

@@ -63,3 +63,11 @@ func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, emai
 	defer cancel()
 	return s.Store.UseDeviceForPending(ctx, u, email)
 }
+
+// UseDeviceAndDecide calls the store's UseDeviceAndDecide with the
+// deadline.
+func (s *Store) UseDeviceAndDecide(ctx context.Context, u store.DeviceUse, id string, d store.Decision) (*store.DecideUse, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.UseDeviceAndDecide(ctx, u, id, d)
+}

@@ -114,7 +114,7 @@ type scripts struct {
 	snapshot, restore                                                           *redis.Script
 	setPush, dropPush                                                           *redis.Script // push.go
 	startLogin, pendingLogin, collectLogin, decideLogin                         *redis.Script // steps.go
-	useDevice, noteApproval                                                     *redis.Script
+	useDevice, noteApproval, useAndDecide                                       *redis.Script
 }
 
 // newScripts prepares the scripts.
@@ -142,5 +142,6 @@ func newScripts() scripts {
 		decideLogin:  redis.NewScript(decideLoginSrc),
 		useDevice:    redis.NewScript(useDeviceSrc),
 		noteApproval: redis.NewScript(noteApprovalSrc),
+		useAndDecide: redis.NewScript(useAndDecideSrc),
 	}
 }

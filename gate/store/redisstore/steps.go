@@ -169,18 +169,32 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	if grp := store.LoginGroup(id); grp == "" || store.GroupOf(d.Email) != grp {
 		return s.decideByReading(ctx, id, d)
 	}
-	msg, err := changeMessage(store.LoginChange{ID: id})
+	keys, args, err := s.decideCall(id, d)
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := s.scripts.decideLogin.Run(ctx, s.client, []string{s.loginKey(id), s.pendingKey(d.Email)},
-		d.Email, d.DeviceID, formatDecidedAt(d.At), d.At.UnixMilli(), d.ExpiredReason,
-		string(d.To), d.Reason, flag(d.CheckNumber), d.Number, string(d.WrongTo), d.WrongReason,
-		s.loginChannel(), msg, id,
-	).Slice()
+	res, err := s.scripts.decideLogin.Run(ctx, s.client, keys, args...).Slice()
 	if err != nil {
 		return nil, 0, wrap("deciding login", err)
 	}
+	return s.decideReply(ctx, id, d, res)
+}
+
+// decideCall is the decision script's keys and arguments.
+func (s *Store) decideCall(id string, d store.Decision) ([]string, []any, error) {
+	msg, err := changeMessage(store.LoginChange{ID: id})
+	if err != nil {
+		return nil, nil, err
+	}
+	return []string{s.loginKey(id), s.pendingKey(d.Email)}, []any{
+		d.Email, d.DeviceID, formatDecidedAt(d.At), d.At.UnixMilli(), d.ExpiredReason,
+		string(d.To), d.Reason, flag(d.CheckNumber), d.Number, string(d.WrongTo), d.WrongReason,
+		s.loginChannel(), msg, id,
+	}, nil
+}
+
+// decideReply reads the decision script's reply.
+func (s *Store) decideReply(ctx context.Context, id string, d store.Decision, res []any) (*store.Login, store.DecideOutcome, error) {
 	kind, _ := res[0].(int64)
 	switch kind {
 	case 0:

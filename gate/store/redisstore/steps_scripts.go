@@ -134,7 +134,10 @@ end
 // ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
 // Returns {0} without the device, {1} when the marker is set, {2,
 // fields} after, fields as HGETALL returns them without the markers.
-const useDeviceSrc = deviceReplySrc + `
+const useDeviceSrc = deviceReplySrc + useDeviceBody
+
+// useDeviceBody is useDeviceSrc but for device_reply.
+const useDeviceBody = `
 local f = redis.call('HMGET', KEYS[1], 'data', 'seen', 'seen_over', 'name', 'last_used', 'push')
 if not f[1] then return {0} end
 local t = redis.call('TIME')
@@ -204,7 +207,10 @@ return {first, device_reply(f, 2)}
 // is not pending, {2, fields} once decided, {3, fields} once expired, {9}
 // for a login without its window in ms (made before it was kept; the
 // caller decides by reading).
-const decideLoginSrc = loginChecksSrc + `
+const decideLoginSrc = loginChecksSrc + decideLoginBody
+
+// decideLoginBody is decideLoginSrc but for login_checks.
+const decideLoginBody = `
 local f = redis.call('HMGET', KEYS[1], 'status', 'exp', 'k')
 if not f[1] then return {0} end
 local l = login_checks(KEYS[1], f[3])
@@ -225,4 +231,23 @@ redis.call('HDEL', KEYS[1], 'exp')
 redis.call('PUBLISH', ARGV[12], ARGV[13])
 if redis.call('GET', KEYS[2]) == ARGV[14] then redis.call('DEL', KEYS[2]) end
 return {out, redis.call('HGETALL', KEYS[1])}
+`
+
+// useAndDecideSrc is store.UseSteps.UseDeviceAndDecide: useDeviceSrc and
+// then decideLoginSrc, as one script on keys of one group. Each runs as a
+// function of its own KEYS and ARGV.
+// KEYS[1] the device, KEYS[2] the marker's own key, KEYS[3] the login,
+// KEYS[4] its email's pending claim; ARGV[1..4] useDeviceSrc's,
+// ARGV[5..] decideLoginSrc's.
+// Returns {10} without the device and {11} when the marker is set (nothing
+// changed), else {decideLoginSrc's reply..., the device's fields} (the
+// device's fields last, as useDeviceSrc returns them).
+const useAndDecideSrc = deviceReplySrc + loginChecksSrc +
+	"local function use_device(KEYS, ARGV)\n" + useDeviceBody + "\nend\n" +
+	"local function decide_login(KEYS, ARGV)\n" + decideLoginBody + "\nend\n" + `
+local u = use_device({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+if u[1] ~= 2 then return {u[1] + 10} end
+local d = decide_login({KEYS[3], KEYS[4]}, {unpack(ARGV, 5)})
+d[#d + 1] = u[2]
+return d
 `

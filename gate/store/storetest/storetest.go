@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"LoginSteps", runLoginSteps},
 		{"DeviceSteps", runDeviceSteps},
 		{"PendingUse", runPendingUse},
+		{"UseDecide", runUseDecide},
 		{"Decide", runDecide},
 		{"Enrollments", runEnrollments},
 		{"Devices", runDevices},
