@@ -98,6 +98,7 @@ func (s *Store) userScoped(kind, key string) (string, bool) {
 	return s.groupKey(store.GroupOf(email)) + ":" + kind + ":" + tag(name) + ":" + tag(email), true
 }
 func (s *Store) enrollKey(hash string) string { return s.prefix + ":enroll:{e:" + tag(hash) + "}" }
+
 // deviceKey is the key of the device id: beside its user's logins when
 // the id names a group (store.NewDeviceID), else in a slot of its own.
 func (s *Store) deviceKey(id string) string {
@@ -106,7 +107,7 @@ func (s *Store) deviceKey(id string) string {
 	}
 	return s.prefix + ":device:{d:" + tag(id) + "}"
 }
-func (s *Store) sessionKey(id string) string  { return s.prefix + ":session:{s:" + tag(id) + "}" }
+func (s *Store) sessionKey(id string) string { return s.prefix + ":session:{s:" + tag(id) + "}" }
 func (s *Store) pendingKey(email string) string {
 	return s.groupKey(store.GroupOf(email)) + ":p:" + tag(email)
 }
