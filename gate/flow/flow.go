@@ -173,7 +173,56 @@ func (s *Service) Config() Config { return s.cfg }
 // as decided, ErrNotFound for a login of another user, ErrAlreadyDecided
 // if it left pending already, or ErrExpired after its window.
 func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decision string, number int) (*store.Login, error) {
-	d := store.Decision{Email: dev.Email, DeviceID: dev.ID, At: s.now(), ExpiredReason: ReasonExpired, To: store.LoginDenied}
+	d, ok := s.decision(dev.Email, dev.ID, decision, number)
+	if !ok {
+		return s.badDecision(ctx, dev, loginID)
+	}
+	// One step reads the login, checks that it is the device's user's
+	// and still pending and in its window, decides it and releases the
+	// user's pending claim.
+	decided, outcome, err := s.store.DecideLogin(ctx, loginID, d)
+	return s.decided(ctx, decided, outcome, err)
+}
+
+// UsedDecision is what DecideWithUse did.
+type UsedDecision struct {
+	// Device is the device as the use found it, or UseErr the use's
+	// error (store.ErrConflict for a replay, store.ErrNotFound for a
+	// device that is gone), for the caller to accept or refuse the
+	// request (device.Prepared.Finish).
+	Device *store.Device
+	UseErr error
+	// Login and Err are Decide's answer; they matter only once the use
+	// is accepted.
+	Login *store.Login
+	Err   error
+}
+
+// DecideWithUse is Decide for a signed request whose replay marker is
+// not taken yet: the store takes use, the request's use of the device of
+// email, and decides in one step, so a replayed request changes nothing.
+func (s *Service) DecideWithUse(ctx context.Context, email string, use store.DeviceUse, loginID, decision string, number int) UsedDecision {
+	d, ok := s.decision(email, use.ID, decision, number)
+	if !ok {
+		dev, err := s.store.UseDevice(ctx, use.ID, use.Mark, use.TTL, use.LastUsed)
+		if err != nil {
+			return UsedDecision{UseErr: err}
+		}
+		l, err := s.badDecision(ctx, dev, loginID)
+		return UsedDecision{Device: dev, Login: l, Err: err}
+	}
+	got, err := s.store.UseDeviceAndDecide(ctx, use, loginID, d)
+	if err != nil {
+		return UsedDecision{UseErr: err}
+	}
+	l, err := s.decided(ctx, got.Login, got.Outcome, got.LoginErr)
+	return UsedDecision{Device: got.Device, Login: l, Err: err}
+}
+
+// decision is the store's Decision by the device id of email; ok is
+// false for a decision Decide does not know.
+func (s *Service) decision(email, deviceID, decision string, number int) (store.Decision, bool) {
+	d := store.Decision{Email: email, DeviceID: deviceID, At: s.now(), ExpiredReason: ReasonExpired, To: store.LoginDenied}
 	switch decision {
 	case DecisionApprove:
 		d.To, d.CheckNumber, d.Number, d.WrongTo, d.WrongReason = store.LoginApproved, true, number, store.LoginDenied, ReasonWrongNumber
@@ -182,12 +231,14 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 	case DecisionReport:
 		d.Reason = ReasonReported
 	default:
-		return s.badDecision(ctx, dev, loginID)
+		return d, false
 	}
-	// One step reads the login, checks that it is the device's user's
-	// and still pending and in its window, decides it and releases the
-	// user's pending claim.
-	decided, outcome, err := s.store.DecideLogin(ctx, loginID, d)
+	return d, true
+}
+
+// decided answers what the store's decision did, blocking a reported
+// email and emitting login_failed for a refusal.
+func (s *Service) decided(ctx context.Context, decided *store.Login, outcome store.DecideOutcome, err error) (*store.Login, error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, ErrNotFound

@@ -27,9 +27,9 @@ const capacityRuns = 100
 
 // maxLoginTrips is the most round trips to Redis a login may make: start
 // (2), the phone's pending read (one pipeline, and the device's record
-// once per instance), the decision (2), the collection (the collection
+// once per instance), the decision (1), the collection (the collection
 // script and one pipeline: 2).
-const maxLoginTrips = 8
+const maxLoginTrips = 7
 
 // perOp prints what n operations cost Redis, per operation.
 func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {
