@@ -201,6 +201,9 @@ func (s *Store) UseDeviceAndDecide(ctx context.Context, u store.DeviceUse, id st
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
+	if d.DeviceID != u.ID {
+		return nil, fmt.Errorf("memory store: deciding with device %s for device %s", u.ID, d.DeviceID)
+	}
 	dev, err := s.useDeviceLocked(u.ID, u.Mark, u.TTL, u.LastUsed)
 	if err != nil {
 		return nil, err

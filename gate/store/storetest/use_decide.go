@@ -112,6 +112,11 @@ func runUseDecide(t *testing.T, open Opener) {
 			if got.Outcome != store.AlreadyDecided || got.LoginErr != nil {
 				t.Fatalf("UseDeviceAndDecide of a decided login: %v %v", got.Outcome, got.LoginErr)
 			}
+			other := approveAs(d, l.Code)
+			other.DeviceID = uniq("dev")
+			if _, err := s.UseDeviceAndDecide(ctx, store.DeviceUse{ID: d.ID, Mark: "sig-4", TTL: time.Minute}, l.ID, other); err == nil {
+				t.Fatal("UseDeviceAndDecide with a decision of another device: no error")
+			}
 			got, err = s.UseDeviceAndDecide(ctx, store.DeviceUse{ID: d.ID, Mark: "sig-3", TTL: time.Minute}, uniq("nologin"), approveAs(d, l.Code))
 			noErr(t, "UseDeviceAndDecide of no login", err)
 			wantErr(t, "UseDeviceAndDecide's decision of no login", got.LoginErr, store.ErrNotFound)
