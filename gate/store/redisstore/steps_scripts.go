@@ -251,3 +251,21 @@ local d = decide_login({KEYS[3], KEYS[4]}, {unpack(ARGV, 5)})
 d[#d + 1] = u[2]
 return d
 `
+
+// useAndPendingSrc is store.PendingSteps.UseDeviceForPending as one
+// script, for a device in its user's group: useDeviceSrc and then
+// pendingLoginSrc, each a function of its own KEYS and ARGV.
+// KEYS[1] the device, KEYS[2] the marker's own key, KEYS[3] the pending
+// claim; ARGV[1..4] useDeviceSrc's, ARGV[5..6] pendingLoginSrc's.
+// Returns {10} without the device and {11} when the marker is set
+// (nothing changed), else {pendingLoginSrc's reply..., the device's
+// fields}.
+const useAndPendingSrc = deviceReplySrc +
+	"local function use_device(KEYS, ARGV)\n" + useDeviceBody + "\nend\n" +
+	"local function pending_login(KEYS, ARGV)\n" + pendingLoginSrc + "\nend\n" + `
+local u = use_device({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+if u[1] ~= 2 then return {u[1] + 10} end
+local p = pending_login({KEYS[3]}, {ARGV[5], ARGV[6]})
+p[#p + 1] = u[2]
+return p
+`

@@ -8,11 +8,23 @@ import (
 )
 
 func runPendingUse(t *testing.T, open Opener) {
-	t.Run("UseDeviceForPending takes the marker, records the use and reads the pending login", func(t *testing.T) {
+	for _, kind := range []struct {
+		name string
+		make func(email string) *store.Device
+	}{
+		{"a device whose id names its group", groupDevice},
+		{"a device made before groups", func(email string) *store.Device { return newDevice(email, now()) }},
+	} {
+		runPendingUseOf(t, open, kind.name, kind.make)
+	}
+}
+
+func runPendingUseOf(t *testing.T, open Opener, kind string, newDevice func(email string) *store.Device) {
+	t.Run("UseDeviceForPending takes the marker, records the use and reads the pending login: "+kind, func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)
 		l := stepLogin()
-		d := newDevice(l.Email, now())
+		d := newDevice(l.Email)
 		noErr(t, "CreateDevice", s.CreateDevice(ctx, d))
 		got, err := s.UseDeviceForPending(ctx, store.DeviceUse{ID: d.ID, Mark: "sig-1", TTL: time.Minute}, l.Email)
 		noErr(t, "UseDeviceForPending without a pending login", err)
@@ -41,11 +53,11 @@ func runPendingUse(t *testing.T, open Opener) {
 		sameDevice(t, "GetDevice after UseDeviceForPending", stored, &want)
 	})
 
-	t.Run("UseDeviceForPending refuses a replay and an unknown device, reading nothing", func(t *testing.T) {
+	t.Run("UseDeviceForPending refuses a replay and an unknown device, reading nothing: "+kind, func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)
 		l := stepLogin()
-		d := newDevice(l.Email, now())
+		d := newDevice(l.Email)
 		noErr(t, "CreateDevice", s.CreateDevice(ctx, d))
 		st, err := s.StartLogin(ctx, fullStart(l))
 		if err != nil || !st.Created {
@@ -63,7 +75,7 @@ func runPendingUse(t *testing.T, open Opener) {
 		sameDevice(t, "GetDevice after a replay", stored, d)
 		_, err = s.UseDevice(ctx, d.ID, "sig-1", time.Minute, time.Time{})
 		wantErr(t, "UseDevice with the marker UseDeviceForPending took", err, store.ErrConflict)
-		_, err = s.UseDeviceForPending(ctx, store.DeviceUse{ID: uniq("dev"), Mark: "sig-1", TTL: time.Minute}, l.Email)
+		_, err = s.UseDeviceForPending(ctx, store.DeviceUse{ID: newDevice(l.Email).ID, Mark: "sig-1", TTL: time.Minute}, l.Email)
 		wantErr(t, "UseDeviceForPending of no device", err, store.ErrNotFound)
 	})
 }
