@@ -116,16 +116,19 @@ func TestCapacityFigures(t *testing.T) {
 	// login also makes the user's session index and the device's replay
 	// field, which every later login shares: its bytes are printed, the
 	// aim is held by a returning user's.
+	// A returning user's device is known to the instance: its record is
+	// not read again, one round trip less.
 	for _, m := range []struct {
 		what  string
 		trips map[string]int
-	}{{"a device's first", firstTrips}, {"a returning user's", laterTrips}} {
+		most  int
+	}{{"a device's first", firstTrips, maxLoginTrips}, {"a returning user's", laterTrips, maxLoginTrips - 1}} {
 		n := 0
 		for _, c := range m.trips {
 			n += c
 		}
-		if per := float64(n) / capacityRuns; per > maxLoginTrips {
-			t.Errorf("%s login made %.1f round trips to Redis, want at most %d", m.what, per, maxLoginTrips)
+		if per := float64(n) / capacityRuns; per > float64(m.most) {
+			t.Errorf("%s login made %.1f round trips to Redis, want at most %d", m.what, per, m.most)
 		}
 	}
 	if per := float64(later.UsedMemory) / capacityRuns; per > 2048 {
