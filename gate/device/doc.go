@@ -60,6 +60,13 @@
 // the replay marker is taken, so garbage cannot use up markers. A store
 // outage yields an error wrapping store.ErrUnavailable (HTTP 503).
 //
+// [Verifier.Prepare] makes the checks up to the signature and leaves the
+// marker to a store step that takes it together with what the request
+// asks for ([Prepared.Finish] reads its answer): a decision is one
+// atomic step with its marker (store.UseSteps), so a replayed decision
+// changes nothing at all, and [Verifier.VerifyPendingRequest] reads the
+// pending login in the same round trip as the marker.
+//
 // # Signed decisions
 //
 // A decision on a login is signed on its own, so that it stands as

@@ -98,7 +98,7 @@ func (e *Enroller) EnrollWith(ctx context.Context, token string, publicKeyDER []
 		}
 		return nil, storeError("consuming enrolment token", err)
 	}
-	id, err := newDeviceID()
+	id, err := newDeviceID(email)
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +125,15 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// newDeviceID returns "dev_" and 16 random bytes in base64url.
-func newDeviceID() (string, error) {
+// newDeviceID returns the id of a new device of email: "dev", the
+// email's group, "_" and 16 random bytes in base64url
+// (store.NewDeviceID), so a store keeps the device beside its user's
+// logins. Devices enrolled before groups have "dev_" and 16 random
+// bytes, and keep them.
+func newDeviceID(email string) (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("device: making device id: %w", err)
 	}
-	return "dev_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	return store.NewDeviceID(email, base64.RawURLEncoding.EncodeToString(b[:])), nil
 }

@@ -37,8 +37,8 @@ func TestEnrollStoresTheDevice(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Enroll: %v", err)
 	}
-	if !strings.HasPrefix(d.ID, "dev_") || len(d.ID) != len("dev_")+22 {
-		t.Errorf("device id %q is not dev_ and 16 random bytes", d.ID)
+	if !strings.HasPrefix(d.ID, "dev") || store.DeviceGroup(d.ID) != store.GroupOf(d.Email) || len(d.ID) != len("dev_")+3+22 {
+		t.Errorf("device id %q is not dev, its email's group, _ and 16 random bytes", d.ID)
 	}
 	if d.Email != "alice@example.com" || d.Name != "Alice's phone" || d.UserAgent != "Mozilla/5.0" {
 		t.Errorf("device = %+v", d)

@@ -20,11 +20,13 @@ type keyCache struct {
 	keys map[string]cachedKey
 }
 
-// cachedKey is one device's key, and its LastUsed as last seen.
+// cachedKey is one device's key, its user (which never changes either)
+// and its LastUsed as last seen.
 type cachedKey struct {
 	der      []byte
 	pub      *ecdsa.PublicKey
 	lastUsed time.Time
+	email    string
 }
 
 func (c *keyCache) get(id string) (cachedKey, bool) {

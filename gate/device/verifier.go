@@ -3,6 +3,7 @@ package device
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -51,6 +52,7 @@ type Verifier struct {
 	Devices interface {
 		store.Devices
 		store.DeviceSteps
+		store.PendingSteps
 	}
 	// MaxSkew is how far a request's timestamp may be from now, either
 	// way (default 30 s).
@@ -91,6 +93,55 @@ func (v *Verifier) now() time.Time {
 // instead. On success the device's LastUsed is brought up to date if it is
 // more than a minute old.
 func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []byte) (*store.Device, error) {
+	p, err := v.Prepare(ctx, r, body)
+	if err != nil {
+		return nil, err
+	}
+	return p.Finish(v.Devices.UseDevice(ctx, p.Use.ID, p.Use.Mark, p.Use.TTL, p.Use.LastUsed))
+}
+
+// VerifyPendingRequest is VerifyRequest for a request that reads its
+// user's pending login: the read goes to the store with the replay
+// marker (store.PendingSteps), and Login and LoginErr of the result are
+// its answer. A refused request reads nothing.
+func (v *Verifier) VerifyPendingRequest(ctx context.Context, r *http.Request, body []byte) (*store.PendingUse, error) {
+	p, err := v.Prepare(ctx, r, body)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := v.Devices.UseDeviceForPending(ctx, p.Use, p.Email)
+	var d *store.Device
+	if err == nil {
+		d = pending.Device
+	}
+	if _, err := p.Finish(d, err); err != nil {
+		return nil, err
+	}
+	return pending, nil
+}
+
+// Prepared is a signed request whose signature verified and whose replay
+// marker is not taken yet: a store step takes it (Use) together with
+// what the request asks for, and Finish reads the step's answer. Until
+// then the request is not accepted.
+type Prepared struct {
+	// Use is the request's use of its device: its replay marker, and its
+	// last use when LastUsed is more than a minute old.
+	Use store.DeviceUse
+	// Email is the device's user and PublicKey its key, as remembered or
+	// read for the signature.
+	Email     string
+	PublicKey *ecdsa.PublicKey
+
+	v   *Verifier
+	key cachedKey
+}
+
+// Prepare makes VerifyRequest's checks up to the signature: it refuses
+// with ErrUnsigned, ErrStale, ErrUnknownDevice (a device unknown to the
+// store, whose key is not remembered) or ErrBadSignature, and takes no
+// marker.
+func (v *Verifier) Prepare(ctx context.Context, r *http.Request, body []byte) (*Prepared, error) {
 	c, err := readCredentials(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnsigned, err.Error())
@@ -122,7 +173,7 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 		if err != nil {
 			return nil, fmt.Errorf("device: stored key of device %s: %w", d.ID, err)
 		}
-		key = cachedKey{der: d.PublicKey, pub: pub, lastUsed: d.LastUsed}
+		key = cachedKey{der: d.PublicKey, pub: pub, lastUsed: d.LastUsed, email: d.Email}
 	}
 	msg := RequestMessage(r.Method, c.target, ts, body)
 	if !VerifySignature(key.pub, msg, sig) {
@@ -130,28 +181,41 @@ func (v *Verifier) VerifyRequest(ctx context.Context, r *http.Request, body []by
 	}
 
 	canon, _ := canonicalSignature(sig) // parses: it just verified
-	// One step takes the replay marker and, at most once a minute,
+	// The step takes the replay marker and, at most once a minute,
 	// records the use: only after the signature verified.
 	var touch time.Time
 	if now.Sub(key.lastUsed) >= lastUsedEvery {
 		touch = now
 	}
-	d, err := v.Devices.UseDevice(ctx, c.deviceID, replayKey(c.deviceID, canon), 2*skew, touch)
+	return &Prepared{
+		Use:   store.DeviceUse{ID: c.deviceID, Mark: replayKey(c.deviceID, canon), TTL: 2 * skew, LastUsed: touch},
+		Email: key.email, PublicKey: key.pub, v: v, key: key,
+	}, nil
+}
+
+// Finish reads the answer of the store step that took p.Use: the device
+// as it returned it, or its error. It returns the device, or refuses
+// with ErrReplayed (the marker was taken before), ErrUnknownDevice (the
+// device is gone) or ErrBadSignature (the device's key is not the one
+// that verified); a store failure wraps store.ErrUnavailable.
+func (p *Prepared) Finish(d *store.Device, err error) (*store.Device, error) {
+	id := p.Use.ID
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return nil, ErrReplayed
 	case errors.Is(err, store.ErrNotFound):
-		v.keys.drop(c.deviceID)
+		p.v.keys.drop(id)
 		return nil, ErrUnknownDevice // revoked since
 	case err != nil:
 		return nil, storeError("marking signature used", err)
 	}
-	if !bytes.Equal(d.PublicKey, key.der) { // an id never changes its key; refuse if one did
-		v.keys.drop(c.deviceID)
+	if !bytes.Equal(d.PublicKey, p.key.der) || d.Email != p.key.email { // an id never changes its key or user; refuse if one did
+		p.v.keys.drop(id)
 		return nil, ErrBadSignature
 	}
+	key := p.key
 	key.lastUsed = d.LastUsed
-	v.keys.put(c.deviceID, key)
+	p.v.keys.put(id, key)
 	return d, nil
 }
 

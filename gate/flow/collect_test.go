@@ -30,12 +30,12 @@ func (u *unconfirmedStore) CollectLogin(ctx context.Context, id string, c store.
 	return l, collected, err
 }
 
-func (u *unconfirmedStore) CreateSession(ctx context.Context, s *store.Session) error {
-	err := u.Store.CreateSession(ctx, s)
+func (u *unconfirmedStore) OpenSession(ctx context.Context, o store.SessionOpening) (*store.SessionOpened, error) {
+	opened, err := u.Store.OpenSession(ctx, o)
 	if err == nil && u.failSession.CompareAndSwap(true, false) {
-		return errUnconfirmed
+		return nil, errUnconfirmed
 	}
-	return err
+	return opened, err
 }
 
 // TestAnUnconfirmedCollectionIsUndoneAndTheLoginCompletesOnce: when the

@@ -173,7 +173,56 @@ func (s *Service) Config() Config { return s.cfg }
 // as decided, ErrNotFound for a login of another user, ErrAlreadyDecided
 // if it left pending already, or ErrExpired after its window.
 func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decision string, number int) (*store.Login, error) {
-	d := store.Decision{Email: dev.Email, DeviceID: dev.ID, At: s.now(), ExpiredReason: ReasonExpired, To: store.LoginDenied}
+	d, ok := s.decision(dev.Email, dev.ID, decision, number)
+	if !ok {
+		return s.badDecision(ctx, dev, loginID)
+	}
+	// One step reads the login, checks that it is the device's user's
+	// and still pending and in its window, decides it and releases the
+	// user's pending claim.
+	decided, outcome, err := s.store.DecideLogin(ctx, loginID, d)
+	return s.decided(ctx, decided, outcome, err)
+}
+
+// UsedDecision is what DecideWithUse did.
+type UsedDecision struct {
+	// Device is the device as the use found it, or UseErr the use's
+	// error (store.ErrConflict for a replay, store.ErrNotFound for a
+	// device that is gone), for the caller to accept or refuse the
+	// request (device.Prepared.Finish).
+	Device *store.Device
+	UseErr error
+	// Login and Err are Decide's answer; they matter only once the use
+	// is accepted.
+	Login *store.Login
+	Err   error
+}
+
+// DecideWithUse is Decide for a signed request whose replay marker is
+// not taken yet: the store takes use, the request's use of the device of
+// email, and decides in one step, so a replayed request changes nothing.
+func (s *Service) DecideWithUse(ctx context.Context, email string, use store.DeviceUse, loginID, decision string, number int) UsedDecision {
+	d, ok := s.decision(email, use.ID, decision, number)
+	if !ok {
+		dev, err := s.store.UseDevice(ctx, use.ID, use.Mark, use.TTL, use.LastUsed)
+		if err != nil {
+			return UsedDecision{UseErr: err}
+		}
+		l, err := s.badDecision(ctx, dev, loginID)
+		return UsedDecision{Device: dev, Login: l, Err: err}
+	}
+	got, err := s.store.UseDeviceAndDecide(ctx, use, loginID, d)
+	if err != nil {
+		return UsedDecision{UseErr: err}
+	}
+	l, err := s.decided(ctx, got.Login, got.Outcome, got.LoginErr)
+	return UsedDecision{Device: got.Device, Login: l, Err: err}
+}
+
+// decision is the store's Decision by the device id of email; ok is
+// false for a decision Decide does not know.
+func (s *Service) decision(email, deviceID, decision string, number int) (store.Decision, bool) {
+	d := store.Decision{Email: email, DeviceID: deviceID, At: s.now(), ExpiredReason: ReasonExpired, To: store.LoginDenied}
 	switch decision {
 	case DecisionApprove:
 		d.To, d.CheckNumber, d.Number, d.WrongTo, d.WrongReason = store.LoginApproved, true, number, store.LoginDenied, ReasonWrongNumber
@@ -182,12 +231,14 @@ func (s *Service) Decide(ctx context.Context, dev *store.Device, loginID, decisi
 	case DecisionReport:
 		d.Reason = ReasonReported
 	default:
-		return s.badDecision(ctx, dev, loginID)
+		return d, false
 	}
-	// One step reads the login, checks that it is the device's user's
-	// and still pending and in its window, decides it and releases the
-	// user's pending claim.
-	decided, outcome, err := s.store.DecideLogin(ctx, loginID, d)
+	return d, true
+}
+
+// decided answers what the store's decision did, blocking a reported
+// email and emitting login_failed for a refusal.
+func (s *Service) decided(ctx context.Context, decided *store.Login, outcome store.DecideOutcome, err error) (*store.Login, error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, ErrNotFound
@@ -239,6 +290,9 @@ type CheckResult struct {
 	// Session is set only for the call that collected the login: the
 	// browser holding the binding secret, once, after approval.
 	Session *store.Session
+	// Generation is the session's user's generation, read with the
+	// session's creation, for its token.
+	Generation int64
 }
 
 // Check returns the state of a login, expiring it once its window has
@@ -293,7 +347,10 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		ClientIP: l.ClientIP, UserAgent: l.UserAgent,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
 	}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	// The session, the user's generation for its token and the device's
+	// approval go to the store together.
+	opened, err := s.store.OpenSession(ctx, store.SessionOpening{Session: sess, DeviceID: l.DeviceID})
+	if err != nil {
 		// The session was never handed out: make sure it cannot be used,
 		// and let the browser collect again.
 		if rerr := s.store.RevokeSession(ctx, sid, sess.ExpiresAt); rerr != nil {
@@ -302,31 +359,27 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		s.uncollect(ctx, l.ID)
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
-	deviceName, newDevice := s.deviceFacts(ctx, l.DeviceID)
+	deviceName, newDevice := s.deviceFacts(opened)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
 		"ip": l.ClientIP, "user_agent": l.UserAgent, "device_id": l.DeviceID,
 		"device_name": deviceName, "new_device": newDevice,
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
-	return &CheckResult{Login: l, Session: sess}, nil
+	return &CheckResult{Login: l, Session: sess, Generation: opened.Generation}, nil
 }
 
 // deviceFacts returns the approving device's name, and whether this is
-// the first login it approved. A store failure gives an empty name and
-// false: the login goes ahead.
-func (s *Service) deviceFacts(ctx context.Context, deviceID string) (string, bool) {
-	if deviceID == "" {
-		return "", false
-	}
-	d, first, err := s.store.NoteApproval(ctx, deviceID)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			s.log.Warn("recording a device's approval failed", zap.Error(err))
+// the first login it approved, as OpenSession noted it. A store failure
+// gives an empty name and false: the login goes ahead.
+func (s *Service) deviceFacts(o *store.SessionOpened) (string, bool) {
+	if o.Device == nil {
+		if o.NoteErr != nil && !errors.Is(o.NoteErr, store.ErrNotFound) {
+			s.log.Warn("recording a device's approval failed", zap.Error(o.NoteErr))
 		}
 		return "", false
 	}
-	return d.Name, first
+	return o.Device.Name, o.FirstApproval
 }
 
 // uncollect moves a login whose collection failed (the store took the
@@ -345,6 +398,13 @@ func (s *Service) uncollect(ctx context.Context, id string) {
 // Pending returns the logins waiting for a decision by the device's user.
 func (s *Service) Pending(ctx context.Context, dev *store.Device) ([]*store.Login, error) {
 	l, err := s.store.PendingLogin(ctx, dev.Email)
+	return s.PendingRead(ctx, dev, l, err)
+}
+
+// PendingRead is Pending for a pending login the caller read already
+// (store.PendingLogin's answer l, err for the device's user, as a signed
+// request reads it with its replay marker).
+func (s *Service) PendingRead(ctx context.Context, dev *store.Device, l *store.Login, err error) ([]*store.Login, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -110,7 +109,7 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := checkResponse{Status: publicStatus(res.Login.Status)}
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session, res.Login.Groups); err != nil {
+		if err := g.issueCookie(w, r, res); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}
@@ -119,31 +118,29 @@ func (g *Gateway) handleCheck(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// issueCookie mints the session's token and sets it as the cookie. The
-// token's groups are those of the group lines and dirGroups, the ones the
-// user directory gave at login start.
-func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, s *store.Session, dirGroups []string) error {
-	tok, err := g.mintFor(r.Context(), g.tokens, s, dirGroups)
+// issueCookie mints the token of the session res collected and sets it
+// as the cookie. The token's groups are those of the group lines and the
+// ones the user directory gave at login start.
+func (g *Gateway) issueCookie(w http.ResponseWriter, r *http.Request, res *flow.CheckResult) error {
+	tok, err := g.mintFor(g.tokens, res)
 	if err != nil {
 		return err
 	}
-	g.setSessionCookie(w, r, tok, s.ExpiresAt)
+	g.setSessionCookie(w, r, tok, res.Session.ExpiresAt)
 	return nil
 }
 
-// mintFor mints a token for session s with m, carrying the user's
-// current generation and groups and the store's epoch.
-func (g *Gateway) mintFor(ctx context.Context, m *token.Manager, s *store.Session, dirGroups []string) (string, error) {
-	gen, err := g.store.Generation(ctx, s.Email)
-	if err != nil {
-		return "", err
-	}
+// mintFor mints a token with m for the session res collected, carrying
+// the user's generation (read with the session's creation), groups and
+// the store's epoch.
+func (g *Gateway) mintFor(m *token.Manager, res *flow.CheckResult) (string, error) {
+	s := res.Session
 	// A store that lost a bump (a failover) reports less than this
 	// instance knows; minting that would make a token refused at once.
-	gen = max(gen, g.revocations.Generation(s.Email))
+	gen := max(res.Generation, g.revocations.Generation(s.Email))
 	return m.Mint(token.Identity{
 		Email: s.Email, SessionID: s.ID, DeviceID: s.DeviceID, Generation: gen,
-		Groups: policy.MergeGroups(g.groups.Of(s.Email), dirGroups),
+		Groups: policy.MergeGroups(g.groups.Of(s.Email), res.Login.Groups),
 		Epoch:  g.revocations.Epoch(), IssuedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 	})
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// roundTrips counts the commands a go-redis client sends, by name: what
-// INFO commandstats shows minus the commands scripts run inside Redis.
+// roundTrips counts the round trips a go-redis client makes, by command
+// name (a pipeline by the names of its commands): what INFO commandstats
+// shows minus the commands scripts run inside Redis, a pipeline counted
+// once.
 type roundTrips struct {
 	mu    sync.Mutex
 	calls map[string]int
@@ -43,12 +45,15 @@ func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	}
 }
 
-// ProcessPipelineHook counts each command of a pipeline.
+// ProcessPipelineHook counts a pipeline once, as one round trip, by the
+// names of its commands.
 func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, cmd := range cmds {
-			c.add(cmd.Name())
+		names := make([]string, len(cmds))
+		for i, cmd := range cmds {
+			names[i] = cmd.Name()
 		}
+		c.add("pipeline[" + strings.Join(names, ",") + "]")
 		return next(ctx, cmds)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/internal/testenv"
 )
@@ -27,6 +28,21 @@ const (
 // collection), on one instance. Everything shares this machine's cores,
 // so the figure is what Redis spent, not what it could do alone.
 func TestCapacityUnderLoad(t *testing.T) {
+	loadRun(t, loadWorkers)
+}
+
+// TestCapacityUnderLoadManyUsers is TestCapacityUnderLoad with a user
+// for every login, loadWorkers at once: each phone signs two requests,
+// as a phone does when its user logs in now and then, where the 16
+// users of TestCapacityUnderLoad each sign forty within a second.
+func TestCapacityUnderLoadManyUsers(t *testing.T) {
+	loadRun(t, loadLogins)
+}
+
+// loadRun makes loadLogins logins of nUsers users on one instance,
+// loadWorkers at once, each user's one after another, and prints what
+// Redis spent on them.
+func loadRun(t *testing.T, nUsers int) {
 	if testing.Short() {
 		t.Skip("a load run")
 	}
@@ -39,25 +55,48 @@ func TestCapacityUnderLoad(t *testing.T) {
 	lg := startLiveGateConfig(t, st, Config{Flow: flow.Config{PushesPerIP: 10 * loadLogins, PushesPerEmail: loadLogins}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	users := make([]*enrolled, loadWorkers)
+	users := make([]*enrolled, nUsers)
 	for i := range users {
 		email := fmt.Sprintf("load%d@example.com", i)
 		users[i] = &enrolled{email: email, client: lg.enroll(t, email)}
 		capacityLogin(ctx, t, lg.browser(t), users[i]) // warm: scripts, keys, connections
+	}
+	// The warm-up's markers and counters are gone, as after a few
+	// minutes, when each user logs in once.
+	if nUsers >= loadLogins {
+		for _, u := range users {
+			if err := st.ResetHits(ctx, store.UserKey(u.email, "rl")); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Unmark(ctx, store.UserKey(u.email, "recent")); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 
 	before := r.Stats(t)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, loadWorkers)
-	for _, u := range users {
+	next := make(chan []*enrolled)
+	go func() {
+		defer close(next)
+		for i := 0; i < nUsers; i += max(1, nUsers/loadWorkers) {
+			next <- users[i:min(nUsers, i+max(1, nUsers/loadWorkers))]
+		}
+	}()
+	for range loadWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range loadLogins / loadWorkers {
-				if err := loadLogin(ctx, lg.browser(t), u); err != nil {
-					errs <- err
-					return
+			for batch := range next {
+				for _, u := range batch {
+					for range max(1, loadLogins/nUsers) {
+						if err := loadLogin(ctx, lg.browser(t), u); err != nil {
+							errs <- err
+							return
+						}
+					}
 				}
 			}
 		}()
@@ -69,7 +108,7 @@ func TestCapacityUnderLoad(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	perOp(t, fmt.Sprintf("login under load (%d at once, %d in %v: %.0f logins/s)", loadWorkers, loadLogins, elapsed.Round(time.Millisecond),
+	perOp(t, fmt.Sprintf("login under load (%d at once by %d users, %d in %v: %.0f logins/s)", loadWorkers, nUsers, loadLogins, elapsed.Round(time.Millisecond),
 		float64(loadLogins)/elapsed.Seconds()), loadLogins, d)
 	t.Logf("Redis CPU per login under load: %.1f µs", float64(d.CPU.Microseconds())/loadLogins)
 }

@@ -156,7 +156,7 @@ func (g *Gateway) redeem(w http.ResponseWriter, r *http.Request, id, binding, ty
 	if res.Session == nil {
 		return "", flow.ErrAlreadyDecided
 	}
-	if err := g.issueCookie(w, r, res.Session, res.Login.Groups); err != nil {
+	if err := g.issueCookie(w, r, res); err != nil {
 		return "", err
 	}
 	if red.Kind == otp.KindPass {

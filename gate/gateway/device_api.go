@@ -58,6 +58,20 @@ func (g *Gateway) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, resp)
 }
 
+// deviceRefused answers a device request the verifier refused (401) or
+// could not check (503) and reports whether it did.
+func (g *Gateway) deviceRefused(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, device.ErrUnauthorized):
+		writeError(w, http.StatusUnauthorized, err.Error())
+	default:
+		g.storeFailure(w, r, err)
+	}
+	return true
+}
+
 // authDevice checks a device request's signature; on failure it has
 // answered and returns nil.
 func (g *Gateway) authDevice(w http.ResponseWriter, r *http.Request) (*store.Device, []byte) {
@@ -81,11 +95,23 @@ func (g *Gateway) authDevice(w http.ResponseWriter, r *http.Request) (*store.Dev
 // handlePending is GET /device/pending: the logins waiting for this
 // device's user.
 func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
-	d, _ := g.authDevice(w, r)
-	if d == nil {
+	body, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
 		return
 	}
-	logins, err := g.flow.Pending(r.Context(), d)
+	// The pending login is read with the request's replay marker: one
+	// round trip, and nothing read for a refused request.
+	pending, err := g.verifier.VerifyPendingRequest(r.Context(), r, body)
+	if errors.Is(err, device.ErrUnauthorized) {
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	logins, err := g.flow.PendingRead(r.Context(), pending.Device, pending.Login, pending.LoginErr)
 	if err != nil {
 		g.storeFailure(w, r, err)
 		return
@@ -97,8 +123,16 @@ func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
 // handleDecide is POST /device/decide: approve (with the number tapped),
 // deny or report one login, signed twice (the request and the decision).
 func (g *Gateway) handleDecide(w http.ResponseWriter, r *http.Request) {
-	d, body := g.authDevice(w, r)
-	if d == nil {
+	body, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	// The request's signature is checked here; its replay marker is
+	// taken by the decision's own step, so a replayed request changes
+	// nothing at all.
+	p, err := g.verifier.Prepare(r.Context(), r, body)
+	if g.deviceRefused(w, r, err) {
 		return
 	}
 	var req device.DecideRequest
@@ -109,21 +143,20 @@ func (g *Gateway) handleDecide(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	pub, err := device.ParsePublicKey(d.PublicKey)
-	if err != nil {
-		g.storeFailure(w, r, err)
-		return
-	}
 	sig, err := device.DecodeSignature(req.Sig)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "sig must be base64url")
 		return
 	}
-	if err := device.VerifyDecision(pub, req.SessionID, req.Decision, req.Number, req.TS, sig, time.Now(), g.cfg.DeviceMaxSkew); err != nil {
+	if err := device.VerifyDecision(p.PublicKey, req.SessionID, req.Decision, req.Number, req.TS, sig, time.Now(), g.cfg.DeviceMaxSkew); err != nil {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	l, err := g.flow.Decide(r.Context(), d, req.SessionID, req.Decision, req.Number)
+	res := g.flow.DecideWithUse(r.Context(), p.Email, p.Use, req.SessionID, req.Decision, req.Number)
+	if _, err := p.Finish(res.Device, res.UseErr); g.deviceRefused(w, r, err) {
+		return
+	}
+	l, err := res.Login, res.Err
 	switch {
 	case errors.Is(err, flow.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such login")

@@ -145,7 +145,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := res.Login
 	if res.Session != nil {
-		if err := g.issueCookie(w, r, res.Session, l.Groups); err != nil {
+		if err := g.issueCookie(w, r, res); err != nil {
 			g.storeFailure(w, r, err)
 			return
 		}

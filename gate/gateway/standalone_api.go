@@ -112,7 +112,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusConflict, "the login's app is no longer configured")
 			return
 		}
-		tok, err := s.gw.mintFor(r.Context(), m, res.Session, res.Login.Groups)
+		tok, err := s.gw.mintFor(m, res)
 		if err != nil {
 			s.gw.storeFailure(w, r, err)
 			return

@@ -153,7 +153,8 @@ type LoginSteps interface {
 	// are c's; collected says whether this call did. Otherwise it changes
 	// nothing and returns the login as it is. ErrNotFound if there is no
 	// such login. Of any number of concurrent calls, at most one
-	// collects.
+	// collects. A collection is no LoginChange: a waiting browser or
+	// phone shows a collected login as the approved one it showed.
 	CollectLogin(ctx context.Context, id string, c Collection) (l *Login, collected bool, err error)
 }
 
@@ -217,4 +218,114 @@ type DecisionSteps interface {
 	// such login, or it is withheld or of another email than d.Email.
 	// Of any number of concurrent calls, at most one decides.
 	DecideLogin(ctx context.Context, id string, d Decision) (*Login, DecideOutcome, error)
+}
+
+// SessionOpening is what OpenSession does once a login is collected.
+type SessionOpening struct {
+	// Session is created as CreateSession creates it.
+	Session *Session
+	// DeviceID, when set, is the device that approved the login: its
+	// approval is noted as NoteApproval notes it.
+	DeviceID string
+}
+
+// SessionOpened is what OpenSession read and noted besides the session.
+type SessionOpened struct {
+	// Generation is the session's user's generation, as Generation
+	// returns it.
+	Generation int64
+	// Device and FirstApproval are NoteApproval's answer for DeviceID;
+	// Device is nil when DeviceID is empty or the note failed, NoteErr
+	// saying why (ErrNotFound for a device that is gone).
+	Device        *Device
+	FirstApproval bool
+	NoteErr       error
+}
+
+// SessionSteps are the calls that follow a login's collection.
+type SessionSteps interface {
+	// OpenSession creates o.Session, reads its user's generation and
+	// notes o.DeviceID's approval in one call, so a store on a network
+	// sends them together (one round trip). They are three steps, not
+	// one atomic step: the note and the read do not wait for the
+	// session. An error is the session's (ErrConflict if its id exists,
+	// as CreateSession): the session may then exist or not, and the
+	// caller revokes its id.
+	OpenSession(ctx context.Context, o SessionOpening) (*SessionOpened, error)
+}
+
+// DeviceUse is a signed request's use of its device, as UseDevice takes
+// it: the one-time marker Mark for TTL and, when not zero, LastUsed.
+type DeviceUse struct {
+	ID       string
+	Mark     string
+	TTL      time.Duration
+	LastUsed time.Time
+}
+
+// PendingUse is what UseDeviceForPending found.
+type PendingUse struct {
+	// Device is the device as UseDevice returns it.
+	Device *Device
+	// Login and LoginErr are PendingLogin's answer for the email.
+	Login    *Login
+	LoginErr error
+}
+
+// PendingSteps are the phone's read of its user's pending login.
+type PendingSteps interface {
+	// UseDeviceForPending does UseDevice(u) and PendingLogin(email) in
+	// one call, so a store on a network sends them together. The read
+	// changes nothing: a use that UseDevice refuses returns its error
+	// (ErrConflict for a replay, ErrNotFound for no device) and nothing
+	// else, as if the read had not been made.
+	UseDeviceForPending(ctx context.Context, u DeviceUse, email string) (*PendingUse, error)
+}
+
+// devicePrefix starts every device id; an id made by NewDeviceID follows
+// it with its email's group and deviceGroupEnd, an older one with
+// deviceGroupEnd at once.
+const (
+	devicePrefix   = "dev"
+	deviceGroupEnd = "_"
+)
+
+// NewDeviceID returns the id of a new device of email: "dev", its
+// email's group, "_", then random (URL-safe characters chosen by the
+// caller). A store keeps such a device beside its user's logins, so one
+// step takes a signed request's marker and decides (UseDeviceAndDecide).
+func NewDeviceID(email, random string) string {
+	return devicePrefix + GroupOf(email) + deviceGroupEnd + random
+}
+
+// DeviceGroup returns the group a device id names, or "" for an id made
+// before groups ("dev_" and random) or any other.
+func DeviceGroup(id string) string {
+	rest, ok := strings.CutPrefix(id, devicePrefix)
+	if !ok || len(rest) <= groupLen+len(deviceGroupEnd) || rest[groupLen:groupLen+len(deviceGroupEnd)] != deviceGroupEnd {
+		return ""
+	}
+	return LoginGroup(rest[:groupLen+1])
+}
+
+// DecideUse is what UseDeviceAndDecide did.
+type DecideUse struct {
+	// Device is the device as UseDevice returns it.
+	Device *Device
+	// Login, Outcome and LoginErr are DecideLogin's answer.
+	Login    *Login
+	Outcome  DecideOutcome
+	LoginErr error
+}
+
+// UseSteps are the steps of a signed device request that take its
+// replay marker with the step the request asks for.
+type UseSteps interface {
+	// UseDeviceAndDecide does UseDevice(u) and then DecideLogin(id, d)
+	// as one atomic step: a use that UseDevice refuses (ErrConflict for
+	// a replay, ErrNotFound for no device) returns its error and changes
+	// nothing at all. d.DeviceID must be u.ID. A store may need two
+	// steps for a device or login made before groups (NewDeviceID,
+	// NewLoginID): the use is then taken first.
+	UseDeviceAndDecide(ctx context.Context, u DeviceUse, id string, d Decision) (*DecideUse, error)
 }

@@ -33,3 +33,17 @@ func TestUserKeysParseBackAndNoOtherKeyDoes(t *testing.T) {
 		}
 	}
 }
+
+func TestDeviceIDsCarryTheGroupOfTheirEmailAndOldOnesNone(t *testing.T) {
+	for _, email := range []string{"alice@example.com", "bob@example.com", ""} {
+		id := NewDeviceID(email, "Zq9_-random")
+		if g := DeviceGroup(id); g != GroupOf(email) {
+			t.Errorf("DeviceGroup(%q) = %q, want %q", id, g, GroupOf(email))
+		}
+	}
+	for _, id := range []string{"", "dev", "dev_", "dev_abc_random", "dev_Zq9-random", "devabc_", "devabcrandom", "devxyz_random", "abc_random", "dev-abc_random"} {
+		if g := DeviceGroup(id); g != "" {
+			t.Errorf("DeviceGroup(%q) = %q, want none", id, g)
+		}
+	}
+}

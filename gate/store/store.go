@@ -328,6 +328,9 @@ type Store interface {
 	LoginSteps
 	DecisionSteps
 	DeviceSteps
+	SessionSteps
+	PendingSteps
+	UseSteps
 	Devices
 	Users
 	Sessions

@@ -36,7 +36,7 @@ func TestEnrollThenMeAndRename(t *testing.T) {
 	g := newTestGate(t)
 	ctx := context.Background()
 	c := enrollClient(t, g, "alice@example.com", "Alice's laptop")
-	if c.Email != "alice@example.com" || !strings.HasPrefix(c.DeviceID, "dev_") || c.BaseURL != g.base {
+	if c.Email != "alice@example.com" || !strings.HasPrefix(c.DeviceID, "dev") || c.BaseURL != g.base {
 		t.Fatalf("client = %+v", c)
 	}
 	me, err := c.Me(ctx)

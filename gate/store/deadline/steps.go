@@ -48,3 +48,26 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	defer cancel()
 	return s.Store.DecideLogin(ctx, id, d)
 }
+
+// OpenSession calls the store's OpenSession with the deadline.
+func (s *Store) OpenSession(ctx context.Context, o store.SessionOpening) (*store.SessionOpened, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.OpenSession(ctx, o)
+}
+
+// UseDeviceForPending calls the store's UseDeviceForPending with the
+// deadline.
+func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, email string) (*store.PendingUse, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.UseDeviceForPending(ctx, u, email)
+}
+
+// UseDeviceAndDecide calls the store's UseDeviceAndDecide with the
+// deadline.
+func (s *Store) UseDeviceAndDecide(ctx context.Context, u store.DeviceUse, id string, d store.Decision) (*store.DecideUse, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.UseDeviceAndDecide(ctx, u, id, d)
+}

@@ -101,7 +101,8 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 }
 
 // CollectLogin collects the login under the store's lock when it is
-// approved and c's binding and API mark are its own.
+// approved and c's binding and API mark are its own; it announces
+// nothing.
 func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection) (*store.Login, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,7 +124,6 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	for _, name := range c.ResetCounters {
 		delete(s.hits, store.UserKey(l.Email, name))
 	}
-	s.loginSubs.publishLocked(store.LoginChange{ID: id})
 	return cloneLogin(l), true, nil
 }
 
@@ -143,6 +143,11 @@ func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duratio
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
+	return s.useDeviceLocked(id, mark, ttl, lastUsed)
+}
+
+// useDeviceLocked is UseDevice with the store's lock held.
+func (s *Store) useDeviceLocked(id, mark string, ttl time.Duration, lastUsed time.Time) (*store.Device, error) {
 	d, ok := s.devices[id]
 	if !ok {
 		return nil, fmt.Errorf("memory store: using device: %w", store.ErrNotFound)
@@ -185,6 +190,31 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	if err := s.usable(ctx); err != nil {
 		return nil, 0, err
 	}
+	return s.decideLocked(id, d)
+}
+
+// UseDeviceAndDecide takes the device's marker and decides under one
+// hold of the store's lock.
+func (s *Store) UseDeviceAndDecide(ctx context.Context, u store.DeviceUse, id string, d store.Decision) (*store.DecideUse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	if d.DeviceID != u.ID {
+		return nil, fmt.Errorf("memory store: deciding with device %s for device %s", u.ID, d.DeviceID)
+	}
+	dev, err := s.useDeviceLocked(u.ID, u.Mark, u.TTL, u.LastUsed)
+	if err != nil {
+		return nil, err
+	}
+	out := &store.DecideUse{Device: dev}
+	out.Login, out.Outcome, out.LoginErr = s.decideLocked(id, d)
+	return out, nil
+}
+
+// decideLocked is DecideLogin with the store's lock held.
+func (s *Store) decideLocked(id string, d store.Decision) (*store.Login, store.DecideOutcome, error) {
 	e, ok := s.logins[id]
 	if !ok || !e.live(time.Now()) || e.v.Email != d.Email || e.v.Withheld {
 		return nil, 0, fmt.Errorf("memory store: deciding login: %w", store.ErrNotFound)

@@ -47,6 +47,8 @@ func rawTagSafe(s string) bool {
 //	<p>:{g:<grp>}:m:<n>:<email> STRING a user's one-time marker (store.UserKey; TTL)
 //	<p>:login:{l:<id>}          HASH  a login whose id has no group (made before groups; read only)
 //	<p>:enroll:{e:<hash>}       STRING the email of a one-time enrolment token (TTL)
+//	<p>:{g:<grp>}:d:<id>        HASH  an enrolled device whose id names a group (store.NewDeviceID)
+//	<p>:{g:<grp>}:d:<id>:m:<m>  STRING its replay marker past the 16 "seen" holds (TTL)
 //	<p>:device:{d:<id>}         HASH  an enrolled device (until deleted), its replay markers in "seen"
 //	<p>:device:{d:<id>}:m:<m>   STRING a replay marker past the 16 "seen" holds (TTL)
 //	<p>:session:{s:<id>}        STRING a session's JSON (expires at ExpiresAt)
@@ -67,7 +69,9 @@ func rawTagSafe(s string) bool {
 // <id>, <email>, <hash>, <key>, <n> and <m> pass through tag. <grp> is
 // store.GroupOf(email), which a login id made by store.NewLoginID starts
 // with: a login, its user's pending claim, counters and markers share a
-// hash tag, so one script starts, or collects, a login.
+// hash tag, so one script starts, or collects, a login. A device id made
+// by store.NewDeviceID names the group too, so one script takes a signed
+// request's marker and decides.
 
 func (s *Store) groupKey(grp string) string    { return s.prefix + ":{g:" + grp + "}" }
 func (s *Store) loginPrefix(grp string) string { return s.groupKey(grp) + ":l:" }
@@ -94,8 +98,16 @@ func (s *Store) userScoped(kind, key string) (string, bool) {
 	return s.groupKey(store.GroupOf(email)) + ":" + kind + ":" + tag(name) + ":" + tag(email), true
 }
 func (s *Store) enrollKey(hash string) string { return s.prefix + ":enroll:{e:" + tag(hash) + "}" }
-func (s *Store) deviceKey(id string) string   { return s.prefix + ":device:{d:" + tag(id) + "}" }
-func (s *Store) sessionKey(id string) string  { return s.prefix + ":session:{s:" + tag(id) + "}" }
+
+// deviceKey is the key of the device id: beside its user's logins when
+// the id names a group (store.NewDeviceID), else in a slot of its own.
+func (s *Store) deviceKey(id string) string {
+	if grp := store.DeviceGroup(id); grp != "" {
+		return s.groupKey(grp) + ":d:" + tag(id)
+	}
+	return s.prefix + ":device:{d:" + tag(id) + "}"
+}
+func (s *Store) sessionKey(id string) string { return s.prefix + ":session:{s:" + tag(id) + "}" }
 func (s *Store) pendingKey(email string) string {
 	return s.groupKey(store.GroupOf(email)) + ":p:" + tag(email)
 }

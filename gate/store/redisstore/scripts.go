@@ -114,7 +114,7 @@ type scripts struct {
 	snapshot, restore                                                           *redis.Script
 	setPush, dropPush                                                           *redis.Script // push.go
 	startLogin, pendingLogin, collectLogin, decideLogin                         *redis.Script // steps.go
-	useDevice, noteApproval                                                     *redis.Script
+	useDevice, noteApproval, useAndDecide, useAndPending                        *redis.Script
 }
 
 // newScripts prepares the scripts.
@@ -136,11 +136,13 @@ func newScripts() scripts {
 		setPush:     redis.NewScript(setPushSrc),
 		dropPush:    redis.NewScript(dropPushSrc),
 
-		startLogin:   redis.NewScript(startLoginSrc),
-		pendingLogin: redis.NewScript(pendingLoginSrc),
-		collectLogin: redis.NewScript(collectLoginSrc),
-		decideLogin:  redis.NewScript(decideLoginSrc),
-		useDevice:    redis.NewScript(useDeviceSrc),
-		noteApproval: redis.NewScript(noteApprovalSrc),
+		startLogin:    redis.NewScript(startLoginSrc),
+		pendingLogin:  redis.NewScript(pendingLoginSrc),
+		collectLogin:  redis.NewScript(collectLoginSrc),
+		decideLogin:   redis.NewScript(decideLoginSrc),
+		useDevice:     redis.NewScript(useDeviceSrc),
+		noteApproval:  redis.NewScript(noteApprovalSrc),
+		useAndDecide:  redis.NewScript(useAndDecideSrc),
+		useAndPending: redis.NewScript(useAndPendingSrc),
 	}
 }

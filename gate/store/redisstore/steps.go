@@ -169,18 +169,32 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	if grp := store.LoginGroup(id); grp == "" || store.GroupOf(d.Email) != grp {
 		return s.decideByReading(ctx, id, d)
 	}
-	msg, err := changeMessage(store.LoginChange{ID: id})
+	keys, args, err := s.decideCall(id, d)
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := s.scripts.decideLogin.Run(ctx, s.client, []string{s.loginKey(id), s.pendingKey(d.Email)},
-		d.Email, d.DeviceID, formatDecidedAt(d.At), d.At.UnixMilli(), d.ExpiredReason,
-		string(d.To), d.Reason, flag(d.CheckNumber), d.Number, string(d.WrongTo), d.WrongReason,
-		s.loginChannel(), msg, id,
-	).Slice()
+	res, err := s.scripts.decideLogin.Run(ctx, s.client, keys, args...).Slice()
 	if err != nil {
 		return nil, 0, wrap("deciding login", err)
 	}
+	return s.decideReply(ctx, id, d, res)
+}
+
+// decideCall is the decision script's keys and arguments.
+func (s *Store) decideCall(id string, d store.Decision) ([]string, []any, error) {
+	msg, err := changeMessage(store.LoginChange{ID: id})
+	if err != nil {
+		return nil, nil, err
+	}
+	return []string{s.loginKey(id), s.pendingKey(d.Email)}, []any{
+		d.Email, d.DeviceID, formatDecidedAt(d.At), d.At.UnixMilli(), d.ExpiredReason,
+		string(d.To), d.Reason, flag(d.CheckNumber), d.Number, string(d.WrongTo), d.WrongReason,
+		s.loginChannel(), msg, id,
+	}, nil
+}
+
+// decideReply reads the decision script's reply.
+func (s *Store) decideReply(ctx context.Context, id string, d store.Decision, res []any) (*store.Login, store.DecideOutcome, error) {
 	kind, _ := res[0].(int64)
 	switch kind {
 	case 0:
@@ -243,11 +257,22 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	grp := store.GroupOf(email)
-	res, err := s.scripts.pendingLogin.Run(ctx, s.client, []string{s.pendingKey(email)}, s.loginPrefix(grp), grp).Slice()
+	c := s.pendingCall(email)
+	res, err := c.script.Run(ctx, s.client, c.keys, c.args...).Slice()
 	if err != nil {
 		return nil, wrap("reading pending login", err)
 	}
+	return s.pendingReply(ctx, res)
+}
+
+// pendingCall is the pending read's script call for email.
+func (s *Store) pendingCall(email string) scriptCall {
+	grp := store.GroupOf(email)
+	return scriptCall{script: s.scripts.pendingLogin, keys: []string{s.pendingKey(email)}, args: []any{s.loginPrefix(grp), grp}}
+}
+
+// pendingReply reads the pending read script's reply.
+func (s *Store) pendingReply(ctx context.Context, res []any) (*store.Login, error) {
 	kind, _ := res[0].(int64)
 	switch {
 	case kind == 0:
@@ -278,12 +303,8 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 	if err := s.check(); err != nil {
 		return nil, false, err
 	}
-	msg, err := changeMessage(store.LoginChange{ID: id})
-	if err != nil {
-		return nil, false, err
-	}
 	grp := store.LoginGroup(id)
-	args := []any{c.BindingHash, flag(c.API), c.SessionID, s.loginChannel(), msg, s.groupKey(grp) + ":h:"}
+	args := []any{c.BindingHash, flag(c.API), c.SessionID, s.groupKey(grp) + ":h:"}
 	for _, name := range c.ResetCounters {
 		if tag(name) != name {
 			return nil, false, fmt.Errorf("redis store: collecting login: counter name %q", name)
@@ -329,18 +350,32 @@ func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duratio
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	ms, err := ttlMillis("marking device request", ttl)
+	c, err := s.useCall(store.DeviceUse{ID: id, Mark: mark, TTL: ttl, LastUsed: lastUsed})
 	if err != nil {
 		return nil, err
 	}
-	if mark == "" || strings.ContainsAny(mark, " ;") {
-		return nil, fmt.Errorf("redis store: using device: marker %q", mark)
-	}
-	res, err := s.scripts.useDevice.Run(ctx, s.client, []string{s.deviceKey(id), s.deviceMarkKey(id, mark)},
-		ms, formatTime(lastUsed), mark, deviceMarksKept).Slice()
+	res, err := c.script.Run(ctx, s.client, c.keys, c.args...).Slice()
 	if err != nil {
 		return nil, wrap("using device", err)
 	}
+	return useDeviceReply(res)
+}
+
+// useCall is the device use script's call for u.
+func (s *Store) useCall(u store.DeviceUse) (scriptCall, error) {
+	ms, err := ttlMillis("marking device request", u.TTL)
+	if err != nil {
+		return scriptCall{}, err
+	}
+	if u.Mark == "" || strings.ContainsAny(u.Mark, " ;") {
+		return scriptCall{}, fmt.Errorf("redis store: using device: marker %q", u.Mark)
+	}
+	return scriptCall{script: s.scripts.useDevice, keys: []string{s.deviceKey(u.ID), s.deviceMarkKey(u.ID, u.Mark)},
+		args: []any{ms, formatTime(u.LastUsed), u.Mark, deviceMarksKept}}, nil
+}
+
+// useDeviceReply reads the device use script's reply.
+func useDeviceReply(res []any) (*store.Device, error) {
 	switch kind, _ := res[0].(int64); kind {
 	case 0:
 		return nil, fmt.Errorf("redis store: using device: %w", store.ErrNotFound)
@@ -369,6 +404,13 @@ func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, boo
 	if err != nil {
 		return nil, false, wrap("noting approval", err)
 	}
+	return s.noteApprovalReply(ctx, id, res)
+}
+
+// noteApprovalReply reads the reply of the note's script on the device
+// id, asking the older record for a device made before approvals were
+// kept in its HASH.
+func (s *Store) noteApprovalReply(ctx context.Context, id string, res []any) (*store.Device, bool, error) {
 	first, _ := res[0].(int64)
 	if len(res) < 2 {
 		return nil, false, fmt.Errorf("redis store: noting approval: %w", store.ErrNotFound)

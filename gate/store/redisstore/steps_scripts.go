@@ -64,9 +64,10 @@ return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
 
 // collectLoginSrc is store.LoginSteps.CollectLogin.
 // KEYS[1] the login; ARGV[1] the binding hash, ARGV[2] the API mark ('1'
-// or '0'), ARGV[3] the session id, ARGV[4] the channel and ARGV[5] the
-// message that announce the change, ARGV[6] the key prefix of the
-// group's counters, ARGV[7..] the names of the user's counters to clear.
+// or '0'), ARGV[3] the session id, ARGV[4] the key prefix of the group's
+// counters, ARGV[5..] the names of the user's counters to clear. The
+// collection is not announced: a waiting stream shows a collected login
+// as the approved one it already showed.
 // A counter's key ends in the login's email, which the script can name
 // only when it stands in a key as it is (see tag); else it leaves the
 // counters to the caller.
@@ -88,10 +89,9 @@ if f[1] == 'approved' then
     end
     local cleared = 0
     if type(l.email) == 'string' and #l.email <= 128 and string.find(l.email, '^[%w%.@_%+=:/%-]+$') then
-      for i = 7, #ARGV do redis.call('DEL', ARGV[6] .. ARGV[i] .. ':' .. l.email) end
+      for i = 5, #ARGV do redis.call('DEL', ARGV[4] .. ARGV[i] .. ':' .. l.email) end
       cleared = 1
     end
-    redis.call('PUBLISH', ARGV[4], ARGV[5])
     return {2, redis.call('HGETALL', KEYS[1]), cleared}
   end
 end
@@ -134,7 +134,10 @@ end
 // ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
 // Returns {0} without the device, {1} when the marker is set, {2,
 // fields} after, fields as HGETALL returns them without the markers.
-const useDeviceSrc = deviceReplySrc + `
+const useDeviceSrc = deviceReplySrc + useDeviceBody
+
+// useDeviceBody is useDeviceSrc but for device_reply.
+const useDeviceBody = `
 local f = redis.call('HMGET', KEYS[1], 'data', 'seen', 'seen_over', 'name', 'last_used', 'push')
 if not f[1] then return {0} end
 local t = redis.call('TIME')
@@ -204,7 +207,10 @@ return {first, device_reply(f, 2)}
 // is not pending, {2, fields} once decided, {3, fields} once expired, {9}
 // for a login without its window in ms (made before it was kept; the
 // caller decides by reading).
-const decideLoginSrc = loginChecksSrc + `
+const decideLoginSrc = loginChecksSrc + decideLoginBody
+
+// decideLoginBody is decideLoginSrc but for login_checks.
+const decideLoginBody = `
 local f = redis.call('HMGET', KEYS[1], 'status', 'exp', 'k')
 if not f[1] then return {0} end
 local l = login_checks(KEYS[1], f[3])
@@ -225,4 +231,41 @@ redis.call('HDEL', KEYS[1], 'exp')
 redis.call('PUBLISH', ARGV[12], ARGV[13])
 if redis.call('GET', KEYS[2]) == ARGV[14] then redis.call('DEL', KEYS[2]) end
 return {out, redis.call('HGETALL', KEYS[1])}
+`
+
+// useAndDecideSrc is store.UseSteps.UseDeviceAndDecide: useDeviceSrc and
+// then decideLoginSrc, as one script on keys of one group. Each runs as a
+// function of its own KEYS and ARGV.
+// KEYS[1] the device, KEYS[2] the marker's own key, KEYS[3] the login,
+// KEYS[4] its email's pending claim; ARGV[1..4] useDeviceSrc's,
+// ARGV[5..] decideLoginSrc's.
+// Returns {10} without the device and {11} when the marker is set (nothing
+// changed), else {decideLoginSrc's reply..., the device's fields} (the
+// device's fields last, as useDeviceSrc returns them).
+const useAndDecideSrc = deviceReplySrc + loginChecksSrc +
+	"local function use_device(KEYS, ARGV)\n" + useDeviceBody + "\nend\n" +
+	"local function decide_login(KEYS, ARGV)\n" + decideLoginBody + "\nend\n" + `
+local u = use_device({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+if u[1] ~= 2 then return {u[1] + 10} end
+local d = decide_login({KEYS[3], KEYS[4]}, {unpack(ARGV, 5)})
+d[#d + 1] = u[2]
+return d
+`
+
+// useAndPendingSrc is store.PendingSteps.UseDeviceForPending as one
+// script, for a device in its user's group: useDeviceSrc and then
+// pendingLoginSrc, each a function of its own KEYS and ARGV.
+// KEYS[1] the device, KEYS[2] the marker's own key, KEYS[3] the pending
+// claim; ARGV[1..4] useDeviceSrc's, ARGV[5..6] pendingLoginSrc's.
+// Returns {10} without the device and {11} when the marker is set
+// (nothing changed), else {pendingLoginSrc's reply..., the device's
+// fields}.
+const useAndPendingSrc = deviceReplySrc +
+	"local function use_device(KEYS, ARGV)\n" + useDeviceBody + "\nend\n" +
+	"local function pending_login(KEYS, ARGV)\n" + pendingLoginSrc + "\nend\n" + `
+local u = use_device({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+if u[1] ~= 2 then return {u[1] + 10} end
+local p = pending_login({KEYS[3]}, {ARGV[5], ARGV[6]})
+p[#p + 1] = u[2]
+return p
 `

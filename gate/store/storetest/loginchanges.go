@@ -108,6 +108,21 @@ func runLoginChanges(t *testing.T, open Opener) {
 		w.none(t, "after failed writes", l.ID)
 	})
 
+	t.Run("SubscribeLogins reports no collection", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), ctxFor(t)
+		l := stepLogin()
+		noErr(t, "CreateLogin", s.CreateLogin(ctx, l, time.Minute))
+		_, err := s.TransitionLogin(ctx, l.ID, store.Transition{From: store.LoginPending, To: store.LoginApproved, At: now()})
+		noErr(t, "approve", err)
+		w := watchLogins(t, s)
+		_, collected, err := s.CollectLogin(ctx, l.ID, store.Collection{BindingHash: l.BindingHash, SessionID: uniq("sid")})
+		if err != nil || !collected {
+			t.Fatalf("CollectLogin: %v %v", collected, err)
+		}
+		w.none(t, "after the collection", l.ID)
+	})
+
 	t.Run("SubscribeLogins reports a deleted device", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)

@@ -1,0 +1,80 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authgate/authgate/gate/store"
+)
+
+// UseDeviceForPending runs the device use and the pending read as one
+// script for a device in its user's group (store.NewDeviceID); for an
+// older device it sends the two scripts in one pipeline: one round trip
+// either way (on a Cluster, one to each of the two shards, sent at
+// once). The read is a read: when the use is refused its reply is
+// dropped.
+func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, email string) (*store.PendingUse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	use, err := s.useCall(u)
+	if err != nil {
+		return nil, err
+	}
+	read := s.pendingCall(email)
+	if grp := store.DeviceGroup(u.ID); grp != "" && grp == store.GroupOf(email) {
+		return s.useForPendingInGroup(ctx, use, read)
+	}
+	// Each call's own error is read below (a failed pipeline sets it on
+	// every command).
+	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		use.queue(ctx, p)
+		read.queue(ctx, p)
+		return nil
+	})
+	if err := use.result(ctx, s.client); err != nil {
+		return nil, wrap("using device", err)
+	}
+	res, err := use.cmd.Slice()
+	if err != nil {
+		return nil, wrap("using device", err)
+	}
+	d, err := useDeviceReply(res)
+	if err != nil {
+		return nil, err
+	}
+	out := &store.PendingUse{Device: d}
+	if err := read.result(ctx, s.client); err != nil {
+		out.LoginErr = wrap("reading pending login", err)
+		return out, nil
+	}
+	if res, err := read.cmd.Slice(); err != nil {
+		out.LoginErr = wrap("reading pending login", err)
+	} else {
+		out.Login, out.LoginErr = s.pendingReply(ctx, res)
+	}
+	return out, nil
+}
+
+// useForPendingInGroup runs use and read as one script.
+func (s *Store) useForPendingInGroup(ctx context.Context, use, read scriptCall) (*store.PendingUse, error) {
+	res, err := s.scripts.useAndPending.Run(ctx, s.client, append(use.keys, read.keys...), append(use.args, read.args...)...).Slice()
+	if err != nil {
+		return nil, wrap("using device and reading pending login", err)
+	}
+	switch kind, _ := res[0].(int64); kind {
+	case 10:
+		return nil, fmt.Errorf("redis store: using device: %w", store.ErrNotFound)
+	case 11:
+		return nil, fmt.Errorf("redis store: using device: %w", store.ErrConflict)
+	}
+	d, err := useDeviceReply([]any{int64(2), res[len(res)-1]})
+	if err != nil {
+		return nil, err
+	}
+	out := &store.PendingUse{Device: d}
+	out.Login, out.LoginErr = s.pendingReply(ctx, res[:len(res)-1])
+	return out, nil
+}
