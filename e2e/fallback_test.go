@@ -317,7 +317,8 @@ func TestReportPausesUntilUnblocked(t *testing.T) {
 }
 
 // TestAccessPassSignsInOnceAndOpensEnrolment: the lost-phone pass from
-// the CLI signs in once and lands on the enrolment of a new phone.
+// the CLI signs in once and lands on a page linking to the enrolment of a
+// new phone.
 func TestAccessPassSignsInOnceAndOpensEnrolment(t *testing.T) {
 	forEachStore(t, func(t *testing.T, storeOpt string) {
 		g := startGate(t, storeOpt, newUpstream(t), "")
@@ -328,11 +329,12 @@ func TestAccessPassSignsInOnceAndOpensEnrolment(t *testing.T) {
 			t.Fatalf("pass printed no pass:\n%s", out)
 		}
 		b := newBrowser(t, g.base)
-		status, loc, body := b.codeForm(url.Values{"email": {"gus@example.com"}, "code": {m[1]}, "rd": {"/private"}})
-		if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/.authgate/app#enroll=") || b.sessionCookie() == "" {
-			t.Fatalf("pass: %d %q %s", status, loc, body)
+		status, _, body := b.codeForm(url.Values{"email": {"gus@example.com"}, "code": {m[1]}, "rd": {"/private"}})
+		link := enrolLink.FindStringSubmatch(body)
+		if status != http.StatusOK || link == nil || b.sessionCookie() == "" {
+			t.Fatalf("pass: %d %s", status, body)
 		}
-		phone, err := deviceclient.Enroll(t.Context(), http.DefaultClient, g.base+loc, "New phone")
+		phone, err := deviceclient.Enroll(t.Context(), http.DefaultClient, g.base+link[1], "New phone")
 		if err != nil {
 			t.Fatalf("enrolling with the link the pass led to: %v", err)
 		}
