@@ -30,6 +30,9 @@ func (e *CodeError) Error() string {
 	if e.Denied {
 		return "too many wrong codes; this sign-in is denied"
 	}
+	if e.Left == 1 {
+		return fmt.Sprintf("%v (1 try left)", e.Err)
+	}
 	return fmt.Sprintf("%v (%d tries left)", e.Err, e.Left)
 }
 

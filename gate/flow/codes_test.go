@@ -96,3 +96,15 @@ func TestARecoveryCodeWorksOnce(t *testing.T) {
 		t.Fatal("no recovery_code_used event")
 	}
 }
+
+func TestACodeErrorCountsTheTriesLeftInWords(t *testing.T) {
+	for e, want := range map[*CodeError]string{
+		{Err: otp.ErrWrong, Left: 2}:      "that code is not right (2 tries left)",
+		{Err: otp.ErrWrong, Left: 1}:      "that code is not right (1 try left)",
+		{Err: otp.ErrWrong, Denied: true}: "too many wrong codes; this sign-in is denied",
+	} {
+		if got := e.Error(); got != want {
+			t.Errorf("%+v: %q, want %q", *e, got, want)
+		}
+	}
+}
