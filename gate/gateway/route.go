@@ -151,10 +151,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	}
 	h := r.Header
 	stripIdentityHeaders(h, true)
-	h[HeaderUser] = v.EmailHeader
-	h[HeaderEmail] = v.EmailHeader
-	h[HeaderGroups] = v.GroupsHeader
-	h[HeaderSession] = v.SessionHeader
+	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderSession, v.SessionID)
 	removeCookie(h, cookieName)
 	removeCookie(h, g.bindingCookieName(r))
 	if rt.accessEvents {
