@@ -21,8 +21,8 @@ var enrolLink = regexp.MustCompile(`href="(/\.authgate/app#enroll=[A-Za-z0-9_-]+
 // TestNoSecretReachesCaddysAccessLog: with Caddy's access log on for the
 // site and every logger at debug, a sign-in with a push, an API key, a
 // recovery code and an access pass (which leads to a new phone's
-// enrolment) leave no cookie, key, code, pass or enrolment token in
-// Caddy's output, response headers included.
+// enrolment), a wrong key and a wrong code leave no cookie, key, code,
+// pass or enrolment token in Caddy's output, response headers included.
 func TestNoSecretReachesCaddysAccessLog(t *testing.T) {
 	up := newUpstream(t)
 	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
@@ -73,6 +73,17 @@ func TestNoSecretReachesCaddysAccessLog(t *testing.T) {
 	if status, loc, _ := newBrowser(t, base).codeForm(url.Values{"email": {"lou@example.com"}, "code": {dev.RecoveryCodes[0]}}); status != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("recovery code: %d %q", status, loc)
 	}
+	// Refused secrets are not logged either: an unknown key of the right
+	// shape, a wrong recovery code.
+	wrongKey := key[:len(key)-4] + "AAAA"
+	if status, _ := script(t).withKey(base+"/private", wrongKey); status != http.StatusUnauthorized {
+		t.Fatalf("a wrong key: %d", status)
+	}
+	const wrongCode = "ZZZZZ-YYYYY"
+	pb := newBrowser(t, base) // which then uses the pass, replacing the login
+	if status, _, _ := pb.codeForm(url.Values{"email": {"lou@example.com"}, "code": {wrongCode}}); status != http.StatusForbidden {
+		t.Fatalf("a wrong code: %d", status)
+	}
 
 	resp, err = http.Post(c.Admin+"/authgate/pass", "application/json", strings.NewReader(`{"email":"lou@example.com"}`))
 	if err != nil {
@@ -83,7 +94,6 @@ func TestNoSecretReachesCaddysAccessLog(t *testing.T) {
 		t.Fatalf("pass: %v", err)
 	}
 	resp.Body.Close()
-	pb := newBrowser(t, base)
 	status, loc, page := pb.codeForm(url.Values{"email": {"lou@example.com"}, "code": {pass.Pass}})
 	m := enrolLink.FindStringSubmatch(page)
 	if status != http.StatusOK || loc != "" || m == nil || pb.sessionCookie() == "" {
@@ -103,6 +113,7 @@ func TestNoSecretReachesCaddysAccessLog(t *testing.T) {
 	for name, secret := range map[string]string{
 		"session cookie": b.sessionCookie(), "API key": key, "API key's secret": key[len(key)-43:],
 		"recovery code": dev.RecoveryCodes[0], "access pass": pass.Pass,
+		"wrong API key": wrongKey, "wrong code": wrongCode,
 		"enrolment token": linkToken, "enrolment token after the pass": passToken,
 	} {
 		if strings.Contains(log, secret) {
