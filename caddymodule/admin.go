@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -117,6 +118,9 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest,
 			Err: errors.New("base_url is required (or set public_url in the authgate options)")}
 	}
+	if err := checkEnrolBase(base); err != nil {
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
+	}
 	link, exp, err := app.gw.EnrollmentLink(r.Context(), base+app.gw.Prefix(), req.Email)
 	if err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
@@ -126,6 +130,18 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 		resp.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
 	}
 	return writeAdminJSON(w, resp)
+}
+
+// checkEnrolBase refuses an enrolment link's base that is not the
+// address of a site: an http or https URL with a host, and no user info,
+// query or fragment (the link's token follows it in a fragment).
+func checkEnrolBase(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(base, "?") || strings.HasSuffix(base, "#") {
+		return fmt.Errorf("base_url %q: want the site's address, http:// or https:// and a host (https://app.example.com)", base)
+	}
+	return nil
 }
 
 // deviceView is a device as the admin API shows it (no key material).

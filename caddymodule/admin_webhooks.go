@@ -81,8 +81,14 @@ func (a *adminAPI) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case action == "deliveries" && r.Method == http.MethodGet:
 		recs, err := d.DeliveriesContext(r.Context(), id)
+		if errors.Is(err, webhook.ErrUnknownEndpoint) {
+			return notFoundOr(err)
+		}
 		if err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
+		}
+		if recs == nil {
+			recs = []webhook.EventRecord{} // none is an empty list, not null
 		}
 		return writeAdminJSON(w, recs)
 	case action == "ping" && r.Method == http.MethodPost:

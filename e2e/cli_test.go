@@ -114,6 +114,10 @@ func TestCLIErrorsNameTheThing(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "no such device dev_nope") || strings.Contains(errOut, "store:") || strings.Contains(errOut, "HTTP 404") {
 		t.Errorf("revoke an unknown device (exit %d): %s", code, errOut)
 	}
+	_, errOut, code = g.runCLI("revoke", "key", "nope")
+	if code == 0 || !strings.Contains(errOut, "no such API key nope") || strings.Contains(errOut, "store:") {
+		t.Errorf("revoke an unknown API key (exit %d): %s", code, errOut)
+	}
 	// A session id is revoked even when no record of it is left (the
 	// store may have lost it while its cookie still works), and the
 	// answer says so in words.

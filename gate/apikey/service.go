@@ -192,10 +192,9 @@ type Verified struct {
 	ExpiresAt time.Time
 	// RevocationID is RevocationID(ID), computed once.
 	RevocationID string
-	// EmailHeader, GroupsHeader and KeyHeader are ready to assign to
-	// request headers without allocating: {Email}, {groups joined by
-	// ","} and {ID}. Shared: do not modify.
-	EmailHeader, GroupsHeader, KeyHeader []string
+	// GroupsHeader is the Remote-Groups value, the groups joined by ",",
+	// computed once.
+	GroupsHeader string
 }
 
 // Authenticate returns who the key raw acts for, for a request from ip
@@ -266,9 +265,7 @@ func (s *Service) load(ctx context.Context, raw string, now time.Time) (*entry, 
 		ID: rec.ID, Email: rec.Email, Name: rec.Name, Groups: groups,
 		ExpiresAt: rec.ExpiresAt, RevocationID: RevocationID(rec.ID),
 	}
-	v.EmailHeader = []string{v.Email}
-	v.GroupsHeader = []string{strings.Join(v.Groups, ",")}
-	v.KeyHeader = []string{v.ID}
+	v.GroupsHeader = strings.Join(v.Groups, ",")
 	// now was taken before the read: an entry never outlives a
 	// revocation published after the read began (see doc.go).
 	e := &entry{raw: strings.Clone(raw), v: v, validUntil: validUntil.UnixNano()}

@@ -30,6 +30,9 @@ func (e *CodeError) Error() string {
 	if e.Denied {
 		return "too many wrong codes; this sign-in is denied"
 	}
+	if e.Left == 1 {
+		return fmt.Sprintf("%v (1 try left)", e.Err)
+	}
 	return fmt.Sprintf("%v (%d tries left)", e.Err, e.Left)
 }
 
@@ -72,6 +75,16 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 		s.expire(ctx, l)
 		return nil, ErrExpired
 	}
+	// The attempt is taken before the code is checked: codes sent at once
+	// for one login are checked no more than CodeAttempts times, however
+	// many read it while it was pending.
+	attempt, _, err := s.store.Hit(ctx, codesKey(l.ID), s.cfg.LoginTimeout+s.cfg.Retention)
+	if err != nil {
+		return nil, fmt.Errorf("counting codes: %w", err)
+	}
+	if int(attempt) > s.cfg.CodeAttempts {
+		return nil, &CodeError{Err: otp.ErrWrong, Denied: true}
+	}
 	res, err := s.codes.Check(ctx, l.Email, typed)
 	if err == nil && l.Withheld {
 		// The user directory does not know this user: no code lets them
@@ -79,7 +92,7 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 		err = otp.ErrWrong
 	}
 	if errors.Is(err, otp.ErrMalformed) || errors.Is(err, otp.ErrWrong) || errors.Is(err, otp.ErrReplayed) {
-		return nil, s.refuseCode(ctx, l, err)
+		return nil, s.refuseCode(ctx, l, err, attempt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("checking code: %w", err)
@@ -108,8 +121,9 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 	return &Redeemed{Login: decided, Kind: res.Kind, RecoveryLeft: res.Left}, nil
 }
 
-// refuseCode counts a refused code and denies the login at the limit.
-func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error) error {
+// refuseCode counts a refused code, the login's attempt n, toward the
+// user's lockout and denies the login at the limit.
+func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n int64) error {
 	reason := "wrong"
 	switch {
 	case errors.Is(why, otp.ErrMalformed):
@@ -118,10 +132,6 @@ func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error) err
 		reason = "replayed"
 	}
 	s.countRefusal(ctx, l.Email, "wrong_code")
-	n, _, err := s.store.Hit(ctx, codesKey(l.ID), s.cfg.LoginTimeout+s.cfg.Retention)
-	if err != nil {
-		return fmt.Errorf("counting wrong codes: %w", err)
-	}
 	s.events.Emit(ctx, event.New(event.CodeRejected, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email, "ip": l.ClientIP,
 		"reason": reason, "attempt": n,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,5 +95,82 @@ func TestARecoveryCodeWorksOnce(t *testing.T) {
 	}
 	if f.events.count(event.RecoveryCodeUsed) != 1 {
 		t.Fatal("no recovery_code_used event")
+	}
+}
+
+func TestACodeErrorCountsTheTriesLeftInWords(t *testing.T) {
+	for e, want := range map[*CodeError]string{
+		{Err: otp.ErrWrong, Left: 2}:      "that code is not right (2 tries left)",
+		{Err: otp.ErrWrong, Left: 1}:      "that code is not right (1 try left)",
+		{Err: otp.ErrWrong, Denied: true}: "too many wrong codes; this sign-in is denied",
+	} {
+		if got := e.Error(); got != want {
+			t.Errorf("%+v: %q, want %q", *e, got, want)
+		}
+	}
+}
+
+// gatedLogins holds the answers of the first n GetLogin calls until all
+// n are read, so that n concurrent redeems all see the login pending.
+type gatedLogins struct {
+	store.Store
+	mu      sync.Mutex
+	waiting int
+	open    chan struct{}
+}
+
+func newGatedLogins(st store.Store, n int) *gatedLogins {
+	return &gatedLogins{Store: st, waiting: n, open: make(chan struct{})}
+}
+
+func (g *gatedLogins) GetLogin(ctx context.Context, id string) (*store.Login, error) {
+	l, err := g.Store.GetLogin(ctx, id)
+	g.mu.Lock()
+	if g.waiting > 0 {
+		g.waiting--
+		if g.waiting == 0 {
+			close(g.open)
+		}
+	}
+	g.mu.Unlock()
+	<-g.open
+	return l, err
+}
+
+// TestConcurrentCodesAreCheckedNoMoreThanTheAttempts: twenty wrong codes
+// sent at once for one login, all read while it is pending, test no more
+// than the login's five attempts: the rest are refused unchecked, so
+// sending in parallel buys no extra guesses.
+func TestConcurrentCodesAreCheckedNoMoreThanTheAttempts(t *testing.T) {
+	f, _, _ := newCodesFixture(t)
+	s := f.start(t, "alice@example.com", "", "")
+	const n = 20
+	svc := New(Config{PushesPerEmail: 100}, newGatedLogins(f.store, n), f.events, WithClock(f.clock.Now), WithCodes(f.svc.codes))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	denied := 0
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.RedeemCode(context.Background(), s.Login.ID, s.Binding, "000000")
+			var ce *CodeError
+			if !errors.As(err, &ce) {
+				t.Errorf("a wrong code: %v", err)
+				return
+			}
+			if ce.Denied {
+				mu.Lock()
+				denied++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if got := f.events.count(event.CodeRejected); got != DefaultCodeAttempts || denied != n-DefaultCodeAttempts+1 {
+		t.Fatalf("%d codes checked (code_rejected), %d answers of denied; want %d and %d", got, denied, DefaultCodeAttempts, n-DefaultCodeAttempts+1)
+	}
+	if l, _ := f.store.GetLogin(context.Background(), s.Login.ID); l.Status != store.LoginDenied {
+		t.Fatalf("login after the burst: %s", l.Status)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/token"
 	"github.com/authgate/authgate/gate/webhook"
 )
@@ -132,8 +133,12 @@ func (g *Gateway) isAdmin(v *token.Verified) bool {
 
 // recentApproval reports whether the admin's session was approved on a
 // phone within the step-up window: its token's issue time is the
-// approval (a login, or the step-up login that replaced it).
+// approval (a login, or the step-up login that replaced it). A sign-in
+// with a recovery code or an access pass was approved by no phone.
 func (g *Gateway) recentApproval(v *token.Verified, now time.Time) bool {
+	if v.DeviceID == otp.ByRecoveryCode || v.DeviceID == otp.ByAccessPass {
+		return false
+	}
 	return now.Sub(v.IssuedAt) <= g.cfg.StepUpWindow && !v.IssuedAt.After(now.Add(time.Minute))
 }
 

@@ -240,6 +240,46 @@ func TestConsoleActionsNeedCSRFSameOriginAndARecentApproval(t *testing.T) {
 	}
 }
 
+// TestConsoleActionsNeedAPhoneNotARecoveryCode: a sign-in with a
+// recovery code is recent, but no phone approved it: every console
+// action asks for the step-up (a push) and changes nothing.
+func TestConsoleActionsNeedAPhoneNotARecoveryCode(t *testing.T) {
+	cg := startConsoleGate(t, newMemoryStore(t), time.Minute)
+	phone := cg.enroll(t, "alice@example.com")
+	cg.loginWith(t, cg.browser(t), phone, "alice@example.com")
+	cg.enroll(t, "boss@example.com")
+	codes, err := cg.gw.codes.IssueRecoveryCodes(context.Background(), "boss@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boss := cg.browser(t)
+	status, _ := boss.send(http.MethodPost, "/.authgate/code", url.Values{"email": {"boss@example.com"}, "code": {codes[0]}}, map[string]string{"Origin": boss.base})
+	u, _ := url.Parse(boss.base)
+	raw := ""
+	for _, c := range boss.http.Jar.Cookies(u) {
+		if c.Name == "authgate_session" {
+			raw = c.Value
+		}
+	}
+	if status != http.StatusSeeOther || raw == "" {
+		t.Fatalf("sign-in with a recovery code: %d, cookie %v", status, raw != "")
+	}
+	sessions, _ := cg.gw.store.ListSessions(context.Background(), "alice@example.com")
+	actions := consoleActions(sessions[0].ID, phone.DeviceID)
+	delete(actions, "/.authgate/admin/stepup")
+	before := cg.stateOf(t)
+	for path, form := range actions {
+		form.Set("csrf", csrfToken(raw))
+		status, body := boss.send(http.MethodPost, path, form, map[string]string{"Origin": boss.base})
+		if status != http.StatusPreconditionRequired || !strings.Contains(body, `id="stepup"`) {
+			t.Errorf("POST %s after a recovery code sign-in: %d, want the step-up prompt (428)", path, status)
+		}
+	}
+	if after := cg.stateOf(t); after != before {
+		t.Fatalf("actions without a phone approval changed state: %s → %s", before, after)
+	}
+}
+
 func TestConsoleStepUpThenActionsAreAudited(t *testing.T) {
 	cg := startConsoleGate(t, newMemoryStore(t), 2*time.Second)
 	phone := cg.enroll(t, "alice@example.com")

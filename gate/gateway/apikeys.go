@@ -147,10 +147,7 @@ func (rt *Route) serveKey(w http.ResponseWriter, r *http.Request, next Next, raw
 	stripIdentityHeaders(h, true)
 	delete(h, HeaderSession)
 	delete(h, "Authorization")
-	h[HeaderUser] = v.EmailHeader
-	h[HeaderEmail] = v.EmailHeader
-	h[HeaderGroups] = v.GroupsHeader
-	h[HeaderKey] = v.KeyHeader
+	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderKey, v.ID)
 	removeCookie(h, g.sessionCookieName(r))
 	removeCookie(h, g.bindingCookieName(r))
 	if rt.accessEvents {

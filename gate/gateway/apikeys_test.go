@@ -18,6 +18,7 @@ import (
 	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/directory"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/token"
@@ -520,5 +521,28 @@ func TestAKeyTakesItsOwnersDirectoryGroupsAndDiesWithTheOwner(t *testing.T) {
 	}
 	if w, _ := f.serve(t, keyRequest(f.key.Key)); w.Code != http.StatusOK {
 		t.Fatalf("a warm key with the directory down: %d, want 200 (as logged-in users are)", w.Code)
+	}
+}
+
+// TestCreatingAKeyNeedsAPhoneApproval: a fresh sign-in with a recovery
+// code or an access pass makes no key (a key outlives signing out
+// everywhere, so it must not be the reward of a stolen code), as it
+// makes no new recovery codes.
+func TestCreatingAKeyNeedsAPhoneApproval(t *testing.T) {
+	f := newKeyFixture(t, APIKeysOn)
+	for _, by := range []string{otp.ByRecoveryCode, otp.ByAccessPass} {
+		now := time.Now()
+		cookie, err := f.g.tokens.Mint(token.Identity{Email: "alice@example.com", SessionID: "sid-" + by, DeviceID: by,
+			Groups: []string{"ops"}, Epoch: f.g.revocations.Epoch(), IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := f.postForm(t, "/.authgate/keys", cookie, "", url.Values{"csrf": {csrfToken(cookie)}, "name": {"x"}, "expires": {"7d"}})
+		if w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), `id="new-key-value"`) || !strings.Contains(w.Body.String(), `id="key-relogin"`) {
+			t.Errorf("a key after a sign-in by %s: %d", by, w.Code)
+		}
+	}
+	if keys, _ := f.g.ListAPIKeys(t.Context(), "alice@example.com"); len(keys) != 1 {
+		t.Fatalf("alice has %d keys, want only the fixture's", len(keys))
 	}
 }

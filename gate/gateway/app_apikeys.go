@@ -11,6 +11,7 @@ import (
 
 	"github.com/authgate/authgate/gate/apikey"
 	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/otp"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -41,9 +42,14 @@ func parseKeyLifetime(s string) (time.Duration, bool) {
 	return d, d >= time.Second && d <= maxKeyLifetime
 }
 
-// freshLogin reports whether the session's sign-in was approved recently
-// enough to create an API key.
+// freshLogin reports whether the session's sign-in was approved on a
+// phone recently enough to create an API key. A sign-in with a recovery
+// code or an access pass was approved by no phone: a key outlives
+// signing out everywhere, so a stolen code must not make one.
 func (g *Gateway) freshLogin(v *token.Verified, now time.Time) bool {
+	if v.DeviceID == otp.ByRecoveryCode || v.DeviceID == otp.ByAccessPass {
+		return false
+	}
 	return now.Sub(v.IssuedAt) <= g.cfg.APIKeyFreshLogin
 }
 
@@ -61,7 +67,7 @@ func (g *Gateway) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	name := r.PostFormValue("name")
 	if !g.freshLogin(v, time.Now()) {
 		g.renderHome(w, r, v, raw, http.StatusForbidden, homePage{KeyName: name,
-			KeyError: "Creating a key needs a recent sign-in. Sign in again, then create the key."})
+			KeyError: "Creating a key needs a recent sign-in approved on your phone. Sign in again, then create the key."})
 		return
 	}
 	life, ok := parseKeyLifetime(r.PostFormValue("expires"))

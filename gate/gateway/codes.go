@@ -69,9 +69,16 @@ func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 		}
 		data.ID, binding, data.Email = started.Login.ID, started.Binding, started.Login.Email
 	}
-	next, err := g.redeem(w, r, data.ID, binding, f.Get("code"))
+	next, enrol, err := g.redeem(w, r, data.ID, binding, f.Get("code"))
 	var codeErr *flow.CodeError
 	switch {
+	case err == nil && enrol:
+		// The enrolment link travels in the page, never in a Location
+		// header, which access logs record.
+		g.render(w, r, http.StatusOK, "message", "Set up your new phone", "", message{
+			Message: "You are signed in with an access pass. Open the approver app to set up your new phone: this link works once, for 15 minutes.",
+			Link:    next, LinkText: "Set up a new phone",
+		})
 	case err == nil:
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	case errors.As(err, &codeErr) && codeErr.Denied:
@@ -143,30 +150,31 @@ func codeStatus(e *flow.CodeError) int {
 
 // redeem approves login id with a typed code for the browser holding
 // binding, collects its session, sets the cookie and returns where to go
-// next.
-func (g *Gateway) redeem(w http.ResponseWriter, r *http.Request, id, binding, typed string) (string, error) {
+// next: after an access pass (enrol set), the enrolment link of a new
+// phone, which holds a one-time secret.
+func (g *Gateway) redeem(w http.ResponseWriter, r *http.Request, id, binding, typed string) (next string, enrol bool, err error) {
 	red, err := g.flow.RedeemCode(r.Context(), id, binding, typed)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	res, err := g.flow.Check(r.Context(), id, binding)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if res.Session == nil {
-		return "", flow.ErrAlreadyDecided
+		return "", false, flow.ErrAlreadyDecided
 	}
 	if err := g.issueCookie(w, r, res); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if red.Kind == otp.KindPass {
 		tok, _, err := g.enroller.CreateToken(r.Context(), red.Login.Email)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
-		return g.cfg.Prefix + "/app#enroll=" + tok, nil
+		return g.cfg.Prefix + "/app#enroll=" + tok, true, nil
 	}
-	return red.Login.ReturnURL, nil
+	return red.Login.ReturnURL, false, nil
 }
 
 // codeRequest is the JSON body of POST /auth/code.
@@ -192,7 +200,7 @@ func (g *Gateway) handleCode(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	next, err := g.redeem(w, r, req.SessionID, g.bindingSecret(r), req.Code)
+	next, _, err := g.redeem(w, r, req.SessionID, g.bindingSecret(r), req.Code)
 	var codeErr *flow.CodeError
 	switch {
 	case err == nil:

@@ -35,6 +35,20 @@ func stripIdentityHeaders(h http.Header, keepSet bool) {
 	}
 }
 
+// setIdentityHeaders sets the identity headers the gateway vouches for:
+// Remote-User and Remote-Email (email), Remote-Groups (groups) and
+// idHeader (the session's or the API key's id). Each header gets a value
+// slice of its own, the four from one allocation: handlers after the gate
+// edit header values in place (Caddy's request_header replacements), so
+// a slice shared with another header or with the token cache would carry
+// one request's edit into the other header and into the user's next
+// requests.
+func setIdentityHeaders(h http.Header, email, groups, idHeader, id string) {
+	v := make([]string, 4)
+	v[0], v[1], v[2], v[3] = email, email, groups, id
+	h[HeaderUser], h[HeaderEmail], h[HeaderGroups], h[idHeader] = v[0:1:1], v[1:2:2], v[2:3:3], v[3:4:4]
+}
+
 func isSetByGateway(name string) bool {
 	return name == HeaderUser || name == HeaderEmail || name == HeaderGroups || name == HeaderSession
 }

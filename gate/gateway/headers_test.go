@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -70,6 +71,42 @@ func TestRemoveCookieKeepsTheAppsCookies(t *testing.T) {
 		for i := range got {
 			if got[i] != tt.want[i] {
 				t.Errorf("removeCookie(%q) = %q, want %q", tt.lines, got, tt.want)
+			}
+		}
+	}
+}
+
+// editingNext edits the identity header values it is handed in place,
+// as Caddy's request_header replacements do, and records what it saw.
+type editingNext struct{ user, email []string }
+
+func (n *editingNext) ServeHTTP(_ http.ResponseWriter, r *http.Request) error {
+	n.user, n.email = append(n.user, r.Header.Get(HeaderUser)), append(n.email, r.Header.Get(HeaderEmail))
+	for _, name := range []string{HeaderUser, HeaderGroups, HeaderSession, HeaderKey} {
+		if vs := r.Header[name]; len(vs) > 0 {
+			vs[0] = "edited"
+		}
+	}
+	return nil
+}
+
+func TestIdentityHeaderValuesAreEachRequestsOwn(t *testing.T) {
+	_, rt, tok := newTestGateway(t)
+	f := newKeyFixture(t, APIKeysOn)
+	for name, serve := range map[string]func(*editingNext) error{
+		"cookie": func(n *editingNext) error { return rt.ServeHTTP(httptest.NewRecorder(), protectedRequest(tok), n) },
+		"key":    func(n *editingNext) error { return f.rt.ServeHTTP(httptest.NewRecorder(), keyRequest(f.key.Key), n) },
+	} {
+		n := &editingNext{}
+		for range 2 {
+			if err := serve(n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range n.user {
+			if n.user[i] != "alice@example.com" || n.email[i] != "alice@example.com" {
+				t.Errorf("%s, request %d: Remote-User %q, Remote-Email %q; an edit of one header changed another, or the next request's",
+					name, i+1, n.user[i], n.email[i])
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -235,6 +236,24 @@ func TestPublicPathsPassWithoutLoginButNeverWithASpoofedIdentity(t *testing.T) {
 			}
 		} else if next.calls != 0 || w.Code != http.StatusUnauthorized {
 			t.Errorf("%s: calls %d, status %d; want 401 and no upstream call", tt.path, next.calls, w.Code)
+		}
+	}
+	// A signed-in browser's cookies go with it to public paths too: the
+	// upstream never gets the session token or the binding secret.
+	for _, secure := range []bool{false, true} {
+		r := httptest.NewRequest(http.MethodGet, "http://app.example.com/public/logo.png", nil)
+		session, binding := "authgate_session", "authgate_bind"
+		if secure {
+			r.TLS = &tls.ConnectionState{}
+			session, binding = "__Host-authgate", "__Host-authgate_bind"
+		}
+		r.Header.Set("Cookie", "theme=dark; "+session+"=the-token; "+binding+"=the-secret")
+		next := &captureNext{}
+		if err := rt.ServeHTTP(httptest.NewRecorder(), r, next); err != nil {
+			t.Fatal(err)
+		}
+		if next.calls != 1 || next.header.Get("Cookie") != "theme=dark" {
+			t.Errorf("public path (TLS %v): calls %d, upstream Cookie %q; want only theme=dark", secure, next.calls, next.header.Get("Cookie"))
 		}
 	}
 	for _, bad := range [][]string{{"public"}, {"/"}, {"/.authgate/x"}} {

@@ -89,8 +89,9 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 
 // ServeHTTP serves the gate itself for paths under the prefix (never
 // passed on). Public paths go to next with every client-sent identity
-// header removed. A request with an API key (Authorization: Bearer ag_…)
-// is served by serveKey; a site that accepts only keys answers every
+// header, an API key and the gateway's cookies removed. A request with
+// an API key (Authorization: Bearer ag_…) is served by serveKey; a site
+// that accepts only keys answers every
 // other request 401, and a key in the query string is refused. Every
 // other request needs a valid, unrevoked session token allowed by the
 // policy: it goes to next with client-sent identity
@@ -111,6 +112,9 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		if _, ok := bearerKey(r.Header["Authorization"]); ok {
 			delete(r.Header, "Authorization") // an API key never reaches the upstream
 		}
+		// Nor does a signed-in browser's session token or binding secret.
+		removeCookie(r.Header, g.sessionCookieName(r))
+		removeCookie(r.Header, g.bindingCookieName(r))
 		return next.ServeHTTP(w, r)
 	}
 	if keyInQuery(r.URL.RawQuery) {
@@ -151,10 +155,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	}
 	h := r.Header
 	stripIdentityHeaders(h, true)
-	h[HeaderUser] = v.EmailHeader
-	h[HeaderEmail] = v.EmailHeader
-	h[HeaderGroups] = v.GroupsHeader
-	h[HeaderSession] = v.SessionHeader
+	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderSession, v.SessionID)
 	removeCookie(h, cookieName)
 	removeCookie(h, g.bindingCookieName(r))
 	if rt.accessEvents {

@@ -56,18 +56,12 @@ type Verified struct {
 	// cache at or after it.
 	ExpiresAt time.Time
 
-	// EmailHeader is []string{Email}, ready to be assigned to a request
-	// header (Remote-User, Remote-Email) without allocating. Shared: do
-	// not modify; its capacity is 1, so an append copies instead.
-	EmailHeader []string
-	// GroupsHeader is []string{strings.Join(Groups, ",")} (an empty string
-	// when there are no groups). Shared: do not modify.
-	GroupsHeader []string
-	// SessionHeader is []string{SessionID}. Shared: do not modify.
-	SessionHeader []string
+	// GroupsHeader is the Remote-Groups value, strings.Join(Groups, ","),
+	// computed once (an empty string when there are no groups).
+	GroupsHeader string
 }
 
-// newVerified fills in the precomputed header values.
+// newVerified fills in the precomputed header value.
 func newVerified(c *claims) *Verified {
 	v := &Verified{
 		Email:      c.Subject,
@@ -79,9 +73,7 @@ func newVerified(c *claims) *Verified {
 		IssuedAt:   c.IssuedAt.Time,
 		ExpiresAt:  c.ExpiresAt.Time,
 	}
-	v.EmailHeader = []string{v.Email}
-	v.GroupsHeader = []string{strings.Join(v.Groups, ",")}
-	v.SessionHeader = []string{v.SessionID}
+	v.GroupsHeader = strings.Join(v.Groups, ",")
 	return v
 }
 

@@ -40,11 +40,14 @@ func (d *Dispatcher) records(ctx context.Context, q LogQuery) ([]EventRecord, er
 
 // DeliveriesContext returns the delivery log's records of endpointID
 // (every configured endpoint if empty), newest first. With a shared log
-// they are every instance's.
+// they are every instance's. An endpoint that is not configured is an
+// error wrapping ErrUnknownEndpoint.
 func (d *Dispatcher) DeliveriesContext(ctx context.Context, endpointID string) ([]EventRecord, error) {
 	ids := []string{endpointID}
 	if endpointID == "" {
 		ids = d.endpointIDs()
+	} else if d.endpoint(endpointID) == nil {
+		return nil, fmt.Errorf("deliveries of %q: %w", endpointID, ErrUnknownEndpoint)
 	}
 	return d.records(ctx, LogQuery{EndpointIDs: ids})
 }

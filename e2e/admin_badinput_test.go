@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// adminCall sends a request with a JSON body to the admin API and
+// returns the status and body.
+func (g *gate) adminCall(method, path, body string) (int, string) {
+	g.t.Helper()
+	req, _ := http.NewRequest(method, g.caddy.Admin+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestAdminAPIAnswersBadInputClearly: an enrolment base that is no http
+// or https URL is refused (a link such as "javascript:…/app#enroll=…" is
+// no link), the deliveries of a receiver that does not exist are a 404
+// (not an empty 200), a receiver without deliveries lists none, and an
+// unknown API key is named in the words of the other records.
+func TestAdminAPIAnswersBadInputClearly(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	for _, base := range []string{"javascript:alert(1)", "ftp://gate.example.com", "gate.example.com", "https://", "https://u:p@gate.example.com", "https://gate.example.com/?x=1", "https://gate.example.com/#x"} {
+		status, body := g.adminCall(http.MethodPost, "/authgate/enroll", `{"email":"ann@example.com","base_url":"`+base+`"}`)
+		if status != http.StatusBadRequest || !strings.Contains(body, "base_url") || strings.Contains(body, "enroll=") {
+			t.Errorf("enrol with base_url %q: %d %.200s", base, status, body)
+		}
+	}
+	if status, body := g.adminCall(http.MethodPost, "/authgate/enroll", `{"email":"ann@example.com","base_url":"https://gate.example.com/"}`); status != http.StatusOK ||
+		!strings.Contains(body, `"link":"https://gate.example.com/.authgate/app#enroll=`) {
+		t.Errorf("enrol with a good base_url: %d %.200s", status, body)
+	}
+
+	if status, body := g.adminCall(http.MethodGet, "/authgate/webhooks/wh_nope/deliveries", ""); status != http.StatusNotFound || !strings.Contains(body, "unknown endpoint") {
+		t.Errorf("deliveries of an unknown receiver: %d %s", status, body)
+	}
+	status, body := g.adminCall(http.MethodPost, "/authgate/webhooks", `{"url":"https://hooks.example.com/x"}`)
+	var added struct{ ID string }
+	if status != http.StatusCreated || json.Unmarshal([]byte(body), &added) != nil || added.ID == "" {
+		t.Fatalf("adding a receiver: %d %s", status, body)
+	}
+	if status, body := g.adminCall(http.MethodGet, "/authgate/webhooks/"+added.ID+"/deliveries", ""); status != http.StatusOK || strings.TrimSpace(body) != "[]" {
+		t.Errorf("deliveries of a receiver without any: %d %s", status, body)
+	}
+
+	if status, body := g.adminCall(http.MethodDelete, "/authgate/keys/nope", ""); status != http.StatusNotFound || !strings.Contains(body, "no such API key nope") || strings.Contains(body, "store:") {
+		t.Errorf("revoking an unknown API key: %d %s", status, body)
+	}
+}
