@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/otp"
@@ -21,7 +22,7 @@ var ErrNoCodes = errors.New("codes are not enabled")
 // code, 403 for a wrong or replayed one). Denied says the login was
 // denied for too many wrong codes; Left is how many tries remain.
 type CodeError struct {
-	Err    error // otp.ErrMalformed, otp.ErrWrong or otp.ErrReplayed
+	Err    error // otp.ErrMalformed, otp.ErrWrong, otp.ErrReplayed or ErrOfflineCodesOff
 	Left   int
 	Denied bool
 }
@@ -48,6 +49,26 @@ type Redeemed struct {
 }
 
 func codesKey(loginID string) string { return "codes:" + loginID }
+
+// Offline codes are six digits, so each login's CodeAttempts and the
+// lockout, which both restart, still leave a few hundred guesses a day.
+// The user's offline codes therefore also have a budget that does not
+// restart: OfflineCodeBudget codes typed without a successful sign-in
+// between them (NIST SP 800-63B caps consecutive failures at 100), then
+// offline codes are refused for the user until a sign-in succeeds (a
+// push, a recovery code) or an operator unblocks. Recovery codes and
+// access passes, far too long to guess, stay open.
+const (
+	DefaultOfflineCodeBudget = 100
+	offlineCodeWindow        = 365 * 24 * time.Hour
+	offlineTriesName         = "totp"
+)
+
+func offlineTriesKey(email string) string { return store.UserKey(email, offlineTriesName) }
+
+// ErrOfflineCodesOff: the user's offline codes are refused until a
+// sign-in succeeds, after OfflineCodeBudget of them were tried.
+var ErrOfflineCodesOff = errors.New("offline codes are off for this account after too many were tried")
 
 // RedeemCode approves a pending login with a typed code, for the browser
 // that started it only (binding): ErrNotFound for anyone else, so a
@@ -84,6 +105,15 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 	}
 	if int(attempt) > s.cfg.CodeAttempts {
 		return nil, &CodeError{Err: otp.ErrWrong, Denied: true}
+	}
+	if kind, _ := otp.Classify(typed); kind == otp.KindTOTP {
+		tried, _, err := s.store.Hit(ctx, offlineTriesKey(l.Email), offlineCodeWindow)
+		if err != nil {
+			return nil, fmt.Errorf("counting offline codes: %w", err)
+		}
+		if tried > int64(s.cfg.OfflineCodeBudget) {
+			return nil, s.refuseCode(ctx, l, ErrOfflineCodesOff, attempt)
+		}
 	}
 	res, err := s.codes.Check(ctx, l.Email, typed)
 	if err == nil && l.Withheld {
@@ -130,6 +160,8 @@ func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n i
 		reason = "malformed"
 	case errors.Is(why, otp.ErrReplayed):
 		reason = "replayed"
+	case errors.Is(why, ErrOfflineCodesOff):
+		reason = "offline_codes_off"
 	}
 	s.countRefusal(ctx, l.Email, "wrong_code")
 	s.events.Emit(ctx, event.New(event.CodeRejected, map[string]any{

@@ -15,13 +15,19 @@ import (
 
 func newCodesFixture(t *testing.T) (*fixture, []byte, []string) {
 	t.Helper()
-	f := newFixture(t, Config{PushesPerEmail: 100})
+	return newCodesFixtureWith(t, Config{PushesPerEmail: 100})
+}
+
+// newCodesFixtureWith is newCodesFixture with the service's config cfg.
+func newCodesFixtureWith(t *testing.T, cfg Config) (*fixture, []byte, []string) {
+	t.Helper()
+	f := newFixture(t, cfg)
 	keys, err := otp.NewKeys(bytes.Repeat([]byte("k"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes := &otp.Codes{Store: f.store, Keys: keys}
-	f.svc = New(Config{PushesPerEmail: 100}, f.store, f.events, WithClock(f.clock.Now), WithCodes(codes))
+	codes := &otp.Codes{Store: f.store, Keys: keys, Now: f.clock.Now}
+	f.svc = New(cfg, f.store, f.events, WithClock(f.clock.Now), WithCodes(codes))
 	secret, sealed := codes.NewDeviceSecret("dev_otp")
 	ctx := context.Background()
 	if err := f.store.CreateDevice(ctx, &store.Device{ID: "dev_otp", Email: "alice@example.com", PublicKey: []byte{1},
@@ -172,5 +178,95 @@ func TestConcurrentCodesAreCheckedNoMoreThanTheAttempts(t *testing.T) {
 	}
 	if l, _ := f.store.GetLogin(context.Background(), s.Login.ID); l.Status != store.LoginDenied {
 		t.Fatalf("login after the burst: %s", l.Status)
+	}
+}
+
+// wrongOfflineCode returns a six-digit code that none of the codes
+// accepted at now (±1 step) is.
+func wrongOfflineCode(t *testing.T, secret []byte, now time.Time) string {
+	t.Helper()
+	valid := map[string]bool{}
+	for _, d := range []time.Duration{-otp.Period, 0, otp.Period} {
+		c, err := otp.Code(secret, otp.DefaultAlgorithm, now.Add(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		valid[c] = true
+	}
+	for _, c := range []string{"000000", "111111", "222222", "333333"} {
+		if !valid[c] {
+			return c
+		}
+	}
+	t.Fatal("no wrong code found")
+	return ""
+}
+
+func TestOfflineCodesStopAfterTheirBudgetUntilASignInSucceeds(t *testing.T) {
+	f, secret, rc := newCodesFixtureWith(t, Config{PushesPerEmail: 100, LockoutAttempts: 1000, OfflineCodeBudget: 7})
+	ctx := context.Background()
+	wrong := wrongOfflineCode(t, secret, f.clock.Now())
+	right, _ := otp.Code(secret, otp.DefaultAlgorithm, f.clock.Now())
+
+	s1 := f.start(t, "alice@example.com", "", "")
+	for range 5 {
+		if _, err := f.svc.RedeemCode(ctx, s1.Login.ID, s1.Binding, wrong); !errors.Is(err, otp.ErrWrong) {
+			t.Fatalf("a wrong code: %v", err)
+		}
+	}
+	s2 := f.start(t, "alice@example.com", "", s1.Binding)
+	for range 2 {
+		if _, err := f.svc.RedeemCode(ctx, s2.Login.ID, s2.Binding, wrong); !errors.Is(err, otp.ErrWrong) {
+			t.Fatalf("a wrong code: %v", err)
+		}
+	}
+	// Seven tried: the eighth is refused unchecked, the right one too.
+	_, err := f.svc.RedeemCode(ctx, s2.Login.ID, s2.Binding, right)
+	var ce *CodeError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrOfflineCodesOff) || ce.Left != 2 {
+		t.Fatalf("the right code past the budget: %v", err)
+	}
+	if got := f.events.last(event.CodeRejected).Data["reason"]; got != "offline_codes_off" {
+		t.Fatalf("code_rejected reason %v", got)
+	}
+	// A recovery code still gets the user in, and that sign-in restores
+	// the offline codes.
+	if _, err := f.svc.RedeemCode(ctx, s2.Login.ID, s2.Binding, rc[0]); err != nil {
+		t.Fatalf("a recovery code past the budget: %v", err)
+	}
+	if res, err := f.svc.Check(ctx, s2.Login.ID, s2.Binding); err != nil || res.Session == nil {
+		t.Fatalf("collecting: %+v %v", res, err)
+	}
+	s3 := f.start(t, "alice@example.com", "", s2.Binding)
+	if _, err := f.svc.RedeemCode(ctx, s3.Login.ID, s3.Binding, right); err != nil {
+		t.Fatalf("the right code after a sign-in: %v", err)
+	}
+	if res, err := f.svc.Check(ctx, s3.Login.ID, s3.Binding); err != nil || res.Session == nil {
+		t.Fatalf("collecting: %+v %v", res, err)
+	}
+
+	// Spent again, an operator's unblock restores them too.
+	s4 := f.start(t, "alice@example.com", "", s3.Binding)
+	for range 5 {
+		if _, err := f.svc.RedeemCode(ctx, s4.Login.ID, s4.Binding, wrong); !errors.Is(err, otp.ErrWrong) {
+			t.Fatalf("a wrong code: %v", err)
+		}
+	}
+	s5 := f.start(t, "alice@example.com", "", s4.Binding)
+	for range 2 {
+		if _, err := f.svc.RedeemCode(ctx, s5.Login.ID, s5.Binding, wrong); !errors.Is(err, otp.ErrWrong) {
+			t.Fatalf("a wrong code: %v", err)
+		}
+	}
+	if _, err := f.svc.RedeemCode(ctx, s5.Login.ID, s5.Binding, right); !errors.Is(err, ErrOfflineCodesOff) {
+		t.Fatalf("past the budget again: %v", err)
+	}
+	if _, err := f.svc.Unblock(ctx, "alice@example.com", "test"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(3 * otp.Period) // the code of s3's step is used
+	next, _ := otp.Code(secret, otp.DefaultAlgorithm, f.clock.Now())
+	if _, err := f.svc.RedeemCode(ctx, s5.Login.ID, s5.Binding, next); err != nil {
+		t.Fatalf("the right code after unblock: %v", err)
 	}
 }

@@ -87,6 +87,9 @@ type Config struct {
 	LockoutDuration time.Duration
 	// CodeAttempts wrong typed codes deny a login (default 5).
 	CodeAttempts int
+	// OfflineCodeBudget offline codes typed without a successful sign-in
+	// between turn the user's offline codes off until one (default 100).
+	OfflineCodeBudget int
 }
 
 func (c *Config) defaults() {
@@ -116,6 +119,9 @@ func (c *Config) defaults() {
 	}
 	if c.CodeAttempts <= 0 {
 		c.CodeAttempts = DefaultCodeAttempts
+	}
+	if c.OfflineCodeBudget <= 0 {
+		c.OfflineCodeBudget = DefaultOfflineCodeBudget
 	}
 }
 
@@ -318,12 +324,12 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		return &CheckResult{Login: l}, nil
 	}
 	// One step reads the login and, when it is approved and the binding
-	// is its own, collects it and clears the user's failure count (the
-	// user's own login succeeded): the store compares the binding's hash,
+	// is its own, collects it and clears the user's failure count and
+	// offline-code budget (the user's own login succeeded): the store compares the binding's hash,
 	// never the secret, with the login's.
 	sid := NewID()
 	l, collected, err := s.store.CollectLogin(ctx, loginID, store.Collection{
-		BindingHash: hashBinding(binding), API: api, SessionID: sid, ResetCounters: []string{failName},
+		BindingHash: hashBinding(binding), API: api, SessionID: sid, ResetCounters: []string{failName, offlineTriesName},
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound

@@ -37,6 +37,18 @@ func (r *recorder) reasons() []string {
 	return out
 }
 
+// last returns the latest event of type typ (the zero Event if none).
+func (r *recorder) last(typ string) event.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.events) - 1; i >= 0; i-- {
+		if r.events[i].Type == typ {
+			return r.events[i]
+		}
+	}
+	return event.Event{}
+}
+
 func (r *recorder) count(typ string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -129,7 +129,8 @@ type Unblocked struct {
 }
 
 // Unblock lets email sign in again at once: it clears a report block, a
-// lockout, the failure count and the repeat window, on every instance,
+// lockout, the failure count, the offline-code budget and the repeat
+// window, on every instance,
 // and emits user_unblocked (by says who asked). email must be canonical.
 func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, error) {
 	p, err := s.Paused(ctx, email)
@@ -147,8 +148,10 @@ func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, er
 			return nil, fmt.Errorf("unblocking %s: %w", email, err)
 		}
 	}
-	if err := s.store.ResetHits(ctx, failKey(email)); err != nil {
-		return nil, fmt.Errorf("unblocking %s: %w", email, err)
+	for _, k := range []string{failKey(email), offlineTriesKey(email)} {
+		if err := s.store.ResetHits(ctx, k); err != nil {
+			return nil, fmt.Errorf("unblocking %s: %w", email, err)
+		}
 	}
 	s.events.Emit(ctx, event.New(event.UserUnblocked, map[string]any{
 		"email": email, "by": by, "was_reported": res.Reported, "was_locked": res.Locked,

@@ -132,6 +132,8 @@ func codeMessage(e *flow.CodeError) string {
 		msg = "A code from the approver app is 6 digits; a recovery code looks like XXXXX-XXXXX."
 	case errors.Is(e.Err, otp.ErrReplayed):
 		msg = "That code was already used. Wait for the next code on your phone."
+	case errors.Is(e.Err, flow.ErrOfflineCodesOff):
+		msg = "Codes from the approver app are off for this account: too many were tried. Approve the sign-in on your phone, use a recovery code, or ask your administrator."
 	}
 	if e.Left == 1 {
 		return msg + " One try left."
