@@ -165,6 +165,8 @@ type Gateway struct {
 	webhooks    WebhookAdmin
 	// live wakes the event streams waiting on this instance (sse_wait.go).
 	live *live.Hub
+	// streams counts each login's and device's open event streams.
+	streams streamLimit
 }
 
 // New builds a Gateway. It starts nothing: call Run.

@@ -113,6 +113,10 @@ func (g *Gateway) handleDeviceEvents(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
+	if !g.admitStream(w, "device:"+d.ID) {
+		return
+	}
+	defer g.streams.give("device:" + d.ID)
 	s, err := openSSE(w)
 	if err != nil {
 		g.log.Debug("device event stream not opened", zap.Error(err))

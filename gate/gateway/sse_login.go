@@ -62,6 +62,10 @@ func (g *Gateway) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "this login was started in another browser")
 		return
 	}
+	if !g.admitStream(w, "login:"+l.ID) {
+		return
+	}
+	defer g.streams.give("login:" + l.ID)
 	s, err := openSSE(w)
 	if err != nil {
 		g.log.Debug("login event stream not opened", zap.Error(err))
