@@ -63,6 +63,6 @@ func (a *adminAPI) handleAPIKeys(w http.ResponseWriter, r *http.Request) error {
 func (a *adminAPI) handleAPIKey(w http.ResponseWriter, r *http.Request) error {
 	return a.revoke(w, r, "/authgate/keys/", "key", func(app *App, id string) error {
 		_, err := app.gw.RevokeAPIKey(r.Context(), id)
-		return err
+		return namedError("API key", id, err)
 	})
 }

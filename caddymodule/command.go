@@ -115,6 +115,7 @@ lists the audit trail, newest first (--help for its filters).`,
 			}
 			cmd.AddCommand(enroll, devices, sessions, revoke, statusCommand(), usersCommand(), keysCommand(), webhooksCommand(), auditCommand())
 			cmd.AddCommand(fallbackCommands()...)
+			refuseUnknownSubcommand(cmd)
 		},
 	})
 }

@@ -157,5 +157,5 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			return err
 		},
 	})
-	return cmd
+	return refuseUnknownSubcommand(cmd)
 }

@@ -125,6 +125,24 @@ func TestCLIErrorsNameTheThing(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "not a valid email address") || strings.Contains(errOut, `{"error"`) {
 		t.Errorf("devices of a malformed email (exit %d): %s", code, errOut)
 	}
+	_, errOut, code = g.runCLI("keys", "revoke", "nosuch")
+	if code == 0 || !strings.Contains(errOut, "no such API key nosuch") || strings.Contains(errOut, "store:") {
+		t.Errorf("revoke an unknown API key (exit %d): %s", code, errOut)
+	}
+	// A mistyped command is an error that names it, not the help and
+	// success.
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"enrol", "alice@example.com"}, []string{`unknown command "enrol"`, "enroll"}},
+		{[]string{"keys", "lst"}, []string{`unknown command "lst"`, "list"}},
+		{[]string{"webhooks", "lst"}, []string{`unknown command "lst"`, "list"}},
+	} {
+		out, errOut, code := g.runCLI(tc.args...)
+		for _, w := range tc.want {
+			if code == 0 || !strings.Contains(errOut, w) {
+				t.Errorf("%v (exit %d) lacks %q: %s %s", tc.args, code, w, out, errOut)
+			}
+		}
+	}
 	cmd := exec.Command(caddyBin, "authgate", "users", "--address", "127.0.0.1:1")
 	b, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(b), "cannot reach Caddy's admin endpoint") {
