@@ -119,7 +119,7 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 	}
 	link, exp, err := app.gw.EnrollmentLink(r.Context(), base+app.gw.Prefix(), req.Email)
 	if err != nil {
-		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
+		return adminError(err)
 	}
 	resp := enrollResponse{Email: policy.CanonicalEmail(req.Email), Link: link, ExpiresAt: exp}
 	if png, err := web.QRPNG(link, 6); err == nil {

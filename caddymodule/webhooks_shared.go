@@ -94,7 +94,7 @@ func (r *sharedReceivers) putWithin(ctx context.Context, s storedWebhook, limit 
 	}
 	n, err := putWithinLimit.Run(ctx, r.rdb, []string{r.key}, s.ID, raw, s.AppID, limit).Int()
 	if err != nil {
-		return 0, wrapReceivers("keeping the webhook", err)
+		return 0, wrapReceivers("adding to the shared receiver list", err)
 	}
 	if n >= 0 {
 		return n, nil
