@@ -36,19 +36,11 @@ func init() {
 //
 // the unblock and access-pass routes of admin_fallback.go, the API key
 // routes of admin_apikeys.go, and the webhook routes of admin_webhooks.go.
-type adminAPI struct {
-	ctx caddy.Context
-}
+type adminAPI struct{}
 
 // CaddyModule returns the Caddy module information.
 func (adminAPI) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "admin.api.authgate", New: func() caddy.Module { return new(adminAPI) }}
-}
-
-// Provision keeps the config's context to find the running app.
-func (a *adminAPI) Provision(ctx caddy.Context) error {
-	a.ctx = ctx
-	return nil
 }
 
 // Routes lists the admin endpoints.
@@ -70,7 +62,11 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 // app returns the running authgate app, looked up per request because
 // the admin endpoint is provisioned before the apps are.
 func (a *adminAPI) app() (*App, error) {
-	v, err := a.ctx.AppIfConfigured("authgate")
+	// The running config's app, not that of the config this router came
+	// with: Caddy sets up a new config's admin routes before its apps, and
+	// keeps them when the apps then fail to start, while the old config
+	// goes on serving.
+	v, err := caddy.ActiveContext().AppIfConfigured("authgate")
 	if err != nil {
 		return nil, caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("authgate is not configured")}
 	}
@@ -330,5 +326,4 @@ func writeAdminJSON(w http.ResponseWriter, v any) error {
 // Interface guards.
 var (
 	_ caddy.AdminRouter = (*adminAPI)(nil)
-	_ caddy.Provisioner = (*adminAPI)(nil)
 )
