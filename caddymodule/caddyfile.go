@@ -48,6 +48,8 @@ func init() {
 //	        timeout <duration>
 //	        signature_header <name> [<prefix>]
 //	        access_sample_rate <0..1>
+//	        format envelope | authgate | webgate
+//	        app <app_id>
 //	        blocking [allow_on_error]
 //	    }
 //	    webhook_schedule <duration...>

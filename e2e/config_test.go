@@ -186,6 +186,12 @@ func TestConfigMistakesNameTheFileLineAndOption(t *testing.T) {
 		{"a misspelt option",
 			site("\tauthgate {\n\t\tapp_ud x\n\t}"),
 			[]string{"Caddyfile:11", "did you mean 'app_id'"}},
+		{"a push option in a site",
+			site("\tauthgate {\n\t\tpush_contact mailto:ops@example.com\n\t}"),
+			[]string{"Caddyfile:11", "'push_contact' is a global option"}},
+		{"a misspelt push option",
+			"{\n\tadmin off\n\tauthgate {\n\t\tpush_service fcm.googleapis.com\n\t}\n}\n",
+			[]string{"Caddyfile:4", "did you mean 'push_services'"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
