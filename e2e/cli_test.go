@@ -125,6 +125,14 @@ func TestCLIErrorsNameTheThing(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "not a valid email address") || strings.Contains(errOut, `{"error"`) {
 		t.Errorf("devices of a malformed email (exit %d): %s", code, errOut)
 	}
+	_, errOut, code = g.runCLI("unblock", "not-an-email")
+	if code == 0 || strings.Count(errOut, "unblocking") != 1 || !strings.Contains(errOut, "not a valid email address") {
+		t.Errorf("unblock a malformed email (exit %d): %s", code, errOut)
+	}
+	_, errOut, code = g.runCLI("audit", "--limit", "-3")
+	if code == 0 || !strings.Contains(errOut, "limit") {
+		t.Errorf("audit --limit -3 (exit %d): %s", code, errOut)
+	}
 	_, errOut, code = g.runCLI("keys", "revoke", "nosuch")
 	if code == 0 || !strings.Contains(errOut, "no such API key nosuch") || strings.Contains(errOut, "store:") {
 		t.Errorf("revoke an unknown API key (exit %d): %s", code, errOut)
