@@ -245,6 +245,13 @@ func TestValidateNeedsNoReachableRedis(t *testing.T) {
 	if strings.Contains(log, "hunter2") {
 		t.Fatal("the store's password reached the log")
 	}
+	// Every line goes through Caddy's logger, the Redis client's own
+	// messages included (not its plain-text lines on standard error).
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			t.Errorf("a log line not from Caddy's logger: %s", line)
+		}
+	}
 	status, _, _ := newBrowser(t, fmt.Sprintf("http://127.0.0.1:%d", port)).do(http.MethodPost, "/.authgate/auth/start",
 		http.Header{"Content-Type": {"application/json"}}, []byte(`{"email":"a@example.com"}`))
 	if status != http.StatusServiceUnavailable {
