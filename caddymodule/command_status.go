@@ -85,6 +85,11 @@ func printStatus(out io.Writer, st statusResponse) error {
 		rev += ", synced " + ago(st.Revocations.SyncedAt)
 	}
 	fmt.Fprintf(tw, "revocations\t%s\n", rev)
+	if d := st.Directory; d != nil && d.Reachable {
+		fmt.Fprintf(tw, "directory\tok (%s)\n", d.URL)
+	} else if d != nil {
+		fmt.Fprintf(tw, "directory\tUNREACHABLE (%s): new logins get 503: %s\n", d.URL, d.Error)
+	}
 	outbox := strconv.FormatInt(st.Outbox.Depth, 10) + " waiting"
 	if st.Outbox.Held > 0 {
 		outbox += ", " + strconv.Itoa(st.Outbox.Held) + " held in memory"
