@@ -16,12 +16,15 @@ import (
 // Redis, one hash field per receiver, so every instance on the Redis
 // store knows them; each instance reloads the hash every resyncEvery.
 type sharedReceivers struct {
-	rdb      redis.UniversalClient
-	key      string // hash: id -> storedWebhook JSON
-	migrated string // set once the Caddy-storage list was copied in
+	rdb redis.UniversalClient
+	key string // hash: id -> storedWebhook JSON
+	// migrated is set (no TTL) once the Caddy-storage list was copied in.
+	// It also shows whether Redis lost its data: gone after this instance
+	// saw it, the hash went with it, and the receivers are written back.
+	migrated string
 
 	mu      sync.Mutex
-	runtime map[string]bool // ids of receivers this dispatcher got from the list
+	runtime map[string]storedWebhook // the receivers this dispatcher got from the list
 
 	// fromStorage are the receivers an earlier version kept in Caddy's
 	// storage, copied into Redis by the first resync that reaches it.
@@ -34,26 +37,39 @@ const receiversResyncEvery = 2 * time.Second
 
 func newSharedReceivers(rdb redis.UniversalClient, prefix string) *sharedReceivers {
 	return &sharedReceivers{rdb: rdb, key: prefix + ":receivers", migrated: prefix + ":receivers:migrated",
-		runtime: map[string]bool{}}
+		runtime: map[string]storedWebhook{}}
 }
 
 // migrate copies receivers kept in Caddy's storage by an earlier version
-// into the hash, once for the whole deployment.
-func (r *sharedReceivers) migrate(ctx context.Context, fromStorage []storedWebhook) error {
+// into the hash, once for the whole deployment; or, when the marker is
+// gone after this instance saw it (Redis restarted empty, was flushed or
+// failed over to a copy without it), writes back the receivers this
+// instance knows, so that Redis losing its data does not silently stop
+// their deliveries. It reports whether it wrote back.
+func (r *sharedReceivers) migrate(ctx context.Context) (wroteBack bool, err error) {
 	first, err := r.rdb.SetNX(ctx, r.migrated, "1", 0).Result()
 	if err != nil || !first {
-		return wrapReceivers("marking the receiver list migrated", err)
+		return false, wrapReceivers("marking the receiver list migrated", err)
 	}
-	for _, s := range fromStorage {
+	list := r.fromStorage
+	if r.migrateOnce {
+		r.mu.Lock()
+		list = make([]storedWebhook, 0, len(r.runtime))
+		for _, s := range r.runtime {
+			list = append(list, s)
+		}
+		r.mu.Unlock()
+	}
+	for _, s := range list {
 		raw, err := json.Marshal(s)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := r.rdb.HSetNX(ctx, r.key, s.ID, raw).Err(); err != nil {
-			return wrapReceivers("copying a receiver into Redis", err)
+			return false, wrapReceivers("copying a receiver into Redis", err)
 		}
 	}
-	return nil
+	return r.migrateOnce && len(list) > 0, nil
 }
 
 func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
@@ -61,6 +77,29 @@ func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
 	if err != nil {
 		return nil, wrapReceivers("loading webhooks added through the admin API", err)
 	}
+	return decodeReceivers(m)
+}
+
+// loadMarked is load, and whether the migrated marker is there, read in
+// one step (both keys share a hash tag): without the marker, Redis lost
+// its data since the last pass, and an empty list says nothing of what
+// was removed.
+func (r *sharedReceivers) loadMarked(ctx context.Context) ([]storedWebhook, bool, error) {
+	var all *redis.MapStringStringCmd
+	var marked *redis.IntCmd
+	if _, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		marked = p.Exists(ctx, r.migrated)
+		all = p.HGetAll(ctx, r.key)
+		return nil
+	}); err != nil {
+		return nil, false, wrapReceivers("loading webhooks added through the admin API", err)
+	}
+	list, err := decodeReceivers(all.Val())
+	return list, marked.Val() == 1, err
+}
+
+// decodeReceivers reads the receivers hash's fields.
+func decodeReceivers(m map[string]string) ([]storedWebhook, error) {
 	list := make([]storedWebhook, 0, len(m))
 	for id, raw := range m {
 		var s storedWebhook
@@ -72,15 +111,18 @@ func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
 	return list, nil
 }
 
-// mark records that the dispatcher got id from this list.
-func (r *sharedReceivers) mark(id string, known bool) {
+// mark records that the dispatcher got s from this list.
+func (r *sharedReceivers) mark(s storedWebhook) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if known {
-		r.runtime[id] = true
-	} else {
-		delete(r.runtime, id)
-	}
+	r.runtime[s.ID] = s
+}
+
+// unmark records that the dispatcher no longer has id from this list.
+func (r *sharedReceivers) unmark(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.runtime, id)
 }
 
 // putWithin keeps s unless its app has limit receivers already (any
@@ -131,20 +173,26 @@ func wrapReceivers(what string, err error) error {
 }
 
 // resync adds to the dispatcher the receivers another instance added and
-// removes those another instance removed.
-func (w *webhooks) resync(ctx context.Context) error {
+// removes those another instance removed, after writing back those Redis
+// lost.
+func (w *webhooks) resync(ctx context.Context, log *zap.Logger) error {
 	r := w.shared
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if !r.migrateOnce {
-		if err := r.migrate(ctx, r.fromStorage); err != nil {
-			return err
-		}
-		r.migrateOnce = true
-	}
-	list, err := r.load(ctx)
+	wroteBack, err := r.migrate(ctx)
 	if err != nil {
 		return err
+	}
+	if wroteBack {
+		log.Warn("Redis lost the webhook receivers added through the admin API; wrote back the ones this instance knows")
+	}
+	r.migrateOnce = true
+	list, marked, err := r.loadMarked(ctx)
+	if err != nil {
+		return err
+	}
+	if !marked {
+		return nil // Redis lost its data just now: the next pass writes back
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -154,14 +202,14 @@ func (w *webhooks) resync(ctx context.Context) error {
 	var errs []error
 	for _, s := range list {
 		seen[s.ID] = true
-		if r.runtime[s.ID] {
+		if _, ok := r.runtime[s.ID]; ok {
 			continue
 		}
 		if _, err := w.dispatcher.AddEndpoint(s.endpoint()); err != nil {
 			errs = append(errs, fmt.Errorf("adding the shared webhook %q: %w", s.ID, err))
 			continue
 		}
-		r.runtime[s.ID] = true
+		r.runtime[s.ID] = s
 	}
 	for id := range r.runtime {
 		if !seen[id] {
@@ -174,7 +222,7 @@ func (w *webhooks) resync(ctx context.Context) error {
 
 // resyncLoop runs resync every receiversResyncEvery until ctx ends.
 func (w *webhooks) resyncLoop(ctx context.Context, log *zap.Logger) {
-	if err := w.resync(ctx); err != nil && ctx.Err() == nil {
+	if err := w.resync(ctx, log); err != nil && ctx.Err() == nil {
 		log.Warn("webhook receivers not loaded from Redis yet; retrying", zap.Error(err))
 	}
 	t := time.NewTicker(receiversResyncEvery)
@@ -184,7 +232,7 @@ func (w *webhooks) resyncLoop(ctx context.Context, log *zap.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := w.resync(ctx); err != nil && ctx.Err() == nil {
+			if err := w.resync(ctx, log); err != nil && ctx.Err() == nil {
 				log.Warn("webhook receivers not reloaded from Redis", zap.Error(err))
 			}
 		}
