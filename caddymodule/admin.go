@@ -111,7 +111,7 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 	}
 	if base == "" {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest,
-			Err: errors.New("base_url is required (or set public_url in the authgate options)")}
+			Err: errors.New("base_url (caddy authgate enroll --base) is required, or set public_url in the authgate options")}
 	}
 	link, exp, err := app.gw.EnrollmentLink(r.Context(), base+app.gw.Prefix(), req.Email)
 	if err != nil {

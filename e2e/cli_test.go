@@ -244,3 +244,18 @@ func TestCLIStatusNamesAFailingReceiver(t *testing.T) {
 	}
 	t.Logf("status:\n%s", out)
 }
+
+// TestCLIEnrollWithoutABaseNamesTheFlag runs a gate with no public_url:
+// enroll without --base says to give --base (or set public_url), in the
+// command's own words.
+func TestCLIEnrollWithoutABaseNamesTheFlag(t *testing.T) {
+	port, admin := testenv.FreePort(t), fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	c := testenv.StartCaddy(t, caddyBin, fmt.Sprintf("{\n\tadmin %s\n\tauto_https off\n}\n%s {\n\tauthgate\n\trespond ok\n}\n", admin, base),
+		admin, base+"/.authgate/healthz")
+	g := &gate{t: t, base: base, caddy: c}
+	_, errOut, code := g.runCLI("enroll", "alice@example.com", "--no-qr")
+	if code == 0 || !strings.Contains(errOut, "--base") || !strings.Contains(errOut, "public_url") {
+		t.Errorf("enroll without --base or public_url (exit %d): %s", code, errOut)
+	}
+}
