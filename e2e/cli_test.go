@@ -259,3 +259,17 @@ func TestCLIEnrollWithoutABaseNamesTheFlag(t *testing.T) {
 		t.Errorf("enroll without --base or public_url (exit %d): %s", code, errOut)
 	}
 }
+
+// TestCLIWebhooksListSaysWhatAReceiverGetsByDefault: a receiver added
+// without events gets every event but access, and the table says so
+// rather than leaving the column empty.
+func TestCLIWebhooksListSaysWhatAReceiverGetsByDefault(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	if _, errOut, code := g.runCLI("webhooks", "add", "http://127.0.0.1:9/hook"); code != 0 {
+		t.Fatalf("webhooks add (exit %d): %s", code, errOut)
+	}
+	out, _, code := g.runCLI("webhooks", "list")
+	if code != 0 || !regexp.MustCompile(`http://127\.0\.0\.1:9/hook\s+all but access\s`).MatchString(out) {
+		t.Errorf("webhooks list (exit %d):\n%s", code, out)
+	}
+}
