@@ -47,29 +47,51 @@ func newSharedReceivers(rdb redis.UniversalClient, prefix string) *sharedReceive
 // instance knows, so that Redis losing its data does not silently stop
 // their deliveries. It reports whether it wrote back.
 func (r *sharedReceivers) migrate(ctx context.Context) (wroteBack bool, err error) {
+	if r.migrateOnce {
+		return r.writeBack(ctx)
+	}
 	first, err := r.rdb.SetNX(ctx, r.migrated, "1", 0).Result()
 	if err != nil || !first {
 		return false, wrapReceivers("marking the receiver list migrated", err)
 	}
-	list := r.fromStorage
-	if r.migrateOnce {
-		r.mu.Lock()
-		list = make([]storedWebhook, 0, len(r.runtime))
-		for _, s := range r.runtime {
-			list = append(list, s)
-		}
-		r.mu.Unlock()
+	return false, r.put(ctx, r.fromStorage)
+}
+
+// writeBack puts back the receivers this instance knows when the marker
+// is gone, then sets the marker again: a write-back cut short is tried
+// again at the next pass.
+func (r *sharedReceivers) writeBack(ctx context.Context) (bool, error) {
+	n, err := r.rdb.Exists(ctx, r.migrated).Result()
+	if err != nil || n == 1 {
+		return false, wrapReceivers("reading the receiver list's marker", err)
 	}
+	r.mu.Lock()
+	list := make([]storedWebhook, 0, len(r.runtime))
+	for _, s := range r.runtime {
+		list = append(list, s)
+	}
+	r.mu.Unlock()
+	if err := r.put(ctx, list); err != nil {
+		return false, err
+	}
+	if err := r.rdb.SetNX(ctx, r.migrated, "1", 0).Err(); err != nil {
+		return false, wrapReceivers("marking the receiver list migrated", err)
+	}
+	return len(list) > 0, nil
+}
+
+// put adds each receiver of list the hash lacks.
+func (r *sharedReceivers) put(ctx context.Context, list []storedWebhook) error {
 	for _, s := range list {
 		raw, err := json.Marshal(s)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if err := r.rdb.HSetNX(ctx, r.key, s.ID, raw).Err(); err != nil {
-			return false, wrapReceivers("copying a receiver into Redis", err)
+			return wrapReceivers("copying a receiver into Redis", err)
 		}
 	}
-	return r.migrateOnce && len(list) > 0, nil
+	return nil
 }
 
 func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
