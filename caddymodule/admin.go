@@ -37,19 +37,11 @@ func init() {
 //
 // the unblock and access-pass routes of admin_fallback.go, the API key
 // routes of admin_apikeys.go, and the webhook routes of admin_webhooks.go.
-type adminAPI struct {
-	ctx caddy.Context
-}
+type adminAPI struct{}
 
 // CaddyModule returns the Caddy module information.
 func (adminAPI) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "admin.api.authgate", New: func() caddy.Module { return new(adminAPI) }}
-}
-
-// Provision keeps the config's context to find the running app.
-func (a *adminAPI) Provision(ctx caddy.Context) error {
-	a.ctx = ctx
-	return nil
 }
 
 // Routes lists the admin endpoints.
@@ -71,7 +63,11 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 // app returns the running authgate app, looked up per request because
 // the admin endpoint is provisioned before the apps are.
 func (a *adminAPI) app() (*App, error) {
-	v, err := a.ctx.AppIfConfigured("authgate")
+	// The running config's app, not that of the config this router came
+	// with: Caddy sets up a new config's admin routes before its apps, and
+	// keeps them when the apps then fail to start, while the old config
+	// goes on serving.
+	v, err := caddy.ActiveContext().AppIfConfigured("authgate")
 	if err != nil {
 		return nil, caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("authgate is not configured")}
 	}
@@ -116,14 +112,14 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 	}
 	if base == "" {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest,
-			Err: errors.New("base_url is required (or set public_url in the authgate options)")}
+			Err: errors.New("base_url (caddy authgate enroll --base) is required, or set public_url in the authgate options")}
 	}
 	if err := checkEnrolBase(base); err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 	}
 	link, exp, err := app.gw.EnrollmentLink(r.Context(), base+app.gw.Prefix(), req.Email)
 	if err != nil {
-		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
+		return adminError(err)
 	}
 	resp := enrollResponse{Email: policy.CanonicalEmail(req.Email), Link: link, ExpiresAt: exp}
 	if png, err := web.QRPNG(link, 6); err == nil {
@@ -346,5 +342,4 @@ func writeAdminJSON(w http.ResponseWriter, v any) error {
 // Interface guards.
 var (
 	_ caddy.AdminRouter = (*adminAPI)(nil)
-	_ caddy.Provisioner = (*adminAPI)(nil)
 )

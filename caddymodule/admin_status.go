@@ -22,7 +22,8 @@ func (a *adminAPI) statusRoutes() []caddy.AdminRoute {
 }
 
 // statusResponse is the answer of GET /authgate/status. Healthy is
-// whether logins can work: the store answers and revocations are fresh.
+// whether logins can work: the store answers, revocations are fresh and
+// the directory, when one is configured, answers.
 type statusResponse struct {
 	Healthy     bool             `json:"healthy"`
 	Store       storeStatus      `json:"store"`
@@ -32,11 +33,19 @@ type statusResponse struct {
 	// Pushes is "enabled" or "not configured": whether this instance
 	// sends Web Push notifications to phones.
 	Pushes string `json:"pushes"`
+	// Directory is there when a directory is configured.
+	Directory *directoryStatus `json:"directory,omitempty"`
 }
 
 type storeStatus struct {
 	Type      string `json:"type"`
 	Address   string `json:"address,omitempty"` // without a password
+	Reachable bool   `json:"reachable"`
+	Error     string `json:"error,omitempty"`
+}
+
+type directoryStatus struct {
+	URL       string `json:"url"`
 	Reachable bool   `json:"reachable"`
 	Error     string `json:"error,omitempty"`
 }
@@ -103,6 +112,13 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	resp.Healthy = resp.Store.Reachable && resp.Revocations.Fresh
+	if app.directory != nil {
+		resp.Directory = &directoryStatus{URL: redactedURL(app.Directory.URL), Reachable: true}
+		if err := app.directory.Ping(r.Context()); err != nil {
+			resp.Directory.Reachable, resp.Directory.Error = false, err.Error()
+			resp.Healthy = false
+		}
+	}
 	return writeAdminJSON(w, resp)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/webhook"
 )
 
@@ -53,8 +54,12 @@ func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		s, err := app.webhooks.add(r.Context(), storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format}, 0)
-		if err != nil {
+		if err != nil && errors.Is(err, gateway.ErrInvalidWebhook) {
 			return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
+		}
+		if err != nil {
+			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err,
+				Message: "the webhook could not be kept: the store cannot be reached; try again"}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)

@@ -149,6 +149,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := a.expandPlaceholders(); err != nil {
 		return fmt.Errorf("authgate: %w", err)
 	}
+	if a.PublicURL != "" {
+		if err := checkPublicURL(a.PublicURL); err != nil {
+			return fmt.Errorf("authgate: public_url: %w", err)
+		}
+	}
 	st, err := openStore(a.Store, a.log.Named("webhook"))
 	if err != nil {
 		return fmt.Errorf("authgate: store: %w", err)

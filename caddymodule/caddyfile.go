@@ -48,6 +48,8 @@ func init() {
 //	        timeout <duration>
 //	        signature_header <name> [<prefix>]
 //	        access_sample_rate <0..1>
+//	        format envelope | authgate | webgate
+//	        app <app_id>
 //	        blocking [allow_on_error]
 //	    }
 //	    webhook_schedule <duration...>
@@ -105,10 +107,10 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			return d.Errf("store: want 'memory' or 'redis <url> [<key_prefix>]'")
 		}
 	case "signing_key":
-		return placeholderArg(d, &a.SigningKey)
+		return checkedPlaceholderArg(d, &a.SigningKey, checkSigningKey)
 	case "previous_key":
 		var k string
-		if err := placeholderArg(d, &k); err != nil {
+		if err := checkedPlaceholderArg(d, &k, checkSigningKey); err != nil {
 			return err
 		}
 		a.PreviousKeys = append(a.PreviousKeys, k)
@@ -122,7 +124,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 	case "cookie_domain":
 		return oneArg(d, &a.CookieDomain)
 	case "public_url":
-		return placeholderArg(d, &a.PublicURL)
+		return checkedPlaceholderArg(d, &a.PublicURL, checkPublicURL)
 	case "session_lifetime":
 		return durationArg(d, &a.SessionLifetime)
 	case "login_timeout":

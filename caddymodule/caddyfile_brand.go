@@ -50,7 +50,7 @@ func unmarshalBrand(d *caddyfile.Dispenser, b *BrandConfig) error {
 			return d.Errf("title: at most %d characters", brand.MaxTitleLen)
 		}
 	case "logo":
-		return oneArg(d, &b.Logo)
+		return placeholderArg(d, &b.Logo)
 	case "accent":
 		// A bare # starts a Caddyfile comment: the colour is written
 		// quoted ("#0b5fff"), or without its # (0b5fff).

@@ -9,6 +9,7 @@ import (
 )
 
 func TestBrandOptionsInTheGlobalBlockAndTheDirective(t *testing.T) {
+	t.Setenv("AUTHGATE_LOGO", "/srv/logo.png") // the parser checks it is set
 	app, err := parseGlobalText(t, `authgate {
 		title Example Corp
 		logo {env.AUTHGATE_LOGO}

@@ -23,6 +23,7 @@ var (
 		"api_key_rate", "api_key_fresh_login", "api_key_recheck",
 		"directory", "admin_group", "admin_step_up", "audit",
 		"title", "logo", "accent", "geoip",
+		"push_key", "push_contact", "push_services",
 	}
 	siteOptions = []string{"app_id", "allow", "public", "access_events", "api_keys", "title", "logo", "accent"}
 )

@@ -28,7 +28,7 @@ func TestParseGlobalOptions(t *testing.T) {
 	app, err := parseGlobalText(t, `authgate {
 		store redis redis://127.0.0.1:6379/2 myprefix
 		signing_key 0123456789abcdef0123456789abcdef
-		previous_key base64:AAAA
+		previous_key base64:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=
 		gate_path /_auth
 		cookie_domain example.com
 		session_lifetime 8h

@@ -40,8 +40,9 @@ list alice's approver phones and her signed-in browsers, with their ids.
   caddy authgate status
 
 list every user with a phone (phones, sessions, state), and say whether
-the store answers, revocations are fresh, how many webhook deliveries
-wait, and how each receiver fares. status exits 1 when unhealthy.
+the store (and the directory, if any) answers, revocations are fresh,
+how many webhook deliveries wait, and how each receiver fares. status
+exits 1 when unhealthy.
 
 Every list command prints a table with local times; --json prints the
 admin API's JSON instead, for scripts.
@@ -115,6 +116,7 @@ lists the audit trail, newest first (--help for its filters).`,
 			}
 			cmd.AddCommand(enroll, devices, sessions, revoke, statusCommand(), usersCommand(), keysCommand(), webhooksCommand(), auditCommand())
 			cmd.AddCommand(fallbackCommands()...)
+			refuseUnknownSubcommand(cmd)
 		},
 	})
 }

@@ -46,7 +46,7 @@ second.`,
 		},
 	}
 	cmd.AddCommand(list, revoke)
-	return cmd
+	return refuseUnknownSubcommand(cmd)
 }
 
 // runKeysList prints a user's API keys as a table, or as JSON.

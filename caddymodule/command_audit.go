@@ -38,7 +38,8 @@ actions, newest first, with who did each.
 					q.Set(name, v)
 				}
 			}
-			if n, _ := f.GetInt("limit"); n > 0 {
+			if f.Changed("limit") { // the admin API refuses a limit that is not positive
+				n, _ := f.GetInt("limit")
 				q.Set("limit", strconv.Itoa(n))
 			}
 			asJSON, _ := f.GetBool("json")

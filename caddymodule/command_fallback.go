@@ -39,7 +39,7 @@ opens the enrolment of a new phone. It works once, until --ttl runs out.`,
 func runUnblock(out io.Writer, adminAddr, email string) error {
 	var ur unblockResponse
 	if err := adminCall(adminAddr, http.MethodPost, "/authgate/unblock", emailRequest{Email: email}, &ur); err != nil {
-		return fmt.Errorf("unblocking %s: %w", email, err)
+		return explained("unblocking "+email, err)
 	}
 	what := "was not paused"
 	switch {
@@ -57,7 +57,7 @@ func runUnblock(out io.Writer, adminAddr, email string) error {
 func runPass(out io.Writer, adminAddr, email, ttl string) error {
 	var pr passResponse
 	if err := adminCall(adminAddr, http.MethodPost, "/authgate/pass", passRequest{Email: email, TTL: ttl}, &pr); err != nil {
-		return fmt.Errorf("making an access pass for %s: %w", email, err)
+		return explained("making an access pass for "+email, err)
 	}
 	_, err := fmt.Fprintf(out, "Access pass for %s (works once, until %s):\n\n  %s\n\n"+
 		"At the sign-in page: \"Enter a code from your phone instead\", the email, then this pass.\n",

@@ -21,7 +21,7 @@ var ErrUnhealthy = errors.New("authgate is not healthy")
 func statusCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
-		Short: "Says whether the store, revocations, outbox and webhook receivers are healthy",
+		Short: "Says whether the store, directory, revocations, outbox and webhook receivers are healthy",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStatus(cmd.OutOrStdout(), adminAddress(cmd), jsonFlag(cmd))
@@ -42,7 +42,8 @@ func usersCommand() *cobra.Command {
 }
 
 // runStatus prints the status; it returns ErrUnhealthy (after printing)
-// when the store does not answer or revocations are stale.
+// when the store or the directory does not answer or revocations are
+// stale.
 func runStatus(out io.Writer, adminAddr string, asJSON bool) error {
 	var st statusResponse
 	if err := adminCall(adminAddr, http.MethodGet, "/authgate/status", nil, &st); err != nil {
@@ -85,6 +86,11 @@ func printStatus(out io.Writer, st statusResponse) error {
 		rev += ", synced " + ago(st.Revocations.SyncedAt)
 	}
 	fmt.Fprintf(tw, "revocations\t%s\n", rev)
+	if d := st.Directory; d != nil && d.Reachable {
+		fmt.Fprintf(tw, "directory\tok (%s)\n", d.URL)
+	} else if d != nil {
+		fmt.Fprintf(tw, "directory\tUNREACHABLE (%s): new logins get 503: %s\n", d.URL, d.Error)
+	}
 	outbox := strconv.FormatInt(st.Outbox.Depth, 10) + " waiting"
 	if st.Outbox.Held > 0 {
 		outbox += ", " + strconv.Itoa(st.Outbox.Held) + " held in memory"

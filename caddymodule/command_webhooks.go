@@ -81,7 +81,11 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tURL\tEVENTS\tDELIVERED\tFAILED\tDEAD\tLAST STATUS\tLAST ERROR")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.URL, strings.Join(s.Events, ","),
+				events := strings.Join(s.Events, ",")
+				if events == "" {
+					events = "all but access" // the default
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.URL, events,
 					s.Delivered, s.Failed, s.Dead, orDash(s.LastStatus), orDashS(s.LastError))
 			}
 			return tw.Flush()
@@ -157,5 +161,5 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			return err
 		},
 	})
-	return cmd
+	return refuseUnknownSubcommand(cmd)
 }

@@ -22,11 +22,12 @@ import (
 const generatedPushKeyPath = "authgate/push_key"
 
 // unmarshalPushOption parses push_key, push_contact and push_services.
-// Values holding placeholders are checked at provision instead.
+// Values holding placeholders are checked at provision instead, once
+// their variables and files are known to exist.
 func (a *App) unmarshalPushOption(d *caddyfile.Dispenser) error {
 	switch opt := d.Val(); opt {
 	case "push_key":
-		if err := oneArg(d, &a.PushKey); err != nil {
+		if err := placeholderArg(d, &a.PushKey); err != nil {
 			return err
 		}
 		if !hasPlaceholder(a.PushKey) {
@@ -35,7 +36,7 @@ func (a *App) unmarshalPushOption(d *caddyfile.Dispenser) error {
 			}
 		}
 	case "push_contact":
-		if err := oneArg(d, &a.PushContact); err != nil {
+		if err := placeholderArg(d, &a.PushContact); err != nil {
 			return err
 		}
 		if !hasPlaceholder(a.PushContact) {
@@ -49,6 +50,9 @@ func (a *App) unmarshalPushOption(d *caddyfile.Dispenser) error {
 			return d.ArgErr()
 		}
 		for _, s := range args {
+			if err := checkPlaceholderSources(d, opt, s); err != nil {
+				return err
+			}
 			if hasPlaceholder(s) {
 				continue
 			}

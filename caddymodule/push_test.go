@@ -12,6 +12,7 @@ func TestParsePushOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv("PUSH_SERVICE", "ntfy.example.net") // the parser checks it is set
 	app, err := parseGlobalText(t, `authgate {
 		push_key `+k.Encode()+`
 		push_contact mailto:ops@example.com

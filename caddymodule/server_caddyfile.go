@@ -32,7 +32,7 @@ func parseServer(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	for h.NextBlock(0) {
 		switch opt := h.Val(); opt {
 		case "admin_key":
-			if err := oneArg(h.Dispenser, &s.AdminKey); err != nil {
+			if err := placeholderArg(h.Dispenser, &s.AdminKey); err != nil {
 				return nil, err
 			}
 		case "allow_private_webhooks":
@@ -61,6 +61,9 @@ func parseServer(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 						return nil, h.ArgErr()
 					}
 					for _, o := range origins {
+						if err := checkPlaceholderSources(h.Dispenser, sub, o); err != nil {
+							return nil, err
+						}
 						if hasPlaceholder(o) {
 							continue
 						}
@@ -70,7 +73,7 @@ func parseServer(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 					}
 					a.Origins = append(a.Origins, origins...)
 				case "secret":
-					if err := oneArg(h.Dispenser, &a.Secret); err != nil {
+					if err := placeholderArg(h.Dispenser, &a.Secret); err != nil {
 						return nil, err
 					}
 				default:

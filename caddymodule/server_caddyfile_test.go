@@ -17,6 +17,8 @@ func parseServerText(text string) (*Server, error) {
 }
 
 func TestParseServer(t *testing.T) {
+	t.Setenv("AUTHGATE_ADMIN_KEY", "admin-key-admin-key-admin-key") // the parser checks they are set
+	t.Setenv("OPS_SECRET", "ops-secret-ops-secret-ops-secret")
 	s, err := parseServerText(`authgate_server {
 		admin_key {env.AUTHGATE_ADMIN_KEY}
 		allow_private_webhooks

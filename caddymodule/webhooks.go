@@ -278,7 +278,7 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 	for _, s := range stored {
 		endpoints = append(endpoints, s.endpoint())
 		if w.shared != nil {
-			w.shared.mark(s.ID, true)
+			w.shared.mark(s)
 		}
 	}
 	cfg := webhook.Config{Endpoints: endpoints, Logger: a.log.Named("webhook")}
@@ -393,7 +393,7 @@ func (w *webhooks) add(ctx context.Context, s storedWebhook, limit int) (storedW
 			return s, tooManyReceivers(had)
 		}
 		if err == nil {
-			w.shared.mark(s.ID, true)
+			w.shared.mark(s)
 		}
 	} else {
 		var list []storedWebhook
@@ -441,7 +441,7 @@ func (w *webhooks) remove(ctx context.Context, id string) error {
 		if !found {
 			return fmt.Errorf("webhook %q: %w (only webhooks added through the admin API can be removed; others live in the Caddyfile)", id, webhook.ErrUnknownEndpoint)
 		}
-		w.shared.mark(id, false)
+		w.shared.unmark(id)
 		// A health hash left behind is harmless: ids are never reused.
 		_ = w.health.Forget(ctx, id)
 		if err := w.dispatcher.RemoveEndpoint(id); err != nil && !errors.Is(err, webhook.ErrUnknownEndpoint) {

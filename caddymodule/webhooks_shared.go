@@ -16,12 +16,15 @@ import (
 // Redis, one hash field per receiver, so every instance on the Redis
 // store knows them; each instance reloads the hash every resyncEvery.
 type sharedReceivers struct {
-	rdb      redis.UniversalClient
-	key      string // hash: id -> storedWebhook JSON
-	migrated string // set once the Caddy-storage list was copied in
+	rdb redis.UniversalClient
+	key string // hash: id -> storedWebhook JSON
+	// migrated is set (no TTL) once the Caddy-storage list was copied in.
+	// It also shows whether Redis lost its data: gone after this instance
+	// saw it, the hash went with it, and the receivers are written back.
+	migrated string
 
 	mu      sync.Mutex
-	runtime map[string]bool // ids of receivers this dispatcher got from the list
+	runtime map[string]storedWebhook // the receivers this dispatcher got from the list
 
 	// fromStorage are the receivers an earlier version kept in Caddy's
 	// storage, copied into Redis by the first resync that reaches it.
@@ -34,17 +37,52 @@ const receiversResyncEvery = 2 * time.Second
 
 func newSharedReceivers(rdb redis.UniversalClient, prefix string) *sharedReceivers {
 	return &sharedReceivers{rdb: rdb, key: prefix + ":receivers", migrated: prefix + ":receivers:migrated",
-		runtime: map[string]bool{}}
+		runtime: map[string]storedWebhook{}}
 }
 
 // migrate copies receivers kept in Caddy's storage by an earlier version
-// into the hash, once for the whole deployment.
-func (r *sharedReceivers) migrate(ctx context.Context, fromStorage []storedWebhook) error {
+// into the hash, once for the whole deployment; or, when the marker is
+// gone after this instance saw it (Redis restarted empty, was flushed or
+// failed over to a copy without it), writes back the receivers this
+// instance knows, so that Redis losing its data does not silently stop
+// their deliveries. It reports whether it wrote back.
+func (r *sharedReceivers) migrate(ctx context.Context) (wroteBack bool, err error) {
+	if r.migrateOnce {
+		return r.writeBack(ctx)
+	}
 	first, err := r.rdb.SetNX(ctx, r.migrated, "1", 0).Result()
 	if err != nil || !first {
-		return wrapReceivers("marking the receiver list migrated", err)
+		return false, wrapReceivers("marking the receiver list migrated", err)
 	}
-	for _, s := range fromStorage {
+	return false, r.put(ctx, r.fromStorage)
+}
+
+// writeBack puts back the receivers this instance knows when the marker
+// is gone, then sets the marker again: a write-back cut short is tried
+// again at the next pass.
+func (r *sharedReceivers) writeBack(ctx context.Context) (bool, error) {
+	n, err := r.rdb.Exists(ctx, r.migrated).Result()
+	if err != nil || n == 1 {
+		return false, wrapReceivers("reading the receiver list's marker", err)
+	}
+	r.mu.Lock()
+	list := make([]storedWebhook, 0, len(r.runtime))
+	for _, s := range r.runtime {
+		list = append(list, s)
+	}
+	r.mu.Unlock()
+	if err := r.put(ctx, list); err != nil {
+		return false, err
+	}
+	if err := r.rdb.SetNX(ctx, r.migrated, "1", 0).Err(); err != nil {
+		return false, wrapReceivers("marking the receiver list migrated", err)
+	}
+	return len(list) > 0, nil
+}
+
+// put adds each receiver of list the hash lacks.
+func (r *sharedReceivers) put(ctx context.Context, list []storedWebhook) error {
+	for _, s := range list {
 		raw, err := json.Marshal(s)
 		if err != nil {
 			return err
@@ -61,6 +99,29 @@ func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
 	if err != nil {
 		return nil, wrapReceivers("loading webhooks added through the admin API", err)
 	}
+	return decodeReceivers(m)
+}
+
+// loadMarked is load, and whether the migrated marker is there, read in
+// one step (both keys share a hash tag): without the marker, Redis lost
+// its data since the last pass, and an empty list says nothing of what
+// was removed.
+func (r *sharedReceivers) loadMarked(ctx context.Context) ([]storedWebhook, bool, error) {
+	var all *redis.MapStringStringCmd
+	var marked *redis.IntCmd
+	if _, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		marked = p.Exists(ctx, r.migrated)
+		all = p.HGetAll(ctx, r.key)
+		return nil
+	}); err != nil {
+		return nil, false, wrapReceivers("loading webhooks added through the admin API", err)
+	}
+	list, err := decodeReceivers(all.Val())
+	return list, marked.Val() == 1, err
+}
+
+// decodeReceivers reads the receivers hash's fields.
+func decodeReceivers(m map[string]string) ([]storedWebhook, error) {
 	list := make([]storedWebhook, 0, len(m))
 	for id, raw := range m {
 		var s storedWebhook
@@ -72,15 +133,18 @@ func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
 	return list, nil
 }
 
-// mark records that the dispatcher got id from this list.
-func (r *sharedReceivers) mark(id string, known bool) {
+// mark records that the dispatcher got s from this list.
+func (r *sharedReceivers) mark(s storedWebhook) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if known {
-		r.runtime[id] = true
-	} else {
-		delete(r.runtime, id)
-	}
+	r.runtime[s.ID] = s
+}
+
+// unmark records that the dispatcher no longer has id from this list.
+func (r *sharedReceivers) unmark(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.runtime, id)
 }
 
 // putWithin keeps s unless its app has limit receivers already (any
@@ -94,7 +158,7 @@ func (r *sharedReceivers) putWithin(ctx context.Context, s storedWebhook, limit 
 	}
 	n, err := putWithinLimit.Run(ctx, r.rdb, []string{r.key}, s.ID, raw, s.AppID, limit).Int()
 	if err != nil {
-		return 0, wrapReceivers("keeping the webhook", err)
+		return 0, wrapReceivers("adding to the shared receiver list", err)
 	}
 	if n >= 0 {
 		return n, nil
@@ -131,20 +195,26 @@ func wrapReceivers(what string, err error) error {
 }
 
 // resync adds to the dispatcher the receivers another instance added and
-// removes those another instance removed.
-func (w *webhooks) resync(ctx context.Context) error {
+// removes those another instance removed, after writing back those Redis
+// lost.
+func (w *webhooks) resync(ctx context.Context, log *zap.Logger) error {
 	r := w.shared
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if !r.migrateOnce {
-		if err := r.migrate(ctx, r.fromStorage); err != nil {
-			return err
-		}
-		r.migrateOnce = true
-	}
-	list, err := r.load(ctx)
+	wroteBack, err := r.migrate(ctx)
 	if err != nil {
 		return err
+	}
+	if wroteBack {
+		log.Warn("Redis lost the webhook receivers added through the admin API; wrote back the ones this instance knows")
+	}
+	r.migrateOnce = true
+	list, marked, err := r.loadMarked(ctx)
+	if err != nil {
+		return err
+	}
+	if !marked {
+		return nil // Redis lost its data just now: the next pass writes back
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -154,14 +224,14 @@ func (w *webhooks) resync(ctx context.Context) error {
 	var errs []error
 	for _, s := range list {
 		seen[s.ID] = true
-		if r.runtime[s.ID] {
+		if _, ok := r.runtime[s.ID]; ok {
 			continue
 		}
 		if _, err := w.dispatcher.AddEndpoint(s.endpoint()); err != nil {
 			errs = append(errs, fmt.Errorf("adding the shared webhook %q: %w", s.ID, err))
 			continue
 		}
-		r.runtime[s.ID] = true
+		r.runtime[s.ID] = s
 	}
 	for id := range r.runtime {
 		if !seen[id] {
@@ -174,7 +244,7 @@ func (w *webhooks) resync(ctx context.Context) error {
 
 // resyncLoop runs resync every receiversResyncEvery until ctx ends.
 func (w *webhooks) resyncLoop(ctx context.Context, log *zap.Logger) {
-	if err := w.resync(ctx); err != nil && ctx.Err() == nil {
+	if err := w.resync(ctx, log); err != nil && ctx.Err() == nil {
 		log.Warn("webhook receivers not loaded from Redis yet; retrying", zap.Error(err))
 	}
 	t := time.NewTicker(receiversResyncEvery)
@@ -184,7 +254,7 @@ func (w *webhooks) resyncLoop(ctx context.Context, log *zap.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := w.resync(ctx); err != nil && ctx.Err() == nil {
+			if err := w.resync(ctx, log); err != nil && ctx.Err() == nil {
 				log.Warn("webhook receivers not reloaded from Redis", zap.Error(err))
 			}
 		}

@@ -18,7 +18,8 @@ func TestStoredReceiversMoveIntoRedisOnce(t *testing.T) {
 	ctx := context.Background()
 	r := newSharedReceivers(rdb, "mig:{webhooks}")
 	old := []storedWebhook{{ID: "wh_1", URL: "https://a.example/hook", Secret: "s1"}, {ID: "wh_2", URL: "https://b.example/hook", Secret: "s2"}}
-	if err := r.migrate(ctx, old); err != nil {
+	r.fromStorage = old
+	if _, err := r.migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	list, err := r.load(ctx)
@@ -31,11 +32,56 @@ func TestStoredReceiversMoveIntoRedisOnce(t *testing.T) {
 		}
 	}
 	// Another instance starting later must not bring the removed ones back.
-	if err := newSharedReceivers(rdb, "mig:{webhooks}").migrate(ctx, old); err != nil {
+	later := newSharedReceivers(rdb, "mig:{webhooks}")
+	later.fromStorage = old
+	if _, err := later.migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if list, err := r.load(ctx); err != nil || len(list) != 0 {
 		t.Fatalf("removed receivers came back: %v %v", list, err)
+	}
+}
+
+// TestReceiversRedisLostAreWrittenBack empties Redis under an instance
+// that knows a receiver: its next pass writes the receiver back (Redis
+// losing its data must not silently stop deliveries), while with the
+// data intact a receiver removed elsewhere stays removed.
+func TestReceiversRedisLostAreWrittenBack(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	r := newSharedReceivers(rdb, "lost:{webhooks}")
+	if _, err := r.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.migrateOnce = true
+	kept := storedWebhook{ID: "wh_kept", URL: "https://a.example/hook", Secret: "s1"}
+	if _, err := r.putWithin(ctx, kept, 0); err != nil {
+		t.Fatal(err)
+	}
+	r.mark(kept)
+	if wrote, err := r.migrate(ctx); wrote || err != nil {
+		t.Fatalf("with Redis intact: wrote back %v, %v", wrote, err)
+	}
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if wrote, err := r.migrate(ctx); !wrote || err != nil {
+		t.Fatalf("after a flush: wrote back %v, %v", wrote, err)
+	}
+	list, err := r.load(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != kept.ID || list[0].Secret != kept.Secret {
+		t.Fatalf("after the write-back: %+v %v", list, err)
+	}
+	if ok, err := r.delete(ctx, kept.ID); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if wrote, err := r.migrate(ctx); wrote || err != nil {
+		t.Fatalf("a removal with Redis intact: wrote back %v, %v", wrote, err)
+	}
+	if list, _ := r.load(ctx); len(list) != 0 {
+		t.Fatalf("a removed receiver came back: %+v", list)
 	}
 }
 

@@ -129,6 +129,32 @@ func TestCLIErrorsNameTheThing(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "not a valid email address") || strings.Contains(errOut, `{"error"`) {
 		t.Errorf("devices of a malformed email (exit %d): %s", code, errOut)
 	}
+	_, errOut, code = g.runCLI("unblock", "not-an-email")
+	if code == 0 || strings.Count(errOut, "unblocking") != 1 || !strings.Contains(errOut, "not a valid email address") {
+		t.Errorf("unblock a malformed email (exit %d): %s", code, errOut)
+	}
+	_, errOut, code = g.runCLI("audit", "--limit", "-3")
+	if code == 0 || !strings.Contains(errOut, "limit") {
+		t.Errorf("audit --limit -3 (exit %d): %s", code, errOut)
+	}
+	_, errOut, code = g.runCLI("keys", "revoke", "nosuch")
+	if code == 0 || !strings.Contains(errOut, "no such API key nosuch") || strings.Contains(errOut, "store:") {
+		t.Errorf("revoke an unknown API key (exit %d): %s", code, errOut)
+	}
+	// A mistyped command is an error that names it, not the help and
+	// success.
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"enrol", "alice@example.com"}, []string{`unknown command "enrol"`, "enroll"}},
+		{[]string{"keys", "lst"}, []string{`unknown command "lst"`, "list"}},
+		{[]string{"webhooks", "lst"}, []string{`unknown command "lst"`, "list"}},
+	} {
+		out, errOut, code := g.runCLI(tc.args...)
+		for _, w := range tc.want {
+			if code == 0 || !strings.Contains(errOut, w) {
+				t.Errorf("%v (exit %d) lacks %q: %s %s", tc.args, code, w, out, errOut)
+			}
+		}
+	}
 	cmd := exec.Command(caddyBin, "authgate", "users", "--address", "127.0.0.1:1")
 	b, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(b), "cannot reach Caddy's admin endpoint") {
@@ -221,4 +247,33 @@ func TestCLIStatusNamesAFailingReceiver(t *testing.T) {
 		t.Errorf("status with a dead receiver (exit %d):\n%s", code, out)
 	}
 	t.Logf("status:\n%s", out)
+}
+
+// TestCLIEnrollWithoutABaseNamesTheFlag runs a gate with no public_url:
+// enroll without --base says to give --base (or set public_url), in the
+// command's own words.
+func TestCLIEnrollWithoutABaseNamesTheFlag(t *testing.T) {
+	port, admin := testenv.FreePort(t), fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	c := testenv.StartCaddy(t, caddyBin, fmt.Sprintf("{\n\tadmin %s\n\tauto_https off\n}\n%s {\n\tauthgate\n\trespond ok\n}\n", admin, base),
+		admin, base+"/.authgate/healthz")
+	g := &gate{t: t, base: base, caddy: c}
+	_, errOut, code := g.runCLI("enroll", "alice@example.com", "--no-qr")
+	if code == 0 || !strings.Contains(errOut, "--base") || !strings.Contains(errOut, "public_url") {
+		t.Errorf("enroll without --base or public_url (exit %d): %s", code, errOut)
+	}
+}
+
+// TestCLIWebhooksListSaysWhatAReceiverGetsByDefault: a receiver added
+// without events gets every event but access, and the table says so
+// rather than leaving the column empty.
+func TestCLIWebhooksListSaysWhatAReceiverGetsByDefault(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	if _, errOut, code := g.runCLI("webhooks", "add", "http://127.0.0.1:9/hook"); code != 0 {
+		t.Fatalf("webhooks add (exit %d): %s", code, errOut)
+	}
+	out, _, code := g.runCLI("webhooks", "list")
+	if code != 0 || !regexp.MustCompile(`http://127\.0\.0\.1:9/hook\s+all but access\s`).MatchString(out) {
+		t.Errorf("webhooks list (exit %d):\n%s", code, out)
+	}
 }

@@ -186,6 +186,18 @@ func TestConfigMistakesNameTheFileLineAndOption(t *testing.T) {
 		{"a misspelt option",
 			site("\tauthgate {\n\t\tapp_ud x\n\t}"),
 			[]string{"Caddyfile:11", "did you mean 'app_id'"}},
+		{"a public_url that is not a web address",
+			"{\n\tadmin off\n\tauthgate {\n\t\tpublic_url app.example.com\n\t}\n}\n",
+			[]string{"Caddyfile:4", "public_url", "https://app.example.com"}},
+		{"a signing_key too short",
+			"{\n\tadmin off\n\tauthgate {\n\t\tsigning_key hunter2\n\t}\n}\n",
+			[]string{"Caddyfile:4", "signing_key", "at least 32"}},
+		{"a push option in a site",
+			site("\tauthgate {\n\t\tpush_contact mailto:ops@example.com\n\t}"),
+			[]string{"Caddyfile:11", "'push_contact' is a global option"}},
+		{"a misspelt push option",
+			"{\n\tadmin off\n\tauthgate {\n\t\tpush_service fcm.googleapis.com\n\t}\n}\n",
+			[]string{"Caddyfile:4", "did you mean 'push_services'"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,6 +250,13 @@ func TestValidateNeedsNoReachableRedis(t *testing.T) {
 	}
 	if strings.Contains(log, "hunter2") {
 		t.Fatal("the store's password reached the log")
+	}
+	// Every line goes through Caddy's logger, the Redis client's own
+	// messages included (not its plain-text lines on standard error).
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			t.Errorf("a log line not from Caddy's logger: %s", line)
+		}
 	}
 	status, _, _ := newBrowser(t, fmt.Sprintf("http://127.0.0.1:%d", port)).do(http.MethodPost, "/.authgate/auth/start",
 		http.Header{"Content-Type": {"application/json"}}, []byte(`{"email":"a@example.com"}`))

@@ -137,6 +137,11 @@ func TestDirectoryOutageFailsNewLoginsClosed(t *testing.T) {
 		t.Fatalf("login form with slapd down: %d %.300s", status, page)
 	}
 	noPush(t, aliceDev, 500*time.Millisecond, "slapd down")
+	// The operator's status says logins cannot work, and why.
+	out, errOut, code := g.runCLI("status")
+	if code == 0 || !strings.Contains(out, "directory") || !strings.Contains(out, "UNREACHABLE") {
+		t.Errorf("caddy authgate status with slapd down (exit %d):\n%s%s", code, out, errOut)
+	}
 	// The gate stays healthy: a load balancer must not take away the
 	// instances that still serve everyone signed in.
 	if st := b.getJSON("/.authgate/healthz", nil); st != http.StatusOK {
@@ -150,6 +155,9 @@ func TestDirectoryOutageFailsNewLoginsClosed(t *testing.T) {
 	}
 
 	s.Restart(t)
+	if out, _, code := g.runCLI("status"); code != 0 || !strings.Contains(out, "directory") {
+		t.Errorf("caddy authgate status once slapd is back (exit %d):\n%s", code, out)
+	}
 	again := newBrowser(t, g.base)
 	again.login(aliceDev, "alice@example.com")
 	if status, groups := groupsUpstream(again, up); status != http.StatusOK || groups != "devs" {

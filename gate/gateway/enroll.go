@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/gate/device"
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
 )
 
@@ -15,7 +16,7 @@ import (
 func (g *Gateway) EnrollmentLink(ctx context.Context, baseURL, email string) (string, time.Time, error) {
 	email = policy.CanonicalEmail(email)
 	if !policy.ValidEmail(email) {
-		return "", time.Time{}, fmt.Errorf("enrolment for %q: not a valid email address", email)
+		return "", time.Time{}, fmt.Errorf("enrolment for %q: %w", email, flow.ErrInvalidEmail)
 	}
 	tok, exp, err := g.enroller.CreateToken(ctx, email)
 	if err != nil {

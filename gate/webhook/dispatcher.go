@@ -115,7 +115,15 @@ type Dispatcher struct {
 	rejected     atomic.Int64
 	slots        *endpointSlots
 	deferred     atomic.Int64
+	// claimLogged is when a failed claim was last logged (Unix ns), and
+	// claimFailed how many failed since: while the outbox does not answer
+	// every worker retries every second, and one line a minute says so.
+	claimLogged atomic.Int64
+	claimFailed atomic.Int64
 }
+
+// claimLogEvery is how often an outbox that keeps failing is logged.
+const claimLogEvery = time.Minute
 
 // New validates cfg and returns a Dispatcher; it delivers nothing until
 // Run.
@@ -312,7 +320,7 @@ func (d *Dispatcher) work(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			d.log.Warn("webhook outbox claim failed", zap.Error(err))
+			d.logClaimFailure(err)
 			select {
 			case <-ctx.Done():
 				return
@@ -411,3 +419,15 @@ func (d *Dispatcher) Enable(endpointID string) error {
 func (d *Dispatcher) Endpoints() []EndpointStatus { return d.EndpointsContext(context.Background()) }
 
 var _ event.Sink = (*Dispatcher)(nil)
+
+// logClaimFailure logs a failed claim, at most once per claimLogEvery
+// for all workers together, with the number of failures it stands for.
+func (d *Dispatcher) logClaimFailure(err error) {
+	d.claimFailed.Add(1)
+	now, last := time.Now().UnixNano(), d.claimLogged.Load()
+	if (last != 0 && now-last < int64(claimLogEvery)) || !d.claimLogged.CompareAndSwap(last, now) {
+		return
+	}
+	d.log.Warn("webhook outbox claim failed; deliveries wait until it answers (logged once a minute while it fails)",
+		zap.Error(err), zap.Int64("failed_claims", d.claimFailed.Swap(0)))
+}
