@@ -121,6 +121,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
 		return nil
 	}
+	g.awaitFirstSync(r.Context())
 	if raw, ok := bearerKey(r.Header["Authorization"]); ok {
 		return rt.serveKey(w, r, next, raw)
 	}
