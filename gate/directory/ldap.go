@@ -220,21 +220,38 @@ func (d *LDAP) Lookup(ctx context.Context, email string) (User, bool, error) {
 // lookupWithRetry is Lookup on a pooled connection, and on a new one when
 // the pooled one turns out dead.
 func (d *LDAP) lookupWithRetry(ctx context.Context, email string) (User, bool, error) {
+	var u User
+	var found bool
+	err := d.onConn(ctx, func(ctx context.Context, c *conn) error {
+		var err error
+		u, found, err = d.lookup(ctx, c, email)
+		return err
+	})
+	if err != nil {
+		return User{}, false, err
+	}
+	return u, found, nil
+}
+
+// onConn runs fn with a context of the lookup timeout on a pooled
+// connection, and once more on a new one when the pooled one turns out
+// dead (a network error). Its errors wrap ErrUnavailable.
+func (d *LDAP) onConn(ctx context.Context, fn func(context.Context, *conn) error) error {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	for attempt := 0; ; attempt++ {
 		c, reused, err := d.pool.get(ctx, deadline)
 		if err != nil {
-			return User{}, false, fmt.Errorf("%w: connecting to %s: %w", ErrUnavailable, d.addr, err)
+			return fmt.Errorf("%w: connecting to %s: %w", ErrUnavailable, d.addr, err)
 		}
-		u, found, err := d.lookup(ctx, c, email)
+		err = fn(ctx, c)
 		d.pool.put(c, err == nil)
 		if err == nil {
-			return u, found, nil
+			return nil
 		}
 		if !(reused && attempt == 0 && ldap.IsErrorWithCode(err, ldap.ErrorNetwork) && ctx.Err() == nil) {
-			return User{}, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 	}
 }

@@ -14,23 +14,7 @@ import (
 // connection the server dropped is replaced once, as for a lookup. It
 // counts no lookup.
 func (d *LDAP) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
-	defer cancel()
-	deadline, _ := ctx.Deadline()
-	for attempt := 0; ; attempt++ {
-		c, reused, err := d.pool.get(ctx, deadline)
-		if err != nil {
-			return fmt.Errorf("%w: connecting to %s: %w", ErrUnavailable, d.addr, err)
-		}
-		err = d.readUserBase(ctx, c)
-		d.pool.put(c, err == nil)
-		if err == nil {
-			return nil
-		}
-		if !(reused && attempt == 0 && ldap.IsErrorWithCode(err, ldap.ErrorNetwork) && ctx.Err() == nil) {
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
-		}
-	}
+	return d.onConn(ctx, d.readUserBase)
 }
 
 // readUserBase reads the user base's entry on one connection.
