@@ -254,6 +254,9 @@ func (a *App) expandPlaceholders() error {
 	if err := e.into("public_url", &a.PublicURL); err != nil {
 		return err
 	}
+	if err := e.into("cookie_domain", &a.CookieDomain); err != nil {
+		return err
+	}
 	if err := a.Brand.expand(e); err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			return d.Errf("gate_path: %q must be a plain path starting with /", a.GatePath)
 		}
 	case "cookie_domain":
-		return oneArg(d, &a.CookieDomain)
+		return placeholderArg(d, &a.CookieDomain)
 	case "public_url":
 		return checkedPlaceholderArg(d, &a.PublicURL, checkPublicURL)
 	case "session_lifetime":

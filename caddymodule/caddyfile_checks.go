@@ -216,8 +216,8 @@ func checkSite(h httpcaddyfile.Helper) error {
 		return h.Errf("authgate cannot sit inside handle_path: it strips the path prefix, and the gate's pages and the phone's signed requests need the path as the client sent it; put authgate directly in the site block (or in handle, which keeps the path)")
 	}
 	domain := globalCookieDomain(h)
-	if domain == "" {
-		return nil
+	if domain == "" || hasPlaceholder(domain) {
+		return nil // a placeholder's value is known only at provision
 	}
 	for _, key := range keys {
 		addr, err := httpcaddyfile.ParseAddress(key)

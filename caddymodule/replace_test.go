@@ -62,11 +62,13 @@ func TestExpanderErrorNeverEchoesTheSecretBesideAPlaceholder(t *testing.T) {
 func TestProvisionExpandsEveryPlaceholderOption(t *testing.T) {
 	t.Setenv("AUTHGATE_TEST_KEY", strings.Repeat("s", 40))
 	t.Setenv("AUTHGATE_TEST_URL", "https://hooks.example.com/in")
+	t.Setenv("AUTHGATE_TEST_DOMAIN", "example.com")
 	a := &App{
 		Store:        &StoreConfig{Type: "redis", URL: "redis://{env.AUTHGATE_TEST_URL}"},
 		SigningKey:   "{env.AUTHGATE_TEST_KEY}",
 		PreviousKeys: []string{"{env.AUTHGATE_TEST_KEY}"},
 		PublicURL:    "{env.AUTHGATE_TEST_URL}",
+		CookieDomain: "{env.AUTHGATE_TEST_DOMAIN}",
 		Webhooks: []WebhookConfig{{
 			URL: "{env.AUTHGATE_TEST_URL}", Secret: "{env.AUTHGATE_TEST_KEY}", PreviousSecret: "{env.AUTHGATE_TEST_KEY}",
 		}},
@@ -76,7 +78,7 @@ func TestProvisionExpandsEveryPlaceholderOption(t *testing.T) {
 	}
 	key, url := strings.Repeat("s", 40), "https://hooks.example.com/in"
 	w := a.Webhooks[0]
-	if a.SigningKey != key || a.PreviousKeys[0] != key || a.PublicURL != url || a.Store.URL != "redis://"+url ||
+	if a.SigningKey != key || a.PreviousKeys[0] != key || a.PublicURL != url || a.Store.URL != "redis://"+url || a.CookieDomain != "example.com" ||
 		w.URL != url || w.Secret != key || w.PreviousSecret != key {
 		t.Fatalf("after expansion: %+v %+v %+v", a, a.Store, w)
 	}

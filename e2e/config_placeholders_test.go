@@ -20,6 +20,7 @@ func TestEveryPlaceholderOptionNamesItsLine(t *testing.T) {
 		{"signing_key", global("\t\tsigning_key %s")},
 		{"previous_key", global("\t\tprevious_key %s")},
 		{"public_url", global("\t\tpublic_url %s")},
+		{"cookie_domain", global("\t\tcookie_domain %s")},
 		{"logo", global("\t\tlogo %s")},
 		{"geoip", global("\t\tgeoip %s")},
 		{"push_key", global("\t\tpush_key %s")},
