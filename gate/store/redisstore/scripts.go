@@ -76,12 +76,21 @@ return 0
 // indexSrc keeps a ZSET scored by expiry in ms: adds (or removes) a
 // member, drops members whose score has passed, and lets the key expire
 // with its last member.
+// An add, the common call, only moves the key's expiry forward when the
+// new member outlives the others (the key already lives as long as its
+// last member), so it reads no member back.
 // KEYS[1] the ZSET; ARGV[1] now in ms, ARGV[2] 'add' or 'rem' or
 // 'prune', ARGV[3] score, ARGV[4] member.
-// Returns the number of members left.
+// Returns 1 after an add, else the number of members left.
 const indexSrc = `
 if ARGV[2] == 'add' then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 or tonumber(ARGV[1]) + left < tonumber(ARGV[3]) then
+    redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+  end
+  return 1
 elseif ARGV[2] == 'rem' then
   redis.call('ZREM', KEYS[1], ARGV[4])
 end

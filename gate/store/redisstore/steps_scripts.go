@@ -12,21 +12,27 @@ package redisstore
 // ARGV[9] the channel and ARGV[10] the message that announce it;
 // ARGV[12] the recent marker's TTL in ms; ARGV[13..] the login's field,
 // value….
+// The pause markers are looked at one by one only when one of them
+// exists, and a counter INCR made (its value 1) gets its window without
+// being asked for its TTL.
 // Returns {1, pause index, ms left} when paused, {2, count, ms} past the
 // limit, {3, count, ms} when no login was asked for, {4, count, ms,
 // holder} when another login holds the claim, {5} when the login's id
 // exists, {6, count, ms, recent taken 0|1} when created.
 const startLoginSrc = `
 local k = 1
-for i = 1, tonumber(ARGV[1]) do
-  local left = redis.call('PTTL', KEYS[k])
-  if left > 0 then return {1, i, left} end
-  k = k + 1
+local pauses = tonumber(ARGV[1])
+if pauses > 0 and redis.call('EXISTS', unpack(KEYS, 1, pauses)) > 0 then
+  for i = 1, pauses do
+    local left = redis.call('PTTL', KEYS[i])
+    if left > 0 then return {1, i, left} end
+  end
 end
+k = k + pauses
 local n, ttl = 0, 0
 if ARGV[2] == '1' then
   n = redis.call('INCR', KEYS[k])
-  ttl = redis.call('PTTL', KEYS[k])
+  if n > 1 then ttl = redis.call('PTTL', KEYS[k]) else ttl = -1 end
   if ttl < 0 then
     redis.call('PEXPIRE', KEYS[k], ARGV[3])
     ttl = tonumber(ARGV[3])
