@@ -103,10 +103,12 @@ return redis.call('ZCARD', KEYS[1])
 
 // hitSrc counts a hit in a fixed window.
 // KEYS[1] the counter; ARGV[1] the window in ms.
-// Returns {count, ms until the window ends}.
+// Returns {count, ms until the window ends}. The hit that makes the
+// counter (its value 1) gets its window without asking for its TTL.
 const hitSrc = `
 local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
+local ttl = -1
+if n > 1 then ttl = redis.call('PTTL', KEYS[1]) end
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
