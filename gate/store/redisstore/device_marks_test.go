@@ -70,3 +70,45 @@ func TestDeviceMarkersOutOfOrderAndFull(t *testing.T) {
 		t.Fatalf("the device after its markers: %+v %v", got, err)
 	}
 }
+
+// A marker kept in a key of its own past a full field is refused while it
+// lives, even after a marker of a shorter lifetime was keyed behind it and
+// the field's markers have passed.
+func TestDeviceMarkerKeyOutlivesAShorterOne(t *testing.T) {
+	r := testenv.StartRedis(t)
+	s, err := Open(r.URL(0), Options{Prefix: "marks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	d := &store.Device{ID: "dev-keyed", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
+	if err := s.CreateDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	use := func(mark string, ttl time.Duration) error {
+		_, err := s.UseDevice(ctx, d.ID, mark, ttl, time.Time{})
+		return err
+	}
+	for i := range deviceMarksKept {
+		if err := use("f"+strconv.Itoa(i), 200*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := use("keyed", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := use("brief", 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := use("keyed", time.Minute); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a keyed marker replayed on a full field: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := use("keyed", time.Minute); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a keyed marker replayed once the field's markers passed: %v", err)
+	}
+	if err := use("brief", time.Minute); err != nil {
+		t.Fatalf("a passed keyed marker: %v", err)
+	}
+}

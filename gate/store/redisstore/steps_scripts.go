@@ -134,7 +134,8 @@ end
 // substring: the field is parsed only on a match. (A marker of a shorter
 // lifetime behind a longer one stays, and counts, until the longer one
 // passes; a replay is refused all the same.) A full field is not
-// rewritten.
+// rewritten. On a full field the marker's key is taken with SET NX, which
+// is also the look for it; "seen_over" only moves forward.
 // KEYS[1] the device, KEYS[2] the marker's own key; ARGV[1] the
 // marker's TTL in ms, ARGV[2] the last-used time (empty leaves it),
 // ARGV[3] the marker (no space, no ';'), ARGV[4] the field's limit.
@@ -162,16 +163,18 @@ if string.find(seen, ' ' .. ARGV[3] .. ';', 1, true) then
     if m == ARGV[3] and tonumber(til) > now then return {1} end
   end
 end
-if tonumber(f[3] or '0') > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
+local over = tonumber(f[3] or '0')
 local _, n = string.gsub(seen, ';', '')
+local full = n >= tonumber(ARGV[4])
+if not full and over > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
 local til = now + tonumber(ARGV[1])
 local set = {}
-if n < tonumber(ARGV[4]) then
+if not full then
   seen = seen .. til .. ' ' .. ARGV[3] .. ';'
   changed = true
 else
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-  set = {'seen_over', tostring(til)}
+  if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return {1} end
+  set = {'seen_over', tostring(math.max(til, over))}
 end
 if changed then
   set[#set + 1] = 'seen'
