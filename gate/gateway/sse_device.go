@@ -141,11 +141,13 @@ func (g *Gateway) streamPending(ctx context.Context, s *sseStream, d *store.Devi
 		if err == nil {
 			shown = logins
 			if key := loginIDs(logins); key != sent {
+				// Watched before they are shown: a decision made the
+				// moment the phone shows a login must wake this stream.
+				watch.SetLogins(idsOf(logins))
 				if err := s.send("pending", pendingEventOf(logins, now, g.flow.Config().ReportBlock, phoneIP, g.locate)); err != nil {
 					return
 				}
 				sent = key
-				watch.SetLogins(idsOf(logins))
 			}
 		} else if ctx.Err() != nil {
 			return
