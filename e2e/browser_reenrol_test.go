@@ -25,6 +25,7 @@ func TestEnrolledPhoneAsksBeforeAnotherLink(t *testing.T) {
 		t.Fatalf("the question names %q, want the phone's own account", got)
 	}
 	phone.shoot("app-replace")
+	phone.checkAccessibility("approver app, already set up")
 	phone.do(chromedp.Click(chromedp.ID("replace-keep")))
 	phone.waitFor("the app to be live again", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "live"`)
 	if got := phone.text("#me-email"); got != "alice@example.com" {
