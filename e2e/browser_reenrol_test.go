@@ -44,3 +44,32 @@ func TestEnrolledPhoneAsksBeforeAnotherLink(t *testing.T) {
 		t.Fatalf("after setting up again, the phone approves for %q", got)
 	}
 }
+
+// TestUseThisBrowserAsksWhenAlreadySetUp enrols a laptop through "Use
+// this browser instead", then opens another account's link there: the
+// same choice asks before it replaces the laptop's key.
+func TestUseThisBrowserAsksWhenAlreadySetUp(t *testing.T) {
+	g := browserGate(t, storeLine(""), "")
+	chrome := startChromium(t)
+	laptop := newTab(t, chrome, "laptop", laptopScreen, nil)
+	for i, email := range []string{"nina@example.com", "mallory@example.com"} {
+		laptop.do(chromedp.Navigate(g.enrollmentLink(email).Link))
+		laptop.waitFor("the QR code", `!document.getElementById("view-handoff").hidden`)
+		laptop.do(chromedp.Click(chromedp.ID("handoff-here")))
+		if i == 0 {
+			laptop.waitFor("the app to be set up", `!document.getElementById("view-recovery").hidden`)
+			laptop.do(chromedp.Click(chromedp.ID("recovery-done")))
+			laptop.waitFor("the app to be live", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "live"`)
+			continue
+		}
+		laptop.waitFor("the replace question", `!document.getElementById("view-replace").hidden`)
+		if got := laptop.text("#replace-email"); got != "nina@example.com" {
+			t.Fatalf("the question names %q", got)
+		}
+		laptop.do(chromedp.Click(chromedp.ID("replace-keep")))
+		laptop.waitFor("the app to be live", `!document.getElementById("view-main").hidden && document.getElementById("conn").dataset.state === "live"`)
+		if got := laptop.text("#me-email"); got != "nina@example.com" {
+			t.Fatalf("after keeping, the laptop approves for %q", got)
+		}
+	}
+}
