@@ -188,7 +188,7 @@ func runDevices(out io.Writer, adminAddr, email string, asJSON bool) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tENROLLED\tLAST USED\tNOTIFICATIONS")
 	for _, d := range dr.Devices {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Name, when(d.CreatedAt), when(d.LastUsed), onOff(d.Notifications))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(d.ID), cell(d.Name), when(d.CreatedAt), when(d.LastUsed), onOff(d.Notifications))
 	}
 	return tw.Flush()
 }
@@ -217,7 +217,7 @@ func runSessions(out io.Writer, adminAddr, email string, asJSON bool) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tBROWSER\tIP\tAPP\tSINCE\tEXPIRES")
 	for _, s := range sr.Sessions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Browser, s.ClientIP, orDashS(s.AppID), when(s.CreatedAt), when(s.ExpiresAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(s.ID), cell(s.Browser), cell(s.ClientIP), cell(orDashS(s.AppID)), when(s.CreatedAt), when(s.ExpiresAt))
 	}
 	return tw.Flush()
 }

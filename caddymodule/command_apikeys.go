@@ -65,7 +65,7 @@ func runKeysList(out io.Writer, adminAddr, email string, asJSON bool) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tLAST USED\tEXPIRES")
 	for _, k := range kr.Keys {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, when(k.CreatedAt), when(k.LastUsed), when(k.ExpiresAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.Name), when(k.CreatedAt), when(k.LastUsed), when(k.ExpiresAt))
 	}
 	return tw.Flush()
 }

@@ -73,7 +73,7 @@ func runAudit(out io.Writer, adminAddr string, q url.Values, asJSON bool) error 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tTYPE\tACTOR\tUSER\tDETAILS")
 	for _, e := range page.Entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Type, dash(e.Actor), dash(e.Email), web.AuditDetail(e.Data))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("2006-01-02 15:04:05"), cell(e.Type), cell(dash(e.Actor)), cell(dash(e.Email)), cell(web.AuditDetail(e.Data)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

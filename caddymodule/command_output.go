@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -127,4 +129,26 @@ func refuseUnknownSubcommand(cmd *cobra.Command) *cobra.Command {
 		return errors.New(msg)
 	}
 	return cmd
+}
+
+// cell returns s fit for one cell of a table printed to a terminal: every
+// rune that is not printable (an escape sequence's ESC, a tab or line
+// break that would forge a column or a row, a bidi override) is written
+// as its Go escape (\x1b, \n, \u202e), so text that clients chose (a
+// requested path, a receiver's error) shows as text and never acts on
+// the terminal.
+func cell(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) && r != utf8.RuneError {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRuneToASCII(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }

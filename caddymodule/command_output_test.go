@@ -61,3 +61,19 @@ func TestEnrollChecks(t *testing.T) {
 		t.Errorf("a config that names no host serves every host: %v", w)
 	}
 }
+
+func TestCellShowsControlCharactersAsText(t *testing.T) {
+	tests := map[string]string{
+		"Pixel 8 ☎":          "Pixel 8 ☎",
+		"/c\x1b[2Jd":         `/c\x1b[2Jd`,
+		"a\x1b]0;owned\x07b": `a\x1b]0;owned\ab`,
+		"row\n2099\tlogin":   `row\n2099\tlogin`,
+		"rtl\u202eevil":      `rtl\u202eevil`,
+		"bad\xffbyte":        `bad\ufffdbyte`,
+	}
+	for in, want := range tests {
+		if got := cell(in); got != want {
+			t.Errorf("cell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

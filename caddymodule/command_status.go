@@ -76,7 +76,7 @@ func printStatus(out io.Writer, st statusResponse) error {
 	if st.Store.Reachable {
 		fmt.Fprintf(tw, "store\tok (%s)\n", store)
 	} else {
-		fmt.Fprintf(tw, "store\tUNREACHABLE (%s): %s\n", store, st.Store.Error)
+		fmt.Fprintf(tw, "store\tUNREACHABLE (%s): %s\n", cell(store), cell(st.Store.Error))
 	}
 	rev := "fresh"
 	if !st.Revocations.Fresh {
@@ -89,7 +89,7 @@ func printStatus(out io.Writer, st statusResponse) error {
 	if d := st.Directory; d != nil && d.Reachable {
 		fmt.Fprintf(tw, "directory\tok (%s)\n", d.URL)
 	} else if d != nil {
-		fmt.Fprintf(tw, "directory\tUNREACHABLE (%s): new logins get 503: %s\n", d.URL, d.Error)
+		fmt.Fprintf(tw, "directory\tUNREACHABLE (%s): new logins get 503: %s\n", cell(d.URL), cell(d.Error))
 	}
 	outbox := strconv.FormatInt(st.Outbox.Depth, 10) + " waiting"
 	if st.Outbox.Held > 0 {
@@ -120,7 +120,7 @@ func printStatus(out io.Writer, st statusResponse) error {
 		case !r.Healthy:
 			health = "failing: HTTP " + strconv.Itoa(r.LastStatus)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\n", r.ID, r.URL, health, when(r.LastFiredAt), r.Delivered, r.Failed, r.Dead)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\n", cell(r.ID), cell(r.URL), cell(health), when(r.LastFiredAt), r.Delivered, r.Failed, r.Dead)
 	}
 	return tw.Flush()
 }
@@ -164,7 +164,7 @@ func runUsers(out io.Writer, adminAddr string, asJSON bool) error {
 		if u.BlockedSeconds > 0 {
 			state += " (" + (time.Duration(u.BlockedSeconds) * time.Second).String() + " left)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", u.Email, state, strings.Join(names, ", "), len(u.Sessions), when(last))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", cell(u.Email), cell(state), cell(strings.Join(names, ", ")), len(u.Sessions), when(last))
 	}
 	return tw.Flush()
 }

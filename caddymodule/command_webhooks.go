@@ -85,8 +85,8 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 				if events == "" {
 					events = "all but access" // the default
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.URL, events,
-					s.Delivered, s.Failed, s.Dead, orDash(s.LastStatus), orDashS(s.LastError))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", cell(s.ID), cell(s.URL), cell(events),
+					s.Delivered, s.Failed, s.Dead, orDash(s.LastStatus), cell(orDashS(s.LastError)))
 			}
 			return tw.Flush()
 		},
@@ -145,7 +145,7 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "EVENT ID\tEVENT\tSTATE\tATTEMPTS\tUPDATED")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.EventID, r.EventType, r.State, len(r.Attempts), when(r.UpdatedAt))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", cell(r.EventID), cell(r.EventType), cell(r.State), len(r.Attempts), when(r.UpdatedAt))
 			}
 			return tw.Flush()
 		},

@@ -26,6 +26,11 @@ func CleanName(name string) string {
 	return DefaultDeviceName
 }
 
+// BlankName reports whether name holds nothing to show once cleaned
+// (empty, spaces, control or format characters only): a rename to it is
+// refused rather than turned into DefaultDeviceName.
+func BlankName(name string) bool { return cleanText(name, MaxNameRunes) == "" }
+
 // cleanText strips non-printable runes and invalid UTF-8 from s, trims
 // spaces, and cuts it to max runes.
 func cleanText(s string, max int) string {

@@ -33,3 +33,14 @@ func TestCleanName(t *testing.T) {
 		}
 	}
 }
+
+func TestBlankName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"": true, "   ": true, "\x1b\x07\u200b": true, "\t\n": true,
+		"Pixel": false, " \u200bé ": false, "<b>": false,
+	} {
+		if got := BlankName(name); got != want {
+			t.Errorf("BlankName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -198,6 +198,6 @@ func (rt *Route) emitKeyAccess(r *http.Request, v *apikey.Verified, granted bool
 	}
 	rt.gw.events.Emit(r.Context(), event.New(event.Access, map[string]any{
 		"app_id": rt.appID, "email": v.Email, "key_id": v.ID,
-		"method": r.Method, "path": r.URL.Path, "ip": rt.clientIP(r), "decision": decision,
+		"method": r.Method, "path": eventPath(r), "ip": rt.clientIP(r), "decision": decision,
 	}))
 }

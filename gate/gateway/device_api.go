@@ -196,6 +196,10 @@ func (g *Gateway) handleDeviceRename(w http.ResponseWriter, r *http.Request) {
 	if !bodyJSON(w, body, &req) {
 		return
 	}
+	if device.BlankName(req.Name) {
+		writeError(w, http.StatusBadRequest, "name must hold a printable character")
+		return
+	}
 	d.Name = device.CleanName(req.Name)
 	if err := g.store.UpdateDevice(r.Context(), d.ID, d.Name, time.Now()); err != nil {
 		g.storeFailure(w, r, err)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
@@ -24,4 +25,23 @@ func redactPath(p string) string {
 		return p[:i+1+j] + ".…"
 	}
 	return p
+}
+
+// maxEventPath bounds the path an access event keeps, in bytes: the
+// audit trail holds many thousands of events, and a request's head may
+// be far longer than any path worth reading there.
+const maxEventPath = 1024
+
+// eventPath returns the request path for an access event, cut to
+// maxEventPath bytes on a rune boundary and marked "…" where it was cut.
+func eventPath(r *http.Request) string {
+	p := r.URL.Path
+	if len(p) <= maxEventPath {
+		return p
+	}
+	cut := maxEventPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
 }

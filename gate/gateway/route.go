@@ -243,7 +243,7 @@ func (rt *Route) emitAccess(r *http.Request, v *token.Verified, granted bool) {
 	}
 	rt.gw.events.Emit(r.Context(), event.New(event.Access, map[string]any{
 		"app_id": rt.appID, "email": v.Email, "sid": v.SessionID,
-		"method": r.Method, "path": r.URL.Path, "ip": rt.clientIP(r), "decision": decision,
+		"method": r.Method, "path": eventPath(r), "ip": rt.clientIP(r), "decision": decision,
 	}))
 }
 

@@ -12,7 +12,7 @@
   var dbKey = "device:" + prefix;
   var utf8 = new TextEncoder();
   var EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-  var views = ["loading", "setup", "handoff", "enrolling", "recovery", "error", "revoked", "main"];
+  var views = ["loading", "setup", "handoff", "replace", "enrolling", "recovery", "error", "revoked", "main"];
   var dev = null;           // {id, email, name, created, keys, otp: {key, digits, period}}
   var stream = null;        // the open EventSource
   var failures = 0;         // stream failures in a row
@@ -184,6 +184,23 @@
         var retry = e instanceof ApiError && e.status === 404 ? null : function () { enroll(token); };
         fail("Setup failed", e.message || String(e), retry);
       });
+  }
+
+  // enrollAsked enrols with token, but first asks when this browser
+  // already holds a device: enrolling replaces its key, so a link someone
+  // sends the user cannot silently turn her phone into a device of their
+  // account (and take away her own). Keeping changes nothing and leaves
+  // the link unspent.
+  function enrollAsked(token) {
+    return loadDevice().catch(function () { return null; }).then(function (d) {
+      if (!d || !d.keys || !d.id) { enroll(token); return; }
+      dev = d;
+      $("replace-email").textContent = d.email || "its account";
+      $("replace-email-again").textContent = d.email || "that account";
+      $("replace-keep").onclick = function () { main(); };
+      $("replace-go").onclick = function () { enroll(token); };
+      show("replace");
+    });
   }
 
   // ---- recovery codes, shown once after the first enrolment ----
@@ -624,7 +641,7 @@
   function handoff(token) {
     show("handoff");
     var link = location.origin + location.pathname + "#enroll=" + token;
-    $("handoff-here").onclick = function () { enroll(token); };
+    $("handoff-here").onclick = function () { enrollAsked(token); };
     fetch(prefix + "/enroll-qr", {
       method: "POST", cache: "no-store", credentials: "omit",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
@@ -647,7 +664,7 @@
     history.replaceState(null, "", location.pathname + location.search);
     stopStream();
     stopPolling();
-    if (isDesktop()) { handoff(m[1]); } else { enroll(m[1]); }
+    if (isDesktop()) { handoff(m[1]); } else { enrollAsked(m[1]); }
     return true;
   }
   // Opening a link while the app is open changes only the fragment.
@@ -657,7 +674,7 @@
     ev.preventDefault();
     var m = /#enroll=([A-Za-z0-9_-]+)$/.exec($("paste-link").value.trim());
     if (!m) { fail("Not an enrolment link", "Paste the whole link, ending in #enroll=…", function () { show("setup"); }); return; }
-    enroll(m[1]);
+    enrollAsked(m[1]);
   });
 
   // The app starts once every deferred script has run: enrolment and
