@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/gate/device/deviceclient"
-	"github.com/authgate/authgate/internal/testenv"
 )
 
 // enrolLink finds the enrolment link a page shows.
@@ -24,40 +21,9 @@ var enrolLink = regexp.MustCompile(`href="(/\.authgate/app#enroll=[A-Za-z0-9_-]+
 // enrolment), a wrong key and a wrong code leave no cookie, key, code,
 // pass or enrolment token in Caddy's output, response headers included.
 func TestNoSecretReachesCaddysAccessLog(t *testing.T) {
-	up := newUpstream(t)
-	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	base := fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))
-	c := testenv.StartCaddy(t, caddyBin, fmt.Sprintf(`{
-	debug
-	admin %s
-	auto_https off
-	authgate {
-		store memory
-		signing_key %s
-		public_url %s
-	}
-}
-
-%s {
-	log
-	authgate {
-		app_id e2e
-		allow domain example.com
-	}
-	reverse_proxy %s
-}
-`, admin, testSigningKey, base, base, strings.TrimPrefix(up.URL, "http://")), admin, base+"/.authgate/healthz")
-
-	body, _ := json.Marshal(map[string]string{"email": "lou@example.com"})
-	resp, err := http.Post(c.Admin+"/authgate/enroll", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var link struct{ Link string }
-	if err := json.NewDecoder(resp.Body).Decode(&link); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	g := startGateWith(t, storeLine(""), newUpstream(t), gateLines{global: "debug", site: "log"})
+	base, c := g.base, g.caddy
+	link := g.enrollmentLink("lou@example.com")
 	dev, err := deviceclient.Enroll(t.Context(), http.DefaultClient, link.Link, "Phone")
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +51,7 @@ func TestNoSecretReachesCaddysAccessLog(t *testing.T) {
 		t.Fatalf("a wrong code: %d", status)
 	}
 
-	resp, err = http.Post(c.Admin+"/authgate/pass", "application/json", strings.NewReader(`{"email":"lou@example.com"}`))
+	resp, err := http.Post(c.Admin+"/authgate/pass", "application/json", strings.NewReader(`{"email":"lou@example.com"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

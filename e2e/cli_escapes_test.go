@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/authgate/authgate/internal/testenv"
 )
 
 // TestCLITablesPrintNoTerminalEscapes has a signed-in user request paths
@@ -55,31 +52,8 @@ func TestCLITablesPrintNoTerminalEscapes(t *testing.T) {
 // accessEventsGate starts a gate on the memory store whose site emits an
 // access event for every granted request.
 func accessEventsGate(t *testing.T) *gate {
-	up := newUpstream(t)
-	port := testenv.FreePort(t)
-	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	caddyfile := fmt.Sprintf(`{
-	admin %s
-	auto_https off
-	authgate {
-		store memory
-		signing_key %s
-		public_url %s
-	}
-}
-
-%s {
-	authgate {
-		app_id e2e
-		allow domain example.com
-		access_events
-	}
-	reverse_proxy %s
-}
-`, admin, testSigningKey, base, base, strings.TrimPrefix(up.URL, "http://"))
-	return &gate{t: t, base: base, caddy: testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")}
-
+	t.Helper()
+	return startGateWith(t, storeLine(""), newUpstream(t), gateLines{directive: "access_events"})
 }
 
 // TestAccessEventsBoundTheirPath has a signed-in user request a path of

@@ -68,8 +68,22 @@ func storeLine(redisURL string) string {
 }
 
 // startGate runs a Caddy with the authgate app using the given store line
-// in front of up.
+// in front of up; extra holds more lines of the global authgate block.
 func startGate(t *testing.T, storeOpt string, up *upstream, extra string) *gate {
+	t.Helper()
+	return startGateWith(t, storeOpt, up, gateLines{app: extra})
+}
+
+// gateLines are the lines a test adds to startGate's Caddyfile.
+type gateLines struct {
+	global    string // the global options block, outside authgate
+	app       string // the global authgate block
+	directive string // the site's authgate directive
+	site      string // the site block, beside the directive
+}
+
+// startGateWith is startGate with more lines where lines says.
+func startGateWith(t *testing.T, storeOpt string, up *upstream, lines gateLines) *gate {
 	t.Helper()
 	port := testenv.FreePort(t)
 	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
@@ -77,6 +91,7 @@ func startGate(t *testing.T, storeOpt string, up *upstream, extra string) *gate 
 	caddyfile := fmt.Sprintf(`{
 	admin %s
 	auto_https off
+	%s
 	authgate {
 		%s
 		signing_key %s
@@ -90,10 +105,12 @@ func startGate(t *testing.T, storeOpt string, up *upstream, extra string) *gate 
 	authgate {
 		app_id e2e
 		allow domain example.com
+		%s
 	}
+	%s
 	reverse_proxy %s
 }
-`, admin, storeOpt, testSigningKey, base, extra, base, strings.TrimPrefix(up.URL, "http://"))
+`, admin, lines.global, storeOpt, testSigningKey, base, lines.app, base, lines.directive, lines.site, strings.TrimPrefix(up.URL, "http://"))
 	c := testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 	return &gate{t: t, base: base, caddy: c}
 }

@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/authgate/authgate/internal/testenv"
 )
 
 // TestHeaderRewritesAfterTheGateChangeOneHeaderOfOneRequest: Caddy's
@@ -17,28 +14,8 @@ import (
 // key).
 func TestHeaderRewritesAfterTheGateChangeOneHeaderOfOneRequest(t *testing.T) {
 	up := newUpstream(t)
-	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	base := fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))
-	c := testenv.StartCaddy(t, caddyBin, fmt.Sprintf(`{
-	admin %s
-	auto_https off
-	authgate {
-		store memory
-		signing_key %s
-		public_url %s
-	}
-}
-
-%s {
-	authgate {
-		app_id e2e
-		allow domain example.com
-	}
-	request_header /short/* Remote-User "@example.com" ""
-	reverse_proxy %s
-}
-`, admin, testSigningKey, base, base, strings.TrimPrefix(up.URL, "http://")), admin, base+"/.authgate/healthz")
-	g := &gate{t: t, base: base, caddy: c}
+	g := startGateWith(t, storeLine(""), up, gateLines{site: `request_header /short/* Remote-User "@example.com" ""`})
+	base := g.base
 	dev := g.enroll("rita@example.com")
 	b := newBrowser(t, base)
 	b.login(dev, "rita@example.com")
