@@ -1,9 +1,9 @@
 package e2e
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,36 +22,10 @@ func TestReceiversAddedAtRuntimeOutliveRedisRestartingEmpty(t *testing.T) {
 	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
 	t.Cleanup(recv.Close)
 	g := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
-	resp, err := http.Post(g.caddy.Admin+"/authgate/webhooks", "application/json",
-		strings.NewReader(`{"url":"`+recv.URL+`","events":["ping"]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var added struct{ ID string }
-	err = json.NewDecoder(resp.Body).Decode(&added)
-	resp.Body.Close()
-	if err != nil || added.ID == "" {
-		t.Fatalf("adding a receiver: %d %v", resp.StatusCode, err)
-	}
+	added := addPingReceiver(t, g.caddy.Admin, recv.URL)
 
 	r.Restart(t)
-	listed := func() bool {
-		resp, err := http.Get(g.caddy.Admin + "/authgate/webhooks")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var list []sharedStatus
-		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range list {
-			if s.ID == added.ID {
-				return true
-			}
-		}
-		return false
-	}
+	listed := func() bool { return slices.Contains(receiverIDs(t, g.caddy.Admin), added) }
 	// The receiver list is reloaded every 2 s; give it a few rounds to
 	// have dropped the receiver if it is going to.
 	deadline := time.Now().Add(7 * time.Second)
@@ -61,7 +35,7 @@ func TestReceiversAddedAtRuntimeOutliveRedisRestartingEmpty(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	pingWebhook(t, g.caddy.Admin, added.ID)
+	pingWebhook(t, g.caddy.Admin, added)
 	for deadline = time.Now().Add(10 * time.Second); got.Load() == 0 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -107,24 +107,47 @@ func TestReceiversAddedOnOneInstanceReachTheOther(t *testing.T) {
 	t.Cleanup(recv.Close)
 	a := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
 	b := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
-	ids := func(admin string) []string {
-		resp, err := http.Get(admin + "/authgate/webhooks")
-		if err != nil {
-			t.Fatal(err)
+	added := addPingReceiver(t, a.caddy.Admin, recv.URL)
+	start := time.Now()
+	for len(receiverIDs(t, b.caddy.Admin)) != 1 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the receiver added on A never reached B")
 		}
-		defer resp.Body.Close()
-		var out []sharedStatus
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			t.Fatal(err)
-		}
-		var list []string
-		for _, s := range out {
-			list = append(list, s.ID)
-		}
-		return list
+		time.Sleep(50 * time.Millisecond)
 	}
-	resp, err := http.Post(a.caddy.Admin+"/authgate/webhooks", "application/json",
-		strings.NewReader(`{"url":"`+recv.URL+`","events":["ping"]}`))
+	t.Logf("B knew the receiver %v after it was added on A", time.Since(start).Round(10*time.Millisecond))
+	pingWebhook(t, b.caddy.Admin, added)
+	for got.Load() == 0 {
+		if time.Since(start) > 15*time.Second {
+			t.Fatal("B's ping never reached the receiver")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	req, _ := http.NewRequest(http.MethodDelete, b.caddy.Admin+"/authgate/webhooks/"+added, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("removing on B answered %d", resp.StatusCode)
+	}
+	start = time.Now()
+	for len(receiverIDs(t, a.caddy.Admin)) != 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the receiver removed on B stayed on A")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// addPingReceiver adds a receiver of ping events at url through the admin
+// API at admin and returns its id.
+func addPingReceiver(t *testing.T, admin, url string) string {
+	t.Helper()
+	resp, err := http.Post(admin+"/authgate/webhooks", "application/json",
+		strings.NewReader(`{"url":"`+url+`","events":["ping"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,36 +157,24 @@ func TestReceiversAddedOnOneInstanceReachTheOther(t *testing.T) {
 	if err != nil || added.ID == "" {
 		t.Fatalf("adding a receiver: %d %v", resp.StatusCode, err)
 	}
-	start := time.Now()
-	for len(ids(b.caddy.Admin)) != 1 {
-		if time.Since(start) > 10*time.Second {
-			t.Fatal("the receiver added on A never reached B")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Logf("B knew the receiver %v after it was added on A", time.Since(start).Round(10*time.Millisecond))
-	pingWebhook(t, b.caddy.Admin, added.ID)
-	for got.Load() == 0 {
-		if time.Since(start) > 15*time.Second {
-			t.Fatal("B's ping never reached the receiver")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return added.ID
+}
 
-	req, _ := http.NewRequest(http.MethodDelete, b.caddy.Admin+"/authgate/webhooks/"+added.ID, nil)
-	resp, err = http.DefaultClient.Do(req)
+// receiverIDs lists the ids of the receivers the admin API at admin shows.
+func receiverIDs(t *testing.T, admin string) []string {
+	t.Helper()
+	resp, err := http.Get(admin + "/authgate/webhooks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("removing on B answered %d", resp.StatusCode)
+	defer resp.Body.Close()
+	var out []sharedStatus
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
 	}
-	start = time.Now()
-	for len(ids(a.caddy.Admin)) != 0 {
-		if time.Since(start) > 10*time.Second {
-			t.Fatal("the receiver removed on B stayed on A")
-		}
-		time.Sleep(50 * time.Millisecond)
+	var ids []string
+	for _, s := range out {
+		ids = append(ids, s.ID)
 	}
+	return ids
 }
