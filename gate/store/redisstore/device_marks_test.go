@@ -16,21 +16,8 @@ import (
 // and may be taken again all the same. A full field refuses every replay
 // and is not rewritten.
 func TestDeviceMarkersOutOfOrderAndFull(t *testing.T) {
-	r := testenv.StartRedis(t)
-	s, err := Open(r.URL(0), Options{Prefix: "marks"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, d, use := markedDevice(t, "dev-marks")
 	ctx := context.Background()
-	d := &store.Device{ID: "dev-marks", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
-	if err := s.CreateDevice(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	use := func(mark string, ttl time.Duration) error {
-		_, err := s.UseDevice(ctx, d.ID, mark, ttl, time.Time{})
-		return err
-	}
 	if err := use("long", time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -75,21 +62,7 @@ func TestDeviceMarkersOutOfOrderAndFull(t *testing.T) {
 // lives, even after a marker of a shorter lifetime was keyed behind it and
 // the field's markers have passed.
 func TestDeviceMarkerKeyOutlivesAShorterOne(t *testing.T) {
-	r := testenv.StartRedis(t)
-	s, err := Open(r.URL(0), Options{Prefix: "marks"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ctx := context.Background()
-	d := &store.Device{ID: "dev-keyed", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
-	if err := s.CreateDevice(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	use := func(mark string, ttl time.Duration) error {
-		_, err := s.UseDevice(ctx, d.ID, mark, ttl, time.Time{})
-		return err
-	}
+	_, _, use := markedDevice(t, "dev-keyed")
 	for i := range deviceMarksKept {
 		if err := use("f"+strconv.Itoa(i), 200*time.Millisecond); err != nil {
 			t.Fatal(err)
@@ -111,4 +84,25 @@ func TestDeviceMarkerKeyOutlivesAShorterOne(t *testing.T) {
 	if err := use("brief", time.Minute); err != nil {
 		t.Fatalf("a passed keyed marker: %v", err)
 	}
+}
+
+// markedDevice opens a store on a new redis-server, creates device id in
+// it and returns use, which takes a marker of the device for ttl.
+func markedDevice(t *testing.T, id string) (*Store, *store.Device, func(mark string, ttl time.Duration) error) {
+	t.Helper()
+	r := testenv.StartRedis(t)
+	s, err := Open(r.URL(0), Options{Prefix: "marks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	d := &store.Device{ID: id, Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
+	if err := s.CreateDevice(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	use := func(mark string, ttl time.Duration) error {
+		_, err := s.UseDevice(context.Background(), d.ID, mark, ttl, time.Time{})
+		return err
+	}
+	return s, d, use
 }
