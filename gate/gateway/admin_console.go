@@ -136,7 +136,7 @@ func (g *Gateway) isAdmin(v *token.Verified) bool {
 // approval (a login, or the step-up login that replaced it). A sign-in
 // with a recovery code or an access pass was approved by no phone.
 func (g *Gateway) recentApproval(v *token.Verified, now time.Time) bool {
-	if v.DeviceID == otp.ByRecoveryCode || v.DeviceID == otp.ByAccessPass {
+	if otp.WithoutPhone(v.DeviceID) {
 		return false
 	}
 	return now.Sub(v.IssuedAt) <= g.cfg.StepUpWindow && !v.IssuedAt.After(now.Add(time.Minute))

@@ -47,7 +47,7 @@ func parseKeyLifetime(s string) (time.Duration, bool) {
 // code or an access pass was approved by no phone: a key outlives
 // signing out everywhere, so a stolen code must not make one.
 func (g *Gateway) freshLogin(v *token.Verified, now time.Time) bool {
-	if v.DeviceID == otp.ByRecoveryCode || v.DeviceID == otp.ByAccessPass {
+	if otp.WithoutPhone(v.DeviceID) {
 		return false
 	}
 	return now.Sub(v.IssuedAt) <= g.cfg.APIKeyFreshLogin

@@ -84,8 +84,7 @@ func (g *Gateway) handleNewRecoveryCodes(w http.ResponseWriter, r *http.Request)
 		g.storeFailure(w, r, err)
 		return
 	}
-	if sess == nil || time.Since(sess.CreatedAt) > freshApproval || sess.DeviceID == "" ||
-		sess.DeviceID == otp.ByRecoveryCode || sess.DeviceID == otp.ByAccessPass {
+	if sess == nil || time.Since(sess.CreatedAt) > freshApproval || sess.DeviceID == "" || otp.WithoutPhone(sess.DeviceID) {
 		g.render(w, r, http.StatusForbidden, "message", "Approve on your phone first", "", message{
 			Message: "New recovery codes need a sign-in approved on your phone in the last 10 minutes. Sign in again, approve it on your phone, then make them.",
 			Link:    g.loginURL(g.cfg.Prefix + "/"), LinkText: "Sign in again",

@@ -28,6 +28,13 @@ const (
 	ByAccessPass   = "access-pass"
 )
 
+// WithoutPhone reports whether deviceID, a session's or token's device,
+// says its sign-in used a recovery code or an access pass: no phone
+// approved it, so it does not count as a phone approval.
+func WithoutPhone(deviceID string) bool {
+	return deviceID == ByRecoveryCode || deviceID == ByAccessPass
+}
+
 // The store this package needs: devices (for their sealed secrets and
 // the one-time pass records), markers (replay guards) and recovery codes.
 type Store interface {
