@@ -22,7 +22,19 @@ type sharedStatus struct {
 	Dead       int64  `json:"dead"`
 }
 
+// listWebhooks lists the receivers the admin API at admin shows, which
+// must be exactly one.
 func listWebhooks(t *testing.T, admin string) []sharedStatus {
+	t.Helper()
+	out := receivers(t, admin)
+	if len(out) != 1 {
+		t.Fatalf("webhooks listed: %v", out)
+	}
+	return out
+}
+
+// receivers lists the receivers the admin API at admin shows.
+func receivers(t *testing.T, admin string) []sharedStatus {
 	t.Helper()
 	resp, err := http.Get(admin + "/authgate/webhooks")
 	if err != nil {
@@ -30,8 +42,8 @@ func listWebhooks(t *testing.T, admin string) []sharedStatus {
 	}
 	defer resp.Body.Close()
 	var out []sharedStatus
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out) != 1 {
-		t.Fatalf("webhooks listed: %v %v", out, err)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("webhooks listed: %v", err)
 	}
 	return out
 }
@@ -163,17 +175,8 @@ func addPingReceiver(t *testing.T, admin, url string) string {
 // receiverIDs lists the ids of the receivers the admin API at admin shows.
 func receiverIDs(t *testing.T, admin string) []string {
 	t.Helper()
-	resp, err := http.Get(admin + "/authgate/webhooks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out []sharedStatus
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
 	var ids []string
-	for _, s := range out {
+	for _, s := range receivers(t, admin) {
 		ids = append(ids, s.ID)
 	}
 	return ids
