@@ -34,9 +34,9 @@ const maxLoginTrips = 7
 // perOp prints what n operations cost Redis, per operation.
 func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {
 	t.Helper()
-	t.Logf("per %s (over %d): %.1f commands, %+.0f bytes, %.1f µs Redis CPU; all: %s",
+	t.Logf("per %s (over %d): %.1f commands, %+.0f bytes, %.1f µs Redis CPU, %.1f socket reads; all: %s",
 		what, n, float64(d.Total())/float64(n), float64(d.UsedMemory)/float64(n),
-		float64(d.CPU.Microseconds())/float64(n), d)
+		float64(d.CPU.Microseconds())/float64(n), float64(d.Reads)/float64(n), d)
 }
 
 // TestCapacityFigures measures with INFO commandstats, memory and cpu

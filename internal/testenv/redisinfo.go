@@ -27,9 +27,15 @@ type RedisStats struct {
 	ClientsMemory int64
 	// CPU is used_cpu_sys plus used_cpu_user.
 	CPU time.Duration
+	// Reads and Writes are total_reads_processed and
+	// total_writes_processed: the socket reads and writes Redis made,
+	// each a system call. Fewer of them for the same commands means
+	// clients sent their commands in shared batches.
+	Reads, Writes int64
 }
 
-// Stats reads the server's INFO commandstats, memory and cpu sections.
+// Stats reads the server's INFO commandstats, memory, cpu and stats
+// sections.
 // The INFO command itself is left out of Calls.
 func (r *Redis) Stats(t testing.TB) RedisStats {
 	t.Helper()
@@ -59,6 +65,10 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 			st.UsedMemory, _ = strconv.ParseInt(value, 10, 64)
 		case name == "mem_clients_normal":
 			st.ClientsMemory, _ = strconv.ParseInt(value, 10, 64)
+		case name == "total_reads_processed":
+			st.Reads, _ = strconv.ParseInt(value, 10, 64)
+		case name == "total_writes_processed":
+			st.Writes, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_cpu_sys" || name == "used_cpu_user":
 			f, _ := strconv.ParseFloat(value, 64)
 			cpu += f
@@ -68,11 +78,12 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 	return st
 }
 
-// Since returns what changed from before to s: calls, memory and CPU as
-// differences.
+// Since returns what changed from before to s: calls, memory, CPU and
+// socket reads and writes as differences.
 func (s RedisStats) Since(before RedisStats) RedisStats {
 	d := RedisStats{Calls: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory,
-		ClientsMemory: s.ClientsMemory - before.ClientsMemory, CPU: s.CPU - before.CPU}
+		ClientsMemory: s.ClientsMemory - before.ClientsMemory, CPU: s.CPU - before.CPU,
+		Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes}
 	for cmd, n := range s.Calls {
 		if n -= before.Calls[cmd]; n != 0 {
 			d.Calls[cmd] = n
@@ -90,7 +101,8 @@ func (s RedisStats) Total() int64 {
 	return n
 }
 
-// String lists the calls, most frequent first, then memory and CPU.
+// String lists the calls, most frequent first, then memory, CPU and
+// socket reads and writes.
 func (s RedisStats) String() string {
 	cmds := make([]string, 0, len(s.Calls))
 	for c := range s.Calls {
@@ -110,7 +122,8 @@ func (s RedisStats) String() string {
 		}
 		fmt.Fprintf(&b, "%s=%d", c, s.Calls[c])
 	}
-	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v", s.UsedMemory, s.ClientsMemory, s.CPU)
+	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v, socket reads %d, writes %d",
+		s.UsedMemory, s.ClientsMemory, s.CPU, s.Reads, s.Writes)
 	return b.String()
 }
 
@@ -123,7 +136,7 @@ func redisInfo(addr string) (string, error) {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := conn.Write([]byte("INFO commandstats memory cpu\r\n")); err != nil {
+	if _, err := conn.Write([]byte("INFO commandstats memory cpu stats\r\n")); err != nil {
 		return "", err
 	}
 	br := bufio.NewReader(conn)
