@@ -50,7 +50,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *store.APIKey) error {
 		return fmt.Errorf("redis store: encoding API key: %w", err)
 	}
 	key := s.apiKeyKey(k.ID)
-	created, err := s.scripts.createHash.Run(ctx, s.client, []string{key}, ttl,
+	created, err := s.scripts.createHash.Run(ctx, s.pipe, []string{key}, ttl,
 		fieldData, data, fieldLastUsedMS, lastUsedMS(k.LastUsed)).Int()
 	if err != nil {
 		return wrap("creating API key", err)
@@ -127,7 +127,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, t time.Time) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	found, err := s.scripts.touch.Run(ctx, s.client, []string{s.apiKeyKey(id)}, t.UnixMilli()).Int()
+	found, err := s.scripts.touch.Run(ctx, s.pipe, []string{s.apiKeyKey(id)}, t.UnixMilli()).Int()
 	if err != nil {
 		return wrap("touching API key", err)
 	}

@@ -72,7 +72,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *store.Device) error {
 		fields = append(fields, push...)
 	}
 	key := s.deviceKey(d.ID)
-	created, err := s.scripts.createHash.Run(ctx, s.client, []string{key}, append([]any{0}, fields...)...).Int()
+	created, err := s.scripts.createHash.Run(ctx, s.pipe, []string{key}, append([]any{0}, fields...)...).Int()
 	if err != nil {
 		return wrap("creating device", err)
 	}
@@ -132,7 +132,7 @@ func (s *Store) UpdateDevice(ctx context.Context, id, name string, lastUsed time
 		_, err := s.GetDevice(ctx, id)
 		return err
 	}
-	updated, err := s.scripts.updateHash.Run(ctx, s.client, []string{s.deviceKey(id)}, fields...).Int()
+	updated, err := s.scripts.updateHash.Run(ctx, s.pipe, []string{s.deviceKey(id)}, fields...).Int()
 	if err != nil {
 		return wrap("updating device", err)
 	}

@@ -19,7 +19,7 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration) (int6
 	if err != nil {
 		return 0, 0, err
 	}
-	res, err := s.scripts.hit.Run(ctx, s.client, []string{s.hitKey(key)}, ms).Int64Slice()
+	res, err := s.scripts.hit.Run(ctx, s.pipe, []string{s.hitKey(key)}, ms).Int64Slice()
 	if err != nil {
 		return 0, 0, wrap("counting hit", err)
 	}

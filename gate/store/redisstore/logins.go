@@ -90,7 +90,7 @@ func (s *Store) CreateLogin(ctx context.Context, l *store.Login, ttl time.Durati
 	if err != nil {
 		return err
 	}
-	created, err := s.scripts.createLogin.Run(ctx, s.client, []string{s.loginKey(l.ID)},
+	created, err := s.scripts.createLogin.Run(ctx, s.pipe, []string{s.loginKey(l.ID)},
 		append([]any{ms, s.loginChannel(), msg}, fields...)...).Int()
 	if err != nil {
 		return wrap("creating login", err)
@@ -109,7 +109,7 @@ func (s *Store) GetLogin(ctx context.Context, id string) (*store.Login, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	fields, err := s.client.HGetAll(ctx, s.loginKey(id)).Result()
+	fields, err := s.pipe.hgetall(ctx, s.loginKey(id)).Result()
 	if err != nil {
 		return nil, wrap("reading login", err)
 	}
@@ -185,7 +185,7 @@ func (s *Store) TransitionLogin(ctx context.Context, id string, t store.Transiti
 	if grp := store.LoginGroup(id); releaseAfter && grp != "" && store.GroupOf(t.ReleaseEmail) == grp {
 		keys, releaseAfter = append(keys, s.pendingKey(t.ReleaseEmail)), false
 	}
-	res, err := s.scripts.transition.Run(ctx, s.client, keys,
+	res, err := s.scripts.transition.Run(ctx, s.pipe, keys,
 		string(t.From), string(t.To), t.Reason, t.DeviceID, formatDecidedAt(t.At), t.SessionID,
 		s.loginChannel(), msg, id,
 	).Slice()
@@ -243,7 +243,7 @@ func (s *Store) ClaimPending(ctx context.Context, email, id string, ttl time.Dur
 	if err != nil {
 		return "", err
 	}
-	res, err := s.scripts.claim.Run(ctx, s.client, []string{s.pendingKey(email)}, id, ms).Slice()
+	res, err := s.scripts.claim.Run(ctx, s.pipe, []string{s.pendingKey(email)}, id, ms).Slice()
 	if err != nil {
 		return "", wrap("claiming pending login", err)
 	}
@@ -260,7 +260,7 @@ func (s *Store) PendingFor(ctx context.Context, email string) (string, error) {
 	if err := s.check(); err != nil {
 		return "", err
 	}
-	id, err := s.client.Get(ctx, s.pendingKey(email)).Result()
+	id, err := s.pipe.get(ctx, s.pendingKey(email)).Result()
 	if err != nil {
 		return "", wrap("reading pending login", err)
 	}
@@ -273,7 +273,7 @@ func (s *Store) ReleasePending(ctx context.Context, email, id string) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	err := s.scripts.release.Run(ctx, s.client, []string{s.pendingKey(email)}, id).Err()
+	err := s.scripts.release.Run(ctx, s.pipe, []string{s.pendingKey(email)}, id).Err()
 	if err != nil && err != redis.Nil {
 		return wrap("releasing pending login", err)
 	}

@@ -60,7 +60,7 @@ func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, emai
 
 // useForPendingInGroup runs use and read as one script.
 func (s *Store) useForPendingInGroup(ctx context.Context, use, read scriptCall) (*store.PendingUse, error) {
-	res, err := s.scripts.useAndPending.Run(ctx, s.client, append(use.keys, read.keys...), append(use.args, read.args...)...).Slice()
+	res, err := s.scripts.useAndPending.Run(ctx, s.pipe, append(use.keys, read.keys...), append(use.args, read.args...)...).Slice()
 	if err != nil {
 		return nil, wrap("using device and reading pending login", err)
 	}

@@ -74,7 +74,7 @@ func (s *Store) SetPushSubscription(ctx context.Context, id string, sub *store.P
 		}
 		data, endpoint = string(b), sub.Endpoint
 	}
-	n, err := s.scripts.setPush.Run(ctx, s.client, []string{s.deviceKey(id)}, data, endpoint).Int()
+	n, err := s.scripts.setPush.Run(ctx, s.pipe, []string{s.deviceKey(id)}, data, endpoint).Int()
 	if err != nil {
 		return wrap("setting push subscription", err)
 	}
@@ -90,5 +90,5 @@ func (s *Store) DropPushSubscription(ctx context.Context, id, endpoint string) e
 	if err := s.check(); err != nil {
 		return err
 	}
-	return wrap("dropping push subscription", s.scripts.dropPush.Run(ctx, s.client, []string{s.deviceKey(id)}, endpoint).Err())
+	return wrap("dropping push subscription", s.scripts.dropPush.Run(ctx, s.pipe, []string{s.deviceKey(id)}, endpoint).Err())
 }

@@ -47,7 +47,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, email string, hashes [
 	for i, h := range hashes {
 		args[i] = h
 	}
-	return wrap("replacing recovery codes", s.scripts.replaceSet.Run(ctx, s.client, []string{s.recoveryKey(email)}, args...).Err())
+	return wrap("replacing recovery codes", s.scripts.replaceSet.Run(ctx, s.pipe, []string{s.recoveryKey(email)}, args...).Err())
 }
 
 // UseRecoveryCode removes the first held of hashes in one script and
@@ -63,7 +63,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, email string, hashes []stri
 	for i, h := range hashes {
 		args[i] = h
 	}
-	left, err := s.scripts.takeMember.Run(ctx, s.client, []string{s.recoveryKey(email)}, args...).Int()
+	left, err := s.scripts.takeMember.Run(ctx, s.pipe, []string{s.recoveryKey(email)}, args...).Int()
 	if err != nil {
 		return 0, wrap("using recovery code", err)
 	}

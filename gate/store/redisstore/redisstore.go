@@ -56,6 +56,7 @@ type Options struct {
 // Store is a store.Store on Redis. It is safe for concurrent use.
 type Store struct {
 	client     redis.UniversalClient
+	pipe       *pipe // the client's automatic pipeline, for request-path calls
 	prefix     string
 	ownsClient bool
 	scripts    scripts
@@ -81,7 +82,7 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = DefaultWaitTimeout
 	}
-	return &Store{client: client, prefix: prefix, scripts: newScripts(), closed: make(chan struct{}),
+	return &Store{client: client, pipe: newPipe(client), prefix: prefix, scripts: newScripts(), closed: make(chan struct{}),
 		waitReplicas: opts.WaitReplicas, waitTimeout: opts.WaitTimeout}
 }
 

@@ -66,7 +66,7 @@ func (s *Store) Revocations(ctx context.Context) (*store.RevocationSnapshot, err
 		return nil, err
 	}
 	now := time.Now()
-	res, err := s.scripts.snapshot.Run(ctx, s.client,
+	res, err := s.scripts.snapshot.Run(ctx, s.pipe,
 		[]string{s.revokedKey(), s.generationsKey(), s.epochKey()},
 		now.UnixMilli(), store.NewEpoch(now).String()).Slice()
 	if err != nil {
@@ -125,7 +125,7 @@ func (s *Store) RestoreRevocations(ctx context.Context, snap *store.RevocationSn
 		}
 		args := append(append([]any{now, len(sessions) / 2}, sessions...), gens...)
 		sessions, gens = sessions[:0], gens[:0]
-		res, err := s.scripts.restore.Run(ctx, s.client, []string{s.revokedKey(), s.generationsKey()}, args...).Slice()
+		res, err := s.scripts.restore.Run(ctx, s.pipe, []string{s.revokedKey(), s.generationsKey()}, args...).Slice()
 		if err != nil {
 			return wrap("restoring revocations", err)
 		}

@@ -42,7 +42,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *store.Session) error {
 
 // index runs indexSrc on the user's session index.
 func (s *Store) index(ctx context.Context, email, op string, expires time.Time, id string) error {
-	err := s.scripts.index.Run(ctx, s.client, []string{s.sessionsKey(email)},
+	err := s.scripts.index.Run(ctx, s.pipe, []string{s.sessionsKey(email)},
 		time.Now().UnixMilli(), op, expires.UnixMilli(), id).Err()
 	return wrap("indexing session", err)
 }
@@ -52,7 +52,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*store.Session, erro
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	data, err := s.client.Get(ctx, s.sessionKey(id)).Bytes()
+	data, err := s.pipe.get(ctx, s.sessionKey(id)).Bytes()
 	if err != nil {
 		return nil, wrap("reading session", err)
 	}
@@ -132,7 +132,7 @@ func (s *Store) RevokeSession(ctx context.Context, id string, until time.Time) e
 	if !time.Now().Before(until) {
 		op = "prune"
 	}
-	err := s.scripts.index.Run(ctx, s.client, []string{s.revokedKey()},
+	err := s.scripts.index.Run(ctx, s.pipe, []string{s.revokedKey()},
 		time.Now().UnixMilli(), op, until.UnixMilli(), id).Err()
 	if err != nil {
 		return wrap("recording revocation", err)
@@ -187,7 +187,7 @@ func (s *Store) Generation(ctx context.Context, email string) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	gen, err := s.client.HGet(ctx, s.generationsKey(), email).Int64()
+	gen, err := s.pipe.hget(ctx, s.generationsKey(), email).Int64()
 	if err == redis.Nil {
 		return 0, nil
 	}

@@ -94,7 +94,7 @@ func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.Log
 	if len(keys) == 0 {
 		return &store.LoginStarted{}, nil
 	}
-	res, err := s.scripts.startLogin.Run(ctx, s.client, keys, args...).Slice()
+	res, err := s.scripts.startLogin.Run(ctx, s.pipe, keys, args...).Slice()
 	if err != nil {
 		return nil, wrap("starting login", err)
 	}
@@ -173,7 +173,7 @@ func (s *Store) DecideLogin(ctx context.Context, id string, d store.Decision) (*
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := s.scripts.decideLogin.Run(ctx, s.client, keys, args...).Slice()
+	res, err := s.scripts.decideLogin.Run(ctx, s.pipe, keys, args...).Slice()
 	if err != nil {
 		return nil, 0, wrap("deciding login", err)
 	}
@@ -258,7 +258,7 @@ func (s *Store) PendingLogin(ctx context.Context, email string) (*store.Login, e
 		return nil, err
 	}
 	c := s.pendingCall(email)
-	res, err := c.script.Run(ctx, s.client, c.keys, c.args...).Slice()
+	res, err := c.script.Run(ctx, s.pipe, c.keys, c.args...).Slice()
 	if err != nil {
 		return nil, wrap("reading pending login", err)
 	}
@@ -313,7 +313,7 @@ func (s *Store) CollectLogin(ctx context.Context, id string, c store.Collection)
 			args = append(args, name)
 		}
 	}
-	res, err := s.scripts.collectLogin.Run(ctx, s.client, []string{s.loginKey(id)}, args...).Slice()
+	res, err := s.scripts.collectLogin.Run(ctx, s.pipe, []string{s.loginKey(id)}, args...).Slice()
 	if err != nil {
 		return nil, false, wrap("collecting login", err)
 	}
@@ -354,7 +354,7 @@ func (s *Store) UseDevice(ctx context.Context, id, mark string, ttl time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.script.Run(ctx, s.client, c.keys, c.args...).Slice()
+	res, err := c.script.Run(ctx, s.pipe, c.keys, c.args...).Slice()
 	if err != nil {
 		return nil, wrap("using device", err)
 	}
@@ -400,7 +400,7 @@ func (s *Store) NoteApproval(ctx context.Context, id string) (*store.Device, boo
 	if err := s.check(); err != nil {
 		return nil, false, err
 	}
-	res, err := s.scripts.noteApproval.Run(ctx, s.client, []string{s.deviceKey(id)}).Slice()
+	res, err := s.scripts.noteApproval.Run(ctx, s.pipe, []string{s.deviceKey(id)}).Slice()
 	if err != nil {
 		return nil, false, wrap("noting approval", err)
 	}

@@ -36,7 +36,7 @@ func (s *Store) UseDeviceAndDecide(ctx context.Context, u store.DeviceUse, id st
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.scripts.useAndDecide.Run(ctx, s.client, append(use.keys, keys...), append(use.args, args...)...).Slice()
+	res, err := s.scripts.useAndDecide.Run(ctx, s.pipe, append(use.keys, keys...), append(use.args, args...)...).Slice()
 	if err != nil {
 		return nil, wrap("using device and deciding login", err)
 	}

@@ -1,0 +1,137 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// pipe sends the store's commands through the client's automatic
+// pipeline, so that the commands of concurrent requests share one write
+// and one read instead of paying a round trip (and a pair of system calls
+// on each side) apiece. A caller still waits for its own reply only, and
+// only as long as its context allows: when ctx ends first, the command
+// stays in its batch and runs, but the caller gets ctx's error at once.
+//
+// pipe is a redis.Scripter, so a script's Run (EVALSHA, then EVAL after a
+// server restart) rides it too. When the client offers no automatic
+// pipeline, pipe sends each command on its own.
+//
+// The automatic pipeline is go-redis's, marked experimental there; the
+// store depends on the version go.mod pins.
+type pipe struct {
+	client redis.UniversalClient
+	ap     *redis.AutoPipeliner // nil: send each command on its own
+}
+
+// newPipe returns a pipe on client; client may be nil (a store that is
+// never used).
+func newPipe(client redis.UniversalClient) *pipe {
+	p := &pipe{client: client}
+	if client == nil {
+		return p
+	}
+	if ap, err := client.AsyncAutoPipeline(); err == nil {
+		p.ap = ap
+	}
+	return p
+}
+
+// do sends cmd and waits for its reply or for ctx to end. The error is
+// cmd's own or, when ctx ended first, ctx's; cmd must not be read then
+// (its batch may still be filling it in).
+func (p *pipe) do(ctx context.Context, cmd redis.Cmder) error {
+	if p.ap == nil {
+		return p.client.Process(ctx, cmd)
+	}
+	if err := p.ap.Submit(ctx, cmd).WaitContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("waiting for redis: %w", ctx.Err())
+		}
+		return err
+	}
+	return nil
+}
+
+// send is do for a caller that reads the command afterwards: when ctx
+// ends first it returns a fresh command from blank carrying ctx's error
+// instead of cmd, which its batch may still be filling in.
+func send[C redis.Cmder](ctx context.Context, p *pipe, cmd C, blank func() C) C {
+	if err := p.do(ctx, cmd); err != nil && ctx.Err() != nil {
+		late := blank()
+		late.SetErr(err)
+		return late
+	}
+	return cmd
+}
+
+// get is GET key.
+func (p *pipe) get(ctx context.Context, key string) *redis.StringCmd {
+	mk := func() *redis.StringCmd { return redis.NewStringCmd(ctx, "get", key) }
+	return send(ctx, p, mk(), mk)
+}
+
+// hget is HGET key field.
+func (p *pipe) hget(ctx context.Context, key, field string) *redis.StringCmd {
+	mk := func() *redis.StringCmd { return redis.NewStringCmd(ctx, "hget", key, field) }
+	return send(ctx, p, mk(), mk)
+}
+
+// hgetall is HGETALL key.
+func (p *pipe) hgetall(ctx context.Context, key string) *redis.MapStringStringCmd {
+	mk := func() *redis.MapStringStringCmd { return redis.NewMapStringStringCmd(ctx, "hgetall", key) }
+	return send(ctx, p, mk(), mk)
+}
+
+// eval is the EVAL family: the command name, the script or its SHA, the
+// keys and the arguments, as go-redis builds them (the first key marks
+// the Cluster slot).
+func (p *pipe) eval(ctx context.Context, name, payload string, keys []string, args ...any) *redis.Cmd {
+	cmdArgs := make([]any, 0, 3+len(keys)+len(args))
+	cmdArgs = append(cmdArgs, name, payload, len(keys))
+	for _, k := range keys {
+		cmdArgs = append(cmdArgs, k)
+	}
+	cmdArgs = append(cmdArgs, args...)
+	mk := func() *redis.Cmd {
+		cmd := redis.NewCmd(ctx, cmdArgs...)
+		if len(keys) > 0 {
+			cmd.SetFirstKeyPos(3)
+		}
+		return cmd
+	}
+	return send(ctx, p, mk(), mk)
+}
+
+// Eval runs script through the pipeline.
+func (p *pipe) Eval(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	return p.eval(ctx, "eval", script, keys, args...)
+}
+
+// EvalSha runs the script with that SHA through the pipeline.
+func (p *pipe) EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	return p.eval(ctx, "evalsha", sha1, keys, args...)
+}
+
+// EvalRO runs a read-only script through the pipeline.
+func (p *pipe) EvalRO(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	return p.eval(ctx, "eval_ro", script, keys, args...)
+}
+
+// EvalShaRO runs the read-only script with that SHA through the pipeline.
+func (p *pipe) EvalShaRO(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	return p.eval(ctx, "evalsha_ro", sha1, keys, args...)
+}
+
+// ScriptExists asks the server directly: it is not on a request's path.
+func (p *pipe) ScriptExists(ctx context.Context, hashes ...string) *redis.BoolSliceCmd {
+	return p.client.ScriptExists(ctx, hashes...)
+}
+
+// ScriptLoad loads script directly: it is not on a request's path.
+func (p *pipe) ScriptLoad(ctx context.Context, script string) *redis.StringCmd {
+	return p.client.ScriptLoad(ctx, script)
+}
+
+var _ redis.Scripter = (*pipe)(nil)

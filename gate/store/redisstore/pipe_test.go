@@ -1,0 +1,100 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// TestConcurrentCallsShareSocketReads holds Redis still while 64 calls
+// queue, then lets it go: the calls must reach it in shared batches (a
+// handful of socket reads, not one or more per call) and each must still
+// get its own reply.
+func TestConcurrentCallsShareSocketReads(t *testing.T) {
+	r := testenv.StartRedis(t)
+	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := st.Hit(ctx, "warm", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	const calls = 64
+	before := r.Stats(t)
+	r.Pause(t)
+	counts := make([]int64, calls)
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], _, errs[i] = st.Hit(ctx, "shared", time.Minute)
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	r.Resume(t)
+	wg.Wait()
+	d := r.Stats(t).Since(before)
+
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	sort.Slice(counts, func(i, j int) bool { return counts[i] < counts[j] })
+	for i, n := range counts {
+		if n != int64(i+1) {
+			t.Fatalf("counts = %v, want 1..%d each once", counts, calls)
+		}
+	}
+	t.Logf("%d concurrent calls: %s", calls, d)
+	// One read for the INFO that ends the measurement; the calls must
+	// share the rest.
+	if d.Reads > calls/4 {
+		t.Errorf("%d socket reads for %d concurrent calls, want at most %d: the calls are not batched", d.Reads, calls, calls/4)
+	}
+}
+
+// TestABatchedCallKeepsItsDeadline: a call whose context ends while
+// Redis is stalled returns ErrUnavailable when its deadline passes, not
+// when Redis comes back.
+func TestABatchedCallKeepsItsDeadline(t *testing.T) {
+	r := testenv.StartRedis(t)
+	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, _, err := st.Hit(context.Background(), "warm", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r.Pause(t)
+	defer r.Resume(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	_, _, err = st.Hit(ctx, "stalled", time.Minute)
+	took := time.Since(begin)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("Hit on a stalled Redis: err = %v, want ErrUnavailable", err)
+	}
+	if took > 700*time.Millisecond {
+		t.Fatalf("Hit with a 300 ms deadline returned after %v", took)
+	}
+	if _, err := st.GetLogin(ctx, "stalled"); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("GetLogin after the deadline: err = %v, want ErrUnavailable", err)
+	}
+}
