@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/flow"
+	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/deadline"
+	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/internal/testenv"
+)
+
+// Figures of the run with Redis as the limit.
+const (
+	redisBoundUsers   = 2000
+	redisBoundWorkers = 64
+)
+
+// TestCapacityWithRedisAsTheLimit makes one login for each of
+// redisBoundUsers users, redisBoundWorkers at once, through the login
+// flow's own calls on the Redis store (start, the phone's pending read,
+// the approval, the collection): the same store calls as over HTTP,
+// without HTTP, signatures or tokens, so that the gateway's side costs
+// little and Redis is the busy part. It prints Redis's CPU per login and
+// how busy Redis was, from which docs/CAPACITY.md reads the logins per
+// second one Redis core serves.
+func TestCapacityWithRedisAsTheLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a load run")
+	}
+	r := testenv.StartRedis(t)
+	rs, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rs.Close() })
+	st := deadline.Wrap(rs, 0)
+	svc := flow.New(flow.Config{PushesPerIP: 10 * redisBoundUsers, PushesPerEmail: 10}, st, event.Discard{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	users := make([]string, redisBoundUsers)
+	for i := range users {
+		users[i] = fmt.Sprintf("bound%d@example.com", i)
+		d := &store.Device{ID: fmt.Sprintf("dev%d", i), Email: users[i], Name: "phone",
+			PublicKey: []byte("key"), CreatedAt: time.Now()}
+		if err := st.CreateDevice(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Warm the scripts and the connections with logins of other users.
+	for i := range redisBoundWorkers {
+		email := fmt.Sprintf("warm%d@example.com", i)
+		if err := st.CreateDevice(ctx, &store.Device{ID: fmt.Sprintf("warm%d", i), Email: email,
+			PublicKey: []byte("key"), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := flowLogin(ctx, svc, st, email, fmt.Sprintf("warm%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	before := r.Stats(t)
+	start := time.Now()
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range users {
+			next <- i
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, redisBoundWorkers)
+	for range redisBoundWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := flowLogin(ctx, svc, st, users[i], fmt.Sprintf("dev%d", i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	d := r.Stats(t).Since(before)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	perOp(t, fmt.Sprintf("login with Redis as the limit (%d at once, %d in %v: %.0f logins/s)", redisBoundWorkers,
+		redisBoundUsers, elapsed.Round(time.Millisecond), float64(redisBoundUsers)/elapsed.Seconds()), redisBoundUsers, d)
+	busy := d.CPU.Seconds() / elapsed.Seconds()
+	perLogin := d.CPU.Seconds() / redisBoundUsers
+	t.Logf("Redis CPU per login with Redis as the limit: %.1f µs; Redis busy %.0f%% of one core, so one core serves about %.0f logins/s",
+		perLogin*1e6, 100*busy, 1/perLogin)
+	if d.Calls["evalsha"] < 4*redisBoundUsers {
+		t.Fatalf("%d EVALSHA for %d logins: the run did not make the logins' store calls", d.Calls["evalsha"], redisBoundUsers)
+	}
+}
+
+// flowLogin makes one login of email, approved by its device deviceID,
+// with the calls the gateway makes for each request of a login.
+func flowLogin(ctx context.Context, svc *flow.Service, st store.Store, email, deviceID string) error {
+	started, err := svc.Start(ctx, flow.StartRequest{Email: email, ClientIP: "192.0.2.1", ReturnURL: "/after"})
+	if err != nil {
+		return fmt.Errorf("start of %s: %w", email, err)
+	}
+	pending, err := st.UseDeviceForPending(ctx, deviceUse(deviceID), email)
+	if err != nil {
+		return fmt.Errorf("pending read of %s: %w", email, err)
+	}
+	logins, err := svc.PendingRead(ctx, pending.Device, pending.Login, pending.LoginErr)
+	if err != nil || len(logins) != 1 || logins[0].ID != started.Login.ID {
+		return fmt.Errorf("pending of %s: %d logins, %v", email, len(logins), err)
+	}
+	res := svc.DecideWithUse(ctx, email, deviceUse(deviceID), started.Login.ID, "approve", started.Login.Code)
+	if res.UseErr != nil || res.Err != nil || res.Login.Status != store.LoginApproved {
+		return fmt.Errorf("approval of %s: use %v, decision %v", email, res.UseErr, res.Err)
+	}
+	chk, err := svc.Check(ctx, started.Login.ID, started.Binding)
+	if err != nil || chk.Session == nil {
+		return fmt.Errorf("collection of %s: %v", email, err)
+	}
+	return nil
+}
+
+// deviceUse is a signed request's use of a device: a fresh replay
+// marker of the verifier's shape, as each signature gives.
+func deviceUse(deviceID string) store.DeviceUse {
+	sum := sha256.Sum256([]byte(rand.Text()))
+	return store.DeviceUse{ID: deviceID, Mark: "s" + base64.RawURLEncoding.EncodeToString(sum[:16]), TTL: 2 * time.Minute}
+}
