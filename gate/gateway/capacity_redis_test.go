@@ -47,23 +47,24 @@ func TestCapacityWithRedisAsTheLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	users := make([]string, redisBoundUsers)
-	for i := range users {
-		users[i] = fmt.Sprintf("bound%d@example.com", i)
-		d := &store.Device{ID: fmt.Sprintf("dev%d", i), Email: users[i], Name: "phone",
+	enroll := func(email string) string {
+		d := &store.Device{ID: store.NewDeviceID(email, rand.Text()), Email: email, Name: "phone",
 			PublicKey: []byte("key"), CreatedAt: time.Now()}
 		if err := st.CreateDevice(ctx, d); err != nil {
 			t.Fatal(err)
 		}
+		return d.ID
+	}
+	users := make([]string, redisBoundUsers)
+	devices := make([]string, redisBoundUsers)
+	for i := range users {
+		users[i] = fmt.Sprintf("bound%d@example.com", i)
+		devices[i] = enroll(users[i])
 	}
 	// Warm the scripts and the connections with logins of other users.
 	for i := range redisBoundWorkers {
 		email := fmt.Sprintf("warm%d@example.com", i)
-		if err := st.CreateDevice(ctx, &store.Device{ID: fmt.Sprintf("warm%d", i), Email: email,
-			PublicKey: []byte("key"), CreatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-		if err := flowLogin(ctx, svc, st, email, fmt.Sprintf("warm%d", i)); err != nil {
+		if err := flowLogin(ctx, svc, st, email, enroll(email)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +85,7 @@ func TestCapacityWithRedisAsTheLimit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if err := flowLogin(ctx, svc, st, users[i], fmt.Sprintf("dev%d", i)); err != nil {
+				if err := flowLogin(ctx, svc, st, users[i], devices[i]); err != nil {
 					errs <- err
 					return
 				}
