@@ -13,7 +13,9 @@ import (
 // roundTrips counts the round trips a go-redis client makes, by command
 // name (a pipeline by the names of its commands): what INFO commandstats
 // shows minus the commands scripts run inside Redis, a pipeline counted
-// once.
+// once. A new connection's handshake (HELLO, CLIENT SETINFO) is the
+// connection's, not a request's, and is left out: the client dials when
+// its pool or its automatic pipeline needs one more connection.
 type roundTrips struct {
 	mu    sync.Mutex
 	calls map[string]int
@@ -40,7 +42,9 @@ func (c *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next 
 // ProcessHook counts one command.
 func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.add(cmd.Name())
+		if !handshake(cmd) {
+			c.add(cmd.Name())
+		}
 		return next(ctx, cmd)
 	}
 }
@@ -49,13 +53,27 @@ func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // names of its commands.
 func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		names := make([]string, len(cmds))
-		for i, cmd := range cmds {
-			names[i] = cmd.Name()
+		names := make([]string, 0, len(cmds))
+		for _, cmd := range cmds {
+			if !handshake(cmd) {
+				names = append(names, cmd.Name())
+			}
 		}
-		c.add("pipeline[" + strings.Join(names, ",") + "]")
+		if len(names) > 0 {
+			c.add("pipeline[" + strings.Join(names, ",") + "]")
+		}
 		return next(ctx, cmds)
 	}
+}
+
+// handshake reports whether cmd is one a client sends on a connection it
+// has just dialed.
+func handshake(cmd redis.Cmder) bool {
+	switch strings.ToLower(cmd.Name()) {
+	case "hello", "client", "auth", "select":
+		return true
+	}
+	return false
 }
 
 // summary prints counts per operation, most frequent first.

@@ -251,11 +251,13 @@ type breakableStore struct {
 }
 
 func (b *breakableStore) SubscribeRevocations(ctx context.Context, ready func(), fn func(store.RevocationEvent)) error {
-	b.subscribes.Add(1)
 	ctx, cancel := context.WithCancel(ctx)
 	b.mu.Lock()
 	b.breakSub = cancel
 	b.mu.Unlock()
+	// Counted once breakSubscription can break it: a test that sees the
+	// count must not break the one before.
+	b.subscribes.Add(1)
 	err := b.Sessions.SubscribeRevocations(ctx, ready, fn)
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		return err
