@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,41 +77,58 @@ func loadRun(t *testing.T, nUsers int) {
 
 	before := r.Stats(t)
 	start := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, loadWorkers)
-	next := make(chan []*enrolled)
-	go func() {
-		defer close(next)
-		for i := 0; i < nUsers; i += max(1, nUsers/loadWorkers) {
-			next <- users[i:min(nUsers, i+max(1, nUsers/loadWorkers))]
-		}
-	}()
-	for range loadWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for batch := range next {
-				for _, u := range batch {
-					for range max(1, loadLogins/nUsers) {
-						if err := loadLogin(ctx, lg.browser(t), u); err != nil {
-							errs <- err
-							return
-						}
-					}
+	step := max(1, nUsers/loadWorkers)
+	err = inParallel((nUsers+step-1)/step, loadWorkers, func(b int) error {
+		for _, u := range users[b*step : min(nUsers, (b+1)*step)] {
+			for range max(1, loadLogins/nUsers) {
+				if err := loadLogin(ctx, lg.browser(t), u); err != nil {
+					return err
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return nil
+	})
 	elapsed := time.Since(start)
 	d := r.Stats(t).Since(before)
-	close(errs)
-	for err := range errs {
+	if err != nil {
 		t.Fatal(err)
 	}
 	perOp(t, fmt.Sprintf("login under load (%d at once by %d users, %d in %v: %.0f logins/s)", loadWorkers, nUsers, loadLogins, elapsed.Round(time.Millisecond),
 		float64(loadLogins)/elapsed.Seconds()), loadLogins, d)
 	t.Logf("Redis CPU per login under load: %.1f µs", float64(d.CPU.Microseconds())/loadLogins)
+}
+
+// inParallel calls do(i) for every i below n, workers at once, and
+// returns the first error; after an error, no new call starts.
+func inParallel(n, workers int, do func(i int) error) error {
+	next := make(chan int)
+	var failed atomic.Bool
+	go func() {
+		defer close(next)
+		for i := 0; i < n && !failed.Load(); i++ {
+			next <- i
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := do(i); err != nil {
+					failed.Store(true)
+					errs <- err
+					for range next { // let the feeder end
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 // loadLogin is capacityLogin for a goroutine: it returns what failed.

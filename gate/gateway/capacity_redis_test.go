@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -71,32 +70,12 @@ func TestCapacityWithRedisAsTheLimit(t *testing.T) {
 
 	before := r.Stats(t)
 	start := time.Now()
-	next := make(chan int)
-	go func() {
-		defer close(next)
-		for i := range users {
-			next <- i
-		}
-	}()
-	var wg sync.WaitGroup
-	errs := make(chan error, redisBoundWorkers)
-	for range redisBoundWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := flowLogin(ctx, svc, st, users[i], devices[i]); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	err = inParallel(redisBoundUsers, redisBoundWorkers, func(i int) error {
+		return flowLogin(ctx, svc, st, users[i], devices[i])
+	})
 	elapsed := time.Since(start)
 	d := r.Stats(t).Since(before)
-	close(errs)
-	for err := range errs {
+	if err != nil {
 		t.Fatal(err)
 	}
 	perOp(t, fmt.Sprintf("login with Redis as the limit (%d at once, %d in %v: %.0f logins/s)", redisBoundWorkers,

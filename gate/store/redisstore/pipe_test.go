@@ -18,17 +18,9 @@ import (
 // handful of socket reads, not one or more per call) and each must still
 // get its own reply.
 func TestConcurrentCallsShareSocketReads(t *testing.T) {
-	r := testenv.StartRedis(t)
-	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	r, st := warmStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, _, err := st.Hit(ctx, "warm", time.Minute); err != nil {
-		t.Fatal(err)
-	}
 
 	const calls = 64
 	before := r.Stats(t)
@@ -71,22 +63,14 @@ func TestConcurrentCallsShareSocketReads(t *testing.T) {
 // Redis is stalled returns ErrUnavailable when its deadline passes, not
 // when Redis comes back.
 func TestABatchedCallKeepsItsDeadline(t *testing.T) {
-	r := testenv.StartRedis(t)
-	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, _, err := st.Hit(context.Background(), "warm", time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	r, st := warmStore(t)
 	r.Pause(t)
 	defer r.Resume(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	begin := time.Now()
-	_, _, err = st.Hit(ctx, "stalled", time.Minute)
+	_, _, err := st.Hit(ctx, "stalled", time.Minute)
 	took := time.Since(begin)
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Hit on a stalled Redis: err = %v, want ErrUnavailable", err)
@@ -97,4 +81,21 @@ func TestABatchedCallKeepsItsDeadline(t *testing.T) {
 	if _, err := st.GetLogin(ctx, "stalled"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("GetLogin after the deadline: err = %v, want ErrUnavailable", err)
 	}
+}
+
+// warmStore returns a store on a redis-server of its own that has loaded
+// the counter's script and holds a connection, so a test that stops the
+// server measures its calls, not the first call's script load or dial.
+func warmStore(t *testing.T) (*testenv.Redis, *redisstore.Store) {
+	t.Helper()
+	r := testenv.StartRedis(t)
+	st, err := redisstore.Open(r.URL(0), redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, _, err := st.Hit(context.Background(), "warm", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return r, st
 }
