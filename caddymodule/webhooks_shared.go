@@ -25,6 +25,11 @@ type sharedReceivers struct {
 
 	mu      sync.Mutex
 	runtime map[string]storedWebhook // the receivers this dispatcher got from the list
+	// seq counts this instance's own adds and removals; touched holds,
+	// per receiver, the count at its latest one, so that a resync whose
+	// list was read before that change does not undo it.
+	seq     uint64
+	touched map[string]uint64
 
 	// fromStorage are the receivers an earlier version kept in Caddy's
 	// storage, copied into Redis by the first resync that reaches it.
@@ -37,7 +42,7 @@ const receiversResyncEvery = 2 * time.Second
 
 func newSharedReceivers(rdb redis.UniversalClient, prefix string) *sharedReceivers {
 	return &sharedReceivers{rdb: rdb, key: prefix + ":receivers", migrated: prefix + ":receivers:migrated",
-		runtime: map[string]storedWebhook{}}
+		runtime: map[string]storedWebhook{}, touched: map[string]uint64{}}
 }
 
 // migrate copies receivers kept in Caddy's storage by an earlier version
@@ -138,6 +143,8 @@ func (r *sharedReceivers) mark(s storedWebhook) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.runtime[s.ID] = s
+	r.seq++
+	r.touched[s.ID] = r.seq
 }
 
 // unmark records that the dispatcher no longer has id from this list.
@@ -145,6 +152,43 @@ func (r *sharedReceivers) unmark(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.runtime, id)
+	r.seq++
+	r.touched[id] = r.seq
+}
+
+// changes returns the count of this instance's adds and removals so
+// far: read before a list, it tells reconcile which of them the list
+// may not show yet.
+func (r *sharedReceivers) changes() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seq
+}
+
+// reconcile compares list, read after changes returned since, with the
+// receivers this instance has: those to add (in the list, not here) and
+// to remove (here, not in the list), leaving out any receiver this
+// instance added or removed after since, which the list may predate.
+// The caller holds r.mu.
+func (r *sharedReceivers) reconcile(list []storedWebhook, since uint64) (add []storedWebhook, remove []string) {
+	seen := make(map[string]bool, len(list))
+	for _, s := range list {
+		seen[s.ID] = true
+		if _, ok := r.runtime[s.ID]; !ok && r.touched[s.ID] <= since {
+			add = append(add, s)
+		}
+	}
+	for id := range r.runtime {
+		if !seen[id] && r.touched[id] <= since {
+			remove = append(remove, id)
+		}
+	}
+	for id, at := range r.touched {
+		if at <= since {
+			delete(r.touched, id)
+		}
+	}
+	return add, remove
 }
 
 // putWithin keeps s unless its app has limit receivers already (any
@@ -209,6 +253,7 @@ func (w *webhooks) resync(ctx context.Context, log *zap.Logger) error {
 		log.Warn("Redis lost the webhook receivers added through the admin API; wrote back the ones this instance knows")
 	}
 	r.migrateOnce = true
+	since := r.changes()
 	list, marked, err := r.loadMarked(ctx)
 	if err != nil {
 		return err
@@ -220,24 +265,18 @@ func (w *webhooks) resync(ctx context.Context, log *zap.Logger) error {
 	defer w.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	seen := make(map[string]bool, len(list))
+	add, remove := r.reconcile(list, since)
 	var errs []error
-	for _, s := range list {
-		seen[s.ID] = true
-		if _, ok := r.runtime[s.ID]; ok {
-			continue
-		}
+	for _, s := range add {
 		if _, err := w.dispatcher.AddEndpoint(s.endpoint()); err != nil {
 			errs = append(errs, fmt.Errorf("adding the shared webhook %q: %w", s.ID, err))
 			continue
 		}
 		r.runtime[s.ID] = s
 	}
-	for id := range r.runtime {
-		if !seen[id] {
-			_ = w.dispatcher.RemoveEndpoint(id)
-			delete(r.runtime, id)
-		}
+	for _, id := range remove {
+		_ = w.dispatcher.RemoveEndpoint(id)
+		delete(r.runtime, id)
 	}
 	return errors.Join(errs...)
 }

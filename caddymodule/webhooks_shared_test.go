@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -138,5 +139,40 @@ func TestConcurrentAddsStayWithinAnAppsLimit(t *testing.T) {
 	// Without a limit, an add is kept whatever the count.
 	if had, err := instances[1].putWithin(ctx, storedWebhook{ID: "wh_op", AppID: "shop", URL: "https://shop.example/op"}, 0); err != nil || had != -1 {
 		t.Fatalf("an operator's add: %d %v", had, err)
+	}
+}
+
+// A resync whose list was read before this instance added or removed a
+// receiver leaves that change alone: the add is not undone for missing
+// from the list, nor the removal for still being in it. A later list
+// decides as before.
+func TestResyncDoesNotUndoAChangeItsListPredates(t *testing.T) {
+	r := newSharedReceivers(nil, "race:{webhooks}")
+	old := storedWebhook{ID: "wh_old", URL: "https://a.example/hook"}
+	gone := storedWebhook{ID: "wh_gone", URL: "https://b.example/hook"}
+	r.mark(old)
+	r.mark(gone)
+	since := r.changes()
+	listed := []storedWebhook{old, gone} // read now, before the changes below
+	added := storedWebhook{ID: "wh_new", URL: "https://c.example/hook"}
+	r.mark(added)
+	r.unmark(old.ID)
+
+	r.mu.Lock()
+	add, remove := r.reconcile(listed, since)
+	r.mu.Unlock()
+	if len(add) != 0 || len(remove) != 0 {
+		t.Fatalf("a list older than the changes: add %v, remove %v; want neither", add, remove)
+	}
+
+	// A list read after the changes: the removal elsewhere of wh_gone
+	// and of wh_new are carried out.
+	since = r.changes()
+	r.mu.Lock()
+	add, remove = r.reconcile(nil, since)
+	r.mu.Unlock()
+	slices.Sort(remove)
+	if len(add) != 0 || !slices.Equal(remove, []string{"wh_gone", "wh_new"}) {
+		t.Fatalf("a list newer than the changes: add %v, remove %v; want remove [wh_gone wh_new]", add, remove)
 	}
 }
