@@ -12,7 +12,9 @@ import (
 // and one read instead of paying a round trip (and a pair of system calls
 // on each side) apiece. A caller still waits for its own reply only, and
 // only as long as its context allows: when ctx ends first, the command
-// stays in its batch and runs, but the caller gets ctx's error at once.
+// stays in its batch and runs when Redis answers again (a decision sent
+// while Redis stalled may still be made after its request answered
+// 503), but the caller gets ctx's error at once.
 //
 // pipe is a redis.Scripter, so a script's Run (EVALSHA, then EVAL after a
 // server restart) rides it too. When the client offers no automatic
@@ -25,14 +27,23 @@ type pipe struct {
 	ap     *redis.AutoPipeliner // nil: send each command on its own
 }
 
-// newPipe returns a pipe on client; client may be nil (a store that is
-// never used).
-func newPipe(client redis.UniversalClient) *pipe {
+// maxQueued bounds the commands a store has sent or queued and not yet
+// had answered. Past it, a call fails at once with store.ErrUnavailable
+// instead of queueing: while Redis stalls, requests keep arriving, and
+// each leaves its command in the queue when its deadline passes. Under
+// normal load the queue holds about one command per request in flight.
+const maxQueued = 10000
+
+// newPipe returns a pipe on client that queues at most limit commands;
+// client may be nil (a store that is never used).
+func newPipe(client redis.UniversalClient, limit int) *pipe {
 	p := &pipe{client: client}
 	if client == nil {
 		return p
 	}
-	if ap, err := client.AsyncAutoPipeline(); err == nil {
+	opts := redis.DefaultAutoPipelineOptions()
+	opts.MaxQueuedCommands = limit
+	if ap, err := client.AsyncAutoPipelineWithOptions(opts); err == nil {
 		p.ap = ap
 	}
 	return p

@@ -82,7 +82,7 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = DefaultWaitTimeout
 	}
-	return &Store{client: client, pipe: newPipe(client), prefix: prefix, scripts: newScripts(), closed: make(chan struct{}),
+	return &Store{client: client, pipe: newPipe(client, maxQueued), prefix: prefix, scripts: newScripts(), closed: make(chan struct{}),
 		waitReplicas: opts.WaitReplicas, waitTimeout: opts.WaitTimeout}
 }
 
