@@ -168,8 +168,9 @@ func (r *sharedReceivers) changes() uint64 {
 // reconcile compares list, read after changes returned since, with the
 // receivers this instance has: those to add (in the list, not here) and
 // to remove (here, not in the list), leaving out any receiver this
-// instance added or removed after since, which the list may predate.
-// The caller holds r.mu.
+// instance added or removed after since, which the list may predate;
+// the changes up to since, which the list shows, are forgotten. The
+// caller holds r.mu.
 func (r *sharedReceivers) reconcile(list []storedWebhook, since uint64) (add []storedWebhook, remove []string) {
 	seen := make(map[string]bool, len(list))
 	for _, s := range list {

@@ -101,34 +101,27 @@ func loadRun(t *testing.T, nUsers int) {
 // inParallel calls do(i) for every i below n, workers at once, and
 // returns the first error; after an error, no new call starts.
 func inParallel(n, workers int, do func(i int) error) error {
-	next := make(chan int)
+	var next atomic.Int64
 	var failed atomic.Bool
-	go func() {
-		defer close(next)
-		for i := 0; i < n && !failed.Load(); i++ {
-			next <- i
-		}
-	}()
+	var first error
+	var once sync.Once
 	var wg sync.WaitGroup
-	errs := make(chan error, workers)
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := do(i); err != nil {
-					failed.Store(true)
-					errs <- err
-					for range next { // let the feeder end
-					}
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
 					return
 				}
+				if err := do(i); err != nil {
+					once.Do(func() { first = err })
+					failed.Store(true)
+				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	close(errs)
-	return <-errs
+	return first
 }
 
 // loadLogin is capacityLogin for a goroutine: it returns what failed.

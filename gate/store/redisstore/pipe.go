@@ -49,29 +49,18 @@ func newPipe(client redis.UniversalClient, limit int) *pipe {
 	return p
 }
 
-// do sends cmd and waits for its reply or for ctx to end. The error is
-// cmd's own or, when ctx ended first, ctx's; cmd must not be read then
-// (its batch may still be filling it in).
-func (p *pipe) do(ctx context.Context, cmd redis.Cmder) error {
-	if p.ap == nil {
-		return p.client.Process(ctx, cmd)
-	}
-	if err := p.ap.Submit(ctx, cmd).WaitContext(ctx); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("waiting for redis: %w", ctx.Err())
-		}
-		return err
-	}
-	return nil
-}
-
-// send is do for a caller that reads the command afterwards: when ctx
-// ends first it returns a fresh command from blank carrying ctx's error
-// instead of cmd, which its batch may still be filling in.
+// send sends cmd and waits for its reply or for ctx to end, and returns
+// the command to read: cmd once answered, or, when ctx ended first, a
+// fresh command from blank carrying ctx's error (cmd's batch may still
+// be filling cmd in).
 func send[C redis.Cmder](ctx context.Context, p *pipe, cmd C, blank func() C) C {
-	if err := p.do(ctx, cmd); err != nil && ctx.Err() != nil {
+	if p.ap == nil {
+		_ = p.client.Process(ctx, cmd) // the error is cmd's own
+		return cmd
+	}
+	if err := p.ap.Submit(ctx, cmd).WaitContext(ctx); err != nil && ctx.Err() != nil {
 		late := blank()
-		late.SetErr(err)
+		late.SetErr(fmt.Errorf("waiting for redis: %w", ctx.Err()))
 		return late
 	}
 	return cmd

@@ -28,13 +28,7 @@ func TestAFullQueueFailsAtOnce(t *testing.T) {
 		t.Fatalf("GET of a missing key: %v", err)
 	}
 
-	r.Pause(t)
-	resumed := false
-	defer func() {
-		if !resumed {
-			r.Resume(t)
-		}
-	}()
+	r.Pause(t) // resumed below, and by its cleanup if the test fails first
 	var wg sync.WaitGroup
 	errs := make([]error, limit)
 	for i := range limit {
@@ -52,7 +46,6 @@ func TestAFullQueueFailsAtOnce(t *testing.T) {
 	}
 
 	r.Resume(t)
-	resumed = true
 	wg.Wait()
 	for i, err := range errs {
 		if !errors.Is(err, redis.Nil) {

@@ -65,7 +65,6 @@ func TestConcurrentCallsShareSocketReads(t *testing.T) {
 func TestABatchedCallKeepsItsDeadline(t *testing.T) {
 	r, st := warmStore(t)
 	r.Pause(t)
-	defer r.Resume(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
