@@ -26,10 +26,18 @@ import (
 const capacityRuns = 100
 
 // maxLoginTrips is the most round trips to Redis a login may make: start
-// (2), the phone's pending read (one pipeline, and the device's record
+// (2), the phone's pending read (one script, and the device's record
 // once per instance), the decision (1), the collection (the collection
-// script and one pipeline: 2).
+// script and the session's opening, four commands sent together: 2).
 const maxLoginTrips = 7
+
+// splitOpenings is how many round trips per login, on average, the
+// aims allow over maxLoginTrips. The session's opening hands its four
+// commands to the pipeline the store's calls share, one after another;
+// when nothing else is in flight, the pipeline may send the first before
+// the others arrive, and the rest then go in a second batch (seen for
+// about one login in ten under the race detector).
+const splitOpenings = 0.25
 
 // perOp prints what n operations cost Redis, per operation.
 func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {
@@ -132,8 +140,8 @@ func TestCapacityFigures(t *testing.T) {
 		for _, c := range m.trips {
 			n += c
 		}
-		if per := float64(n) / capacityRuns; per > float64(m.most) {
-			t.Errorf("%s login made %.1f round trips to Redis, want at most %d", m.what, per, m.most)
+		if per := float64(n) / capacityRuns; per > float64(m.most)+splitOpenings {
+			t.Errorf("%s login made %.2f round trips to Redis, want at most %d (+%.2f for split batches)", m.what, per, m.most, splitOpenings)
 		}
 	}
 	if per := float64(later.UsedMemory) / capacityRuns; per > 2048 {

@@ -64,7 +64,7 @@ func oneHash[T any](ctx context.Context, s *Store, what, key string, decode func
 	if err := s.check(); err != nil {
 		return zero, err
 	}
-	fields, err := s.client.HGetAll(ctx, key).Result()
+	fields, err := s.pipe.hgetall(ctx, key).Result()
 	if err != nil {
 		return zero, wrap("reading "+what, err)
 	}

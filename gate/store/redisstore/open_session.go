@@ -13,10 +13,11 @@ import (
 )
 
 // OpenSession sends the session's SET, its index script, the
-// generation's HGET and the device's note script in one pipeline: one
-// round trip (on a Cluster, one per shard they live on, sent at once).
-// A script the server has not loaded (after a restart) is loaded and run
-// again on its own; the others are not repeated.
+// generation's HGET and the device's note script together, in the batch
+// the store's concurrent calls share: one round trip (on a Cluster, one
+// per shard they live on, sent at once). A script the server has not
+// loaded (after a restart) is loaded and run again on its own; the
+// others are not repeated.
 func (s *Store) OpenSession(ctx context.Context, o store.SessionOpening) (*store.SessionOpened, error) {
 	if err := s.check(); err != nil {
 		return nil, err
@@ -32,25 +33,22 @@ func (s *Store) OpenSession(ctx context.Context, o store.SessionOpening) (*store
 	index := scriptCall{s.scripts.index, []string{s.sessionsKey(sess.Email)},
 		[]any{time.Now().UnixMilli(), "add", sess.ExpiresAt.UnixMilli(), sess.ID}, nil}
 	note := scriptCall{script: s.scripts.noteApproval, keys: []string{s.deviceKey(o.DeviceID)}}
-	var set *redis.StatusCmd
-	var gen *redis.StringCmd
-	// Each command's own error is read below (a failed pipeline sets it
-	// on every command).
-	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		set = p.SetArgs(ctx, s.sessionKey(sess.ID), data, redis.SetArgs{Mode: "NX", ExpireAt: sess.ExpiresAt})
-		index.queue(ctx, p)
-		gen = p.HGet(ctx, s.generationsKey(), sess.Email)
-		if o.DeviceID != "" {
-			note.queue(ctx, p)
-		}
-		return nil
-	})
+	// SET … EXAT … NX, as go-redis's SetArgs{Mode: "NX", ExpireAt} sends it.
+	set := redis.NewStatusCmd(ctx, "set", s.sessionKey(sess.ID), data, "exat", sess.ExpiresAt.Unix(), "nx")
+	gen := redis.NewStringCmd(ctx, "hget", s.generationsKey(), sess.Email)
+	cmds := []redis.Cmder{set, index.build(ctx), gen}
+	if o.DeviceID != "" {
+		cmds = append(cmds, note.build(ctx))
+	}
+	if err := s.pipe.sendAll(ctx, cmds...); err != nil {
+		return nil, wrap("creating session", err)
+	}
 	if err := set.Err(); err == redis.Nil || (err == nil && set.Val() != "OK") {
 		return nil, fmt.Errorf("redis store: creating session: %w", store.ErrConflict)
 	} else if err != nil {
 		return nil, wrap("creating session", err)
 	}
-	if err := index.result(ctx, s.client); err != nil {
+	if err := index.result(ctx, s.pipe); err != nil {
 		return nil, wrap("indexing session", err)
 	}
 	out := &store.SessionOpened{}
@@ -61,7 +59,7 @@ func (s *Store) OpenSession(ctx context.Context, o store.SessionOpening) (*store
 		return nil, wrap("reading generation", err)
 	}
 	if o.DeviceID != "" {
-		out.Device, out.FirstApproval, out.NoteErr = s.noteFrom(ctx, o.DeviceID, note.result(ctx, s.client), note.cmd)
+		out.Device, out.FirstApproval, out.NoteErr = s.noteFrom(ctx, o.DeviceID, note.result(ctx, s.pipe), note.cmd)
 	}
 	return out, s.replicated(ctx, "creating session")
 }
@@ -89,6 +87,12 @@ type scriptCall struct {
 // queue adds the call to p.
 func (c *scriptCall) queue(ctx context.Context, p redis.Pipeliner) {
 	c.cmd = c.script.EvalSha(ctx, p, c.keys, c.args...)
+}
+
+// build makes the call's EVALSHA, to be sent, and keeps it as c.cmd.
+func (c *scriptCall) build(ctx context.Context) *redis.Cmd {
+	c.cmd = evalCmd(ctx, "evalsha", c.script.Hash(), c.keys, c.args...)
+	return c.cmd
 }
 
 // result is the call's error once the pipeline ran; a script the server

@@ -88,20 +88,51 @@ func (p *pipe) hgetall(ctx context.Context, key string) *redis.MapStringStringCm
 // keys and the arguments, as go-redis builds them (the first key marks
 // the Cluster slot).
 func (p *pipe) eval(ctx context.Context, name, payload string, keys []string, args ...any) *redis.Cmd {
+	mk := func() *redis.Cmd { return evalCmd(ctx, name, payload, keys, args...) }
+	return send(ctx, p, mk(), mk)
+}
+
+// evalCmd builds an EVAL-family command without sending it.
+func evalCmd(ctx context.Context, name, payload string, keys []string, args ...any) *redis.Cmd {
 	cmdArgs := make([]any, 0, 3+len(keys)+len(args))
 	cmdArgs = append(cmdArgs, name, payload, len(keys))
 	for _, k := range keys {
 		cmdArgs = append(cmdArgs, k)
 	}
 	cmdArgs = append(cmdArgs, args...)
-	mk := func() *redis.Cmd {
-		cmd := redis.NewCmd(ctx, cmdArgs...)
-		if len(keys) > 0 {
-			cmd.SetFirstKeyPos(3)
-		}
-		return cmd
+	cmd := redis.NewCmd(ctx, cmdArgs...)
+	if len(keys) > 0 {
+		cmd.SetFirstKeyPos(3)
 	}
-	return send(ctx, p, mk(), mk)
+	return cmd
+}
+
+// sendAll sends cmds in the batch the store's concurrent calls share and
+// waits for all their replies. When ctx ends first it returns ctx's
+// error, and the caller must not read cmds (their batch may still be
+// filling them in); else each command holds its own reply or error.
+// Without an automatic pipeline, cmds go as one pipeline of their own.
+func (p *pipe) sendAll(ctx context.Context, cmds ...redis.Cmder) error {
+	if p.ap == nil {
+		// Each command's own error is read by the caller.
+		_, _ = p.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
+			for _, c := range cmds {
+				_ = pl.Process(ctx, c)
+			}
+			return nil
+		})
+		return nil
+	}
+	futures := make([]redis.AutoFuture, len(cmds))
+	for i, c := range cmds {
+		futures[i] = p.ap.Submit(ctx, c)
+	}
+	for _, f := range futures {
+		if err := f.WaitContext(ctx); err != nil && ctx.Err() != nil {
+			return fmt.Errorf("waiting for redis: %w", ctx.Err())
+		}
+	}
+	return nil
 }
 
 // Eval runs script through the pipeline.

@@ -23,22 +23,11 @@ func TestConcurrentCallsShareSocketReads(t *testing.T) {
 	defer cancel()
 
 	const calls = 64
-	before := r.Stats(t)
-	r.Pause(t)
 	counts := make([]int64, calls)
 	errs := make([]error, calls)
-	var wg sync.WaitGroup
-	for i := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			counts[i], _, errs[i] = st.Hit(ctx, "shared", time.Minute)
-		}()
-	}
-	time.Sleep(300 * time.Millisecond)
-	r.Resume(t)
-	wg.Wait()
-	d := r.Stats(t).Since(before)
+	d := heldCalls(t, r, calls, func(i int) {
+		counts[i], _, errs[i] = st.Hit(ctx, "shared", time.Minute)
+	})
 
 	for i, err := range errs {
 		if err != nil {
@@ -64,22 +53,48 @@ func TestConcurrentCallsShareSocketReads(t *testing.T) {
 // when Redis comes back.
 func TestABatchedCallKeepsItsDeadline(t *testing.T) {
 	r, st := warmStore(t)
-	r.Pause(t)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	begin := time.Now()
-	_, _, err := st.Hit(ctx, "stalled", time.Minute)
-	took := time.Since(begin)
-	if !errors.Is(err, store.ErrUnavailable) {
-		t.Fatalf("Hit on a stalled Redis: err = %v, want ErrUnavailable", err)
-	}
-	if took > 700*time.Millisecond {
-		t.Fatalf("Hit with a 300 ms deadline returned after %v", took)
-	}
+	ctx := stalledCall(t, r, "Hit", func(ctx context.Context) error {
+		_, _, err := st.Hit(ctx, "stalled", time.Minute)
+		return err
+	})
 	if _, err := st.GetLogin(ctx, "stalled"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("GetLogin after the deadline: err = %v, want ErrUnavailable", err)
 	}
+}
+
+// heldCalls pauses r, starts call(i) for each i below n at once, lets r
+// go once they queued, and returns what Redis did meanwhile.
+func heldCalls(t *testing.T, r *testenv.Redis, n int, call func(i int)) testenv.RedisStats {
+	t.Helper()
+	before := r.Stats(t)
+	r.Pause(t)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { call(i) })
+	}
+	time.Sleep(300 * time.Millisecond)
+	r.Resume(t)
+	wg.Wait()
+	return r.Stats(t).Since(before)
+}
+
+// stalledCall pauses r and runs call with a 300 ms deadline: it must
+// return ErrUnavailable within 700 ms. It returns call's context, ended.
+func stalledCall(t *testing.T, r *testenv.Redis, what string, call func(ctx context.Context) error) context.Context {
+	t.Helper()
+	r.Pause(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	t.Cleanup(cancel)
+	begin := time.Now()
+	err := call(ctx)
+	took := time.Since(begin)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("%s on a stalled Redis: err = %v, want ErrUnavailable", what, err)
+	}
+	if took > 700*time.Millisecond {
+		t.Fatalf("%s with a 300 ms deadline returned after %v", what, took)
+	}
+	return ctx
 }
 
 // warmStore returns a store on a redis-server of its own that has loaded
