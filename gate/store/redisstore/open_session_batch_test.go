@@ -19,7 +19,7 @@ func TestConcurrentSessionOpeningsShareSocketReads(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const openings = 32
-	devices := make([]string, openings)
+	devices := make([]string, openings+1) // the last is the warm-up's
 	for i := range devices {
 		email := fmt.Sprintf("open%d@example.com", i)
 		d := &store.Device{ID: store.NewDeviceID(email, fmt.Sprint(i)), Email: email, Name: "phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
@@ -29,7 +29,7 @@ func TestConcurrentSessionOpeningsShareSocketReads(t *testing.T) {
 		devices[i] = d.ID
 	}
 	// One opening first, so the scripts are loaded.
-	if _, err := st.OpenSession(ctx, opening("warm-sess", "warm@example.com", "")); err != nil {
+	if _, err := st.OpenSession(ctx, opening("warm-sess", fmt.Sprintf("open%d@example.com", openings), devices[openings])); err != nil {
 		t.Fatal(err)
 	}
 
