@@ -32,12 +32,12 @@ const capacityRuns = 100
 const maxLoginTrips = 7
 
 // splitOpenings is how many round trips per login, on average, the
-// aims allow over maxLoginTrips. The session's opening hands its four
-// commands to the pipeline the store's calls share, one after another;
-// when nothing else is in flight, the pipeline may send the first before
-// the others arrive, and the rest then go in a second batch (seen for
-// about one login in ten under the race detector).
-const splitOpenings = 0.25
+// aims allow over maxLoginTrips. A session's opening joins the batches
+// the store's calls share when another call is in flight, handing its
+// four commands over one by one: a background call in flight at that
+// moment may let the batch leave with only the first of them, and the
+// rest then make a round trip of their own.
+const splitOpenings = 0.05
 
 // perOp prints what n operations cost Redis, per operation.
 func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {

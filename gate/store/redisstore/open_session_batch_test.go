@@ -10,7 +10,7 @@ import (
 )
 
 // TestConcurrentSessionOpeningsShareSocketReads holds Redis still while
-// 32 logins open their sessions (four commands each), then lets it go:
+// 64 logins open their sessions (four commands each), then lets it go:
 // the openings must reach Redis in shared batches, not one socket read
 // per opening, and each must still get its own session, generation and
 // note.
@@ -18,7 +18,7 @@ func TestConcurrentSessionOpeningsShareSocketReads(t *testing.T) {
 	r, st := warmStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	const openings = 32
+	const openings = 64
 	devices := make([]string, openings+1) // the last is the warm-up's
 	for i := range devices {
 		email := fmt.Sprintf("open%d@example.com", i)
@@ -61,13 +61,31 @@ func TestConcurrentSessionOpeningsShareSocketReads(t *testing.T) {
 }
 
 // TestASessionOpeningKeepsItsDeadline: while Redis is stalled, opening a
-// session returns ErrUnavailable when its deadline passes.
+// session returns ErrUnavailable when its deadline passes, both alone
+// (its own pipeline) and beside another call waiting on Redis (the
+// shared batches).
 func TestASessionOpeningKeepsItsDeadline(t *testing.T) {
-	r, st := warmStore(t)
-	stalledCall(t, r, "OpenSession", func(ctx context.Context) error {
-		_, err := st.OpenSession(ctx, opening("stalled-sess", "stalled@example.com", "dev-stalled"))
-		return err
-	})
+	for _, beside := range []bool{false, true} {
+		t.Run(fmt.Sprintf("beside another call %v", beside), func(t *testing.T) {
+			r, st := warmStore(t)
+			if beside {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				t.Cleanup(cancel)
+				r.Pause(t)
+				held := make(chan struct{})
+				go func() {
+					defer close(held)
+					_, _, _ = st.Hit(ctx, "held", time.Minute)
+				}()
+				t.Cleanup(func() { <-held })
+				time.Sleep(50 * time.Millisecond) // the Hit is waiting
+			}
+			stalledCall(t, r, "OpenSession", func(ctx context.Context) error {
+				_, err := st.OpenSession(ctx, opening("stalled-sess", "stalled@example.com", "dev-stalled"))
+				return err
+			})
+		})
+	}
 }
 
 // opening is a session's opening of an hour for email, approved by

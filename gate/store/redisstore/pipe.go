@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -25,6 +26,9 @@ import (
 type pipe struct {
 	client redis.UniversalClient
 	ap     *redis.AutoPipeliner // nil: send each command on its own
+	// waiting counts the calls in flight through the pipe: with none
+	// other, a group of commands has no batch to share (see sendAll).
+	waiting atomic.Int64
 }
 
 // maxQueued bounds the commands a store has sent or queued and not yet
@@ -58,6 +62,8 @@ func send[C redis.Cmder](ctx context.Context, p *pipe, cmd C, blank func() C) C 
 		_ = p.client.Process(ctx, cmd) // the error is cmd's own
 		return cmd
 	}
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
 	if err := p.ap.Submit(ctx, cmd).WaitContext(ctx); err != nil && ctx.Err() != nil {
 		late := blank()
 		late.SetErr(fmt.Errorf("waiting for redis: %w", ctx.Err()))
@@ -107,20 +113,22 @@ func evalCmd(ctx context.Context, name, payload string, keys []string, args ...a
 	return cmd
 }
 
-// sendAll sends cmds in the batch the store's concurrent calls share and
-// waits for all their replies. When ctx ends first it returns ctx's
+// sendAll sends cmds together and waits for all their replies. While
+// other calls are in flight through the pipe, cmds join the automatic
+// pipeline's batches; when none is, they go as one pipeline of their own
+// on the plain client: handed to an idle automatic pipeline one by one,
+// the first would leave alone and the rest a round trip later. When ctx ends first it returns ctx's
 // error, and the caller must not read cmds (their batch may still be
 // filling them in); else each command holds its own reply or error.
-// Without an automatic pipeline, cmds go as one pipeline of their own.
 func (p *pipe) sendAll(ctx context.Context, cmds ...redis.Cmder) error {
 	if p.ap == nil {
-		// Each command's own error is read by the caller.
-		_, _ = p.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			for _, c := range cmds {
-				_ = pl.Process(ctx, c)
-			}
-			return nil
-		})
+		p.pipelined(ctx, cmds)
+		return nil
+	}
+	shared := p.waiting.Add(1) > 1
+	defer p.waiting.Add(-1)
+	if !shared {
+		p.pipelined(ctx, cmds)
 		return nil
 	}
 	futures := make([]redis.AutoFuture, len(cmds))
@@ -133,6 +141,17 @@ func (p *pipe) sendAll(ctx context.Context, cmds ...redis.Cmder) error {
 		}
 	}
 	return nil
+}
+
+// pipelined sends cmds as one pipeline on the plain client, whose I/O
+// ends with ctx; each command's own error is read by the caller.
+func (p *pipe) pipelined(ctx context.Context, cmds []redis.Cmder) {
+	_, _ = p.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		for _, c := range cmds {
+			_ = pl.Process(ctx, c)
+		}
+		return nil
+	})
 }
 
 // Eval runs script through the pipeline.
