@@ -64,9 +64,10 @@ func TestCapacityWithRedisAsTheLimit(t *testing.T) {
 
 	// The yardstick, in the same run: a single read on a request's path
 	// (a session by its id: one GET), with as many at once.
+	reads := calibrationReads * redisBoundUsers
 	before = r.Stats(t)
 	start = time.Now()
-	err = inParallel(calibrationReads*redisBoundUsers, redisBoundWorkers, func(i int) error {
+	err = inParallel(reads, redisBoundWorkers, func(i int) error {
 		_, err := st.GetSession(ctx, sessions[i%redisBoundUsers])
 		return err
 	})
@@ -75,7 +76,6 @@ func TestCapacityWithRedisAsTheLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reads := calibrationReads * redisBoundUsers
 	if g.Calls["get"] < int64(reads) {
 		t.Fatalf("%d GET for %d session reads", g.Calls["get"], reads)
 	}

@@ -76,17 +76,12 @@ func (s *Store) noteFrom(ctx context.Context, id string, err error, cmd *redis.C
 	return s.noteApprovalReply(ctx, id, res)
 }
 
-// scriptCall is a script run in a pipeline by its SHA.
+// scriptCall is a script sent with other commands by its SHA.
 type scriptCall struct {
 	script *redis.Script
 	keys   []string
 	args   []any
 	cmd    *redis.Cmd
-}
-
-// queue adds the call to p.
-func (c *scriptCall) queue(ctx context.Context, p redis.Pipeliner) {
-	c.cmd = c.script.EvalSha(ctx, p, c.keys, c.args...)
 }
 
 // build makes the call's EVALSHA, to be sent, and keeps it as c.cmd.
@@ -95,7 +90,7 @@ func (c *scriptCall) build(ctx context.Context) *redis.Cmd {
 	return c.cmd
 }
 
-// result is the call's error once the pipeline ran; a script the server
+// result is the call's error once it was sent; a script the server
 // did not know is run again on its own (EVALSHA, loading it if needed),
 // and c.cmd then holds that run's reply.
 func (c *scriptCall) result(ctx context.Context, client redis.Scripter) error {

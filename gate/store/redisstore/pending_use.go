@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/authgate/authgate/gate/store"
 )
 
 // UseDeviceForPending runs the device use and the pending read as one
 // script for a device in its user's group (store.NewDeviceID); for an
-// older device it sends the two scripts in one pipeline: one round trip
+// older device it sends the two scripts together: one round trip
 // either way (on a Cluster, one to each of the two shards, sent at
 // once). The read is a read: when the use is refused its reply is
 // dropped.
@@ -27,14 +25,10 @@ func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, emai
 	if grp := store.DeviceGroup(u.ID); grp != "" && grp == store.GroupOf(email) {
 		return s.useForPendingInGroup(ctx, use, read)
 	}
-	// Each call's own error is read below (a failed pipeline sets it on
-	// every command).
-	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		use.queue(ctx, p)
-		read.queue(ctx, p)
-		return nil
-	})
-	if err := use.result(ctx, s.client); err != nil {
+	if err := s.pipe.sendAll(ctx, use.build(ctx), read.build(ctx)); err != nil {
+		return nil, wrap("using device", err)
+	}
+	if err := use.result(ctx, s.pipe); err != nil {
 		return nil, wrap("using device", err)
 	}
 	res, err := use.cmd.Slice()
@@ -46,7 +40,7 @@ func (s *Store) UseDeviceForPending(ctx context.Context, u store.DeviceUse, emai
 		return nil, err
 	}
 	out := &store.PendingUse{Device: d}
-	if err := read.result(ctx, s.client); err != nil {
+	if err := read.result(ctx, s.pipe); err != nil {
 		out.LoginErr = wrap("reading pending login", err)
 		return out, nil
 	}

@@ -64,9 +64,9 @@ func send[C redis.Cmder](ctx context.Context, p *pipe, cmd C, blank func() C) C 
 	}
 	p.waiting.Add(1)
 	defer p.waiting.Add(-1)
-	if err := p.ap.Submit(ctx, cmd).WaitContext(ctx); err != nil && ctx.Err() != nil {
+	if err := p.submitAll(ctx, []redis.Cmder{cmd}); err != nil {
 		late := blank()
-		late.SetErr(fmt.Errorf("waiting for redis: %w", ctx.Err()))
+		late.SetErr(err)
 		return late
 	}
 	return cmd
@@ -115,22 +115,27 @@ func evalCmd(ctx context.Context, name, payload string, keys []string, args ...a
 
 // sendAll sends cmds together and waits for all their replies. While
 // other calls are in flight through the pipe, cmds join the automatic
-// pipeline's batches; when none is, they go as one pipeline of their own
-// on the plain client: handed to an idle automatic pipeline one by one,
-// the first would leave alone and the rest a round trip later. When ctx ends first it returns ctx's
-// error, and the caller must not read cmds (their batch may still be
-// filling them in); else each command holds its own reply or error.
+// pipeline's batches; when none is, they go as one pipeline of their
+// own on the plain client: handed to an idle automatic pipeline one by
+// one, the first would leave alone and the rest a round trip later.
+// When ctx ends first it returns ctx's error, and the caller must not
+// read cmds (their batch may still be filling them in); else each
+// command holds its own reply or error.
 func (p *pipe) sendAll(ctx context.Context, cmds ...redis.Cmder) error {
-	if p.ap == nil {
-		p.pipelined(ctx, cmds)
-		return nil
+	if p.ap != nil {
+		shared := p.waiting.Add(1) > 1
+		defer p.waiting.Add(-1)
+		if shared {
+			return p.submitAll(ctx, cmds)
+		}
 	}
-	shared := p.waiting.Add(1) > 1
-	defer p.waiting.Add(-1)
-	if !shared {
-		p.pipelined(ctx, cmds)
-		return nil
-	}
+	p.pipelined(ctx, cmds)
+	return nil
+}
+
+// submitAll hands cmds to the automatic pipeline and waits for them; it
+// returns an error only when ctx ended first.
+func (p *pipe) submitAll(ctx context.Context, cmds []redis.Cmder) error {
 	futures := make([]redis.AutoFuture, len(cmds))
 	for i, c := range cmds {
 		futures[i] = p.ap.Submit(ctx, c)
