@@ -107,8 +107,9 @@ type LoginStarted struct {
 	// it stays.
 	Paused    string
 	PausedFor time.Duration
-	// Count is the counter after the hit and CountReset the time until
-	// its window ends; Limited says it passed the limit.
+	// Count is the counter after the hit; Limited says it passed the
+	// limit. CountReset is the time until its window ends when Limited
+	// or when this hit started the window; otherwise it may be 0.
 	Count      int64
 	CountReset time.Duration
 	Limited    bool

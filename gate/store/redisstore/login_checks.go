@@ -56,18 +56,24 @@ func parseChecks(l *store.Login, s string) error {
 	return nil
 }
 
-// loginChecksSrc defines login_checks, which returns what the scripts
-// test of the login at key (email, withheld, api, binding_hash, code)
-// from its fieldChecks k, or from its JSON when it has none (the JSON
-// is read only then).
+// loginChecksSrc defines login_fields, which makes a table of a login's
+// fields from HGETALL's reply, and login_checks, which returns what the
+// scripts test of a login (email, withheld, api, binding_hash, code)
+// from such a table: from its fieldChecks k, or from its JSON when it
+// has none (the JSON is decoded only then).
 const loginChecksSrc = `
-local function login_checks(key, k)
-  if k then
-    local code, w, a, bh, email = string.match(k, '^(-?%d+) ([01])([01]) (%S*) (.*)$')
+local function login_fields(all)
+  local f = {}
+  for i = 1, #all, 2 do f[all[i]] = all[i + 1] end
+  return f
+end
+local function login_checks(f)
+  if f.k then
+    local code, w, a, bh, email = string.match(f.k, '^(-?%d+) ([01])([01]) (%S*) (.*)$')
     if code then
       return {code = tonumber(code), withheld = w == '1', api = a == '1', binding_hash = bh, email = email}
     end
   end
-  return cjson.decode(redis.call('HGET', key, 'data'))
+  return cjson.decode(f.data)
 end
 `

@@ -13,8 +13,9 @@ package redisstore
 // ARGV[12] the recent marker's TTL in ms; ARGV[13..] the login's field,
 // value….
 // The pause markers are looked at one by one only when one of them
-// exists, and a counter INCR made (its value 1) gets its window without
-// being asked for its TTL.
+// exists. A counter INCR made (its value 1) gets its window without being
+// asked for its TTL; one within its limit is not asked either (its ms
+// are 0), as nothing waits on its window then.
 // Returns {1, pause index, ms left} when paused, {2, count, ms} past the
 // limit, {3, count, ms} when no login was asked for, {4, count, ms,
 // holder} when another login holds the claim, {5} when the login's id
@@ -32,7 +33,8 @@ k = k + pauses
 local n, ttl = 0, 0
 if ARGV[2] == '1' then
   n = redis.call('INCR', KEYS[k])
-  if n > 1 then ttl = redis.call('PTTL', KEYS[k]) else ttl = -1 end
+  ttl = -1
+  if n > tonumber(ARGV[4]) then ttl = redis.call('PTTL', KEYS[k]) elseif n > 1 then ttl = 0 end
   if ttl < 0 then
     redis.call('PEXPIRE', KEYS[k], ARGV[3])
     ttl = tonumber(ARGV[3])
@@ -77,31 +79,37 @@ return {2, id, redis.call('HGETALL', ARGV[1] .. id)}
 // A counter's key ends in the login's email, which the script can name
 // only when it stands in a key as it is (see tag); else it leaves the
 // counters to the caller.
+// The login is read once; the fields a collection writes are appended
+// to the reply after it, where they replace the values read.
 // Returns {0} if there is no login, {1, fields} if it was not collected,
 // {2, fields, counters cleared 0|1} once collected; fields as HGETALL
-// returns them.
+// returns them, with the written ones appended.
 const collectLoginSrc = loginChecksSrc + `
-local f = redis.call('HMGET', KEYS[1], 'status', 'k')
-if not f[1] then return {0} end
-if f[1] == 'approved' then
-  local l = login_checks(KEYS[1], f[2])
+local all = redis.call('HGETALL', KEYS[1])
+if #all == 0 then return {0} end
+local f = login_fields(all)
+if f.status == 'approved' then
+  local l = login_checks(f)
   local api = '0'
   if l.api == true then api = '1' end
   if type(l.binding_hash) == 'string' and l.binding_hash ~= '' and l.binding_hash == ARGV[1] and api == ARGV[2] then
-    if ARGV[3] ~= '' then
-      redis.call('HSET', KEYS[1], 'status', 'collected', 'session_id', ARGV[3])
-    else
-      redis.call('HSET', KEYS[1], 'status', 'collected')
-    end
+    local set = {'status', 'collected'}
+    if ARGV[3] ~= '' then set[3] = 'session_id'; set[4] = ARGV[3] end
+    redis.call('HSET', KEYS[1], unpack(set))
+    for i = 1, #set do all[#all + 1] = set[i] end
     local cleared = 0
     if type(l.email) == 'string' and #l.email <= 128 and string.find(l.email, '^[%w%.@_%+=:/%-]+$') then
-      for i = 5, #ARGV do redis.call('DEL', ARGV[4] .. ARGV[i] .. ':' .. l.email) end
+      if #ARGV >= 5 then
+        local keys = {}
+        for i = 5, #ARGV do keys[#keys + 1] = ARGV[4] .. ARGV[i] .. ':' .. l.email end
+        redis.call('DEL', unpack(keys))
+      end
       cleared = 1
     end
-    return {2, redis.call('HGETALL', KEYS[1]), cleared}
+    return {2, all, cleared}
   end
 end
-return {1, redis.call('HGETALL', KEYS[1])}
+return {1, all}
 `
 
 // deviceReplySrc defines device_reply, which returns a device's fields
@@ -164,7 +172,11 @@ if string.find(seen, ' ' .. ARGV[3] .. ';', 1, true) then
   end
 end
 local over = tonumber(f[3] or '0')
-local _, n = string.gsub(seen, ';', '')
+local n, at = 0, string.find(seen, ';', 1, true)
+while at do
+  n = n + 1
+  at = string.find(seen, ';', at + 1, true)
+end
 local full = n >= tonumber(ARGV[4])
 if not full and over > now and redis.call('EXISTS', KEYS[2]) == 1 then return {1} end
 local til = now + tonumber(ARGV[1])
@@ -218,16 +230,20 @@ return {first, device_reply(f, 2)}
 // caller decides by reading).
 const decideLoginSrc = loginChecksSrc + decideLoginBody
 
-// decideLoginBody is decideLoginSrc but for login_checks.
+// decideLoginBody is decideLoginSrc but for login_checks. The login is
+// read once; the fields a decision writes are appended to the reply
+// after it, where they replace the values read ("exp", which it
+// removes, is no field of a login's record).
 const decideLoginBody = `
-local f = redis.call('HMGET', KEYS[1], 'status', 'exp', 'k')
-if not f[1] then return {0} end
-local l = login_checks(KEYS[1], f[3])
+local all = redis.call('HGETALL', KEYS[1])
+if #all == 0 then return {0} end
+local f = login_fields(all)
+local l = login_checks(f)
 if l.email ~= ARGV[1] or l.withheld == true then return {0} end
-if f[1] ~= 'pending' then return {1, redis.call('HGETALL', KEYS[1])} end
-if not f[2] then return {9} end
+if f.status ~= 'pending' then return {1, all} end
+if not f.exp then return {9} end
 local to, reason, out = ARGV[6], ARGV[7], 2
-if tonumber(ARGV[4]) > tonumber(f[2]) then
+if tonumber(ARGV[4]) > tonumber(f.exp) then
   to, reason, out = 'expired', ARGV[5], 3
 elseif ARGV[8] == '1' and tonumber(ARGV[9]) ~= l.code then
   to, reason = ARGV[10], ARGV[11]
@@ -239,7 +255,8 @@ redis.call('HSET', KEYS[1], unpack(set))
 redis.call('HDEL', KEYS[1], 'exp')
 redis.call('PUBLISH', ARGV[12], ARGV[13])
 if redis.call('GET', KEYS[2]) == ARGV[14] then redis.call('DEL', KEYS[2]) end
-return {out, redis.call('HGETALL', KEYS[1])}
+for i = 1, #set do all[#all + 1] = set[i] end
+return {out, all}
 `
 
 // useAndDecideSrc is store.UseSteps.UseDeviceAndDecide: useDeviceSrc and

@@ -92,7 +92,7 @@ func runLoginSteps(t *testing.T, open Opener) {
 		}
 		got, err := s.StartLogin(ctx, fullStart(l))
 		noErr(t, "StartLogin", err)
-		if !got.Limited || got.Count != 3 || got.Created || got.Recent {
+		if !got.Limited || got.Count != 3 || got.CountReset <= 0 || got.CountReset > time.Minute || got.Created || got.Recent {
 			t.Fatalf("StartLogin: %+v", got)
 		}
 		wantErr(t, "GetLogin", func() error { _, err := s.GetLogin(ctx, l.ID); return err }(), store.ErrNotFound)
