@@ -19,6 +19,10 @@ type RedisStats struct {
 	// Calls maps a command name (lower case, as in INFO commandstats,
 	// e.g. "hgetall", "evalsha") to how many times it ran.
 	Calls map[string]int64
+	// Usec maps a command name to the time Redis spent running it, as
+	// INFO commandstats's usec: a script's own includes the commands it
+	// ran, which also count under their names.
+	Usec map[string]int64
 	// UsedMemory is used_memory in bytes.
 	UsedMemory int64
 	// ClientsMemory is mem_clients_normal: what the connections' buffers
@@ -32,6 +36,10 @@ type RedisStats struct {
 	// each a system call. Fewer of them for the same commands means
 	// clients sent their commands in shared batches.
 	Reads, Writes int64
+	// NetIn and NetOut are total_net_input_bytes and
+	// total_net_output_bytes: what clients sent and what Redis answered,
+	// replies and pub/sub messages included.
+	NetIn, NetOut int64
 }
 
 // Stats reads the server's INFO commandstats, memory, cpu and stats
@@ -43,7 +51,7 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 	if err != nil {
 		t.Fatalf("reading INFO from redis-server: %v", err)
 	}
-	st := RedisStats{Calls: map[string]int64{}}
+	st := RedisStats{Calls: map[string]int64{}, Usec: map[string]int64{}}
 	var cpu float64
 	for _, line := range strings.Split(text, "\r\n") {
 		name, value, ok := strings.Cut(line, ":")
@@ -60,6 +68,9 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 				if n, ok := strings.CutPrefix(field, "calls="); ok {
 					st.Calls[cmd], _ = strconv.ParseInt(n, 10, 64)
 				}
+				if n, ok := strings.CutPrefix(field, "usec="); ok {
+					st.Usec[cmd], _ = strconv.ParseInt(n, 10, 64)
+				}
 			}
 		case name == "used_memory":
 			st.UsedMemory, _ = strconv.ParseInt(value, 10, 64)
@@ -69,6 +80,10 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 			st.Reads, _ = strconv.ParseInt(value, 10, 64)
 		case name == "total_writes_processed":
 			st.Writes, _ = strconv.ParseInt(value, 10, 64)
+		case name == "total_net_input_bytes":
+			st.NetIn, _ = strconv.ParseInt(value, 10, 64)
+		case name == "total_net_output_bytes":
+			st.NetOut, _ = strconv.ParseInt(value, 10, 64)
 		case name == "used_cpu_sys" || name == "used_cpu_user":
 			f, _ := strconv.ParseFloat(value, 64)
 			cpu += f
@@ -81,12 +96,18 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 // Since returns what changed from before to s: calls, memory, CPU and
 // socket reads and writes as differences.
 func (s RedisStats) Since(before RedisStats) RedisStats {
-	d := RedisStats{Calls: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory,
+	d := RedisStats{Calls: map[string]int64{}, Usec: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory,
 		ClientsMemory: s.ClientsMemory - before.ClientsMemory, CPU: s.CPU - before.CPU,
-		Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes}
+		Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes,
+		NetIn: s.NetIn - before.NetIn, NetOut: s.NetOut - before.NetOut}
 	for cmd, n := range s.Calls {
 		if n -= before.Calls[cmd]; n != 0 {
 			d.Calls[cmd] = n
+		}
+	}
+	for cmd, n := range s.Usec {
+		if n -= before.Usec[cmd]; n != 0 {
+			d.Usec[cmd] = n
 		}
 	}
 	return d
@@ -122,8 +143,8 @@ func (s RedisStats) String() string {
 		}
 		fmt.Fprintf(&b, "%s=%d", c, s.Calls[c])
 	}
-	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v, socket reads %d, writes %d",
-		s.UsedMemory, s.ClientsMemory, s.CPU, s.Reads, s.Writes)
+	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v, socket reads %d, writes %d, bytes in %d, out %d",
+		s.UsedMemory, s.ClientsMemory, s.CPU, s.Reads, s.Writes, s.NetIn, s.NetOut)
 	return b.String()
 }
 
