@@ -61,30 +61,7 @@ func benchmarkLogins(b *testing.B, storeOpt, extra string) {
 		fmt.Fprintf(w, "hello %s", r.Header.Get("Remote-Email"))
 	}))
 	b.Cleanup(up.Close)
-	base := fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(b))
-	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(b))
-	caddyfile := fmt.Sprintf(`{
-	admin %s
-	auto_https off
-	authgate {
-		%s
-		signing_key %s
-		public_url %s
-		pushes_per_email 1000000
-		pushes_per_ip 1000000
-		%s
-	}
-}
-
-%s {
-	authgate {
-		app_id bench
-		allow domain example.com
-	}
-	reverse_proxy %s
-}
-`, admin, storeOpt, testSigningKey, base, extra, base, strings.TrimPrefix(up.URL, "http://"))
-	c := testenv.StartCaddy(b, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
+	base, c := startBenchGate(b, storeOpt, extra, up.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dev, err := enrollDevice(ctx, c.Admin, email)
@@ -110,19 +87,38 @@ func benchmarkLogins(b *testing.B, storeOpt, extra string) {
 
 	// The last cookie must open the protected app: the logins measured
 	// were real ones.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
-	if err != nil {
-		b.Fatal(err)
+	opensTheApp(ctx, b, transport, base, cookie, email)
+}
+
+// startBenchGate runs the built Caddy as one gateway instance with the
+// store option storeOpt and extra global options, guarding upstreamURL
+// for the users of example.com with the push limits raised, and returns
+// its base URL.
+func startBenchGate(b *testing.B, storeOpt, extra, upstreamURL string) (string, *testenv.Caddy) {
+	base := fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(b))
+	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(b))
+	caddyfile := fmt.Sprintf(`{
+	admin %s
+	auto_https off
+	authgate {
+		%s
+		signing_key %s
+		public_url %s
+		pushes_per_email 1000000
+		pushes_per_ip 1000000
+		%s
 	}
-	req.Header.Set("Cookie", "authgate_session="+cookie)
-	resp, err := (&http.Client{Transport: transport}).Do(req)
-	if err != nil {
-		b.Fatal(err)
+}
+
+%s {
+	authgate {
+		app_id bench
+		allow domain example.com
 	}
-	body := readAll(resp)
-	if resp.StatusCode != http.StatusOK || string(body) != "hello "+email {
-		b.Fatalf("the session cookie of the last login: %d %s", resp.StatusCode, body)
-	}
+	reverse_proxy %s
+}
+`, admin, storeOpt, testSigningKey, base, extra, base, strings.TrimPrefix(upstreamURL, "http://"))
+	return base, testenv.StartCaddy(b, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 }
 
 // enrollDevice asks the admin API for an enrolment link and enrols a Go
@@ -157,6 +153,14 @@ func enrollDevice(ctx context.Context, adminURL, email string) (*deviceclient.Cl
 // cookie's value: start, the device's approval with the browser's number,
 // and the check that hands out the cookie.
 func fullLogin(ctx context.Context, base string, transport http.RoundTripper, dev *deviceclient.Client, email string) (string, error) {
+	return loginAcross(ctx, transport, email, base, dev, base)
+}
+
+// loginAcross is fullLogin with its steps on gateway instances that may
+// differ, as behind a load balancer: the browser starts at startBase, the
+// device calls the instance its BaseURL names, and the browser collects
+// its cookie at checkBase (a cookie is kept per host, whatever the port).
+func loginAcross(ctx context.Context, transport http.RoundTripper, email, startBase string, dev *deviceclient.Client, checkBase string) (string, error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return "", err
@@ -173,7 +177,7 @@ func fullLogin(ctx context.Context, base string, transport http.RoundTripper, de
 	if err != nil {
 		return "", err
 	}
-	if err := callJSON(ctx, browser, http.MethodPost, base+"/.authgate/auth/start", in, &s); err != nil {
+	if err := callJSON(ctx, browser, http.MethodPost, startBase+"/.authgate/auth/start", in, &s); err != nil {
 		return "", fmt.Errorf("start: %w", err)
 	}
 	p, err := dev.WaitPending(ctx, 5*time.Millisecond)
@@ -189,10 +193,10 @@ func fullLogin(ctx context.Context, base string, transport http.RoundTripper, de
 	var c struct {
 		Status string `json:"status"`
 	}
-	if err := callJSON(ctx, browser, http.MethodGet, base+"/.authgate/auth/check/"+s.SessionID, nil, &c); err != nil {
+	if err := callJSON(ctx, browser, http.MethodGet, checkBase+"/.authgate/auth/check/"+s.SessionID, nil, &c); err != nil {
 		return "", fmt.Errorf("check: %w", err)
 	}
-	u, err := http.NewRequest(http.MethodGet, base+"/", nil)
+	u, err := http.NewRequest(http.MethodGet, checkBase+"/", nil)
 	if err != nil {
 		return "", err
 	}

@@ -25,31 +25,7 @@ func pushBenchGate(b *testing.B, storeOpt, extra string) (base, admin string) {
 	b.Helper()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	b.Cleanup(up.Close)
-	base = fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(b))
-	adminAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(b))
-	caddyfile := fmt.Sprintf(`{
-	admin %s
-	auto_https off
-	authgate {
-		%s
-		signing_key %s
-		public_url %s
-		pushes_per_email 1000000
-		pushes_per_ip 1000000
-		push_contact mailto:ops@example.com
-		%s
-	}
-}
-
-%s {
-	authgate {
-		app_id bench
-		allow domain example.com
-	}
-	reverse_proxy %s
-}
-`, adminAddr, storeOpt, testSigningKey, base, extra, base, strings.TrimPrefix(up.URL, "http://"))
-	c := testenv.StartCaddy(b, caddyBin, caddyfile, adminAddr, base+"/.authgate/healthz")
+	base, c := startBenchGate(b, storeOpt, "push_contact mailto:ops@example.com\n\t\t"+extra, up.URL)
 	return base, c.Admin
 }
 
