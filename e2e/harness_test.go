@@ -31,7 +31,7 @@ type upstream struct {
 	hits int
 }
 
-func newUpstream(t *testing.T) *upstream {
+func newUpstream(t testing.TB) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.mu.Lock()
@@ -53,7 +53,7 @@ func (u *upstream) lastHeaders() (http.Header, int) {
 
 // gate is one running Caddy protecting the upstream.
 type gate struct {
-	t     *testing.T
+	t     testing.TB
 	base  string // http://127.0.0.1:port
 	caddy *testenv.Caddy
 }
@@ -83,7 +83,7 @@ type gateLines struct {
 }
 
 // startGateWith is startGate with more lines where lines says.
-func startGateWith(t *testing.T, storeOpt string, up *upstream, lines gateLines) *gate {
+func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines) *gate {
 	t.Helper()
 	port := testenv.FreePort(t)
 	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))

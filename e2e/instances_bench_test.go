@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,14 +34,10 @@ const throughputUsers = 48
 //	go test -run '^$' -bench LoginThroughputByInstances -benchtime 2000x -count 3 ./e2e/
 func BenchmarkLoginThroughputByInstances(b *testing.B) {
 	redis := testenv.StartRedis(b)
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello %s", r.Header.Get("Remote-Email"))
-	}))
-	b.Cleanup(up.Close)
-	gates := make([]benchGate, 3)
+	up := newUpstream(b)
+	gates := make([]*gate, 3)
 	for i := range gates {
-		base, c := startBenchGate(b, "store redis "+redis.URL(0), "", up.URL)
-		gates[i] = benchGate{base: base, admin: c.Admin}
+		gates[i] = startBenchGate(b, storeLine(redis.URL(0)), "", up)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	b.Cleanup(cancel)
@@ -51,7 +46,7 @@ func BenchmarkLoginThroughputByInstances(b *testing.B) {
 	users := make([]benchUser, throughputUsers)
 	for u := range users {
 		email := fmt.Sprintf("load%d@example.com", u)
-		dev, err := enrollDevice(ctx, gates[u%len(gates)].admin, email)
+		dev, err := enrollDevice(ctx, gates[u%len(gates)].caddy.Admin, email)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -70,9 +65,6 @@ func BenchmarkLoginThroughputByInstances(b *testing.B) {
 	}
 }
 
-// benchGate is one gateway instance of the throughput benchmark.
-type benchGate struct{ base, admin string }
-
 // benchUser is a user of the throughput benchmark, with its phone as a
 // client of each instance.
 type benchUser struct {
@@ -82,7 +74,7 @@ type benchUser struct {
 
 // benchmarkLoginsAcross makes b.N logins through gates, len(users) at
 // once, and reports what they cost.
-func benchmarkLoginsAcross(ctx context.Context, b *testing.B, redis *testenv.Redis, gates []benchGate, users []benchUser, transport http.RoundTripper) {
+func benchmarkLoginsAcross(ctx context.Context, b *testing.B, redis *testenv.Redis, gates []*gate, users []benchUser, transport http.RoundTripper) {
 	before, err := takeLoadCPU(ctx, b, redis, gates)
 	if err != nil {
 		b.Fatal(err)
@@ -140,10 +132,10 @@ type loadCPU struct{ redis, gates, load time.Duration }
 
 // takeLoadCPU reads Redis's INFO cpu, each instance's process CPU from
 // its admin endpoint's metrics, and this process's own.
-func takeLoadCPU(ctx context.Context, b *testing.B, redis *testenv.Redis, gates []benchGate) (loadCPU, error) {
+func takeLoadCPU(ctx context.Context, b *testing.B, redis *testenv.Redis, gates []*gate) (loadCPU, error) {
 	out := loadCPU{redis: redis.Stats(b).CPU}
 	for _, g := range gates {
-		d, err := processCPU(ctx, g.admin)
+		d, err := processCPU(ctx, g.caddy.Admin)
 		if err != nil {
 			return out, err
 		}

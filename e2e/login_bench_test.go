@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,14 +56,11 @@ func BenchmarkLoginWithSlowWebhookReceiver(b *testing.B) {
 // option and extra global options, one after another for one user.
 func benchmarkLogins(b *testing.B, storeOpt, extra string) {
 	const email = "bench@example.com"
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello %s", r.Header.Get("Remote-Email"))
-	}))
-	b.Cleanup(up.Close)
-	base, c := startBenchGate(b, storeOpt, extra, up.URL)
+	g := startBenchGate(b, storeOpt, extra, newUpstream(b))
+	base := g.base
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	dev, err := enrollDevice(ctx, c.Admin, email)
+	dev, err := enrollDevice(ctx, g.caddy.Admin, email)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -91,34 +87,11 @@ func benchmarkLogins(b *testing.B, storeOpt, extra string) {
 }
 
 // startBenchGate runs the built Caddy as one gateway instance with the
-// store option storeOpt and extra global options, guarding upstreamURL
-// for the users of example.com with the push limits raised, and returns
-// its base URL.
-func startBenchGate(b *testing.B, storeOpt, extra, upstreamURL string) (string, *testenv.Caddy) {
-	base := fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(b))
-	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(b))
-	caddyfile := fmt.Sprintf(`{
-	admin %s
-	auto_https off
-	authgate {
-		%s
-		signing_key %s
-		public_url %s
-		pushes_per_email 1000000
-		pushes_per_ip 1000000
-		%s
-	}
-}
-
-%s {
-	authgate {
-		app_id bench
-		allow domain example.com
-	}
-	reverse_proxy %s
-}
-`, admin, storeOpt, testSigningKey, base, extra, base, strings.TrimPrefix(upstreamURL, "http://"))
-	return base, testenv.StartCaddy(b, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
+// store option storeOpt and extra lines of the authgate block, guarding
+// up for the users of example.com with the push limits raised.
+func startBenchGate(b *testing.B, storeOpt, extra string, up *upstream) *gate {
+	b.Helper()
+	return startGateWith(b, storeOpt, up, gateLines{app: "pushes_per_email 1000000\n\t\tpushes_per_ip 1000000\n\t\t" + extra})
 }
 
 // enrollDevice asks the admin API for an enrolment link and enrols a Go
@@ -173,7 +146,7 @@ func loginAcross(ctx context.Context, transport http.RoundTripper, email, startB
 		SessionID string `json:"session_id"`
 		Code      int    `json:"code"`
 	}
-	in, err := json.Marshal(map[string]string{"email": email, "app_id": "bench", "rd": "/"})
+	in, err := json.Marshal(map[string]string{"email": email, "app_id": "e2e", "rd": "/"})
 	if err != nil {
 		return "", err
 	}

@@ -23,10 +23,8 @@ import (
 // raised so that no start is refused, the given push options.
 func pushBenchGate(b *testing.B, storeOpt, extra string) (base, admin string) {
 	b.Helper()
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	b.Cleanup(up.Close)
-	base, c := startBenchGate(b, storeOpt, "push_contact mailto:ops@example.com\n\t\t"+extra, up.URL)
-	return base, c.Admin
+	g := startBenchGate(b, storeOpt, "push_contact mailto:ops@example.com\n\t\t"+extra, newUpstream(b))
+	return g.base, g.caddy.Admin
 }
 
 // unblock clears the user's repeat window through the admin API (a second

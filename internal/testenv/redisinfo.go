@@ -96,18 +96,19 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 // Since returns what changed from before to s: calls, memory, CPU and
 // socket reads and writes as differences.
 func (s RedisStats) Since(before RedisStats) RedisStats {
-	d := RedisStats{Calls: map[string]int64{}, Usec: map[string]int64{}, UsedMemory: s.UsedMemory - before.UsedMemory,
-		ClientsMemory: s.ClientsMemory - before.ClientsMemory, CPU: s.CPU - before.CPU,
-		Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes,
+	return RedisStats{Calls: countsSince(s.Calls, before.Calls), Usec: countsSince(s.Usec, before.Usec),
+		UsedMemory: s.UsedMemory - before.UsedMemory, ClientsMemory: s.ClientsMemory - before.ClientsMemory,
+		CPU: s.CPU - before.CPU, Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes,
 		NetIn: s.NetIn - before.NetIn, NetOut: s.NetOut - before.NetOut}
-	for cmd, n := range s.Calls {
-		if n -= before.Calls[cmd]; n != 0 {
-			d.Calls[cmd] = n
-		}
-	}
-	for cmd, n := range s.Usec {
-		if n -= before.Usec[cmd]; n != 0 {
-			d.Usec[cmd] = n
+}
+
+// countsSince returns the per-command differences from before to now,
+// leaving out the commands that did not change.
+func countsSince(now, before map[string]int64) map[string]int64 {
+	d := map[string]int64{}
+	for cmd, n := range now {
+		if n -= before[cmd]; n != 0 {
+			d[cmd] = n
 		}
 	}
 	return d
