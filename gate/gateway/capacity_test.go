@@ -43,9 +43,9 @@ const splitOpenings = 0.05
 func perOp(t *testing.T, what string, n int, d testenv.RedisStats) {
 	t.Helper()
 	per := func(v int64) float64 { return float64(v) / float64(n) }
-	t.Logf("per %s (over %d): %.1f commands, %+.0f bytes, %.1f µs Redis CPU (%.1f in scripts), %.1f socket reads, %.0f bytes sent and %.0f answered; all: %s",
+	t.Logf("per %s (over %d): %.1f commands, %+.0f bytes, %.1f µs Redis CPU (%.1f in scripts, %.1f in the kernel), %.1f socket reads, %.0f bytes sent and %.0f answered; all: %s",
 		what, n, per(d.Total()), per(d.UsedMemory), per(d.CPU.Microseconds()), per(d.Usec["evalsha"]+d.Usec["eval"]),
-		per(d.Reads), per(d.NetIn), per(d.NetOut), d)
+		per(d.CPUSys.Microseconds()), per(d.Reads), per(d.NetIn), per(d.NetOut), d)
 }
 
 // TestCapacityFigures measures with INFO commandstats, memory and cpu

@@ -31,6 +31,9 @@ type RedisStats struct {
 	ClientsMemory int64
 	// CPU is used_cpu_sys plus used_cpu_user.
 	CPU time.Duration
+	// CPUSys is used_cpu_sys alone: the kernel's part of CPU, the system
+	// calls that read commands and write replies among it.
+	CPUSys time.Duration
 	// Reads and Writes are total_reads_processed and
 	// total_writes_processed: the socket reads and writes Redis made,
 	// each a system call. Fewer of them for the same commands means
@@ -52,7 +55,7 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 		t.Fatalf("reading INFO from redis-server: %v", err)
 	}
 	st := RedisStats{Calls: map[string]int64{}, Usec: map[string]int64{}}
-	var cpu float64
+	var cpu, sys float64
 	for _, line := range strings.Split(text, "\r\n") {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
@@ -87,9 +90,13 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 		case name == "used_cpu_sys" || name == "used_cpu_user":
 			f, _ := strconv.ParseFloat(value, 64)
 			cpu += f
+			if name == "used_cpu_sys" {
+				sys = f
+			}
 		}
 	}
 	st.CPU = time.Duration(cpu * float64(time.Second))
+	st.CPUSys = time.Duration(sys * float64(time.Second))
 	return st
 }
 
@@ -98,7 +105,7 @@ func (r *Redis) Stats(t testing.TB) RedisStats {
 func (s RedisStats) Since(before RedisStats) RedisStats {
 	return RedisStats{Calls: countsSince(s.Calls, before.Calls), Usec: countsSince(s.Usec, before.Usec),
 		UsedMemory: s.UsedMemory - before.UsedMemory, ClientsMemory: s.ClientsMemory - before.ClientsMemory,
-		CPU: s.CPU - before.CPU, Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes,
+		CPU: s.CPU - before.CPU, CPUSys: s.CPUSys - before.CPUSys, Reads: s.Reads - before.Reads, Writes: s.Writes - before.Writes,
 		NetIn: s.NetIn - before.NetIn, NetOut: s.NetOut - before.NetOut}
 }
 
@@ -144,8 +151,8 @@ func (s RedisStats) String() string {
 		}
 		fmt.Fprintf(&b, "%s=%d", c, s.Calls[c])
 	}
-	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v, socket reads %d, writes %d, bytes in %d, out %d",
-		s.UsedMemory, s.ClientsMemory, s.CPU, s.Reads, s.Writes, s.NetIn, s.NetOut)
+	fmt.Fprintf(&b, "), memory %+d B (connections %+d B), cpu %v (%v in the kernel), socket reads %d, writes %d, bytes in %d, out %d",
+		s.UsedMemory, s.ClientsMemory, s.CPU, s.CPUSys, s.Reads, s.Writes, s.NetIn, s.NetOut)
 	return b.String()
 }
 
