@@ -217,6 +217,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		APIKeyFreshLogin:       time.Duration(a.APIKeyFreshLogin),
 		AdminGroup:             a.AdminGroup,
 		StepUpWindow:           time.Duration(a.AdminStepUp),
+		ForwardedHTTPS:         forwardedHTTPS,
 	}, gateway.Deps{
 		Store: st.Store, Keys: keys, Logger: a.log,
 		Events:    event.Sinks{a.webhooks.dispatcher, a.caddyEvents, m, a.audit},

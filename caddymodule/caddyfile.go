@@ -118,8 +118,8 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 		if err := oneArg(d, &a.GatePath); err != nil {
 			return err
 		}
-		if !strings.HasPrefix(a.GatePath, "/") || strings.ContainsAny(a.GatePath, "?#{} ") {
-			return d.Errf("gate_path: %q must be a plain path starting with /", a.GatePath)
+		if err := gateway.CheckPrefix(a.GatePath); err != nil {
+			return d.Errf("gate_path: %v", err)
 		}
 	case "cookie_domain":
 		return placeholderArg(d, &a.CookieDomain)

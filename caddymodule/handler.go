@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -79,6 +80,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 func clientIP(r *http.Request) string {
 	ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
 	return ip
+}
+
+// forwardedHTTPS reports whether the request came from one of Caddy's
+// trusted proxies and that proxy's X-Forwarded-Proto says https. The
+// last value counts: it is the one the nearest proxy, the trusted one,
+// added to any the client sent.
+func forwardedHTTPS(r *http.Request) bool {
+	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
+	if !trusted {
+		return false
+	}
+	values := r.Header.Values("X-Forwarded-Proto")
+	if len(values) == 0 {
+		return false
+	}
+	list := strings.Split(values[len(values)-1], ",")
+	return strings.EqualFold(strings.TrimSpace(list[len(list)-1]), "https")
 }
 
 // Interface guards.

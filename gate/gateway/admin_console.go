@@ -148,7 +148,7 @@ func (g *Gateway) recentApproval(v *token.Verified, now time.Time) bool {
 func (g *Gateway) consoleAction(act func(w http.ResponseWriter, r *http.Request, admin string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, raw := adminOf(r)
-		if !csrfOK(r, raw) {
+		if !g.csrfOK(r, raw) {
 			g.consoleMessage(w, r, http.StatusForbidden, "Request refused",
 				"This request came from another site or without the console's form token. Nothing was changed.")
 			return
@@ -192,7 +192,7 @@ func (g *Gateway) renderStepUp(w http.ResponseWriter, r *http.Request, raw, back
 // stepup/done, which ends the old session and goes back to the console.
 func (g *Gateway) consoleStepUp(w http.ResponseWriter, r *http.Request) {
 	v, raw := adminOf(r)
-	if !csrfOK(r, raw) {
+	if !g.csrfOK(r, raw) {
 		g.consoleMessage(w, r, http.StatusForbidden, "Request refused",
 			"This request came from another site or without the console's form token.")
 		return

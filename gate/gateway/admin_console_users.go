@@ -178,7 +178,7 @@ func (g *Gateway) actEnroll(w http.ResponseWriter, r *http.Request, admin string
 	if !ok {
 		return
 	}
-	o := requestOrigin(r)
+	o := g.requestOrigin(r)
 	base := o.scheme + "://" + r.Host + g.cfg.Prefix
 	link, exp, err := g.EnrollmentLink(r.Context(), base, email)
 	if err != nil {

@@ -60,7 +60,7 @@ func (g *Gateway) freshLogin(v *token.Verified, now time.Time) bool {
 func (g *Gateway) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	v, raw := g.current(r)
-	if v == nil || !csrfOK(r, raw) {
+	if v == nil || !g.csrfOK(r, raw) {
 		writeError(w, http.StatusForbidden, "sign in and send the CSRF token to create an API key")
 		return
 	}
@@ -98,7 +98,7 @@ func (g *Gateway) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) handleRevokeOwnKey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	v, raw := g.current(r)
-	if v == nil || !csrfOK(r, raw) {
+	if v == nil || !g.csrfOK(r, raw) {
 		writeError(w, http.StatusForbidden, "sign in and send the CSRF token to revoke an API key")
 		return
 	}

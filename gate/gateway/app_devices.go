@@ -13,7 +13,7 @@ import (
 func (g *Gateway) handleRevokeOwnDevice(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	v, raw := g.current(r)
-	if v == nil || !csrfOK(r, raw) {
+	if v == nil || !g.csrfOK(r, raw) {
 		writeError(w, http.StatusForbidden, "sign in and send the CSRF token to remove a device")
 		return
 	}

@@ -24,7 +24,7 @@ type enrollQRResponse struct {
 // desktop that opened the link can hand it to a phone without spending
 // it. Only enrolment links to this host's own approver app are drawn.
 func (g *Gateway) handleEnrollQR(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !g.sameOrigin(r) {
 		writeError(w, http.StatusForbidden, "cross-site request refused")
 		return
 	}

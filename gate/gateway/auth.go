@@ -28,7 +28,7 @@ type startResponse struct {
 
 // handleStart is the JSON API's POST /auth/start.
 func (g *Gateway) handleStart(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !g.sameOrigin(r) {
 		writeError(w, http.StatusForbidden, "cross-site request refused")
 		return
 	}
@@ -55,7 +55,7 @@ func (g *Gateway) start(w http.ResponseWriter, r *http.Request, email, returnURL
 
 // startLogin is start; a quiet login sends no push (a code follows).
 func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, email, returnURL string, quiet bool) (*flow.Started, error) {
-	rd, ok := safeReturnURL(returnURL, requestOrigin(r), g.allowedReturnHost)
+	rd, ok := safeReturnURL(returnURL, g.requestOrigin(r), g.allowedReturnHost)
 	if !ok {
 		return nil, flow.ErrInvalidReturn
 	}

@@ -29,7 +29,7 @@ type codePage struct {
 func (g *Gateway) handleCodePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := codePage{ReturnURL: q.Get("rd")}
-	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
+	if _, ok := safeReturnURL(data.ReturnURL, g.requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
 	if id := q.Get("id"); id != "" {
@@ -56,7 +56,7 @@ func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	data := codePage{ID: f.Get("id"), Email: f.Get("email"), ReturnURL: f.Get("rd")}
-	if !sameOrigin(r) {
+	if !g.sameOrigin(r) {
 		g.renderCode(w, r, http.StatusForbidden, codePage{Error: "This sign-in request came from another site."})
 		return
 	}
@@ -194,7 +194,7 @@ type codeResponse struct {
 // handleCode is the JSON API's POST /auth/code: a typed code approves a
 // login this browser started (as POST /auth/start returned it).
 func (g *Gateway) handleCode(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !g.sameOrigin(r) {
 		writeError(w, http.StatusForbidden, "cross-site request refused")
 		return
 	}

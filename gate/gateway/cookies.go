@@ -16,7 +16,7 @@ const (
 
 // sessionCookieName returns the session cookie's name for a request.
 func (g *Gateway) sessionCookieName(r *http.Request) string {
-	if r.TLS != nil && g.cfg.CookieDomain == "" {
+	if g.viaHTTPS(r) && g.cfg.CookieDomain == "" {
 		return cookieHostSession
 	}
 	return cookieSession
@@ -28,7 +28,7 @@ func (g *Gateway) setSessionCookie(w http.ResponseWriter, r *http.Request, token
 	c := &http.Cookie{
 		Name: g.sessionCookieName(r), Value: token, Path: "/",
 		Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: g.viaHTTPS(r), SameSite: http.SameSiteLaxMode,
 	}
 	if c.Name != cookieHostSession {
 		c.Domain = g.cfg.CookieDomain
@@ -40,7 +40,7 @@ func (g *Gateway) setSessionCookie(w http.ResponseWriter, r *http.Request, token
 func (g *Gateway) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	c := &http.Cookie{
 		Name: g.sessionCookieName(r), Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: g.viaHTTPS(r), SameSite: http.SameSiteLaxMode,
 	}
 	if c.Name != cookieHostSession {
 		c.Domain = g.cfg.CookieDomain
@@ -52,7 +52,7 @@ func (g *Gateway) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 // HTTPS it takes the __Host- prefix, so no subdomain and no plain-HTTP
 // page can plant or overwrite it.
 func (g *Gateway) bindingCookieName(r *http.Request) string {
-	if r.TLS != nil {
+	if g.viaHTTPS(r) {
 		return cookieHostBinding
 	}
 	return cookieBinding
@@ -70,7 +70,7 @@ func (g *Gateway) bindingSecret(r *http.Request) string {
 func (g *Gateway) setBindingCookie(w http.ResponseWriter, r *http.Request, secret string, ttl time.Duration) {
 	c := &http.Cookie{
 		Name: g.bindingCookieName(r), Value: secret, Path: g.cfg.Prefix + "/", MaxAge: int(ttl.Seconds()),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: g.viaHTTPS(r), SameSite: http.SameSiteStrictMode,
 	}
 	if c.Name == cookieHostBinding {
 		c.Path = "/"

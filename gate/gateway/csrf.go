@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // csrfToken derives the anti-forgery token of a session from its cookie
@@ -20,8 +19,8 @@ func csrfToken(sessionCookie string) string {
 // csrfOK reports whether a state-changing request carries the session's
 // token (form field csrf or header X-Authgate-CSRF) and does not come
 // from another site.
-func csrfOK(r *http.Request, sessionCookie string) bool {
-	if !sameOrigin(r) || sessionCookie == "" {
+func (g *Gateway) csrfOK(r *http.Request, sessionCookie string) bool {
+	if !g.sameOrigin(r) || sessionCookie == "" {
 		return false
 	}
 	got := r.Header.Get("X-Authgate-CSRF")
@@ -32,19 +31,21 @@ func csrfOK(r *http.Request, sessionCookie string) bool {
 }
 
 // sameOrigin refuses requests a browser marks as cross-site, and requests
-// whose Origin names another host. Clients that send neither header
-// (scripts, devices) pass: they carry no ambient browser credentials.
-func sameOrigin(r *http.Request) bool {
+// whose Origin is not the site's own: another host, another port, or the
+// other scheme (a page on the site's plain-HTTP twin is another origin).
+// Clients that send neither header (scripts, devices) pass: they carry
+// no ambient browser credentials.
+func (g *Gateway) sameOrigin(r *http.Request) bool {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return false
 	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
+	raw := r.Header.Get("Origin")
+	if raw == "" {
 		return true
 	}
-	if origin == "null" {
-		return false
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // "null" among them
 	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	return hostOrigin(u.Scheme, u.Host) == g.requestOrigin(r)
 }

@@ -75,6 +75,12 @@ type Config struct {
 	// StepUpWindow is how recent the phone approval behind a console
 	// action must be (default DefaultStepUpWindow).
 	StepUpWindow time.Duration
+	// ForwardedHTTPS, if set, reports whether a proxy the server trusts
+	// says the browser reached it over HTTPS (the adapter reads Caddy's
+	// trusted proxies and X-Forwarded-Proto). Behind a proxy that ends
+	// TLS, that is what makes cookies Secure and __Host- and return
+	// URLs https. Unset, only the connection's own TLS counts.
+	ForwardedHTTPS func(*http.Request) bool
 }
 
 func (c *Config) defaults() {
@@ -171,6 +177,11 @@ type Gateway struct {
 
 // New builds a Gateway. It starts nothing: call Run.
 func New(cfg Config, deps Deps) (*Gateway, error) {
+	if cfg.Prefix != "" {
+		if err := CheckPrefix(cfg.Prefix); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
 	cfg.defaults()
 	if deps.Store == nil {
 		return nil, fmt.Errorf("gateway: no store")

@@ -28,7 +28,7 @@ type loginPage struct {
 func (g *Gateway) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := loginPage{ReturnURL: q.Get("rd")}
-	if _, ok := safeReturnURL(data.ReturnURL, requestOrigin(r), g.allowedReturnHost); !ok {
+	if _, ok := safeReturnURL(data.ReturnURL, g.requestOrigin(r), g.allowedReturnHost); !ok {
 		data.ReturnURL = ""
 	}
 	switch {
@@ -52,7 +52,7 @@ func (g *Gateway) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := loginPage{Email: r.PostForm.Get("email"), ReturnURL: r.PostForm.Get("rd")}
-	if !sameOrigin(r) {
+	if !g.sameOrigin(r) {
 		g.renderLogin(w, r, http.StatusForbidden, loginPage{Error: "This sign-in request came from another site."})
 		return
 	}
@@ -290,7 +290,7 @@ func (g *Gateway) handleLogout(w http.ResponseWriter, r *http.Request) {
 		g.afterLogout(w, r)
 		return
 	}
-	if !csrfOK(r, raw) {
+	if !g.csrfOK(r, raw) {
 		writeError(w, http.StatusForbidden, "missing or wrong CSRF token")
 		return
 	}
@@ -343,7 +343,7 @@ func (g *Gateway) afterLogout(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	v, raw := g.current(r)
-	if v == nil || !csrfOK(r, raw) {
+	if v == nil || !g.csrfOK(r, raw) {
 		writeError(w, http.StatusForbidden, "sign in and send the CSRF token to revoke a session")
 		return
 	}

@@ -75,7 +75,7 @@ type recoveryPage struct {
 func (g *Gateway) handleNewRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	v, raw := g.current(r)
-	if v == nil || !csrfOK(r, raw) {
+	if v == nil || !g.csrfOK(r, raw) {
 		writeError(w, http.StatusForbidden, "sign in and send the CSRF token to make recovery codes")
 		return
 	}

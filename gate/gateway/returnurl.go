@@ -16,11 +16,12 @@ type origin struct {
 	scheme, host, port string
 }
 
-// requestOrigin is the origin the browser sent r to: https when the
-// connection is TLS, and the Host header's name and port.
-func requestOrigin(r *http.Request) origin {
+// requestOrigin is the origin the browser sent r to: https when it
+// reached the site over HTTPS (see viaHTTPS), and the Host header's name
+// and port.
+func (g *Gateway) requestOrigin(r *http.Request) origin {
 	scheme := "http"
-	if r.TLS != nil {
+	if g.viaHTTPS(r) {
 		scheme = "https"
 	}
 	return hostOrigin(scheme, r.Host)

@@ -23,7 +23,7 @@ func (g *Gateway) ownedLogin(w http.ResponseWriter, r *http.Request) (id string,
 		writeError(w, http.StatusBadRequest, "the form could not be read")
 		return "", false
 	}
-	if !sameOrigin(r) {
+	if !g.sameOrigin(r) {
 		writeError(w, http.StatusForbidden, "cross-site request refused")
 		return "", false
 	}
@@ -97,7 +97,7 @@ func (g *Gateway) handleApproverQR(w http.ResponseWriter, r *http.Request) {
 
 // approverURL is the approver app's absolute address on this site.
 func (g *Gateway) approverURL(r *http.Request) string {
-	o := requestOrigin(r)
+	o := g.requestOrigin(r)
 	host := o.host
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
