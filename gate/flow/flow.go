@@ -130,7 +130,8 @@ func (c *Config) defaults() {
 type PreLoginFunc func(ctx context.Context, l *store.Login) (allowed bool, reason string)
 
 // Service runs logins. It is safe for concurrent use; all its state is in
-// the store.
+// the store but for the logins it started and watches for their expiry
+// (WatchExpiries).
 type Service struct {
 	cfg      Config
 	store    store.Store
@@ -141,6 +142,7 @@ type Service struct {
 	codes    *otp.Codes
 	notifier StartNotifier
 	now      func() time.Time
+	watch    *expiryWatch
 }
 
 // Option changes an optional part of a Service.
@@ -163,7 +165,7 @@ func WithLogger(l *zap.Logger) Option { return func(s *Service) { s.log = l } }
 // New returns a Service over st that reports to events.
 func New(cfg Config, st store.Store, events event.Sink, opts ...Option) *Service {
 	cfg.defaults()
-	s := &Service{cfg: cfg, store: st, events: events, log: zap.NewNop(), now: time.Now}
+	s := &Service{cfg: cfg, store: st, events: events, log: zap.NewNop(), now: time.Now, watch: newExpiryWatch()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -345,8 +347,12 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		if l.Status == store.LoginPending && s.now().After(l.ExpiresAt) {
 			return &CheckResult{Login: s.expire(ctx, l)}, nil
 		}
+		if l.Status != store.LoginPending && l.Status != store.LoginApproved {
+			s.watch.done(l.ID)
+		}
 		return &CheckResult{Login: l}, nil
 	}
+	s.watch.done(l.ID)
 	now := s.now().Truncate(time.Millisecond) // what a store keeps; shorter records
 	sess := &store.Session{
 		ID: sid, Email: l.Email, DeviceID: l.DeviceID, AppID: l.AppID,
@@ -452,6 +458,7 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 		s.log.Warn("expiring login failed", zap.Error(err))
 		return l
 	}
+	s.watch.done(l.ID)
 	s.emitFailed(ctx, expired, ReasonExpired)
 	s.countRefusal(ctx, expired.Email, ReasonExpired)
 	return expired

@@ -111,6 +111,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	if err != nil {
 		return nil, err
 	}
+	s.watch.add(l.ID, l.ExpiresAt)
 	pushed := res.Recent
 	s.events.Emit(ctx, event.New(event.LoginRequested, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email,

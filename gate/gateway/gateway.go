@@ -256,12 +256,13 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	return g, nil
 }
 
-// Run keeps this instance's revocation set current, records API key use
-// and holds the login change subscription that wakes event streams,
-// until ctx is done, then returns once all have stopped.
+// Run keeps this instance's revocation set current, records API key use,
+// holds the login change subscription that wakes event streams and
+// expires the logins this instance started that nobody read again, until
+// ctx is done, then returns once all have stopped.
 func (g *Gateway) Run(ctx context.Context) {
 	var done sync.WaitGroup
-	for _, run := range []func(context.Context){g.apikeys.Run, g.live.Run} {
+	for _, run := range []func(context.Context){g.apikeys.Run, g.live.Run, g.flow.WatchExpiries} {
 		done.Add(1)
 		go func() {
 			defer done.Done()

@@ -1,0 +1,35 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestALoginLeftAloneStillEndsWithLoginFailed starts a login and lets
+// its browser and phone go away: no check, no pending read. The instance
+// that started it still expires it a moment after its window, and the
+// receiver gets one login_failed with reason expired.
+func TestALoginLeftAloneStillEndsWithLoginFailed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, storeOpt string) {
+		t.Parallel()
+		rc := newReceiver(t, 0)
+		g := startGate(t, storeOpt, newUpstream(t), webhookBlock(rc.URL, "events login_failed")+"\n\t\tlogin_timeout 2s")
+		g.enroll("left@example.com")
+		s := newBrowser(t, g.base).start("left@example.com")
+
+		deadline := time.Now().Add(12 * time.Second)
+		for time.Now().Before(deadline) && len(rc.types()) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond) // a second report would arrive by now
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if len(rc.events) != 1 {
+			t.Fatalf("login_failed events %v, want exactly one", rc.events)
+		}
+		data, _ := rc.events[0]["data"].(map[string]any)
+		if rc.events[0]["event"] != "login_failed" || data["reason"] != "expired" || data["session_id"] != s.SessionID {
+			t.Fatalf("event %v, want login_failed, reason expired, session %s", rc.events[0], s.SessionID)
+		}
+	})
+}

@@ -1,0 +1,116 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/store"
+)
+
+// countingStore counts GetLogin calls and fails the first failReads.
+type countingStore struct {
+	store.Store
+	reads     atomic.Int64
+	failReads atomic.Int64
+}
+
+func (c *countingStore) GetLogin(ctx context.Context, id string) (*store.Login, error) {
+	c.reads.Add(1)
+	if c.failReads.Add(-1) >= 0 {
+		return nil, errors.New("store unavailable")
+	}
+	return c.Store.GetLogin(ctx, id)
+}
+
+// TestALoginNobodyReadsAgainIsExpiredOnceByTheWatch: a login whose
+// browser and phone went away gets its login_failed (expired) from the
+// instance that started it, once, a moment after its window; not before.
+func TestALoginNobodyReadsAgainIsExpiredOnceByTheWatch(t *testing.T) {
+	f := newFixture(t, Config{LoginTimeout: time.Minute})
+	ctx := context.Background()
+	s := f.start(t, "alice@example.com", "192.0.2.1", "")
+
+	f.clock.Add(time.Minute + expiryGrace - time.Millisecond)
+	f.svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 0 {
+		t.Fatalf("before its window and grace had passed: %v", got)
+	}
+	f.clock.Add(time.Millisecond)
+	f.svc.sweepExpired(ctx)
+	f.svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 1 || got[0] != ReasonExpired {
+		t.Fatalf("after its window: login_failed %v, want one expired", got)
+	}
+	l, err := f.store.GetLogin(ctx, s.Login.ID)
+	if err != nil || l.Status != store.LoginExpired {
+		t.Fatalf("stored login %+v %v, want expired", l, err)
+	}
+	if e := f.events.last(event.LoginFailed); e.Data["session_id"] != s.Login.ID || e.Data["email"] != "alice@example.com" {
+		t.Fatalf("event data %v", e.Data)
+	}
+}
+
+// TestTheWatchLeavesLoginsThisInstanceSawEnd: a login collected here is
+// not read again at its expiry, and one another instance expired is not
+// reported twice.
+func TestTheWatchLeavesLoginsThisInstanceSawEnd(t *testing.T) {
+	f := newFixture(t, Config{LoginTimeout: time.Minute})
+	ctx := context.Background()
+	cs := &countingStore{Store: f.store}
+	a := New(Config{LoginTimeout: time.Minute}, cs, f.events, WithClock(f.clock.Now))
+	b := New(Config{LoginTimeout: time.Minute}, f.store, f.events, WithClock(f.clock.Now))
+
+	collected, err := a.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Decide(ctx, f.dev, collected.Login.ID, DecisionApprove, collected.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.Check(ctx, collected.Login.ID, collected.Binding); err != nil || res.Session == nil {
+		t.Fatalf("collecting: %+v %v", res, err)
+	}
+	abandoned, err := a.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Minute + expiryGrace)
+	if _, err := b.Check(ctx, abandoned.Login.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	before := cs.reads.Load()
+	a.sweepExpired(ctx)
+	if n := cs.reads.Load() - before; n != 1 {
+		t.Errorf("the sweep read %d logins, want 1 (the collected one is done)", n)
+	}
+	if got := f.events.reasons(); len(got) != 1 || got[0] != ReasonExpired {
+		t.Fatalf("login_failed %v, want the one expiry, reported once", got)
+	}
+}
+
+// TestTheWatchTriesAgainWhileTheStoreFails: a login due while the store
+// fails is expired on a later round, not dropped.
+func TestTheWatchTriesAgainWhileTheStoreFails(t *testing.T) {
+	f := newFixture(t, Config{LoginTimeout: time.Minute})
+	ctx := context.Background()
+	cs := &countingStore{Store: f.store}
+	svc := New(Config{LoginTimeout: time.Minute}, cs, f.events, WithClock(f.clock.Now))
+	if _, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", ReturnURL: "/"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Minute + expiryGrace)
+	cs.failReads.Store(2)
+	svc.sweepExpired(ctx)
+	svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 0 {
+		t.Fatalf("with the store failing: %v", got)
+	}
+	svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 1 || got[0] != ReasonExpired {
+		t.Fatalf("once the store answers: %v, want one expired", got)
+	}
+}
