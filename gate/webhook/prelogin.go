@@ -24,7 +24,8 @@ const DefaultPreLoginTimeout = 3 * time.Second
 
 // PreLoginHook asks a receiver, before any push goes out, whether a
 // login may go ahead (as Authgear's blocking hooks): it POSTs a signed
-// pre_login event and reads {"is_allowed": bool, "reason": "…"}.
+// pre_login event, in the body and headers of the endpoint's format, and
+// reads {"is_allowed": bool, "reason": "…"} whatever that format.
 type PreLoginHook struct {
 	ep           Endpoint
 	signer       *signer
@@ -74,7 +75,7 @@ func (h *PreLoginHook) Check(ctx context.Context, l *store.Login) (bool, string)
 }
 
 func (h *PreLoginHook) ask(ctx context.Context, e event.Event) (bool, string, error) {
-	body, err := Encode(e)
+	body, err := encodeAs(h.ep.Format, e)
 	if err != nil {
 		return false, "", fmt.Errorf("encoding pre_login event: %w", err)
 	}

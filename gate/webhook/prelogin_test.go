@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,6 +55,54 @@ func TestPreLoginHookAnswers(t *testing.T) {
 			srv.Close() // waits for the handler
 			if !signed.Load() {
 				t.Fatal("the hook's request was not signed as a pre_login event")
+			}
+		})
+	}
+}
+
+func TestPreLoginHookSendsItsFormatsBodyAndReadsTheSameAnswer(t *testing.T) {
+	secret := GenerateSecret()
+	cases := []struct {
+		format, sigHeader string
+		bodyOK            func(m map[string]any) bool
+	}{
+		{FormatEnvelope, HeaderSignature, func(m map[string]any) bool {
+			d, _ := m["data"].(map[string]any)
+			return m["event"] == PreLogin && m["id"] != nil && d["email"] == "alice@example.com"
+		}},
+		{FormatAuthGate, "X-AuthGate-Signature", func(m map[string]any) bool {
+			return m["event"] == PreLogin && m["id"] == nil && m["email"] == "alice@example.com" && m["session_id"] == "l1"
+		}},
+		{FormatWebgate, WebgateSignatureHeader, func(m map[string]any) bool {
+			d, _ := m["data"].(map[string]any)
+			return m["event"] == PreLogin && m["id"] == nil && d["user"] == "alice@example.com" && d["email"] == nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.format, func(t *testing.T) {
+			var body []byte
+			var header http.Header
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ = io.ReadAll(r.Body)
+				header = r.Header.Clone()
+				_, _ = io.WriteString(w, `{"is_allowed": false, "reason": "not from there"}`)
+			}))
+			defer srv.Close()
+			h, err := NewPreLoginHook(Endpoint{URL: srv.URL, Secret: secret, Format: c.format}, false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			allowed, reason := h.Check(context.Background(), &store.Login{ID: "l1", Email: "alice@example.com", AppID: "app"})
+			if allowed || reason != "not from there" {
+				t.Fatalf("Check = %v %q, want the hook's refusal", allowed, reason)
+			}
+			srv.Close()
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil || !c.bodyOK(m) {
+				t.Fatalf("body %s is not a %s pre_login body (%v)", body, c.format, err)
+			}
+			if got, want := header.Get(c.sigHeader), "sha256="+HexSignature(secret, body); got != want {
+				t.Fatalf("%s %q, want %q", c.sigHeader, got, want)
 			}
 		})
 	}
