@@ -395,3 +395,48 @@ func TestNewRefusesBadEndpoints(t *testing.T) {
 		t.Fatalf("New = %v, want duplicate id and scheme errors", err)
 	}
 }
+
+func TestAuthGateDeliveryIDIsOnePerEventAndReceiver(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	failFirst := func(_ int64, w http.ResponseWriter, r *http.Request) { // each event's first attempt fails
+		mu.Lock()
+		defer mu.Unlock()
+		if id := r.Header.Get(HeaderID); !seen[id] {
+			seen[id] = true
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}
+	one := newReceiver(t, failFirst)
+	two := newReceiver(t, status(http.StatusOK))
+	secret := GenerateSecret()
+	d := newDispatcher(t, Config{Endpoints: []Endpoint{
+		{ID: "wh_one", URL: one.URL, Secret: secret, Format: FormatAuthGate},
+		{ID: "wh_two", URL: two.URL, Secret: secret, Format: FormatAuthGate},
+	}})
+	run(t, d)
+	const n = 14 // in well under a second
+	for i := range n {
+		d.Emit(context.Background(), event.New(event.Login, map[string]any{"session_id": fmt.Sprint(i)}))
+	}
+	waitFor(t, "every delivery", func() bool { return len(one.requests()) == 2*n && len(two.requests()) == n })
+
+	ids := map[string]string{} // delivery id → event id
+	for _, rc := range []*receiver{one, two} {
+		for _, r := range rc.requests() {
+			del, evt := r.header.Get("X-AuthGate-Delivery"), r.header.Get(HeaderID)
+			if prev, ok := ids[del]; ok && prev != evt {
+				t.Fatalf("events %s and %s share the delivery id %q", prev, evt, del)
+			}
+			ids[del] = evt
+		}
+	}
+	if len(ids) != 2*n {
+		t.Fatalf("%d delivery ids for %d events to 2 receivers (retries must keep theirs): %v", len(ids), n, ids)
+	}
+	for del, evt := range ids {
+		if del != "wh_one-"+evt && del != "wh_two-"+evt {
+			t.Fatalf("delivery id %q, want wh_<endpoint>-%s", del, evt)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/authgate/authgate/gate/event"
 )
@@ -99,12 +98,12 @@ func str(data map[string]any, k string) string {
 // Go's canonical form (X-Authgate-Event for the guide's X-AuthGate-Event);
 // HTTP header names are case-insensitive, and every receiver framework
 // folds them.
-func formatHeaders(h http.Header, format, endpointID, eventID, eventType string, at time.Time) {
+func formatHeaders(h http.Header, format, endpointID, eventID, eventType string) {
 	switch format {
 	case FormatAuthGate:
 		h.Set("User-Agent", AuthGateUserAgent)
 		h.Set("X-AuthGate-Event", authGateEventName(eventType))
-		h.Set("X-AuthGate-Delivery", authGateDeliveryID(endpointID, at))
+		h.Set("X-AuthGate-Delivery", authGateDeliveryID(endpointID, eventID))
 	case FormatWebgate:
 		h.Set("User-Agent", WebgateUserAgent)
 	default:

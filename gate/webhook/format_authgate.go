@@ -3,9 +3,7 @@ package webhook
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/authgate/authgate/gate/event"
 )
@@ -32,15 +30,18 @@ func authGateEventName(typ string) string {
 	return typ
 }
 
-// authGateDeliveryID is the guide's X-AuthGate-Delivery: wh_<endpoint
-// id>-<unix seconds of the attempt>. Endpoint ids made from a URL already
-// start with wh_.
-func authGateDeliveryID(endpointID string, at time.Time) string {
+// authGateDeliveryID is the guide's X-AuthGate-Delivery, wh_<id>-<…>:
+// the endpoint's id (with wh_ before it, as ids made from a URL already
+// have), a dash, and the event's id. Where the guide shows the unix
+// seconds of the attempt, the event id makes every event's deliveries to
+// one receiver differ, and keeps one id across the retries of an event,
+// which receivers de-duplicate by.
+func authGateDeliveryID(endpointID, eventID string) string {
 	id := endpointID
 	if !strings.HasPrefix(id, "wh_") {
 		id = "wh_" + id
 	}
-	return Sanitize(id, MaxIdentifier) + "-" + strconv.FormatInt(at.Unix(), 10)
+	return Sanitize(id, MaxIdentifier) + "-" + Sanitize(eventID, MaxIdentifier)
 }
 
 // encodeAuthGate writes the guide's flat body. Approved:

@@ -90,7 +90,7 @@ func TestFormatsSetTheirOwnHeaders(t *testing.T) {
 	}{
 		{"", UserAgent, HeaderSignature, map[string]string{HeaderEvent: "login", HeaderDelivery: "evt_1"}},
 		{FormatAuthGate, "AuthGate/1.0", "X-AuthGate-Signature", map[string]string{
-			"X-AuthGate-Event": "approved", "X-AuthGate-Delivery": "wh_abc-1711036800"}},
+			"X-AuthGate-Event": "approved", "X-AuthGate-Delivery": "wh_abc-evt_1"}},
 		{FormatWebgate, "webgate-webhook/1.0", "X-Webgate-Signature", map[string]string{HeaderEvent: ""}},
 	}
 	for _, c := range cases {

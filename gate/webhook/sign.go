@@ -119,7 +119,7 @@ func newSigner(ep Endpoint) (*signer, error) {
 // space-separated webhook-signature entry.
 func (s *signer) sign(h http.Header, eventID, eventType string, body []byte, at time.Time) {
 	h.Set("Content-Type", "application/json")
-	formatHeaders(h, s.format, s.endpointID, eventID, eventType, at)
+	formatHeaders(h, s.format, s.endpointID, eventID, eventType)
 	h.Set(s.hexName, s.hexPrefix+HexSignature(s.current, body))
 	ts := at.Unix()
 	sigs := make([]string, len(s.stdKeys))
