@@ -33,7 +33,8 @@ type WebhookConfig struct {
 	// Secret keys the signatures; a "whsec_…" secret also suits Standard
 	// Webhooks libraries.
 	Secret string `json:"secret"`
-	// PreviousSecret also signs webhook-signature during a rotation.
+	// PreviousSecret also signs webhook-signature during a rotation; the
+	// hex signature header is signed with Secret alone.
 	PreviousSecret string `json:"previous_secret,omitempty"`
 	// Events lists event names, or "*" (default) for all but access.
 	Events []string `json:"events,omitempty"`

@@ -33,7 +33,8 @@ type Endpoint struct {
 	// GenerateSecret makes) is what Standard Webhooks libraries expect.
 	Secret string `json:"-"`
 	// PreviousSecret, during a rotation, also signs webhook-signature so
-	// receivers still holding it keep verifying.
+	// Standard Webhooks receivers still holding it keep verifying. It does
+	// not sign the hex header, which holds one signature, Secret's.
 	PreviousSecret string `json:"-"`
 	// Events lists the event types delivered, or "*" for all but access.
 	// Empty means "*".
