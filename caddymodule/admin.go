@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -103,7 +102,7 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req enrollRequest
-	if err := decodeAdminJSON(r, &req); err != nil {
+	if err := decodeAdminJSON(w, r, &req); err != nil {
 		return err
 	}
 	base := strings.TrimRight(req.BaseURL, "/")
@@ -325,10 +324,16 @@ func namedError(what, id string, err error) error {
 	return err
 }
 
-func decodeAdminJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+// decodeAdminJSON parses the request's JSON body into v, refusing
+// unknown fields (400) and bodies over gateway.MaxBodyBytes (413, in the
+// words the gate's own endpoints use).
+func decodeAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, gateway.MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return caddy.APIError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: gateway.ErrBodyTooLarge}
+		}
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("malformed JSON body: %w", err)}
 	}
 	return nil

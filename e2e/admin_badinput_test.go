@@ -57,3 +57,20 @@ func TestAdminAPIAnswersBadInputClearly(t *testing.T) {
 		t.Errorf("revoking an unknown API key: %d %s", status, body)
 	}
 }
+
+// TestAdminAPIRefusesBodiesOver64KiB: a well-formed JSON body too large to
+// read is a 413 in the gate's own words, not a "malformed JSON" 400.
+func TestAdminAPIRefusesBodiesOver64KiB(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	long := strings.Repeat("a", 70<<10)
+	for path, body := range map[string]string{
+		"/authgate/enroll":   `{"email":"` + long + `@example.com"}`,
+		"/authgate/unblock":  `{"email":"` + long + `@example.com"}`,
+		"/authgate/pass":     `{"email":"` + long + `@example.com"}`,
+		"/authgate/webhooks": `{"url":"https://hooks.example.com/` + long + `"}`,
+	} {
+		if status, got := g.adminCall(http.MethodPost, path, body); status != http.StatusRequestEntityTooLarge || !strings.Contains(got, "request body over 64 KiB") {
+			t.Errorf("POST %s with %d bytes: %d %.200s", path, len(body), status, got)
+		}
+	}
+}

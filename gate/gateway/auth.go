@@ -192,7 +192,7 @@ func (g *Gateway) handleVerify(w http.ResponseWriter, r *http.Request) {
 // writeBodyError answers an unreadable or oversized body.
 func writeBodyError(w http.ResponseWriter, err error) {
 	switch {
-	case errors.Is(err, errBodyTooLarge):
+	case errors.Is(err, ErrBodyTooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
 	case errors.Is(err, errBodyTimeout):
 		writeError(w, http.StatusRequestTimeout, err.Error())

@@ -28,7 +28,7 @@ func bufferBody(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if r.ContentLength > MaxBodyBytes {
-		writeBodyError(w, errBodyTooLarge)
+		writeBodyError(w, ErrBodyTooLarge)
 		return false
 	}
 	rc := http.NewResponseController(w)
@@ -62,7 +62,7 @@ func readAllLimited(body io.ReadCloser, deadlineSet bool) ([]byte, error) {
 		case err != nil:
 			return nil, err
 		case len(b) > MaxBodyBytes:
-			return nil, errBodyTooLarge
+			return nil, ErrBodyTooLarge
 		}
 		return b, nil
 	}

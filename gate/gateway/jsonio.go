@@ -13,8 +13,9 @@ import (
 // MaxBodyBytes is the largest request body any gate endpoint reads.
 const MaxBodyBytes = 64 << 10
 
-// errBodyTooLarge marks a body over MaxBodyBytes (413).
-var errBodyTooLarge = errors.New("request body over 64 KiB")
+// ErrBodyTooLarge marks a body over MaxBodyBytes: every endpoint that
+// refuses one answers 413 with its text.
+var ErrBodyTooLarge = errors.New("request body over 64 KiB")
 
 // readBody reads the whole request body, refusing more than MaxBodyBytes.
 func readBody(r *http.Request) ([]byte, error) {
@@ -26,7 +27,7 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("reading request body: %w", err)
 	}
 	if len(body) > MaxBodyBytes {
-		return nil, errBodyTooLarge
+		return nil, ErrBodyTooLarge
 	}
 	return body, nil
 }
