@@ -1,13 +1,17 @@
 package caddymodule
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/web"
+	"github.com/authgate/authgate/gate/webhook"
 )
 
 // statusRoutes are the admin API's overview routes:
@@ -74,6 +78,12 @@ type receiverStatus struct {
 	Dead        int64     `json:"dead"`
 }
 
+// statusDeadline bounds GET /authgate/status as a whole: its checks of
+// the store, the outbox, the receivers' shared health and the directory
+// run at once, each within it, so a stalled Redis or directory makes the
+// answer "unhealthy" after about a second instead of holding it.
+const statusDeadline = time.Second
+
 // handleStatus reports this instance's health; 200 either way (the
 // answer says healthy or not).
 func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
@@ -84,7 +94,25 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h := app.gw.Health(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), statusDeadline)
+	defer cancel()
+	d := app.webhooks.dispatcher
+	var (
+		wg        sync.WaitGroup
+		h         gateway.Health
+		depth     int64
+		depthErr  error
+		endpoints []webhook.EndpointStatus
+		dirErr    error
+	)
+	wg.Go(func() { h = app.gw.Health(ctx) })
+	wg.Go(func() { depth, depthErr = d.Outbox().Depth(ctx) })
+	wg.Go(func() { endpoints = d.EndpointsContext(ctx) })
+	if app.directory != nil {
+		wg.Go(func() { dirErr = app.directory.Ping(ctx) })
+	}
+	wg.Wait() // every check honours ctx's deadline
+
 	resp := statusResponse{
 		Store:       storeStatus{Type: "memory", Reachable: h.StoreError == "", Error: h.StoreError},
 		Revocations: revocationStatus{Fresh: h.RevocationsFresh, SyncedAt: h.RevocationsSynced},
@@ -97,14 +125,13 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	if app.Store != nil && app.Store.Type == "redis" {
 		resp.Store.Type, resp.Store.Address = "redis", redactedURL(app.Store.URL)
 	}
-	d := app.webhooks.dispatcher
 	resp.Outbox.Held = d.Held()
-	if n, err := d.Outbox().Depth(r.Context()); err != nil {
+	if depthErr != nil {
 		resp.Outbox.Error = "the outbox does not answer"
 	} else {
-		resp.Outbox.Depth = n
+		resp.Outbox.Depth = depth
 	}
-	for _, e := range d.Endpoints() {
+	for _, e := range endpoints {
 		resp.Receivers = append(resp.Receivers, receiverStatus{
 			ID: e.ID, URL: e.URL, Disabled: e.Disabled, LastFiredAt: e.LastFiredAt,
 			LastStatus: e.LastStatus, LastError: e.LastError, Delivered: e.Delivered, Failed: e.Failed, Dead: e.Dead,
@@ -113,9 +140,9 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp.Healthy = resp.Store.Reachable && resp.Revocations.Fresh
 	if app.directory != nil {
-		resp.Directory = &directoryStatus{URL: redactedURL(app.Directory.URL), Reachable: true}
-		if err := app.directory.Ping(r.Context()); err != nil {
-			resp.Directory.Reachable, resp.Directory.Error = false, err.Error()
+		resp.Directory = &directoryStatus{URL: redactedURL(app.Directory.URL), Reachable: dirErr == nil}
+		if dirErr != nil {
+			resp.Directory.Error = dirErr.Error()
 			resp.Healthy = false
 		}
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -55,5 +56,40 @@ func TestAdminAPIWhileRedisIsDown(t *testing.T) {
 		if status/100 != 2 {
 			t.Errorf("POST %s once Redis is back: %d %s", path, status, answer)
 		}
+	}
+}
+
+// TestStatusAnswersWithinASecondWhileRedisStalls stalls Redis (SIGSTOP:
+// connections stay open, nothing answers) under a gateway with a
+// receiver: GET /authgate/status still answers within about a second,
+// unhealthy, with the store and the outbox not answering, and the CLI
+// says UNHEALTHY and exits 1.
+func TestStatusAnswersWithinASecondWhileRedisStalls(t *testing.T) {
+	r := testenv.StartRedis(t)
+	g := startGate(t, storeLine(r.URL(0)), newUpstream(t), `webhook http://127.0.0.1:9/hook {
+			secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+		}`)
+	if status, body := g.adminCall(http.MethodGet, "/authgate/status", ""); status != http.StatusOK || !strings.Contains(body, `"healthy":true`) {
+		t.Fatalf("status before the stall: %d %s", status, body)
+	}
+
+	r.Pause(t)
+	start := time.Now()
+	status, body := g.adminCall(http.MethodGet, "/authgate/status", "")
+	took := time.Since(start)
+	var st struct {
+		Healthy bool
+		Store   struct{ Reachable bool }
+		Outbox  struct{ Error string }
+	}
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Healthy || st.Store.Reachable || st.Outbox.Error == "" {
+		t.Fatalf("status while Redis stalls: %d %s", status, body)
+	}
+	if took > 1500*time.Millisecond {
+		t.Fatalf("status took %s while Redis stalls, want about 1 s", took)
+	}
+	out, _, code := g.runCLI("status")
+	if code != 1 || !strings.Contains(out, "UNHEALTHY") || !strings.Contains(out, "did not answer within 1 s") {
+		t.Fatalf("caddy authgate status while Redis stalls (exit %d):\n%s", code, out)
 	}
 }

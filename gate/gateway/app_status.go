@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/authgate/authgate/gate/store"
@@ -22,10 +23,19 @@ type Health struct {
 	RevocationsSynced time.Time
 }
 
-// Health pings the store (for at most two seconds) and reports the
-// revocation set's freshness.
+// healthWait bounds Health's ping when the caller's context allows longer.
+const healthWait = 2 * time.Second
+
+// Health pings the store, for at most two seconds or until ctx's
+// deadline if that comes first, and reports the revocation set's
+// freshness. A store that did not answer in time is said to, with the
+// bound it had.
 func (g *Gateway) Health(ctx context.Context) Health {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	wait := healthWait
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		wait = time.Until(dl)
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	h := Health{
 		RevocationsFresh:  g.revocations.Fresh(time.Now()),
@@ -34,7 +44,8 @@ func (g *Gateway) Health(ctx context.Context) Health {
 	if err := g.store.Ping(ctx); err != nil {
 		h.StoreError = "the store does not answer"
 		if errors.Is(err, context.DeadlineExceeded) {
-			h.StoreError = "the store did not answer within 2 s"
+			secs := strconv.FormatFloat(wait.Round(100*time.Millisecond).Seconds(), 'f', -1, 64)
+			h.StoreError = "the store did not answer within " + secs + " s"
 		}
 	}
 	return h
