@@ -49,18 +49,22 @@ func webhooksCommand() *cobra.Command {
 	var addr string
 	cmd := &cobra.Command{
 		Use:   "webhooks",
-		Short: "Lists, adds, removes, pings and replays webhooks",
+		Short: "Lists, adds, removes, pings, enables and replays webhooks",
 		Long: `Manages webhook receivers of a running Caddy through its admin API.
 
   caddy authgate webhooks list
   caddy authgate webhooks add https://app.example.com/hooks --app-id ops-centre
   caddy authgate webhooks ping <id>
+  caddy authgate webhooks enable <id>
   caddy authgate webhooks deliveries <id>
   caddy authgate webhooks replay <event-id>
   caddy authgate webhooks remove <id>
 
 Receivers added here get a generated secret (printed once) and are kept in
-Caddy's storage; those in the Caddyfile are listed but changed there.`,
+Caddy's storage; those in the Caddyfile are listed but changed there.
+A receiver that answers 410 Gone is disabled (on every instance) until
+"enable" turns it back on; its dead-lettered deliveries can then be sent
+again with "replay".`,
 	}
 	cmd.PersistentFlags().StringVar(&addr, "address", "", "the admin endpoint (default: as Caddy determines it)")
 
@@ -125,6 +129,16 @@ Caddy's storage; those in the Caddyfile are listed but changed there.`,
 				return err
 			}
 			_, err := fmt.Fprintf(c.OutOrStdout(), "ping queued as event %s\n", out["event_id"])
+			return err
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use: "enable <id>", Short: "Turns a receiver disabled by a 410 Gone answer back on", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := adminCall(addr, http.MethodPost, "/authgate/webhooks/"+args[0]+"/enable", nil, nil); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(c.OutOrStdout(), "receiver %s enabled: new events are delivered to it again\n", args[0])
 			return err
 		},
 	})

@@ -3,9 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -275,5 +278,66 @@ func TestCLIWebhooksListSaysWhatAReceiverGetsByDefault(t *testing.T) {
 	out, _, code := g.runCLI("webhooks", "list")
 	if code != 0 || !regexp.MustCompile(`http://127\.0\.0\.1:9/hook\s+all but access\s`).MatchString(out) {
 		t.Errorf("webhooks list (exit %d):\n%s", code, out)
+	}
+}
+
+// TestCLIWebhooksEnableTurnsAGoneReceiverBackOn: a receiver that answered
+// 410 Gone is disabled; `webhooks enable <id>` turns it back on, and the
+// next ping reaches it. An unknown id is named.
+func TestCLIWebhooksEnableTurnsAGoneReceiverBackOn(t *testing.T) {
+	var gone atomic.Bool
+	gone.Store(true)
+	var pings atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if gone.Load() {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		pings.Add(1)
+	}))
+	defer recv.Close()
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	out, errOut, code := g.runCLI("webhooks", "add", recv.URL, "--events", "ping")
+	id := regexp.MustCompile(`id:\s+(\S+)`).FindStringSubmatch(out)
+	if code != 0 || id == nil {
+		t.Fatalf("webhooks add (exit %d): %s%s", code, out, errOut)
+	}
+	disabled := func() bool {
+		out, _, _ := g.runCLI("webhooks", "list", "--json")
+		var list []struct {
+			ID       string `json:"id"`
+			Disabled bool   `json:"disabled"`
+		}
+		_ = json.Unmarshal([]byte(out), &list)
+		return len(list) == 1 && list[0].ID == id[1] && list[0].Disabled
+	}
+	if _, errOut, code := g.runCLI("webhooks", "ping", id[1]); code != 0 {
+		t.Fatalf("webhooks ping (exit %d): %s", code, errOut)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !disabled(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the receiver was not disabled by its 410")
+		}
+	}
+
+	gone.Store(false)
+	out, errOut, code = g.runCLI("webhooks", "enable", id[1])
+	if code != 0 || !strings.Contains(out, id[1]+" enabled") {
+		t.Fatalf("webhooks enable (exit %d): %s%s", code, out, errOut)
+	}
+	if disabled() {
+		t.Fatal("webhooks list still shows the receiver disabled")
+	}
+	if _, errOut, code := g.runCLI("webhooks", "ping", id[1]); code != 0 {
+		t.Fatalf("webhooks ping after enable (exit %d): %s", code, errOut)
+	}
+	for deadline := time.Now().Add(10 * time.Second); pings.Load() == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the ping after enable never reached the receiver")
+		}
+	}
+
+	if _, errOut, code := g.runCLI("webhooks", "enable", "wh_nope"); code == 0 || !strings.Contains(errOut, "wh_nope") {
+		t.Errorf("webhooks enable of an unknown receiver (exit %d): %s", code, errOut)
 	}
 }
