@@ -78,8 +78,9 @@ type App struct {
 	Directory *DirectoryConfig `json:"directory,omitempty"`
 	// Webhooks receive signed events; blocking ones are pre_login hooks.
 	Webhooks []WebhookConfig `json:"webhooks,omitempty"`
-	// WebhookSchedule is when delivery attempts are made, counted from
-	// the first (default: at once, 5s, 5m, 30m, 2h, 5h, 10h, 14h, 20h, 24h).
+	// WebhookSchedule is when delivery attempts are made, each delay
+	// counted from the failure before it (default: at once, then 5s, 5m,
+	// 30m, 2h, 5h, 10h, 14h, 20h, 24h later).
 	WebhookSchedule []caddy.Duration `json:"webhook_schedule,omitempty"`
 	// WebhookClaimTimeout is how long a delivery claimed by an instance
 	// may stay unsettled before another instance takes it over (Redis

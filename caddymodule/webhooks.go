@@ -179,6 +179,8 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 				}
 				w.AllowOnError = true
 			}
+		case "allow_on_error":
+			return w, d.Err("allow_on_error is an argument of blocking: write 'blocking allow_on_error'")
 		default:
 			return w, d.Errf("unrecognized webhook option '%s'%s", opt, didYouMean(opt, []string{
 				"secret", "previous_secret", "events", "timeout", "signature_header", "access_sample_rate", "format", "app", "blocking",

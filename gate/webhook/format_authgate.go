@@ -18,8 +18,8 @@ const (
 )
 
 // authGateEventName maps an event type to the guide's name: login is
-// "approved", login_failed (denied, wrong number, reported, expired, rate
-// limited, refused) is "denied"; other types keep their own name.
+// "approved", login_failed (whatever its reason) is "denied"; other types
+// keep their own name.
 func authGateEventName(typ string) string {
 	switch typ {
 	case event.Login:
@@ -49,8 +49,8 @@ func authGateDeliveryID(endpointID, eventID string) string {
 //	{"event":"approved","session_id":…,"timestamp":"2026-03-21T12:00:00Z",
 //	 "app_id":…,"email":…,"ip":…,"device_id":…,"device_name":…,"new_device":false}
 //
-// Denied: the same up to device_id, then "reason" (why: denied,
-// wrong_number, reported, expired, rate_limited, refused). Other events:
+// Denied: the same up to device_id, then "reason" (login_failed's: one
+// of the flow package's Reason constants). Other events:
 // "event" and "timestamp", then their data's fields, flat, by key. The
 // keys are in the guide's order, and the bytes survive the guide's
 // Express handler's JSON.stringify(req.body).
