@@ -217,6 +217,37 @@ func TestCodeBadInput(t *testing.T) {
 	})
 }
 
+// TestACodeFormLoginDoesNotHoldUpThePush: a stranger who knows only the
+// user's email sends the code form with a wrong code; the login it
+// starts sends no push and does not make the user's own sign-in wait:
+// the user's start right after gets its push, which the phone shows.
+func TestACodeFormLoginDoesNotHoldUpThePush(t *testing.T) {
+	forEachStore(t, func(t *testing.T, storeOpt string) {
+		g := startGate(t, storeOpt, newUpstream(t), "")
+		dev := g.enroll("gail@example.com")
+		stranger := newBrowser(t, g.base)
+		status, _, body := stranger.codeForm(url.Values{"email": {"gail@example.com"}, "code": {"000000"}, "rd": {"/private?x=1"}})
+		if status != http.StatusForbidden || !strings.Contains(body, "That code is not right.") {
+			t.Fatalf("the stranger's wrong code: %d %s", status, body)
+		}
+		if p, err := dev.Pending(t.Context()); err != nil || len(p) != 0 {
+			t.Fatalf("the phone shows %d requests after the code form (%v)", len(p), err)
+		}
+		b := newBrowser(t, g.base)
+		status, data := b.startStatus("gail@example.com")
+		if status != http.StatusOK {
+			t.Fatalf("the user's start after the stranger's code form: %d %s", status, data)
+		}
+		var s started
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := dev.Pending(t.Context()); err != nil || len(p) != 1 || p[0].SessionID != s.SessionID {
+			t.Fatalf("the phone's requests: %+v %v, want the user's login %s", p, err, s.SessionID)
+		}
+	})
+}
+
 // TestLockoutAfterFiveDenials: five denied logins, then the sixth start
 // is refused with the paused page and no push reaches the phone; unblock
 // through the CLI lets the next login through.

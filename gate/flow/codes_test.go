@@ -87,6 +87,41 @@ func TestFiveWrongCodesDenyTheLoginAndLockTheUser(t *testing.T) {
 	}
 }
 
+// TestACodeLoginDoesNotHoldTheUsersPendingLogin: a login started for the
+// code form (quiet, no push) is not the user's pending login: a stranger
+// who starts one with a wrong code does not make the user's own push
+// login wait, and the phone shows only the push login.
+func TestACodeLoginDoesNotHoldTheUsersPendingLogin(t *testing.T) {
+	f, _, _ := newCodesFixture(t)
+	ctx := context.Background()
+	typed, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "198.51.100.7", Quiet: true})
+	if err != nil {
+		t.Fatalf("quiet start: %v", err)
+	}
+	if _, err := f.svc.RedeemCode(ctx, typed.Login.ID, typed.Binding, "000000"); !errors.Is(err, otp.ErrWrong) {
+		t.Fatalf("the stranger's wrong code: %v", err)
+	}
+	pushed, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"})
+	if err != nil || !pushed.Pushed {
+		t.Fatalf("the user's push start while a code login waits: %+v %v", pushed, err)
+	}
+	if p, err := f.svc.Pending(ctx, f.dev); err != nil || len(p) != 1 || p[0].ID != pushed.Login.ID {
+		t.Fatalf("the phone's pending logins: %v %v, want only %s", p, err, pushed.Login.ID)
+	}
+	// A code login started while the push login waits: created, and the
+	// push login stays the one the phone sees.
+	again, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "198.51.100.7", Quiet: true})
+	if err != nil {
+		t.Fatalf("quiet start while a push login waits: %v", err)
+	}
+	if p, err := f.svc.Pending(ctx, f.dev); err != nil || len(p) != 1 || p[0].ID != pushed.Login.ID {
+		t.Fatalf("the phone's pending logins after a second code login: %v %v", p, err)
+	}
+	if l, err := f.store.GetLogin(ctx, again.Login.ID); err != nil || l.Status != store.LoginPending {
+		t.Fatalf("the second code login: %+v %v", l, err)
+	}
+}
+
 func TestARecoveryCodeWorksOnce(t *testing.T) {
 	f, _, rc := newCodesFixture(t)
 	ctx := context.Background()

@@ -33,7 +33,9 @@ type StartRequest struct {
 	// instead of being refused.
 	PreviousBinding string
 	// Quiet starts a login that sends no push: the user is about to type
-	// a code instead.
+	// a code instead. It does not take the user's one pending login,
+	// which the phone reads: no phone needs to see it, and it cannot make
+	// a push login of the user wait.
 	Quiet bool
 	// Site is the host the user signs in to, named in the phone's
 	// notification.
@@ -58,8 +60,9 @@ type Started struct {
 // that no device is shown (Withheld), which the browser cannot tell from a
 // login for an email without a device; the directory's groups go on the
 // login and into its session's token. It returns ErrInvalidEmail, a
-// *LimitError past a rate limit, a block or another browser's pending
-// login, a *RefusedError from the pre-login hook, or
+// *LimitError past a rate limit, a block or (for a start that is not
+// Quiet) another browser's pending login, a *RefusedError from the
+// pre-login hook, or
 // ErrDirectoryUnavailable when the directory gives no answer.
 func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error) {
 	email := policy.CanonicalEmail(req.Email)
@@ -84,6 +87,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		Pauses:  []string{blockKey(email), lockKey(email)},
 		Counter: rateKey(email), Window: time.Minute, Limit: int64(s.cfg.PushesPerEmail),
 		TTL: s.cfg.LoginTimeout + s.cfg.Retention, PendingTTL: s.cfg.LoginTimeout,
+		Unclaimed: req.Quiet,
 	}
 	if !req.Quiet {
 		// No second push within RepeatWindow of the user's last login.

@@ -93,6 +93,12 @@ type LoginStart struct {
 	Login      *Login
 	TTL        time.Duration
 	PendingTTL time.Duration
+	// Unclaimed creates Login without the pending claim: it neither waits
+	// for another login's claim nor takes it (PendingTTL is unused), so
+	// the phone, which reads the claim, never sees it, and a login
+	// started after it is not held up by it (a login approved by a typed
+	// code, not by the phone).
+	Unclaimed bool
 	// Recent, a user key, is a marker taken for RecentTTL once the login
 	// is created (as Limits.Mark); LoginStarted.Recent says whether it
 	// was free. Empty takes none.
@@ -114,9 +120,10 @@ type LoginStarted struct {
 	CountReset time.Duration
 	Limited    bool
 	// Holder is the id of another live login that holds the pending
-	// claim: nothing was created.
+	// claim: nothing was created. Never set for an Unclaimed start.
 	Holder string
-	// Created says the login was created and holds the claim.
+	// Created says the login was created and, unless the start was
+	// Unclaimed, holds the claim.
 	Created bool
 	// Recent says the Recent marker was free and is now taken.
 	Recent bool

@@ -64,11 +64,13 @@ func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.Log
 	if e, ok := s.logins[l.ID]; ok && e.live(now) {
 		return nil, fmt.Errorf("memory store: starting login: %w", store.ErrConflict)
 	}
-	if e, ok := s.pending[st.Email]; ok && e.live(now) && e.v != l.ID {
-		res.Holder = e.v
-		return res, nil
+	if !st.Unclaimed {
+		if e, ok := s.pending[st.Email]; ok && e.live(now) && e.v != l.ID {
+			res.Holder = e.v
+			return res, nil
+		}
+		s.pending[st.Email] = timed[string]{v: l.ID, until: now.Add(st.PendingTTL)}
 	}
-	s.pending[st.Email] = timed[string]{v: l.ID, until: now.Add(st.PendingTTL)}
 	s.logins[l.ID] = timed[*store.Login]{v: cloneLogin(l), until: now.Add(st.TTL)}
 	s.loginSubs.publishLocked(store.LoginChange{ID: l.ID, Email: l.Email})
 	res.Created = true

@@ -67,9 +67,12 @@ func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.Log
 		if err != nil {
 			return nil, err
 		}
-		pms, err := ttlMillis("claiming pending login", st.PendingTTL)
-		if err != nil {
-			return nil, err
+		claim, pms := "2", int64(0) // created without the claim
+		if !st.Unclaimed {
+			claim = "1"
+			if pms, err = ttlMillis("claiming pending login", st.PendingTTL); err != nil {
+				return nil, err
+			}
 		}
 		msg, err := changeMessage(store.LoginChange{ID: l.ID, Email: l.Email})
 		if err != nil {
@@ -79,7 +82,7 @@ func (s *Store) StartLogin(ctx context.Context, st store.LoginStart) (*store.Log
 			return nil, err
 		}
 		keys = append(keys, s.pendingKey(st.Email), s.loginKey(l.ID))
-		loginArgs = []any{"1", ms, pms, l.ID, s.loginChannel(), msg}
+		loginArgs = []any{claim, ms, pms, l.ID, s.loginChannel(), msg}
 	}
 	recentArgs := []any{"0", 0}
 	if st.Recent != "" && st.Login != nil {

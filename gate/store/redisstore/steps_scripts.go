@@ -5,8 +5,10 @@ package redisstore
 
 // startLoginSrc is store.LoginSteps.StartLogin.
 // KEYS: the pause markers (ARGV[1] of them), then the counter if ARGV[2]
-// is '1', then the pending claim and the login if ARGV[5] is '1', then
-// the recent marker if ARGV[11] is '1'.
+// is '1', then the pending claim and the login unless ARGV[5] is '0',
+// then the recent marker if ARGV[11] is '1'. ARGV[5] is '1' for a login
+// that takes the claim, '2' for one created without it (the claim is
+// neither read nor written).
 // ARGV[3] the counter's window in ms, ARGV[4] its limit; ARGV[6] the
 // login's TTL in ms, ARGV[7] the claim's, ARGV[8] the login's id,
 // ARGV[9] the channel and ARGV[10] the message that announce it;
@@ -42,13 +44,15 @@ if ARGV[2] == '1' then
   k = k + 1
   if n > tonumber(ARGV[4]) then return {2, n, ttl} end
 end
-if ARGV[5] ~= '1' then return {3, n, ttl} end
+if ARGV[5] == '0' then return {3, n, ttl} end
 local pending, login = KEYS[k], KEYS[k + 1]
 k = k + 2
 if redis.call('EXISTS', login) == 1 then return {5} end
-local cur = redis.call('GET', pending)
-if cur and cur ~= ARGV[8] then return {4, n, ttl, cur} end
-redis.call('SET', pending, ARGV[8], 'PX', ARGV[7])
+if ARGV[5] == '1' then
+  local cur = redis.call('GET', pending)
+  if cur and cur ~= ARGV[8] then return {4, n, ttl, cur} end
+  redis.call('SET', pending, ARGV[8], 'PX', ARGV[7])
+end
 redis.call('HSET', login, unpack(ARGV, 13))
 redis.call('PEXPIRE', login, ARGV[6])
 redis.call('PUBLISH', ARGV[9], ARGV[10])

@@ -137,6 +137,53 @@ func runLoginSteps(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("StartLogin of an Unclaimed login neither waits for the claim nor takes it", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), ctxFor(t)
+		typed := stepLogin()
+		st := fullStart(typed)
+		st.Unclaimed, st.PendingTTL = true, 0
+		got, err := s.StartLogin(ctx, st)
+		noErr(t, "unclaimed StartLogin", err)
+		if !got.Created || got.Holder != "" || got.Count != 1 {
+			t.Fatalf("unclaimed StartLogin: %+v", got)
+		}
+		if _, err := s.GetLogin(ctx, typed.ID); err != nil {
+			t.Fatalf("GetLogin of the unclaimed login: %v", err)
+		}
+		wantErr(t, "PendingFor after an unclaimed start", func() error { _, err := s.PendingFor(ctx, typed.Email); return err }(), store.ErrNotFound)
+		wantErr(t, "PendingLogin after an unclaimed start", func() error { _, err := s.PendingLogin(ctx, typed.Email); return err }(), store.ErrNotFound)
+		// A claiming login of the same user after it: created, holding the claim.
+		pushed := stepLogin()
+		pushed.Email = typed.Email
+		pushed.ID = store.NewLoginID(pushed.Email, rand.Text())
+		got, err = s.StartLogin(ctx, store.LoginStart{Email: pushed.Email, Login: pushed, TTL: time.Minute, PendingTTL: time.Minute})
+		if err != nil || !got.Created || got.Holder != "" {
+			t.Fatalf("claiming StartLogin after an unclaimed one: %+v %v", got, err)
+		}
+		if id, err := s.PendingFor(ctx, pushed.Email); err != nil || id != pushed.ID {
+			t.Fatalf("PendingFor: %q %v, want %s", id, err, pushed.ID)
+		}
+		// Another unclaimed login while the claim is held: created, and
+		// the claim stays the claiming login's.
+		typed2 := stepLogin()
+		typed2.Email = typed.Email
+		typed2.ID = store.NewLoginID(typed2.Email, rand.Text())
+		got, err = s.StartLogin(ctx, store.LoginStart{Email: typed2.Email, Login: typed2, TTL: time.Minute, Unclaimed: true})
+		if err != nil || !got.Created || got.Holder != "" {
+			t.Fatalf("unclaimed StartLogin while the claim is held: %+v %v", got, err)
+		}
+		if id, err := s.PendingFor(ctx, pushed.Email); err != nil || id != pushed.ID {
+			t.Fatalf("PendingFor after the second unclaimed start: %q %v, want %s", id, err, pushed.ID)
+		}
+		// Its decision leaves the claim alone.
+		_, err = s.TransitionLogin(ctx, typed2.ID, store.Transition{From: store.LoginPending, To: store.LoginApproved, ReleaseEmail: typed2.Email})
+		noErr(t, "TransitionLogin of the unclaimed login", err)
+		if id, err := s.PendingFor(ctx, pushed.Email); err != nil || id != pushed.ID {
+			t.Fatalf("PendingFor after the unclaimed login's decision: %q %v, want %s", id, err, pushed.ID)
+		}
+	})
+
 	t.Run("StartLogin of an existing id is ErrConflict; foreign user keys are refused", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)
