@@ -33,9 +33,10 @@ type emailRequest struct {
 
 // unblockResponse says what was cleared.
 type unblockResponse struct {
-	Email    string `json:"email"`
-	Reported bool   `json:"was_reported"`
-	Locked   bool   `json:"was_locked"`
+	Email       string `json:"email"`
+	Reported    bool   `json:"was_reported"`
+	Locked      bool   `json:"was_locked"`
+	CodesPaused bool   `json:"was_codes_paused"`
 }
 
 func (a *adminAPI) handleUnblock(w http.ResponseWriter, r *http.Request) error {
@@ -55,7 +56,7 @@ func (a *adminAPI) handleUnblock(w http.ResponseWriter, r *http.Request) error {
 		return adminError(err)
 	}
 	app.log.Info("user unblocked", emailField(u.Email))
-	return writeAdminJSON(w, unblockResponse{Email: u.Email, Reported: u.Reported, Locked: u.Locked})
+	return writeAdminJSON(w, unblockResponse{Email: u.Email, Reported: u.Reported, Locked: u.Locked, CodesPaused: u.CodesPaused})
 }
 
 // pausedResponse is the answer of GET /authgate/paused.

@@ -50,6 +50,12 @@ func runUnblock(out io.Writer, adminAddr, email string) error {
 	case ur.Locked:
 		what = "was locked out after refused sign-ins; cleared"
 	}
+	switch {
+	case ur.CodesPaused && what == "was not paused":
+		what = "had codes paused after wrong codes; cleared"
+	case ur.CodesPaused:
+		what += "; codes paused after wrong codes cleared too"
+	}
 	_, err := fmt.Fprintf(out, "%s %s. They can sign in again now.\n", ur.Email, what)
 	return err
 }

@@ -132,7 +132,8 @@ func TestOfflineCodeSignsInOnce(t *testing.T) {
 // TestCodeBadInput: wrong length, non-digits, another user's code,
 // another user's login, a replayed code, a reused recovery code: each a
 // clear 4xx that changes nothing but the count of attempts; five wrong
-// codes deny the login and lock the user, as five denials would.
+// codes deny the login and pause the user's code entry, but not the
+// user's push sign-ins, until unblocked.
 func TestCodeBadInput(t *testing.T) {
 	forEachStore(t, func(t *testing.T, storeOpt string) {
 		g := startGate(t, storeOpt, newUpstream(t), "pushes_per_email 50")
@@ -183,11 +184,30 @@ func TestCodeBadInput(t *testing.T) {
 		if status, _ := ab.code(la.SessionID, offlineCode(t, alice, 0)); status != http.StatusConflict {
 			t.Fatalf("a right code after the denial: %d, want 409", status)
 		}
-		// Five wrong codes were five refusals: alice is locked out.
-		if status, body := newBrowser(t, g.base).startStatus("alice@example.com"); status != http.StatusTooManyRequests || !bytes.Contains(body, []byte("paused (locked)")) {
-			t.Fatalf("start after five wrong codes: %d %s", status, body)
+		// Five wrong codes paused alice's codes, not her pushes.
+		pb := newBrowser(t, g.base)
+		status, data := pb.startStatus("alice@example.com")
+		if status != http.StatusOK {
+			t.Fatalf("push start after five wrong codes: %d %s", status, data)
 		}
-		g.caddyCLI("unblock", "alice@example.com")
+		var pushed started
+		if err := json.Unmarshal(data, &pushed); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := alice.Pending(t.Context()); err != nil || len(p) != 1 || p[0].SessionID != pushed.SessionID {
+			t.Fatalf("the phone's requests after five wrong codes: %+v %v", p, err)
+		}
+		if status, a := pb.code(pushed.SessionID, offlineCode(t, alice, 0)); status != http.StatusTooManyRequests || !strings.Contains(a.Error, "codes are paused") {
+			t.Fatalf("the right code while codes are paused: %d %+v", status, a)
+		}
+		fb := newBrowser(t, g.base)
+		status, _, body := fb.codeForm(url.Values{"email": {"alice@example.com"}, "code": {alice.RecoveryCodes[0]}})
+		if status != http.StatusTooManyRequests || !strings.Contains(body, "Too many wrong codes were entered for this account, so codes are refused until") || fb.sessionCookie() != "" {
+			t.Fatalf("the code form while codes are paused: %d %s", status, body)
+		}
+		if out := g.caddyCLI("unblock", "alice@example.com"); !strings.Contains(out, "alice@example.com had codes paused after wrong codes; cleared") {
+			t.Fatalf("unblock printed %q", out)
+		}
 
 		// A recovery code works once, from the code form (no push).
 		rb := newBrowser(t, g.base)

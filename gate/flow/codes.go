@@ -73,9 +73,11 @@ var ErrOfflineCodesOff = errors.New("offline codes are off for this account afte
 // RedeemCode approves a pending login with a typed code, for the browser
 // that started it only (binding): ErrNotFound for anyone else, so a
 // stranger's attempt changes nothing. A refused code (*CodeError) counts
-// toward the login's CodeAttempts, which deny it, and toward the user's
-// lockout. The browser then collects the session with Check as after a
-// push. Events: offline_code_used, recovery_code_used or access_pass_used
+// toward the login's CodeAttempts, which deny it, and toward the pause of
+// the user's code entry, not toward the lockout of sign-ins: while code
+// entry is paused, every code is refused unchecked with a *LimitError
+// (ReasonCodesPaused). The browser then collects the session with Check
+// as after a push. Events: offline_code_used, recovery_code_used or access_pass_used
 // on success; code_rejected on a refusal (and login_failed with reason
 // too_many_codes when it denies the login).
 func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string) (*Redeemed, error) {
@@ -95,6 +97,9 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 	if s.now().After(l.ExpiresAt) {
 		s.expire(ctx, l)
 		return nil, ErrExpired
+	}
+	if err := s.codesPaused(ctx, l.Email); err != nil {
+		return nil, err
 	}
 	// The attempt is taken before the code is checked: codes sent at once
 	// for one login are checked no more than CodeAttempts times, however
@@ -152,7 +157,7 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 }
 
 // refuseCode counts a refused code, the login's attempt n, toward the
-// user's lockout and denies the login at the limit.
+// pause of the user's code entry and denies the login at the limit.
 func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n int64) error {
 	reason := "wrong"
 	switch {
@@ -163,7 +168,7 @@ func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n i
 	case errors.Is(why, ErrOfflineCodesOff):
 		reason = "offline_codes_off"
 	}
-	s.countRefusal(ctx, l.Email, "wrong_code")
+	s.countWrongCode(ctx, l.Email)
 	s.events.Emit(ctx, event.New(event.CodeRejected, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email, "ip": l.ClientIP,
 		"reason": reason, "attempt": n,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -62,8 +63,13 @@ func TestRedeemCodeApprovesForTheStartingBrowserOnly(t *testing.T) {
 	}
 }
 
-func TestFiveWrongCodesDenyTheLoginAndLockTheUser(t *testing.T) {
-	f, _, _ := newCodesFixture(t)
+// TestFiveWrongCodesDenyTheLoginAndPauseCodesOnly: five wrong codes deny
+// the login and pause the user's code entry, not the user's sign-ins: a
+// push login still starts and pushes, while typed codes, even the right
+// one, and code-form starts are refused until the pause ends or an
+// operator unblocks.
+func TestFiveWrongCodesDenyTheLoginAndPauseCodesOnly(t *testing.T) {
+	f, secret, rc := newCodesFixture(t)
 	ctx := context.Background()
 	s := f.start(t, "alice@example.com", "", "")
 	for i := 1; i <= 5; i++ {
@@ -77,13 +83,80 @@ func TestFiveWrongCodesDenyTheLoginAndLockTheUser(t *testing.T) {
 	if l.Status != store.LoginDenied || l.Reason != ReasonTooManyCodes {
 		t.Fatalf("login after five wrong codes: %s %s", l.Status, l.Reason)
 	}
-	if f.events.count(event.CodeRejected) != 5 || f.events.count(event.UserLocked) != 1 {
-		t.Fatalf("events: %d code_rejected, %d user_locked", f.events.count(event.CodeRejected), f.events.count(event.UserLocked))
+	if f.events.count(event.CodeRejected) != 5 || f.events.count(event.UserLocked) != 1 || f.events.last(event.UserLocked).Data["scope"] != "codes" {
+		t.Fatalf("events: %d code_rejected, %d user_locked %v", f.events.count(event.CodeRejected), f.events.count(event.UserLocked), f.events.last(event.UserLocked).Data)
 	}
-	_, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com"})
+	if p, err := f.svc.Paused(ctx, "alice@example.com"); err != nil || p != nil {
+		t.Fatalf("sign-ins paused after five wrong codes: %+v %v", p, err)
+	}
+	pushed, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"})
+	if err != nil {
+		t.Fatalf("push start after five wrong codes: %v", err)
+	}
+	right, _ := otp.Code(secret, otp.DefaultAlgorithm, f.clock.Now())
 	var limit *LimitError
-	if !errors.As(err, &limit) || limit.Reason != ReasonLocked {
-		t.Fatalf("start after five wrong codes: %v", err)
+	for _, typed := range []string{right, rc[0]} {
+		if _, err := f.svc.RedeemCode(ctx, pushed.Login.ID, pushed.Binding, typed); !errors.As(err, &limit) || limit.Reason != ReasonCodesPaused || limit.RetryAfter <= 0 {
+			t.Fatalf("a code while code entry is paused: %v", err)
+		}
+	}
+	if _, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "198.51.100.7", Quiet: true}); !errors.As(err, &limit) || limit.Reason != ReasonCodesPaused {
+		t.Fatalf("code-form start while code entry is paused: %v", err)
+	}
+	// The phone still approves the push login.
+	if _, err := f.svc.Decide(ctx, f.dev, pushed.Login.ID, DecisionApprove, pushed.Login.Code); err != nil {
+		t.Fatalf("approving the push login: %v", err)
+	}
+	if res, err := f.svc.Check(ctx, pushed.Login.ID, pushed.Binding); err != nil || res.Session == nil {
+		t.Fatalf("collecting the push login: %+v %v", res, err)
+	}
+	u, err := f.svc.Unblock(ctx, "alice@example.com", "test")
+	if err != nil || !u.CodesPaused || u.Locked {
+		t.Fatalf("unblock: %+v %v", u, err)
+	}
+	typed, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", Quiet: true})
+	if err != nil {
+		t.Fatalf("code-form start after unblock: %v", err)
+	}
+	if _, err := f.svc.RedeemCode(ctx, typed.Login.ID, typed.Binding, rc[0]); err != nil {
+		t.Fatalf("a recovery code after unblock: %v", err)
+	}
+}
+
+// TestWrongCodesFromManyAddressesPauseCodesPerUser: one wrong code from
+// each of five addresses, each in its own code-form login, pauses the
+// user's code entry (the code space stays guarded per user), and leaves
+// the user's push logins and wrong-number lockout as they were.
+func TestWrongCodesFromManyAddressesPauseCodesPerUser(t *testing.T) {
+	f, _, _ := newCodesFixture(t)
+	ctx := context.Background()
+	for i := range 5 {
+		typed, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: fmt.Sprintf("198.51.100.%d", i+1), Quiet: true})
+		if err != nil {
+			t.Fatalf("code-form start %d: %v", i+1, err)
+		}
+		if _, err := f.svc.RedeemCode(ctx, typed.Login.ID, typed.Binding, "000000"); !errors.Is(err, otp.ErrWrong) {
+			t.Fatalf("wrong code %d: %v", i+1, err)
+		}
+	}
+	var limit *LimitError
+	if _, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "198.51.100.9", Quiet: true}); !errors.As(err, &limit) || limit.Reason != ReasonCodesPaused {
+		t.Fatalf("a sixth code-form start: %v, want codes paused", err)
+	}
+	// Pushes go on, and wrong numbers on the phone still lock sign-ins.
+	var binding string
+	for i := range 5 {
+		s, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", PreviousBinding: binding})
+		if err != nil {
+			t.Fatalf("push start %d while codes are paused: %v", i+1, err)
+		}
+		binding = s.Binding
+		if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionApprove, s.Login.Code+1); err != nil {
+			t.Fatalf("wrong number %d: %v", i+1, err)
+		}
+	}
+	if _, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"}); !errors.As(err, &limit) || limit.Reason != ReasonLocked {
+		t.Fatalf("a start after five wrong numbers: %v, want locked", err)
 	}
 }
 
@@ -180,8 +253,9 @@ func (g *gatedLogins) GetLogin(ctx context.Context, id string) (*store.Login, er
 
 // TestConcurrentCodesAreCheckedNoMoreThanTheAttempts: twenty wrong codes
 // sent at once for one login, all read while it is pending, test no more
-// than the login's five attempts: the rest are refused unchecked, so
-// sending in parallel buys no extra guesses.
+// than the login's five attempts: the rest are refused unchecked (the
+// login denied, or code entry paused by the five), so sending in parallel
+// buys no extra guesses.
 func TestConcurrentCodesAreCheckedNoMoreThanTheAttempts(t *testing.T) {
 	f, _, _ := newCodesFixture(t)
 	s := f.start(t, "alice@example.com", "", "")
@@ -196,20 +270,21 @@ func TestConcurrentCodesAreCheckedNoMoreThanTheAttempts(t *testing.T) {
 			defer wg.Done()
 			_, err := svc.RedeemCode(context.Background(), s.Login.ID, s.Binding, "000000")
 			var ce *CodeError
-			if !errors.As(err, &ce) {
-				t.Errorf("a wrong code: %v", err)
-				return
-			}
-			if ce.Denied {
+			var limit *LimitError
+			switch {
+			case errors.As(err, &ce) && ce.Denied, errors.As(err, &limit) && limit.Reason == ReasonCodesPaused:
 				mu.Lock()
 				denied++
 				mu.Unlock()
+			case errors.As(err, &ce):
+			default:
+				t.Errorf("a wrong code: %v", err)
 			}
 		}()
 	}
 	wg.Wait()
 	if got := f.events.count(event.CodeRejected); got != DefaultCodeAttempts || denied != n-DefaultCodeAttempts+1 {
-		t.Fatalf("%d codes checked (code_rejected), %d answers of denied; want %d and %d", got, denied, DefaultCodeAttempts, n-DefaultCodeAttempts+1)
+		t.Fatalf("%d codes checked (code_rejected), %d answers of denied or paused; want %d and %d", got, denied, DefaultCodeAttempts, n-DefaultCodeAttempts+1)
 	}
 	if l, _ := f.store.GetLogin(context.Background(), s.Login.ID); l.Status != store.LoginDenied {
 		t.Fatalf("login after the burst: %s", l.Status)

@@ -28,7 +28,7 @@ var (
 // LimitError says a login was refused by a rate limit or a block; the
 // client may try again after RetryAfter (429).
 type LimitError struct {
-	Reason     string // "rate_limited", "reported", "locked" or "pending"
+	Reason     string // "rate_limited", "reported", "locked", "pending" or "codes_paused"
 	RetryAfter time.Duration
 }
 
@@ -36,6 +36,8 @@ func (e *LimitError) Error() string {
 	switch e.Reason {
 	case "reported", "locked":
 		return fmt.Sprintf("sign-ins for this account are paused (%s); retry in %s", e.Reason, e.RetryAfter.Round(time.Second))
+	case ReasonCodesPaused:
+		return fmt.Sprintf("too many wrong codes for this account: codes are paused, approve the sign-in on your phone or retry in %s", e.RetryAfter.Round(time.Second))
 	case "pending":
 		return fmt.Sprintf("a sign-in for this account is already waiting elsewhere; retry in %s", e.RetryAfter.Round(time.Second))
 	}

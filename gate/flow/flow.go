@@ -326,12 +326,13 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		return &CheckResult{Login: l}, nil
 	}
 	// One step reads the login and, when it is approved and the binding
-	// is its own, collects it and clears the user's failure count and
-	// offline-code budget (the user's own login succeeded): the store compares the binding's hash,
+	// is its own, collects it and clears the user's failure count,
+	// wrong-code count and offline-code budget (the user's own login
+	// succeeded): the store compares the binding's hash,
 	// never the secret, with the login's.
 	sid := NewID()
 	l, collected, err := s.store.CollectLogin(ctx, loginID, store.Collection{
-		BindingHash: hashBinding(binding), API: api, SessionID: sid, ResetCounters: []string{failName, offlineTriesName},
+		BindingHash: hashBinding(binding), API: api, SessionID: sid, ResetCounters: []string{failName, offlineTriesName, codeFailName},
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound

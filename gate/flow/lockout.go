@@ -13,12 +13,13 @@ import (
 )
 
 // Push fatigue and lockout. Every refused login of a user (denied, wrong
-// number, reported, expired, a wrong typed code) adds one to the user's
+// number, reported, expired) adds one to the user's
 // failure count in the store, shared by every instance; the user's own
 // successful login clears it. At LockoutAttempts in a row (within one
 // LockoutDuration window) the user is locked: new logins are refused,
 // so no push goes out, for LockoutDuration. A report locks at once for
-// ReportBlock. An operator's Unblock clears both.
+// ReportBlock. An operator's Unblock clears both. Wrong typed codes
+// pause only code entry (codepause.go).
 
 // Defaults of the lockout.
 const (
@@ -72,7 +73,7 @@ func (s *Service) countRefusal(ctx context.Context, email, reason string) {
 		s.log.Warn("resetting failure count failed", zap.Error(err))
 	}
 	s.events.Emit(ctx, event.New(event.UserLocked, map[string]any{
-		"email": email, "attempts": n, "last_reason": reason,
+		"email": email, "attempts": n, "last_reason": reason, "scope": "sign_in",
 		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
 	}))
 }
@@ -126,11 +127,13 @@ type Unblocked struct {
 	Email    string `json:"email"`
 	Reported bool   `json:"reported"`
 	Locked   bool   `json:"locked"`
+	// CodesPaused says code entry was paused after wrong codes.
+	CodesPaused bool `json:"codes_paused"`
 }
 
 // Unblock lets email sign in again at once: it clears a report block, a
-// lockout, the failure count, the offline-code budget and the repeat
-// window, on every instance,
+// lockout, a pause of code entry, the failure and wrong-code counts, the
+// offline-code budget and the repeat window, on every instance,
 // and emits user_unblocked (by says who asked). email must be canonical.
 func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, error) {
 	p, err := s.Paused(ctx, email)
@@ -143,18 +146,23 @@ func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, er
 		res.Locked = lerr == nil
 		res.Reported = p.Reason == ReasonReported
 	}
-	for _, k := range []string{blockKey(email), lockKey(email), recentKey(email)} {
+	if _, cerr := s.store.MarkTTL(ctx, codePauseKey(email)); cerr == nil {
+		res.CodesPaused = true
+	} else if !errors.Is(cerr, store.ErrNotFound) {
+		return nil, fmt.Errorf("unblocking %s: %w", email, cerr)
+	}
+	for _, k := range []string{blockKey(email), lockKey(email), codePauseKey(email), recentKey(email)} {
 		if err := s.store.Unmark(ctx, k); err != nil {
 			return nil, fmt.Errorf("unblocking %s: %w", email, err)
 		}
 	}
-	for _, k := range []string{failKey(email), offlineTriesKey(email)} {
+	for _, k := range []string{failKey(email), codeFailKey(email), offlineTriesKey(email)} {
 		if err := s.store.ResetHits(ctx, k); err != nil {
 			return nil, fmt.Errorf("unblocking %s: %w", email, err)
 		}
 	}
 	s.events.Emit(ctx, event.New(event.UserUnblocked, map[string]any{
-		"email": email, "by": by, "was_reported": res.Reported, "was_locked": res.Locked,
+		"email": email, "by": by, "was_reported": res.Reported, "was_locked": res.Locked, "was_codes_paused": res.CodesPaused,
 	}))
 	return res, nil
 }

@@ -89,7 +89,10 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		TTL: s.cfg.LoginTimeout + s.cfg.Retention, PendingTTL: s.cfg.LoginTimeout,
 		Unclaimed: req.Quiet,
 	}
-	if !req.Quiet {
+	if req.Quiet {
+		// The code form starts no login while code entry is paused.
+		st.Pauses = append(st.Pauses, codePauseKey(email))
+	} else {
 		// No second push within RepeatWindow of the user's last login.
 		st.Recent, st.RecentTTL = recentKey(email), RepeatWindow
 	}
@@ -168,6 +171,8 @@ func (s *Service) refusal(ctx context.Context, l *store.Login, res *store.LoginS
 	switch {
 	case res.Paused == blockKey(l.Email):
 		return refuse(ReasonReported, res.PausedFor)
+	case res.Paused == codePauseKey(l.Email):
+		return refuse(ReasonCodesPaused, res.PausedFor)
 	case res.Paused != "":
 		return refuse(ReasonLocked, res.PausedFor)
 	case res.Limited:

@@ -71,6 +71,7 @@ func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 	}
 	next, enrol, err := g.redeem(w, r, data.ID, binding, f.Get("code"))
 	var codeErr *flow.CodeError
+	var limit *flow.LimitError
 	switch {
 	case err == nil && enrol:
 		// The enrolment link travels in the page, never in a Location
@@ -89,6 +90,8 @@ func (g *Gateway) handleCodeForm(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &codeErr):
 		data.Error = codeMessage(codeErr)
 		g.renderCode(w, r, codeStatus(codeErr), data)
+	case errors.As(err, &limit):
+		g.codeStartError(w, r, data, err)
 	case errors.Is(err, flow.ErrNotFound):
 		g.renderCode(w, r, http.StatusNotFound, codePage{ReturnURL: data.ReturnURL, Email: data.Email,
 			Error: "That sign-in was not started in this browser. Enter your email and the code to start a new one."})
@@ -204,9 +207,13 @@ func (g *Gateway) handleCode(w http.ResponseWriter, r *http.Request) {
 	}
 	next, _, err := g.redeem(w, r, req.SessionID, g.bindingSecret(r), req.Code)
 	var codeErr *flow.CodeError
+	var limit *flow.LimitError
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, codeResponse{Status: "approved", Redirect: next})
+	case errors.As(err, &limit):
+		w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
+		writeError(w, http.StatusTooManyRequests, limit.Error())
 	case errors.As(err, &codeErr):
 		status := codeStatus(codeErr)
 		if codeErr.Denied {
@@ -242,6 +249,9 @@ func (g *Gateway) renderLimit(w http.ResponseWriter, r *http.Request, limit *flo
 		g.render(w, r, http.StatusTooManyRequests, "message", "Sign-ins paused", "", message{
 			Message: pauseMessage(limit.Reason, time.Now().Add(limit.RetryAfter)),
 		})
+	case flow.ReasonCodesPaused:
+		other("Too many wrong codes were entered for this account, so codes are refused until " +
+			time.Now().Add(limit.RetryAfter).UTC().Format("15:04") + " UTC. Approve the sign-in on your phone instead, or ask your administrator.")
 	case flow.ReasonPending:
 		other("A sign-in for this account is already waiting for approval in another browser. Approve or deny it on your phone, or try again in " +
 			humanDuration(limit.RetryAfter) + ".")
