@@ -132,14 +132,15 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	return &Started{Login: l, Binding: binding, Pushed: pushed}, nil
 }
 
-// checkIP applies the per-IP window, emitting login_failed for a refusal.
+// checkIP applies the per-IP window (an IPv6 address by its /64),
+// emitting login_failed for a refusal.
 // It comes before anything of the user is counted, so one address past
 // its limit cannot use up another user's logins.
 func (s *Service) checkIP(ctx context.Context, l *store.Login) error {
 	if l.ClientIP == "" {
 		return nil
 	}
-	n, reset, err := s.store.Hit(ctx, "rl:ip:"+l.ClientIP, time.Minute)
+	n, reset, err := s.store.Hit(ctx, ipLimitKey(l.ClientIP), time.Minute)
 	if err != nil {
 		return fmt.Errorf("counting logins per IP: %w", err)
 	}
