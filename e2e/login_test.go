@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -165,6 +166,35 @@ func TestOnlyTheStartingBrowserGetsTheCookie(t *testing.T) {
 		}
 		if _, rd, _ := owner.check(s.SessionID); rd != "" {
 			t.Fatalf("a collected login handed out a second session")
+		}
+	})
+}
+
+// TestAnEmailWithAnApostropheEnrolsAndSignsIn: o'brien@example.com gets a
+// phone, signs in by push and by an offline code, and reaches the
+// upstream under that name; the pages show it escaped.
+func TestAnEmailWithAnApostropheEnrolsAndSignsIn(t *testing.T) {
+	forEachStore(t, func(t *testing.T, storeOpt string) {
+		up := newUpstream(t)
+		g := startGate(t, storeOpt, up, "")
+		dev := g.enroll("o'brien@example.com")
+		b := newBrowser(t, g.base)
+		b.login(dev, "O'Brien@Example.com")
+		status, _, body := b.do(http.MethodGet, "/private?x=1", http.Header{"Accept": {"text/html"}}, nil)
+		if status != http.StatusOK || string(body) != "hello o'brien@example.com" {
+			t.Fatalf("protected page after login: %d %s", status, body)
+		}
+		if got, _ := up.lastHeaders(); got.Get("Remote-Email") != "o'brien@example.com" {
+			t.Fatalf("Remote-Email upstream %q", got.Get("Remote-Email"))
+		}
+		_, _, home := b.do(http.MethodGet, "/.authgate/", http.Header{"Accept": {"text/html"}}, nil)
+		if !strings.Contains(string(home), "o&#39;brien@example.com") {
+			t.Fatalf("the signed-in page does not show the email escaped: %s", home)
+		}
+		cb := newBrowser(t, g.base)
+		status, loc, page := cb.codeForm(url.Values{"email": {"o'brien@example.com"}, "code": {offlineCode(t, dev, 0)}, "rd": {"/private?x=1"}})
+		if status != http.StatusSeeOther || loc != "/private?x=1" || cb.sessionCookie() == "" {
+			t.Fatalf("offline code: %d %q %s", status, loc, page)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 func TestFillFilterEscapesEveryMetacharacter(t *testing.T) {
 	for _, c := range []struct{ email, want string }{
 		{"alice@example.com", `(mail=alice@example.com)`},
+		{"o'brien@example.com", `(mail=o'brien@example.com)`}, // no metacharacter in RFC 4515
 		{"*", `(mail=\2a)`},
 		{"*)(mail=*", `(mail=\2a\29\28mail=\2a)`},
 		{"a(b", `(mail=a\28b)`},

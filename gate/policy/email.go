@@ -17,8 +17,9 @@ func CanonicalEmail(s string) string {
 
 // ValidEmail reports whether a canonical address is acceptable: one "@"
 // with a non-empty local part and a dotted domain, valid UTF-8, at most
-// MaxEmailLength bytes, and no spaces, control characters, quotes, angle
-// brackets or braces.
+// MaxEmailLength bytes, and no spaces, control characters, double quotes,
+// angle brackets or braces. An apostrophe is allowed, as RFC 5322's
+// dot-atom allows it and real addresses have it (o'brien@example.com).
 func ValidEmail(s string) bool {
 	if len(s) == 0 || len(s) > MaxEmailLength || !utf8.ValidString(s) {
 		return false
@@ -33,7 +34,7 @@ func ValidEmail(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"'<>{}()[]\,;:`, r) {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) || strings.ContainsRune(`"<>{}()[]\,;:`, r) {
 			return false
 		}
 	}

@@ -184,6 +184,43 @@ func runLoginSteps(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("the steps of a login of an email with an apostrophe check and clear its counters", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := open(t), ctxFor(t)
+		l := stepLogin()
+		l.Email = "o'brien." + l.Email
+		l.ID = store.NewLoginID(l.Email, rand.Text())
+		fail, codeFail := store.UserKey(l.Email, "fail"), store.UserKey(l.Email, "code_fail")
+		for _, k := range []string{fail, fail, codeFail} {
+			_, _, err := s.Hit(ctx, k, time.Minute)
+			noErr(t, "Hit", err)
+		}
+		noErr(t, "Mark", s.Mark(ctx, store.UserKey(l.Email, "lock"), time.Minute))
+		got, err := s.StartLogin(ctx, fullStart(l))
+		if err != nil || got.Paused != store.UserKey(l.Email, "lock") {
+			t.Fatalf("StartLogin while paused: %+v %v", got, err)
+		}
+		noErr(t, "Unmark", s.Unmark(ctx, store.UserKey(l.Email, "lock")))
+		got, err = s.StartLogin(ctx, fullStart(l))
+		if err != nil || !got.Created || !got.Recent || got.Count != 1 {
+			t.Fatalf("StartLogin: %+v %v", got, err)
+		}
+		if p, err := s.PendingLogin(ctx, l.Email); err != nil || p.ID != l.ID {
+			t.Fatalf("PendingLogin: %+v %v", p, err)
+		}
+		_, err = s.TransitionLogin(ctx, l.ID, store.Transition{From: store.LoginPending, To: store.LoginApproved, DeviceID: "dev-1", At: now(), ReleaseEmail: l.Email})
+		noErr(t, "approve", err)
+		c, collected, err := s.CollectLogin(ctx, l.ID, store.Collection{BindingHash: l.BindingHash, SessionID: "sess-1", ResetCounters: []string{"fail", "code_fail"}})
+		if err != nil || !collected || c.Status != store.LoginCollected || c.Email != l.Email {
+			t.Fatalf("CollectLogin: %v %+v %v", collected, c, err)
+		}
+		for _, k := range []string{fail, codeFail} {
+			if n, _, err := s.Hit(ctx, k, time.Minute); err != nil || n != 1 {
+				t.Fatalf("counter %q after the collection: %d %v, want a fresh count of 1", k, n, err)
+			}
+		}
+	})
+
 	t.Run("StartLogin of an existing id is ErrConflict; foreign user keys are refused", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := open(t), ctxFor(t)
