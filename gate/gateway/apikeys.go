@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -85,25 +84,57 @@ func bearerKey(values []string) (string, bool) {
 	return "", false
 }
 
-// keyInQuery reports whether a query parameter holds an API key. Keys in
-// URLs end up in histories, proxies' logs and Referer headers, so such a
-// request is refused, never served.
+// keyInQuery reports whether the query holds an API key anywhere: as it
+// stands, or once its percent escapes are decoded (up to three times, a
+// bad escape left as it is), so that no spelling a server or the
+// upstream could decode into a key gets past. Keys in URLs end up in
+// histories, proxies' logs and Referer headers, so such a request is
+// refused, never served.
 func keyInQuery(rawQuery string) bool {
-	if !strings.Contains(rawQuery, apikey.Prefix) {
-		return false
+	if containsKey(rawQuery) {
+		return true
 	}
-	q, _ := url.ParseQuery(rawQuery)
-	for name, vs := range q {
-		if containsKey(name) {
+	for i := 0; i < 3 && strings.Contains(rawQuery, "%"); i++ {
+		decoded := unescapeLeniently(rawQuery)
+		if decoded == rawQuery {
+			break
+		}
+		if containsKey(decoded) {
 			return true
 		}
-		for _, v := range vs {
-			if containsKey(v) {
-				return true
-			}
-		}
+		rawQuery = decoded
 	}
 	return false
+}
+
+// unescapeLeniently decodes every valid %XX escape of s and leaves the
+// rest of it, bad escapes included, as it is.
+func unescapeLeniently(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // containsKey reports whether s holds a whole key anywhere ("ag_…",

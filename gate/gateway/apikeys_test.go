@@ -219,7 +219,10 @@ func TestAKeyInACookieOrTheQueryStringIsRefused(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"api_key=" + f.key.Key, "access_token=" + url.QueryEscape(" "+f.key.Key), "a=1&token=" + f.key.Key,
-		"auth=" + url.QueryEscape("Bearer "+f.key.Key), "q=" + url.QueryEscape(`{"k":"`+f.key.Key+`"}`), f.key.Key, "x=ag_ag_" + f.key.Key} {
+		"auth=" + url.QueryEscape("Bearer "+f.key.Key), "q=" + url.QueryEscape(`{"k":"`+f.key.Key+`"}`), f.key.Key, "x=ag_ag_" + f.key.Key,
+		// Spellings a query parser drops or a server decodes into a key.
+		"x=1;k=" + f.key.Key, "k=" + f.key.Key + "%zz", "k=ag%5F" + f.key.Key[3:], "k=%61g_" + f.key.Key[3:],
+		"k=%2561g_" + f.key.Key[3:], "k=" + strings.ReplaceAll(url.PathEscape(f.key.Key), "_", "%5f")} {
 		r := httptest.NewRequest(http.MethodGet, "http://app.example.com/api?"+q, nil)
 		r.Header.Set("Accept", "application/json")
 		r.Header.Set("Cookie", "authgate_session="+f.cookie) // even with a valid session
@@ -227,8 +230,18 @@ func TestAKeyInACookieOrTheQueryStringIsRefused(t *testing.T) {
 			t.Errorf("key in query %q: status %d, upstream calls %d", q[:8], w.Code, next.calls)
 		}
 	}
+	// Nor on a path served without login: the key would reach the upstream.
+	pub, err := f.g.Route(RouteConfig{AppID: "bench", Rules: policy.Rules{Domains: []string{"example.com"}}, Public: []string{"/pub/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "http://app.example.com/pub/x?k="+f.key.Key, nil)
+	w, next := httptest.NewRecorder(), &countingNext{}
+	if err := pub.ServeHTTP(w, r, next); err != nil || w.Code != http.StatusUnauthorized || next.calls != 0 {
+		t.Errorf("key in a public path's query: status %d, upstream calls %d, %v", w.Code, next.calls, err)
+	}
 	// A query that merely mentions ag_ is nobody's key.
-	r := httptest.NewRequest(http.MethodGet, "http://app.example.com/api?tag_name=ag_release", nil)
+	r = httptest.NewRequest(http.MethodGet, "http://app.example.com/api?tag_name=ag_release&p=%zz%41", nil)
 	r.Header.Set("Cookie", "authgate_session="+f.cookie)
 	if w, next := f.serve(t, r); w.Code != http.StatusOK || next.calls != 1 {
 		t.Fatalf("a query naming ag_: status %d", w.Code)
@@ -480,8 +493,8 @@ func FuzzKeyParsing(f *testing.F) {
 		if raw, ok := bearerKey([]string{header}); ok && !strings.HasPrefix(raw, apikey.Prefix) {
 			t.Fatalf("bearerKey(%q) = %q", header, raw)
 		}
-		if keyInQuery(query) && !strings.Contains(query, apikey.Prefix) {
-			t.Fatalf("keyInQuery(%q) without the prefix", query)
+		if keyInQuery(query) && !strings.Contains(query, apikey.Prefix) && !strings.Contains(query, "%") {
+			t.Fatalf("keyInQuery(%q) without the prefix or an escape", query)
 		}
 	})
 }

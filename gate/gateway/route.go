@@ -107,6 +107,10 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		g.serveGate(w, r, rt)
 		return nil
 	}
+	if keyInQuery(r.URL.RawQuery) {
+		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
+		return nil
+	}
 	if rt.isPublic(r.URL) {
 		stripIdentityHeaders(r.Header, false)
 		if _, ok := bearerKey(r.Header["Authorization"]); ok {
@@ -116,10 +120,6 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		removeCookie(r.Header, g.sessionCookieName(r))
 		removeCookie(r.Header, g.bindingCookieName(r))
 		return next.ServeHTTP(w, r)
-	}
-	if keyInQuery(r.URL.RawQuery) {
-		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
-		return nil
 	}
 	g.awaitFirstSync(r.Context())
 	if raw, ok := bearerKey(r.Header["Authorization"]); ok {
