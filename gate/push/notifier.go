@@ -91,13 +91,22 @@ type job struct {
 	attempt int
 }
 
+// busyDelay is how long a push waits for a slot when its push service
+// already has its share of the workers.
+const busyDelay = 200 * time.Millisecond
+
 // Notifier sends a push to every subscribed device of a user when a login
-// starts. LoginStarted never blocks; Run owns the workers.
+// starts. LoginStarted never blocks; Run owns the workers. No push service
+// holds more than three quarters of the workers (at least one), so one
+// that hangs delays only its own pushes; after three failures in a row
+// without an answer, it gets one push at a time and no retries until it
+// answers again.
 type Notifier struct {
 	cfg    NotifierConfig
 	sender *Sender
 	store  Store
 	jobs   chan job
+	slots  *hostSlots
 
 	mu      sync.Mutex
 	running bool
@@ -110,7 +119,8 @@ type Notifier struct {
 // NewNotifier returns a Notifier that sends with sender and reads st.
 func NewNotifier(cfg NotifierConfig, sender *Sender, st Store) *Notifier {
 	cfg.defaults()
-	return &Notifier{cfg: cfg, sender: sender, store: st, jobs: make(chan job, cfg.Queue), timers: map[*time.Timer]struct{}{}}
+	return &Notifier{cfg: cfg, sender: sender, store: st, jobs: make(chan job, cfg.Queue), timers: map[*time.Timer]struct{}{},
+		slots: newHostSlots(cfg.Workers - cfg.Workers/4)}
 }
 
 // LoginStarted queues the pushes for a login just started on site (the
@@ -234,6 +244,16 @@ func (n *Notifier) push(ctx context.Context, j job) {
 		return
 	}
 	l, sub := j.login, j.device.Push
+	host := endpointHost(sub.Endpoint)
+	taken, failing := n.slots.take(host)
+	if !taken {
+		if failing { // its probe is out: this push would only wait for it
+			n.failed.Add(1)
+			return
+		}
+		n.later(busyDelay, j) // the service has its share of the workers
+		return
+	}
 	app := l.AppID
 	if l.SiteTitle != "" {
 		app = l.SiteTitle // the name the gate's pages show for the site
@@ -242,8 +262,8 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	sctx, cancel := context.WithTimeout(ctx, min(n.cfg.Timeout, left))
 	err := n.sender.Send(sctx, sub, payload, Message{TTL: left, Urgency: "high", Topic: userTopic(l.Email)})
 	cancel()
-	host := endpointHost(sub.Endpoint)
 	var se *StatusError
+	n.slots.release(host, err == nil || errors.Is(err, ErrGone) || errors.Is(err, ErrNotAllowed) || errors.As(err, &se))
 	switch {
 	case err == nil:
 		n.sent.Add(1)
@@ -266,7 +286,7 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	n.failed.Add(1)
 	n.cfg.Logger.Warn("push failed", zap.String("device_id", j.device.ID), zap.String("push_service", host),
 		zap.Int("attempt", j.attempt+1), zap.Error(err))
-	if j.attempt > 0 {
+	if j.attempt > 0 || n.slots.failing(host) {
 		return
 	}
 	delay := n.cfg.RetryDelay
