@@ -61,10 +61,13 @@ func auditQueryOf(r *http.Request) (audit.Query, error) {
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			return q, fmt.Errorf("limit: %q is not a positive whole number", s)
+		if err != nil || n <= 0 || n > audit.MaxLimit {
+			return q, fmt.Errorf("limit: %q is not a whole number from 1 to %d", s, audit.MaxLimit)
 		}
 		q.Limit = n
+	}
+	if f := v.Get("format"); f != "" && f != "json" && f != "jsonl" {
+		return q, fmt.Errorf("format: %q: want json or jsonl", f)
 	}
 	return q, nil
 }

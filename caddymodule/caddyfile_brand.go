@@ -63,7 +63,7 @@ func unmarshalBrand(d *caddyfile.Dispenser, b *BrandConfig) error {
 			b.Accent = "#" + b.Accent
 		}
 		if err := brand.ValidAccent(b.Accent); err != nil {
-			return d.Errf("accent: %v", err)
+			return d.Errf("accent: %q is not a colour: want six hex digits, as \"#0b5fff\"", args[0])
 		}
 	}
 	return nil

@@ -34,7 +34,7 @@ func TestBrandOptionsInTheGlobalBlockAndTheDirective(t *testing.T) {
 		t.Fatalf("site brand %+v", b)
 	}
 	for text, want := range map[string]string{
-		"authgate {\n\taccent red\n}":                            "Testfile:2",
+		"authgate {\n\taccent red\n}":                            `accent: "red" is not a colour: want six hex digits, as "#0b5fff", at Testfile:2`,
 		"authgate {\n\taccent #aa3300\n}":                        "quoted since # starts a comment",
 		"authgate {\n\ttitle\n}":                                 "title: want the site's name",
 		"authgate {\n\ttitle " + strings.Repeat("x", 81) + "\n}": "at most 80 characters",

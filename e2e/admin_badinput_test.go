@@ -56,6 +56,18 @@ func TestAdminAPIAnswersBadInputClearly(t *testing.T) {
 	if status, body := g.adminCall(http.MethodDelete, "/authgate/keys/nope", ""); status != http.StatusNotFound || !strings.Contains(body, "no such API key nope") || strings.Contains(body, "store:") {
 		t.Errorf("revoking an unknown API key: %d %s", status, body)
 	}
+	// Each refused audit query names the parameter at fault.
+	for query, want := range map[string]string{
+		"before=zzz":  "before is not an entry id",
+		"limit=5000":  "is not a whole number from 1 to 1000",
+		"limit=0":     "limit:",
+		"format=xml":  "want json or jsonl",
+		"since=later": "since:",
+	} {
+		if status, body := g.adminCall(http.MethodGet, "/authgate/audit?"+query, ""); status != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("audit?%s: %d %s, want 400 naming %q", query, status, body, want)
+		}
+	}
 }
 
 // TestAdminAPIRefusesBodiesOver64KiB: a well-formed JSON body too large to

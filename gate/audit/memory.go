@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -88,7 +89,7 @@ func (r *Ring) List(_ context.Context, q Query) (Page, error) {
 	if q.Before != "" {
 		b, err := strconv.ParseUint(q.Before, 10, 64)
 		if err != nil {
-			return Page{}, ErrBadQuery
+			return Page{}, fmt.Errorf("%w: before is not an entry id", ErrBadQuery)
 		}
 		before = b
 	}
