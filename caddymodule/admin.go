@@ -52,6 +52,11 @@ func (a *adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/authgate/sessions", Handler: caddy.AdminHandlerFunc(a.handleSessions)},
 		{Pattern: "/authgate/sessions/", Handler: caddy.AdminHandlerFunc(a.handleSession)},
 		{Pattern: "/authgate/audit", Handler: caddy.AdminHandlerFunc(a.handleAudit)},
+		// Any other path under /authgate/ is a JSON 404 like the others,
+		// not the admin endpoint's plain-text page.
+		{Pattern: "/authgate/", Handler: caddy.AdminHandlerFunc(func(http.ResponseWriter, *http.Request) error {
+			return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("no such authgate admin endpoint")}
+		})},
 	}
 	routes = append(routes, a.statusRoutes()...)
 	routes = append(routes, a.apiKeyRoutes()...)

@@ -56,6 +56,9 @@ func TestAdminAPIAnswersBadInputClearly(t *testing.T) {
 	if status, body := g.adminCall(http.MethodDelete, "/authgate/keys/nope", ""); status != http.StatusNotFound || !strings.Contains(body, "no such API key nope") || strings.Contains(body, "store:") {
 		t.Errorf("revoking an unknown API key: %d %s", status, body)
 	}
+	if status, body := g.adminCall(http.MethodGet, "/authgate/nope", ""); status != http.StatusNotFound || !strings.Contains(body, `"error":"no such authgate admin endpoint"`) {
+		t.Errorf("an unknown admin path: %d %s", status, body)
+	}
 	// Each refused audit query names the parameter at fault.
 	for query, want := range map[string]string{
 		"before=zzz":  "before is not an entry id",
