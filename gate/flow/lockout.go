@@ -50,6 +50,9 @@ func lockKey(email string) string   { return store.UserKey(email, "lock") }
 func recentKey(email string) string { return store.UserKey(email, "recent") }
 func rateKey(email string) string   { return store.UserKey(email, "rl") }
 
+// codeRateKey counts the code form's starts, per minute like rateKey.
+func codeRateKey(email string) string { return store.UserKey(email, "rl_code") }
+
 // countRefusal adds one to email's failure count and locks the user when
 // it reaches the limit.
 func (s *Service) countRefusal(ctx context.Context, email, reason string) {

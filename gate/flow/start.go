@@ -90,8 +90,11 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		Unclaimed: req.Quiet,
 	}
 	if req.Quiet {
-		// The code form starts no login while code entry is paused.
+		// The code form starts no login while code entry is paused, and
+		// counts its starts apart: they send no push, and must not use up
+		// the budget of the user's push logins.
 		st.Pauses = append(st.Pauses, codePauseKey(email))
+		st.Counter = codeRateKey(email)
 	} else {
 		// No second push within RepeatWindow of the user's last login.
 		st.Recent, st.RecentTTL = recentKey(email), RepeatWindow
