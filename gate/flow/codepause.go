@@ -70,3 +70,16 @@ func (s *Service) countWrongCode(ctx context.Context, email string) {
 		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
 	}))
 }
+
+// CodePauseLeft returns how long email's code entry stays paused after
+// wrong codes (0 when it is not).
+func (s *Service) CodePauseLeft(ctx context.Context, email string) (time.Duration, error) {
+	left, err := s.store.MarkTTL(ctx, codePauseKey(email))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading the code pause of %s: %w", email, err)
+	}
+	return left, nil
+}

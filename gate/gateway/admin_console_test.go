@@ -14,6 +14,7 @@ import (
 
 	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/token"
@@ -412,5 +413,35 @@ func TestConsolePagesCarryNoInlineCode(t *testing.T) {
 	}
 	if !strings.Contains(pages["/.authgate/admin/audit?since=bad"], "since:") {
 		t.Errorf("a bad filter is not explained")
+	}
+}
+
+// TestConsoleShowsACodePauseAndLiftsIt: after wrong typed codes, the
+// user's page says codes are paused (push sign-ins still work) and
+// offers the unblock that lifts it.
+func TestConsoleShowsACodePauseAndLiftsIt(t *testing.T) {
+	cg := startConsoleGate(t, newMemoryStore(t), time.Minute)
+	cg.enroll(t, "alice@example.com")
+	bossPhone := cg.enroll(t, "boss@example.com")
+	boss := cg.browser(t)
+	cg.loginWith(t, boss, bossPhone, "boss@example.com")
+	page := "/.authgate/admin/users?email=alice@example.com"
+	if status, body := boss.send(http.MethodGet, page, nil, nil); status != http.StatusOK || !strings.Contains(body, "Codes accepted") || strings.Contains(body, `id="unblock"`) {
+		t.Fatalf("before any wrong code: %d, codes accepted %v", status, strings.Contains(body, "Codes accepted"))
+	}
+	ctx := context.Background()
+	for i := 0; i < 20; i++ {
+		if left, err := cg.gw.flow.CodePauseLeft(ctx, "alice@example.com"); err != nil || left > 0 {
+			break
+		}
+		s, err := cg.gw.flow.Start(ctx, flow.StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.9", Quiet: true, ReturnURL: "/"})
+		if err != nil {
+			t.Fatalf("starting a code login: %v", err)
+		}
+		_, _ = cg.gw.flow.RedeemCode(ctx, s.Login.ID, s.Binding, "000000")
+	}
+	status, body := boss.send(http.MethodGet, page, nil, nil)
+	if status != http.StatusOK || !strings.Contains(body, "Codes paused") || !strings.Contains(body, "sign-ins by phone still work") || !strings.Contains(body, `id="unblock"`) {
+		t.Fatalf("after wrong codes: %d\n%s", status, body)
 	}
 }

@@ -68,7 +68,9 @@ type userPage struct {
 	Sessions []*store.Session
 	Reported time.Duration
 	Locked   time.Duration
-	Enrol    *enrolView
+	// CodesPaused is how long typed codes stay refused after wrong ones.
+	CodesPaused time.Duration
+	Enrol       *enrolView
 }
 
 // enrolView is a fresh enrolment link with its QR code.
@@ -97,7 +99,9 @@ func (g *Gateway) renderUser(w http.ResponseWriter, r *http.Request, email strin
 	var err error
 	if data.Devices, err = g.store.ListDevices(r.Context(), email); err == nil {
 		if data.Sessions, err = g.store.ListSessions(r.Context(), email); err == nil {
-			data.Reported, data.Locked, err = g.flow.PauseLeft(r.Context(), email)
+			if data.Reported, data.Locked, err = g.flow.PauseLeft(r.Context(), email); err == nil {
+				data.CodesPaused, err = g.flow.CodePauseLeft(r.Context(), email)
+			}
 		}
 	}
 	if err != nil {
