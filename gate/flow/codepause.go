@@ -2,13 +2,9 @@ package flow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"go.uber.org/zap"
-
-	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/store"
 )
 
@@ -33,12 +29,12 @@ func codePauseKey(email string) string { return store.UserKey(email, "code_pause
 // codesPaused returns a *LimitError while email's code entry is paused,
 // else nil.
 func (s *Service) codesPaused(ctx context.Context, email string) error {
-	left, err := s.store.MarkTTL(ctx, codePauseKey(email))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+	left, err := s.markLeft(ctx, codePauseKey(email))
 	if err != nil {
 		return fmt.Errorf("checking whether code entry is paused: %w", err)
+	}
+	if left == 0 {
+		return nil
 	}
 	return &LimitError{Reason: ReasonCodesPaused, RetryAfter: max(left, time.Second)}
 }
@@ -46,38 +42,13 @@ func (s *Service) codesPaused(ctx context.Context, email string) error {
 // countWrongCode adds one to email's count of wrong codes and pauses its
 // code entry when the count reaches the limit.
 func (s *Service) countWrongCode(ctx context.Context, email string) {
-	n, _, err := s.store.Hit(ctx, codeFailKey(email), s.cfg.LockoutDuration)
-	if err != nil {
-		s.log.Warn("counting wrong code failed", zap.Error(err))
-		return
-	}
-	if n < int64(s.cfg.LockoutAttempts) {
-		return
-	}
-	err = s.store.Mark(ctx, codePauseKey(email), s.cfg.LockoutDuration)
-	if errors.Is(err, store.ErrConflict) {
-		return // paused already, by this code's twin on another instance
-	}
-	if err != nil {
-		s.log.Warn("pausing code entry failed", zap.Error(err))
-		return
-	}
-	if err := s.store.ResetHits(ctx, codeFailKey(email)); err != nil {
-		s.log.Warn("resetting wrong-code count failed", zap.Error(err))
-	}
-	s.events.Emit(ctx, event.New(event.UserLocked, map[string]any{
-		"email": email, "attempts": n, "last_reason": "wrong_code", "scope": "codes",
-		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
-	}))
+	s.pauseAfter(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes")
 }
 
 // CodePauseLeft returns how long email's code entry stays paused after
 // wrong codes (0 when it is not).
 func (s *Service) CodePauseLeft(ctx context.Context, email string) (time.Duration, error) {
-	left, err := s.store.MarkTTL(ctx, codePauseKey(email))
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
-	}
+	left, err := s.markLeft(ctx, codePauseKey(email))
 	if err != nil {
 		return 0, fmt.Errorf("reading the code pause of %s: %w", email, err)
 	}

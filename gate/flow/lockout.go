@@ -56,29 +56,47 @@ func codeRateKey(email string) string { return store.UserKey(email, "rl_code") }
 // countRefusal adds one to email's failure count and locks the user when
 // it reaches the limit.
 func (s *Service) countRefusal(ctx context.Context, email, reason string) {
-	n, _, err := s.store.Hit(ctx, failKey(email), s.cfg.LockoutDuration)
+	s.pauseAfter(ctx, email, failKey(email), lockKey(email), reason, "sign_in")
+}
+
+// pauseAfter adds one to email's count at counter and, once it reaches
+// LockoutAttempts, sets the pause at pause for LockoutDuration, clears
+// the count and emits user_locked with scope. Only the instance that sets
+// the pause reports it.
+func (s *Service) pauseAfter(ctx context.Context, email, counter, pause, reason, scope string) {
+	n, _, err := s.store.Hit(ctx, counter, s.cfg.LockoutDuration)
 	if err != nil {
-		s.log.Warn("counting refused login failed", zap.Error(err))
+		s.log.Warn("counting toward a pause failed", zap.String("scope", scope), zap.Error(err))
 		return
 	}
 	if n < int64(s.cfg.LockoutAttempts) {
 		return
 	}
-	err = s.store.Mark(ctx, lockKey(email), s.cfg.LockoutDuration)
+	err = s.store.Mark(ctx, pause, s.cfg.LockoutDuration)
 	if errors.Is(err, store.ErrConflict) {
-		return // locked already, by this refusal's twin on another instance
+		return // paused already, by this count's twin on another instance
 	}
 	if err != nil {
-		s.log.Warn("locking user failed", zap.Error(err))
+		s.log.Warn("setting a pause failed", zap.String("scope", scope), zap.Error(err))
 		return
 	}
-	if err := s.store.ResetHits(ctx, failKey(email)); err != nil {
-		s.log.Warn("resetting failure count failed", zap.Error(err))
+	if err := s.store.ResetHits(ctx, counter); err != nil {
+		s.log.Warn("resetting a count after its pause failed", zap.String("scope", scope), zap.Error(err))
 	}
 	s.events.Emit(ctx, event.New(event.UserLocked, map[string]any{
-		"email": email, "attempts": n, "last_reason": reason, "scope": "sign_in",
+		"email": email, "attempts": n, "last_reason": reason, "scope": scope,
 		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
 	}))
+}
+
+// markLeft returns how long the mark at key has left, 0 when there is
+// none.
+func (s *Service) markLeft(ctx context.Context, key string) (time.Duration, error) {
+	d, err := s.store.MarkTTL(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	return d, err
 }
 
 // Pause says why and until when sign-ins of a user are paused.
@@ -106,21 +124,11 @@ func (s *Service) Paused(ctx context.Context, email string) (*Pause, error) {
 // report" (reported) and by a lockout after refused logins (locked);
 // zero for a pause not in force.
 func (s *Service) PauseLeft(ctx context.Context, email string) (reported, locked time.Duration, err error) {
-	left := func(key string) (time.Duration, error) {
-		d, err := s.store.MarkTTL(ctx, key)
-		if errors.Is(err, store.ErrNotFound) {
-			return 0, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("reading the sign-in pause of %s: %w", email, err)
-		}
-		return d, nil
+	if reported, err = s.markLeft(ctx, blockKey(email)); err != nil {
+		return 0, 0, fmt.Errorf("reading the sign-in pause of %s: %w", email, err)
 	}
-	if reported, err = left(blockKey(email)); err != nil {
-		return 0, 0, err
-	}
-	if locked, err = left(lockKey(email)); err != nil {
-		return 0, 0, err
+	if locked, err = s.markLeft(ctx, lockKey(email)); err != nil {
+		return 0, 0, fmt.Errorf("reading the sign-in pause of %s: %w", email, err)
 	}
 	return reported, locked, nil
 }
