@@ -55,10 +55,12 @@ func TestBehindATrustedProxyThatEndsTLSTheLoginIsHTTPS(t *testing.T) {
 		t.Fatalf("after login: %d", status)
 	}
 
-	// The same header from 127.0.0.2, which is no trusted proxy.
+	// The same header from 127.0.0.2, which is no trusted proxy, and the
+	// Origin a browser behind such a proxy sends: plain cookies, but the
+	// login goes ahead.
 	other := proxiedBrowser(t, g.base, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)})
 	status, h, data = other.do(http.MethodPost, "/.authgate/auth/start",
-		http.Header{"Content-Type": {"application/json"}}, []byte(`{"email":"proxied@example.com"}`))
+		http.Header{"Content-Type": {"application/json"}, "Origin": {site}}, []byte(`{"email":"proxied@example.com"}`))
 	if status != http.StatusOK {
 		t.Fatalf("start from an untrusted address: %d %s", status, data)
 	}

@@ -31,8 +31,9 @@ func (g *Gateway) csrfOK(r *http.Request, sessionCookie string) bool {
 }
 
 // sameOrigin refuses requests a browser marks as cross-site, and requests
-// whose Origin is not the site's own: another host, another port, or the
-// other scheme (a page on the site's plain-HTTP twin is another origin).
+// whose Origin is not the site's own: another host, another port, or, on
+// a site reached over HTTPS, plain HTTP (a page on the site's plain-HTTP
+// twin is another origin).
 // Clients that send neither header (scripts, devices) pass: they carry
 // no ambient browser credentials.
 func (g *Gateway) sameOrigin(r *http.Request) bool {
@@ -47,5 +48,12 @@ func (g *Gateway) sameOrigin(r *http.Request) bool {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return false // "null" among them
 	}
-	return hostOrigin(u.Scheme, u.Host) == g.requestOrigin(r)
+	o, site := hostOrigin(u.Scheme, u.Host), g.requestOrigin(r)
+	if o == site {
+		return true
+	}
+	// Reached over plain HTTP with no trusted proxy saying otherwise, the
+	// gate cannot tell a proxy that ends TLS it was not told of from none:
+	// an https page of the same host is then the site's own.
+	return !g.viaHTTPS(r) && o.scheme == "https" && o.host == site.host
 }

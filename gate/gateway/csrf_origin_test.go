@@ -13,7 +13,9 @@ import (
 // TestSameOriginComparesSchemeHostAndPort: an Origin is the site's own
 // only with the scheme the browser used, the host and the port; the
 // site's plain-HTTP twin, another port, "null" and non-web schemes are
-// other sites, and a request without Origin (a script) passes.
+// other sites, and a request without Origin (a script) passes. Over plain
+// HTTP an https page of the same host passes too: a proxy that ends TLS
+// may be in front without the gate being told.
 func TestSameOriginComparesSchemeHostAndPort(t *testing.T) {
 	g, _, _ := newTestGateway(t)
 	cases := []struct {
@@ -24,7 +26,10 @@ func TestSameOriginComparesSchemeHostAndPort(t *testing.T) {
 	}{
 		{false, "app.example:8080", "http://app.example:8080", true},
 		{false, "app.example:8080", "http://APP.example:8080", true},
-		{false, "app.example:8080", "https://app.example:8080", false},
+		{false, "app.example:8080", "https://other.example:8080", false},
+		// Behind a proxy that ends TLS and is not among the trusted ones.
+		{false, "app.example", "https://app.example", true},
+		{false, "app.example:8080", "https://app.example", true},
 		{false, "app.example:8080", "http://app.example:8081", false},
 		{false, "app.example", "http://app.example:80", true},
 		{true, "app.example", "https://app.example", true},
