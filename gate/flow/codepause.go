@@ -39,10 +39,31 @@ func (s *Service) codesPaused(ctx context.Context, email string) error {
 	return &LimitError{Reason: ReasonCodesPaused, RetryAfter: max(left, time.Second)}
 }
 
-// countWrongCode adds one to email's count of wrong codes and pauses its
-// code entry when the count reaches the limit.
-func (s *Service) countWrongCode(ctx context.Context, email string) {
-	s.pauseAfter(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes")
+// takeCodeTry counts a typed code of email before it is checked, so that
+// codes sent at once, over as many logins as the user may have, are
+// checked no more than LockoutAttempts times a window: a try past them
+// pauses code entry and is refused. It returns the try's number. A
+// correct code's try is cleared with the user's other counts when its
+// login is collected.
+func (s *Service) takeCodeTry(ctx context.Context, email string) (int64, error) {
+	if err := s.codesPaused(ctx, email); err != nil {
+		return 0, err
+	}
+	n, _, err := s.store.Hit(ctx, codeFailKey(email), s.cfg.LockoutDuration)
+	if err != nil {
+		return 0, fmt.Errorf("counting typed codes: %w", err)
+	}
+	if n > int64(s.cfg.LockoutAttempts) {
+		s.pauseAt(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes", n)
+		return n, &LimitError{Reason: ReasonCodesPaused, RetryAfter: s.cfg.LockoutDuration}
+	}
+	return n, nil
+}
+
+// countWrongCode pauses email's code entry when try, a wrong code's
+// number from takeCodeTry, is the last one allowed.
+func (s *Service) countWrongCode(ctx context.Context, email string, try int64) {
+	s.pauseAt(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes", try)
 }
 
 // CodePauseLeft returns how long email's code entry stays paused after

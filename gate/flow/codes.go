@@ -98,7 +98,8 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 		s.expire(ctx, l)
 		return nil, ErrExpired
 	}
-	if err := s.codesPaused(ctx, l.Email); err != nil {
+	try, err := s.takeCodeTry(ctx, l.Email)
+	if err != nil {
 		return nil, err
 	}
 	// The attempt is taken before the code is checked: codes sent at once
@@ -117,7 +118,7 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 			return nil, fmt.Errorf("counting offline codes: %w", err)
 		}
 		if tried > int64(s.cfg.OfflineCodeBudget) {
-			return nil, s.refuseCode(ctx, l, ErrOfflineCodesOff, attempt)
+			return nil, s.refuseCode(ctx, l, ErrOfflineCodesOff, attempt, try)
 		}
 	}
 	res, err := s.codes.Check(ctx, l.Email, typed)
@@ -127,7 +128,7 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 		err = otp.ErrWrong
 	}
 	if errors.Is(err, otp.ErrMalformed) || errors.Is(err, otp.ErrWrong) || errors.Is(err, otp.ErrReplayed) {
-		return nil, s.refuseCode(ctx, l, err, attempt)
+		return nil, s.refuseCode(ctx, l, err, attempt, try)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("checking code: %w", err)
@@ -156,9 +157,10 @@ func (s *Service) RedeemCode(ctx context.Context, loginID, binding, typed string
 	return &Redeemed{Login: decided, Kind: res.Kind, RecoveryLeft: res.Left}, nil
 }
 
-// refuseCode counts a refused code, the login's attempt n, toward the
-// pause of the user's code entry and denies the login at the limit.
-func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n int64) error {
+// refuseCode reports a refused code, the login's attempt n and the
+// user's try (from takeCodeTry), pauses the user's code entry at the
+// last try allowed and denies the login at its last attempt.
+func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n, try int64) error {
 	reason := "wrong"
 	switch {
 	case errors.Is(why, otp.ErrMalformed):
@@ -168,7 +170,7 @@ func (s *Service) refuseCode(ctx context.Context, l *store.Login, why error, n i
 	case errors.Is(why, ErrOfflineCodesOff):
 		reason = "offline_codes_off"
 	}
-	s.countWrongCode(ctx, l.Email)
+	s.countWrongCode(ctx, l.Email, try)
 	s.events.Emit(ctx, event.New(event.CodeRejected, map[string]any{
 		"session_id": l.ID, "app_id": l.AppID, "email": l.Email, "ip": l.ClientIP,
 		"reason": reason, "attempt": n,

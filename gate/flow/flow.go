@@ -461,7 +461,11 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 	}
 	s.watch.done(l.ID)
 	s.emitFailed(ctx, expired, ReasonExpired)
-	s.countRefusal(ctx, expired.Email, ReasonExpired)
+	if !expired.Typed {
+		// An unanswered push counts toward the lockout (push fatigue); a
+		// code form left alone does not: anyone may open one.
+		s.countRefusal(ctx, expired.Email, ReasonExpired)
+	}
 	return expired
 }
 

@@ -69,10 +69,16 @@ func (s *Service) pauseAfter(ctx context.Context, email, counter, pause, reason,
 		s.log.Warn("counting toward a pause failed", zap.String("scope", scope), zap.Error(err))
 		return
 	}
+	s.pauseAt(ctx, email, counter, pause, reason, scope, n)
+}
+
+// pauseAt sets the pause of pauseAfter once n, the count at counter,
+// has reached LockoutAttempts.
+func (s *Service) pauseAt(ctx context.Context, email, counter, pause, reason, scope string, n int64) {
 	if n < int64(s.cfg.LockoutAttempts) {
 		return
 	}
-	err = s.store.Mark(ctx, pause, s.cfg.LockoutDuration)
+	err := s.store.Mark(ctx, pause, s.cfg.LockoutDuration)
 	if errors.Is(err, store.ErrConflict) {
 		return // paused already, by this count's twin on another instance
 	}

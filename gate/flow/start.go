@@ -77,7 +77,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		BindingHash: hashBinding(binding), ReturnURL: req.ReturnURL,
 		ClientIP: text.Clean(req.ClientIP, 64), UserAgent: text.Clean(req.UserAgent, 256),
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.LoginTimeout), Status: store.LoginPending,
-		API: req.API,
+		API: req.API, Typed: req.Quiet,
 	}
 	if err := s.checkIP(ctx, l); err != nil {
 		return nil, err

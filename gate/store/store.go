@@ -70,6 +70,9 @@ type Login struct {
 	// collected with the session handle (login id and binding secret)
 	// and its token is handed over in the answer, never as a cookie.
 	API bool `json:"api,omitempty"`
+	// Typed marks a login started by the code form: the user types a
+	// code, no push goes out and no phone is shown it.
+	Typed bool `json:"typed,omitempty"`
 }
 
 // Transition describes one conditional state change of a login. Its zero
