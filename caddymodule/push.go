@@ -124,7 +124,9 @@ func (a *App) setupPush(ctx caddy.Context, st store.Store) (*push.Notifier, erro
 	if contact == "" {
 		a.log.Warn("push_contact is not set: Apple's push service (Safari, iPhone) refuses pushes without one; set push_contact mailto:<address>")
 	}
-	const workers = 8
+	// Pushes mostly wait on the network: many workers cost little, and
+	// one push service may hold only three quarters of them.
+	const workers = 32
 	sender, err := push.NewSender(push.SenderConfig{Key: key, Contact: contact, Allow: allow, Conns: workers})
 	if err != nil {
 		return nil, err

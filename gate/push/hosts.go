@@ -1,35 +1,53 @@
 package push
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // failingAfter is how many failures in a row, without an answer between
 // them, mark a push service as failing.
 const failingAfter = 3
 
-// hostSlots bounds the pushes in flight to each push service: a service
-// that hangs holds at most limit workers, leaving the others to the
-// services that answer, and once it is failing only one push at a time
-// (a probe) goes to it, until one is answered.
+// slowAfter is how long a push may be in flight before its push service
+// counts as slow.
+const slowAfter = 2 * time.Second
+
+// hostSlots bounds the pushes in flight to each push service, out of a
+// pool of workers: a service holds at most three quarters of them, so one
+// that hangs leaves the rest to the services that answer; one with a push
+// in flight for over slowAfter gets at most a quarter for new pushes;
+// and once it is failing, only one push at a time (a probe) goes to it,
+// until one is answered.
 type hostSlots struct {
-	mu    sync.Mutex
-	limit int
-	hosts map[string]*hostState
+	mu          sync.Mutex
+	limit, slow int
+	hosts       map[string]*hostState
 }
 
 type hostState struct {
-	inFlight int
-	failures int // in a row, reset by any answer
+	started  []time.Time // the pushes in flight, when each began
+	failures int         // in a row, reset by any answer
 }
 
-// newHostSlots allows limit pushes in flight per service (at least one).
-func newHostSlots(limit int) *hostSlots {
-	return &hostSlots{limit: max(1, limit), hosts: map[string]*hostState{}}
+// outcome is what a push told of its service.
+type outcome int
+
+const (
+	answered   outcome = iota // the service answered, whatever it said
+	unanswered                // a transport error or the push's own timeout
+	neither                   // cut short by its login's end: says nothing
+)
+
+// newHostSlots shares a pool of workers among the push services.
+func newHostSlots(workers int) *hostSlots {
+	return &hostSlots{limit: max(1, workers-workers/4), slow: max(1, workers/4), hosts: map[string]*hostState{}}
 }
 
-// take reserves a slot for a push to host. When there is none, failing
-// says whether the service is failing (its probe is out) rather than
-// merely busy.
-func (h *hostSlots) take(host string) (ok, failing bool) {
+// take reserves a slot for a push to host at now, returning its start to
+// hand back to release. Without one, failing says whether the service is
+// failing (its probe is out) rather than slow.
+func (h *hostSlots) take(host string, now time.Time) (start time.Time, ok, failing bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.hosts[host]
@@ -37,33 +55,43 @@ func (h *hostSlots) take(host string) (ok, failing bool) {
 		s = &hostState{}
 		h.hosts[host] = s
 	}
+	failing = s.failures >= failingAfter
 	limit := h.limit
-	if s.failures >= failingAfter {
+	switch {
+	case failing:
 		limit = 1
+	case len(s.started) > 0 && now.Sub(s.started[0]) > slowAfter:
+		limit = h.slow
 	}
-	if s.inFlight >= limit {
-		return false, s.failures >= failingAfter
+	if len(s.started) >= limit {
+		return time.Time{}, false, failing
 	}
-	s.inFlight++
-	return true, false
+	s.started = append(s.started, now)
+	return now, true, false
 }
 
-// release returns a slot taken for host; answered says whether the
-// service answered at all (any status), which ends a run of failures.
-func (h *hostSlots) release(host string, answered bool) {
+// release returns the slot taken at start for host, with what the push
+// told of the service.
+func (h *hostSlots) release(host string, start time.Time, o outcome) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.hosts[host]
 	if s == nil {
 		return
 	}
-	s.inFlight--
-	if answered {
+	for i, t := range s.started {
+		if t.Equal(start) {
+			s.started = append(s.started[:i], s.started[i+1:]...)
+			break
+		}
+	}
+	switch o {
+	case answered:
 		s.failures = 0
-	} else {
+	case unanswered:
 		s.failures++
 	}
-	if s.inFlight <= 0 && s.failures == 0 {
+	if len(s.started) == 0 && s.failures == 0 {
 		delete(h.hosts, host)
 	}
 }

@@ -78,36 +78,107 @@ func TestAHangingPushServiceDelaysOnlyItsOwnPushes(t *testing.T) {
 		t.Fatalf("stats %+v, want every push to the hanging service failed, once or with its retry", s)
 	}
 	if got, want := reached.Load(), int64(4-4/4+1); got != want {
-		t.Fatalf("the hanging service was sent %d pushes, want %d (its share of the workers, then one probe)", got, want)
+		t.Fatalf("the hanging service was sent %d pushes, want %d (three quarters of the workers, then one probe)", got, want)
 	}
 	if !n.slots.failing(endpointHost(hang.URL)) {
 		t.Fatal("the hanging service is not marked failing")
 	}
 }
 
-// TestAPushServiceThatAnswersAgainGetsItsShareBack: one answer ends a
-// service's run of failures.
-func TestAPushServiceThatAnswersAgainGetsItsShareBack(t *testing.T) {
-	h := newHostSlots(3)
-	for range failingAfter {
-		if ok, _ := h.take("push.example"); !ok {
-			t.Fatal("no slot for a healthy service")
+// TestPushServiceSlots: a service holds at most three quarters of the
+// workers; once a push of it is in flight past slowAfter it gets new
+// pushes only under a quarter; once failing, one probe; one answer gives
+// its share back.
+func TestPushServiceSlots(t *testing.T) {
+	h := newHostSlots(8) // 6 of 8 at most, 2 when slow
+	now := time.Now()
+	var starts []time.Time
+	for i := range 6 {
+		start, ok, _ := h.take("push.example", now)
+		if !ok {
+			t.Fatalf("slot %d of 6 refused to a service that answers", i+1)
 		}
-		h.release("push.example", false)
+		starts = append(starts, start)
 	}
-	if ok, _ := h.take("push.example"); !ok {
+	if _, ok, failing := h.take("push.example", now); ok || failing {
+		t.Fatalf("a seventh push of 8 workers: taken %v, failing %v", ok, failing)
+	}
+	if _, ok, _ := h.take("other.example", now); !ok {
+		t.Fatal("another service refused while the first holds its share")
+	}
+	later := now.Add(slowAfter + time.Millisecond)
+	for _, st := range starts[2:] {
+		h.release("push.example", st, answered)
+	}
+	if _, ok, _ := h.take("push.example", later); ok {
+		t.Fatal("a slow service holding 2 pushes got a third")
+	}
+	for _, st := range starts[:2] {
+		h.release("push.example", st, unanswered)
+	}
+	probe, ok, _ := h.take("push.example", later)
+	if !ok {
+		t.Fatal("no slot once the slow pushes ended")
+	}
+	h.release("push.example", probe, unanswered) // the third failure in a row
+	probe, ok, _ = h.take("push.example", later)
+	if !ok {
 		t.Fatal("no probe for a failing service")
 	}
-	if ok, failing := h.take("push.example"); ok || !failing {
+	if _, ok, failing := h.take("push.example", later); ok || !failing {
 		t.Fatalf("a second push to a failing service: taken %v, failing %v", ok, failing)
 	}
-	h.release("push.example", true)
-	for i := range 3 {
-		if ok, _ := h.take("push.example"); !ok {
+	h.release("push.example", probe, neither) // its login ended: no news
+	if !h.failing("push.example") {
+		t.Fatal("a push cut short by its login's end changed the service's state")
+	}
+	probe, _, _ = h.take("push.example", later)
+	h.release("push.example", probe, answered)
+	for i := range 6 {
+		if _, ok, _ := h.take("push.example", later); !ok {
 			t.Fatalf("slot %d of a service that answered again refused", i+1)
 		}
 	}
-	if ok, failing := h.take("push.example"); ok || failing {
-		t.Fatalf("a fourth push with three allowed: taken %v, failing %v", ok, failing)
+}
+
+// TestABusyHealthyPushServiceGetsItsWholeShare: pushes to a service that
+// answers within slowAfter run three quarters of the workers at once.
+func TestABusyHealthyPushServiceGetsItsWholeShare(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(300 * time.Millisecond)
+		inFlight.Add(-1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer svc.Close()
+	st := memory.New()
+	defer st.Close()
+	ctx := t.Context()
+	b := newBrowser(t)
+	n := NewNotifier(NotifierConfig{Workers: 8, Timeout: 5 * time.Second}, testSender(t, mustKey(t), svc.URL), st)
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { n.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for i := range 24 {
+		email := fmt.Sprintf("u%d@example.com", i)
+		if err := st.CreateDevice(ctx, &store.Device{ID: "d" + email, Email: email, CreatedAt: time.Now(), Push: b.subscription(svc.URL + "/sub")}); err != nil {
+			t.Fatal(err)
+		}
+		l := &store.Login{ID: "l" + email, Email: email, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Minute), Status: store.LoginPending}
+		if err := st.CreateLogin(ctx, l, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		n.LoginStarted(l, "app.example.com")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n.Stats().Sent < 24 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := n.Stats(); s.Sent != 24 || peak.Load() != 6 {
+		t.Fatalf("sent %d of 24, at most %d at once; want all, 6 at once (three quarters of 8 workers)", s.Sent, peak.Load())
 	}
 }

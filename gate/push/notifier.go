@@ -92,15 +92,16 @@ type job struct {
 }
 
 // busyDelay is how long a push waits for a slot when its push service
-// already has its share of the workers.
+// already holds its share of the workers.
 const busyDelay = 200 * time.Millisecond
 
 // Notifier sends a push to every subscribed device of a user when a login
 // starts. LoginStarted never blocks; Run owns the workers. No push service
-// holds more than three quarters of the workers (at least one), so one
-// that hangs delays only its own pushes; after three failures in a row
-// without an answer, it gets one push at a time and no retries until it
-// answers again.
+// holds more than three quarters of the workers, so one that hangs delays
+// only its own pushes; one with a push in flight for over two seconds
+// gets new pushes only while it holds under a quarter; after three
+// pushes in a row without an answer, it gets one at a time and no
+// retries until it answers again.
 type Notifier struct {
 	cfg    NotifierConfig
 	sender *Sender
@@ -120,7 +121,7 @@ type Notifier struct {
 func NewNotifier(cfg NotifierConfig, sender *Sender, st Store) *Notifier {
 	cfg.defaults()
 	return &Notifier{cfg: cfg, sender: sender, store: st, jobs: make(chan job, cfg.Queue), timers: map[*time.Timer]struct{}{},
-		slots: newHostSlots(cfg.Workers - cfg.Workers/4)}
+		slots: newHostSlots(cfg.Workers)}
 }
 
 // LoginStarted queues the pushes for a login just started on site (the
@@ -245,7 +246,7 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	}
 	l, sub := j.login, j.device.Push
 	host := endpointHost(sub.Endpoint)
-	taken, failing := n.slots.take(host)
+	start, taken, failing := n.slots.take(host, time.Now())
 	if !taken {
 		if failing { // its probe is out: this push would only wait for it
 			n.failed.Add(1)
@@ -261,9 +262,17 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	payload := LoginPayload(l.ID, app, j.site, n.cfg.Browser(l.UserAgent), l.ExpiresAt).Encode()
 	sctx, cancel := context.WithTimeout(ctx, min(n.cfg.Timeout, left))
 	err := n.sender.Send(sctx, sub, payload, Message{TTL: left, Urgency: "high", Topic: userTopic(l.Email)})
+	loginsEnd := left < n.cfg.Timeout && errors.Is(sctx.Err(), context.DeadlineExceeded)
 	cancel()
 	var se *StatusError
-	n.slots.release(host, err == nil || errors.Is(err, ErrGone) || errors.Is(err, ErrNotAllowed) || errors.As(err, &se))
+	switch {
+	case err == nil || errors.Is(err, ErrGone) || errors.Is(err, ErrNotAllowed) || errors.As(err, &se):
+		n.slots.release(host, start, answered)
+	case loginsEnd || ctx.Err() != nil:
+		n.slots.release(host, start, neither)
+	default:
+		n.slots.release(host, start, unanswered)
+	}
 	switch {
 	case err == nil:
 		n.sent.Add(1)
