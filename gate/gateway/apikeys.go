@@ -138,10 +138,14 @@ func unhex(c byte) byte {
 }
 
 // containsKey reports whether s holds a whole key anywhere ("ag_…",
-// "Bearer ag_…", a JSON blob with one).
+// "Bearer ag_…", a JSON blob with one): not inside a word
+// (flag_enabled_for_…) nor followed by more of a key's characters, which
+// no reader would take for a key.
 func containsKey(s string) bool {
 	for i := strings.Index(s, apikey.Prefix); i >= 0 && len(s)-i >= apikey.KeyLen; {
-		if _, ok := apikey.Parse(s[i : i+apikey.KeyLen]); ok {
+		end := i + apikey.KeyLen
+		alone := (i == 0 || !alphanumeric(s[i-1])) && (end == len(s) || !keyChar(s[end]))
+		if _, ok := apikey.Parse(s[i:end]); ok && alone {
 			return true
 		}
 		next := strings.Index(s[i+1:], apikey.Prefix)
@@ -151,6 +155,13 @@ func containsKey(s string) bool {
 		i += 1 + next
 	}
 	return false
+}
+
+// keyChar reports whether c may stand in a key after its prefix.
+func keyChar(c byte) bool { return alphanumeric(c) || c == '-' || c == '_' }
+
+func alphanumeric(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
 }
 
 // serveKey serves a request that carries an API key: it passes as the

@@ -241,7 +241,9 @@ func TestAKeyInACookieOrTheQueryStringIsRefused(t *testing.T) {
 		t.Errorf("key in a public path's query: status %d, upstream calls %d, %v", w.Code, next.calls, err)
 	}
 	// A query that merely mentions ag_ is nobody's key.
-	r = httptest.NewRequest(http.MethodGet, "http://app.example.com/api?tag_name=ag_release&p=%zz%41", nil)
+	r = httptest.NewRequest(http.MethodGet, "http://app.example.com/api?tag_name=ag_release&p=%zz%41"+
+		"&sort=flag_enabled_for_new_checkout_experience_in_the_eu_region_beta_customers_only_v2"+
+		"&n=x"+f.key.Key+"&m="+f.key.Key+"x", nil)
 	r.Header.Set("Cookie", "authgate_session="+f.cookie)
 	if w, next := f.serve(t, r); w.Code != http.StatusOK || next.calls != 1 {
 		t.Fatalf("a query naming ag_: status %d", w.Code)
