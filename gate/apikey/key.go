@@ -53,7 +53,7 @@ func Parse(raw string) (id string, ok bool) {
 		return "", false
 	}
 	for i := len(Prefix); i < len(raw); i++ {
-		if !isBase64URL(raw[i]) {
+		if !IsKeyChar(raw[i]) {
 			return "", false
 		}
 	}
@@ -65,7 +65,9 @@ func Parse(raw string) (id string, ok bool) {
 	return raw[len(Prefix) : len(Prefix)+idLen], true
 }
 
-func isBase64URL(c byte) bool {
+// IsKeyChar reports whether c may stand in a key after its Prefix: the
+// base64url alphabet.
+func IsKeyChar(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 

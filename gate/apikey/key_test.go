@@ -123,7 +123,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) accepted with id %q", s, id)
 		}
 		for i := 3; i < len(s); i++ {
-			if !isBase64URL(s[i]) {
+			if !IsKeyChar(s[i]) {
 				t.Fatalf("accepted byte %q", s[i])
 			}
 		}

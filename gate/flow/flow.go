@@ -255,10 +255,10 @@ func (s *Service) decided(ctx context.Context, decided *store.Login, outcome sto
 	case outcome == store.AlreadyDecided:
 		return decided, ErrAlreadyDecided
 	case outcome == store.Expired:
-		s.emitFailed(ctx, decided, ReasonExpired)
-		s.countRefusal(ctx, decided.Email, ReasonExpired)
+		s.reportExpired(ctx, decided)
 		return decided, ErrExpired
 	}
+	s.watch.done(decided.ID)
 	if decided.Reason == ReasonReported {
 		if err := s.store.Mark(ctx, blockKey(decided.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
 			s.log.Warn("blocking reported email failed", zap.Error(err))
@@ -459,14 +459,20 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 		s.log.Warn("expiring login failed", zap.Error(err))
 		return l
 	}
-	s.watch.done(l.ID)
-	s.emitFailed(ctx, expired, ReasonExpired)
-	if !expired.Typed {
-		// An unanswered push counts toward the lockout (push fatigue); a
-		// code form left alone does not: anyone may open one.
-		s.countRefusal(ctx, expired.Email, ReasonExpired)
-	}
+	s.reportExpired(ctx, expired)
 	return expired
+}
+
+// reportExpired emits login_failed for a login this instance moved to
+// expired and counts it toward the user's lockout: an unanswered push
+// does (push fatigue), a code form left alone does not, as anyone may
+// open one.
+func (s *Service) reportExpired(ctx context.Context, l *store.Login) {
+	s.watch.done(l.ID)
+	s.emitFailed(ctx, l, ReasonExpired)
+	if !l.Typed {
+		s.countRefusal(ctx, l.Email, ReasonExpired)
+	}
 }
 
 func (s *Service) emitFailed(ctx context.Context, l *store.Login, reason string) {

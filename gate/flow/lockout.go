@@ -163,11 +163,11 @@ func (s *Service) Unblock(ctx context.Context, email, by string) (*Unblocked, er
 		res.Locked = lerr == nil
 		res.Reported = p.Reason == ReasonReported
 	}
-	if _, cerr := s.store.MarkTTL(ctx, codePauseKey(email)); cerr == nil {
-		res.CodesPaused = true
-	} else if !errors.Is(cerr, store.ErrNotFound) {
-		return nil, fmt.Errorf("unblocking %s: %w", email, cerr)
+	codes, err := s.markLeft(ctx, codePauseKey(email))
+	if err != nil {
+		return nil, fmt.Errorf("unblocking %s: %w", email, err)
 	}
+	res.CodesPaused = codes > 0
 	for _, k := range []string{blockKey(email), lockKey(email), codePauseKey(email), recentKey(email)} {
 		if err := s.store.Unmark(ctx, k); err != nil {
 			return nil, fmt.Errorf("unblocking %s: %w", email, err)

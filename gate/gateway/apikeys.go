@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,28 +114,16 @@ func unescapeLeniently(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-			continue
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
 		}
 		b.WriteByte(s[i])
 	}
 	return b.String()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }
 
 // containsKey reports whether s holds a whole key anywhere ("ag_…",
@@ -144,7 +133,7 @@ func unhex(c byte) byte {
 func containsKey(s string) bool {
 	for i := strings.Index(s, apikey.Prefix); i >= 0 && len(s)-i >= apikey.KeyLen; {
 		end := i + apikey.KeyLen
-		alone := (i == 0 || !alphanumeric(s[i-1])) && (end == len(s) || !keyChar(s[end]))
+		alone := (i == 0 || !alphanumeric(s[i-1])) && (end == len(s) || !apikey.IsKeyChar(s[end]))
 		if _, ok := apikey.Parse(s[i:end]); ok && alone {
 			return true
 		}
@@ -156,9 +145,6 @@ func containsKey(s string) bool {
 	}
 	return false
 }
-
-// keyChar reports whether c may stand in a key after its prefix.
-func keyChar(c byte) bool { return alphanumeric(c) || c == '-' || c == '_' }
 
 func alphanumeric(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'

@@ -1,6 +1,7 @@
 package push
 
 import (
+	"errors"
 	"sync"
 	"time"
 )
@@ -38,6 +39,19 @@ const (
 	unanswered                // a transport error or the push's own timeout
 	neither                   // cut short by its login's end: says nothing
 )
+
+// outcomeOf tells what a push's error says of its service; cutShort is
+// whether the push was cut short by its login's end or by shutdown.
+func outcomeOf(err error, cutShort bool) outcome {
+	var se *StatusError
+	switch {
+	case err == nil || errors.Is(err, ErrGone) || errors.Is(err, ErrNotAllowed) || errors.As(err, &se):
+		return answered
+	case cutShort:
+		return neither
+	}
+	return unanswered
+}
 
 // newHostSlots shares a pool of workers among the push services.
 func newHostSlots(workers int) *hostSlots {

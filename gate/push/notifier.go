@@ -264,15 +264,8 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	err := n.sender.Send(sctx, sub, payload, Message{TTL: left, Urgency: "high", Topic: userTopic(l.Email)})
 	loginsEnd := left < n.cfg.Timeout && errors.Is(sctx.Err(), context.DeadlineExceeded)
 	cancel()
+	n.slots.release(host, start, outcomeOf(err, loginsEnd || ctx.Err() != nil))
 	var se *StatusError
-	switch {
-	case err == nil || errors.Is(err, ErrGone) || errors.Is(err, ErrNotAllowed) || errors.As(err, &se):
-		n.slots.release(host, start, answered)
-	case loginsEnd || ctx.Err() != nil:
-		n.slots.release(host, start, neither)
-	default:
-		n.slots.release(host, start, unanswered)
-	}
 	switch {
 	case err == nil:
 		n.sent.Add(1)
