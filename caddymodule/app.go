@@ -228,6 +228,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Webhooks:  consoleWebhooks{a.webhooks},
 		Push:      a.push,
 		Locate:    locate,
+		Expiries:  st.expiries,
 	})
 	if err != nil {
 		return fmt.Errorf("authgate: %w", err)

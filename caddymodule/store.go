@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/audit"
+	"github.com/authgate/authgate/gate/flow"
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/store/redisstore"
@@ -41,15 +42,20 @@ type sharedStore struct {
 	// rings holds the memory audit trail, shared like the store so the
 	// trail survives a reload.
 	rings *auditRings
-	key   string
+	// expiries watches the pending logins started under any config using
+	// this store, so the config after a reload expires those the one
+	// before started.
+	expiries *flow.ExpiryWatch
+	key      string
 }
 
 // pooledStore is what the pool keeps; Destruct closes it when the last
 // config lets go.
 type pooledStore struct {
 	store.Store
-	outbox *outbox.Memory
-	rings  *auditRings
+	outbox   *outbox.Memory
+	rings    *auditRings
+	expiries *flow.ExpiryWatch
 }
 
 // Destruct closes the store.
@@ -63,7 +69,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
 		switch cfg.Type {
 		case "", "memory":
-			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings)}, nil
+			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings), expiries: flow.NewExpiryWatch()}, nil
 		case "redis":
 			if cfg.URL == "" {
 				return nil, errors.New("store redis needs a URL")
@@ -72,7 +78,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 			if err != nil {
 				return nil, fmt.Errorf("opening redis store: %w", err)
 			}
-			return pooledStore{Store: st}, nil
+			return pooledStore{Store: st, expiries: flow.NewExpiryWatch()}, nil
 		default:
 			return nil, fmt.Errorf("unknown store type %q (want memory or redis)", cfg.Type)
 		}
@@ -81,7 +87,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		return nil, err
 	}
 	p := val.(pooledStore)
-	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, key: key}, nil
+	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, expiries: p.expiries, key: key}, nil
 }
 
 func (s *sharedStore) release() error {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -46,24 +45,12 @@ func TestAPIKeysOutliveAReload(t *testing.T) {
 	if status, body := cli.withKey(g.base+"/private", key); status != http.StatusOK {
 		t.Fatalf("the key before the reload: %d %s", status, body)
 	}
-	resp, err := http.Get(g.caddy.Admin + "/config/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := readAll(resp)
-	req, _ := http.NewRequest(http.MethodPost, g.caddy.Admin+"/load", bytes.NewReader(cfg))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Cache-Control", "must-revalidate")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("reload: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	g.reload()
 	if status, body := cli.withKey(g.base+"/private", key); status != http.StatusOK {
 		t.Fatalf("the key after the reload: %d %s", status, body)
 	}
-	req, _ = http.NewRequest(http.MethodDelete, g.caddy.Admin+"/authgate/keys/"+key[3:19], nil)
-	resp, err = http.DefaultClient.Do(req)
+	req, _ := http.NewRequest(http.MethodDelete, g.caddy.Admin+"/authgate/keys/"+key[3:19], nil)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("revoking through the admin API: %v %v", resp, err)
 	}

@@ -33,3 +33,32 @@ func TestALoginLeftAloneStillEndsWithLoginFailed(t *testing.T) {
 		}
 	})
 }
+
+// TestALoginStartedBeforeAReloadStillEndsWithLoginFailed reloads the
+// config while a login nobody reads again is pending: the new config
+// expires it and its receiver gets the one login_failed.
+func TestALoginStartedBeforeAReloadStillEndsWithLoginFailed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, storeOpt string) {
+		t.Parallel()
+		rc := newReceiver(t, 0)
+		g := startGate(t, storeOpt, newUpstream(t), webhookBlock(rc.URL, "events login_failed")+"\n\t\tlogin_timeout 3s")
+		g.enroll("reloaded@example.com")
+		s := newBrowser(t, g.base).start("reloaded@example.com")
+		g.reload()
+
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) && len(rc.types()) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond) // a second report would arrive by now
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if len(rc.events) != 1 {
+			t.Fatalf("login_failed events %v, want exactly one", rc.events)
+		}
+		data, _ := rc.events[0]["data"].(map[string]any)
+		if data["reason"] != "expired" || data["session_id"] != s.SessionID {
+			t.Fatalf("event %v, want login_failed, reason expired, session %s", rc.events[0], s.SessionID)
+		}
+	})
+}

@@ -115,6 +115,28 @@ func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines)
 	return &gate{t: t, base: base, caddy: c}
 }
 
+// reload loads the running config again, as `caddy reload` does: Caddy
+// starts it anew though it is unchanged.
+func (g *gate) reload() {
+	g.t.Helper()
+	resp, err := http.Get(g.caddy.Admin + "/config/")
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	cfg := readAll(resp)
+	req, _ := http.NewRequest(http.MethodPost, g.caddy.Admin+"/load", bytes.NewReader(cfg))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cache-Control", "must-revalidate")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatalf("reload: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		g.t.Fatalf("reload: %d %s", resp.StatusCode, readAll(resp))
+	}
+}
+
 // enroll makes an enrolment link through the admin API and enrols a Go
 // device client with it.
 func (g *gate) enroll(email string) *deviceclient.Client {

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"sync"
@@ -26,14 +27,16 @@ const (
 	maxWatched = 1 << 21
 )
 
-// expiryWatch holds the logins this instance started until their window
-// has passed. Every login of a Service has the same window, so start
-// order is expiry order and the front of the queue is due first.
-type expiryWatch struct {
-	mu    sync.Mutex
-	queue []watchedLogin
-	open  map[string]struct{}
-	full  bool
+// ExpiryWatch holds the logins an instance started until their window
+// has passed. One watch may outlive the Service that filled it: Services
+// given the same watch (WithExpiryWatch) share it, so a login started
+// under one configuration is still expired after a reload replaced it.
+// Each login is handed to one sweep only. It is safe for concurrent use.
+type ExpiryWatch struct {
+	mu   sync.Mutex
+	due  watchHeap
+	open map[string]struct{}
+	full bool
 }
 
 type watchedLogin struct {
@@ -41,68 +44,91 @@ type watchedLogin struct {
 	end time.Time
 }
 
-func newExpiryWatch() *expiryWatch {
-	return &expiryWatch{open: map[string]struct{}{}}
+// watchHeap orders watched logins by the end of their window, soonest
+// first, since Services sharing a watch may have different windows.
+type watchHeap []watchedLogin
+
+func (h watchHeap) Len() int           { return len(h) }
+func (h watchHeap) Less(i, j int) bool { return h[i].end.Before(h[j].end) }
+func (h watchHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *watchHeap) Push(x any)        { *h = append(*h, x.(watchedLogin)) }
+func (h *watchHeap) Pop() any {
+	old := *h
+	last := old[len(old)-1]
+	old[len(old)-1] = watchedLogin{}
+	*h = old[:len(old)-1]
+	return last
+}
+
+// NewExpiryWatch returns an empty watch.
+func NewExpiryWatch() *ExpiryWatch {
+	return &ExpiryWatch{open: map[string]struct{}{}}
+}
+
+// WithExpiryWatch makes the Service watch its logins in w instead of a
+// watch of its own.
+func WithExpiryWatch(w *ExpiryWatch) Option {
+	return func(s *Service) {
+		if w != nil {
+			s.watch = w
+		}
+	}
 }
 
 // add watches login id, whose window ends at end.
-func (w *expiryWatch) add(id string, end time.Time) {
+func (w *ExpiryWatch) add(id string, end time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.open) >= maxWatched {
 		w.full = true
 		return
 	}
-	w.queue = append(w.queue, watchedLogin{id: id, end: end})
+	heap.Push(&w.due, watchedLogin{id: id, end: end})
 	w.open[id] = struct{}{}
 }
 
 // done stops watching id: this instance saw it leave pending.
-func (w *expiryWatch) done(id string) {
+func (w *ExpiryWatch) done(id string) {
 	w.mu.Lock()
 	delete(w.open, id)
 	w.mu.Unlock()
 }
 
-// due takes the watched logins whose window ended by until, oldest first,
-// and reports whether logins went unwatched since the last call.
-func (w *expiryWatch) due(until time.Time) (ids []string, overflowed bool) {
+// take hands over the watched logins whose window ended by until,
+// soonest first, and reports whether logins went unwatched since the last
+// call. A login taken is not watched any more.
+func (w *ExpiryWatch) take(until time.Time) (ids []string, overflowed bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := 0
-	for n < len(w.queue) && !w.queue[n].end.After(until) {
-		if _, ok := w.open[w.queue[n].id]; ok {
-			ids = append(ids, w.queue[n].id)
-			delete(w.open, w.queue[n].id)
+	for w.due.Len() > 0 && !w.due[0].end.After(until) {
+		l := heap.Pop(&w.due).(watchedLogin)
+		if _, ok := w.open[l.id]; ok {
+			ids = append(ids, l.id)
+			delete(w.open, l.id)
 		}
-		w.queue[n] = watchedLogin{}
-		n++
 	}
-	w.queue = w.queue[n:]
 	overflowed, w.full = w.full, false
 	return ids, overflowed
 }
 
-// retry puts ids, taken by due and not yet looked at, back at the front,
-// due at once.
-func (w *expiryWatch) retry(ids []string) {
+// retry watches ids again, taken and not yet looked at, due at once.
+func (w *ExpiryWatch) retry(ids []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	back := make([]watchedLogin, 0, len(ids)+len(w.queue))
 	for _, id := range ids {
-		back = append(back, watchedLogin{id: id})
+		heap.Push(&w.due, watchedLogin{id: id})
 		w.open[id] = struct{}{}
 	}
-	w.queue = append(back, w.queue...)
 }
 
 // WatchExpiries runs until ctx ends, expiring the logins this instance
 // started that are still pending a moment after their window: a login
 // that neither its browser nor a phone reads again still ends, with one
 // login_failed (reason expired), from whichever instance moves it first.
-// While the store fails, the logins due wait for the next round. Logins
-// started before a restart or a reload are not watched by the new
-// Service; they are expired when next read.
+// While the store fails, the logins due wait for the next round. A
+// Service sharing its watch with the Service it replaced (WithExpiryWatch)
+// expires the logins that one started too; logins started before a
+// restart are expired only when next read.
 func (s *Service) WatchExpiries(ctx context.Context) {
 	t := time.NewTicker(expirySweepEvery)
 	defer t.Stop()
@@ -119,7 +145,7 @@ func (s *Service) WatchExpiries(ctx context.Context) {
 // sweepExpired expires the watched logins that are due.
 func (s *Service) sweepExpired(ctx context.Context) {
 	now := s.now()
-	ids, overflowed := s.watch.due(now.Add(-expiryGrace))
+	ids, overflowed := s.watch.take(now.Add(-expiryGrace))
 	if overflowed {
 		s.log.Warn("too many logins pending to watch them all; the others are expired when next read", zap.Int("watched", maxWatched))
 	}

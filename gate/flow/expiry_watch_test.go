@@ -9,6 +9,7 @@ import (
 
 	"github.com/authgate/authgate/gate/event"
 	"github.com/authgate/authgate/gate/store"
+	"github.com/authgate/authgate/gate/store/memory"
 )
 
 // countingStore counts GetLogin calls and fails the first failReads.
@@ -112,5 +113,45 @@ func TestTheWatchTriesAgainWhileTheStoreFails(t *testing.T) {
 	svc.sweepExpired(ctx)
 	if got := f.events.reasons(); len(got) != 1 || got[0] != ReasonExpired {
 		t.Fatalf("once the store answers: %v, want one expired", got)
+	}
+}
+
+// TestAReloadedServiceExpiresTheLoginsItsPredecessorStarted: the Service
+// of a new configuration shares the old one's watch, so a login started
+// before a reload still ends with login_failed (expired), even when the
+// new configuration's shorter window puts its own logins ahead of it.
+func TestAReloadedServiceExpiresTheLoginsItsPredecessorStarted(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New()
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{now: time.Now()}
+	watch := NewExpiryWatch()
+	oldRec, newRec := &recorder{}, &recorder{}
+	old := New(Config{LoginTimeout: 2 * time.Minute}, st, oldRec, WithClock(clk.Now), WithExpiryWatch(watch))
+	started, err := old.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ClientIP: "192.0.2.1", UserAgent: "test", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	clk.Add(30 * time.Second)
+	reloaded := New(Config{LoginTimeout: 30 * time.Second}, st, newRec, WithClock(clk.Now), WithExpiryWatch(watch))
+	mine, err := reloaded.Start(ctx, StartRequest{Email: "bob@example.com", AppID: "app", ClientIP: "192.0.2.2", UserAgent: "test", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(30*time.Second + expiryGrace)
+	reloaded.sweepExpired(ctx)
+	if got := newRec.reasons(); len(got) != 1 || newRec.last(event.LoginFailed).Data["session_id"] != mine.Login.ID {
+		t.Fatalf("after the new window: %v, want only the new login expired", newRec.events)
+	}
+
+	clk.Add(time.Minute)
+	reloaded.sweepExpired(ctx)
+	if got := newRec.reasons(); len(got) != 2 || newRec.last(event.LoginFailed).Data["session_id"] != started.Login.ID {
+		t.Fatalf("after the old window: %v, want the old login expired by the new Service", newRec.events)
+	}
+	old.sweepExpired(ctx)
+	if got := oldRec.reasons(); len(got) != 0 {
+		t.Fatalf("the old Service reported %v again", got)
 	}
 }

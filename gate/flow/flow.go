@@ -142,7 +142,7 @@ type Service struct {
 	codes    *otp.Codes
 	notifier StartNotifier
 	now      func() time.Time
-	watch    *expiryWatch
+	watch    *ExpiryWatch
 }
 
 // Option changes an optional part of a Service.
@@ -165,7 +165,7 @@ func WithLogger(l *zap.Logger) Option { return func(s *Service) { s.log = l } }
 // New returns a Service over st that reports to events.
 func New(cfg Config, st store.Store, events event.Sink, opts ...Option) *Service {
 	cfg.defaults()
-	s := &Service{cfg: cfg, store: st, events: events, log: zap.NewNop(), now: time.Now, watch: newExpiryWatch()}
+	s := &Service{cfg: cfg, store: st, events: events, log: zap.NewNop(), now: time.Now, watch: NewExpiryWatch()}
 	for _, o := range opts {
 		o(s)
 	}

@@ -142,6 +142,10 @@ type Deps struct {
 	// Push, if set, wakes the user's phones when a login starts and
 	// checks the subscriptions they register.
 	Push *push.Notifier
+	// Expiries, if set, is the watch of pending logins to share with the
+	// Gateway this one replaces, so the logins it started still end with
+	// login_failed (expired) after a reload. Nil: a watch of its own.
+	Expiries *flow.ExpiryWatch
 }
 
 // Gateway holds what every protected site shares: the login flow, tokens,
@@ -215,7 +219,7 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes)}
+	opts := []flow.Option{flow.WithLogger(deps.Logger), flow.WithCodes(codes), flow.WithExpiryWatch(deps.Expiries)}
 	if deps.PreLogin != nil {
 		opts = append(opts, flow.WithPreLogin(deps.PreLogin))
 	}
