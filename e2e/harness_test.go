@@ -119,11 +119,17 @@ func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines)
 // starts it anew though it is unchanged.
 func (g *gate) reload() {
 	g.t.Helper()
+	g.reloadWith(func(cfg []byte) []byte { return cfg })
+}
+
+// reloadWith loads the running config as change makes it.
+func (g *gate) reloadWith(change func(cfg []byte) []byte) {
+	g.t.Helper()
 	resp, err := http.Get(g.caddy.Admin + "/config/")
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	cfg := readAll(resp)
+	cfg := change(readAll(resp))
 	req, _ := http.NewRequest(http.MethodPost, g.caddy.Admin+"/load", bytes.NewReader(cfg))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Cache-Control", "must-revalidate")

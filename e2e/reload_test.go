@@ -96,3 +96,29 @@ func TestReloadKeepsQueuedWebhookDeliveries(t *testing.T) {
 		t.Fatalf("%d of %d deliveries arrived after the reload", rc.distinct(), total)
 	}
 }
+
+// TestAReloadThatRemovesAnAdministratorClosesTheConsole: an administrator
+// signed in before a reload that drops them from the admin group is
+// refused by the console at once, though their session lasts.
+func TestAReloadThatRemovesAnAdministratorClosesTheConsole(t *testing.T) {
+	g := startGateWith(t, storeLine(""), newUpstream(t), gateLines{app: "group admin boss@example.com"})
+	dev := g.enroll("boss@example.com")
+	boss := newBrowser(t, g.base)
+	boss.login(dev, "boss@example.com")
+	html := http.Header{"Accept": {"text/html"}}
+	if status, _, _ := boss.do(http.MethodGet, "/.authgate/admin/", html, nil); status != http.StatusOK {
+		t.Fatalf("the console before the reload: %d", status)
+	}
+	g.reloadWith(func(cfg []byte) []byte {
+		if !bytes.Contains(cfg, []byte(`"boss@example.com"`)) {
+			t.Fatalf("no group line for boss in the config: %s", cfg)
+		}
+		return bytes.ReplaceAll(cfg, []byte(`"boss@example.com"`), []byte(`"successor@example.com"`))
+	})
+	if status, _, body := boss.do(http.MethodGet, "/.authgate/admin/", html, nil); status != http.StatusForbidden || !strings.Contains(string(body), "not an administrator") {
+		t.Fatalf("the console after the reload: %d %s", status, body)
+	}
+	if status, _, _ := boss.do(http.MethodGet, "/private", http.Header{"Accept": {"application/json"}}, nil); status != http.StatusOK {
+		t.Fatalf("the session after the reload: %d", status)
+	}
+}

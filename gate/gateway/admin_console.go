@@ -3,11 +3,14 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/flow"
@@ -116,7 +119,15 @@ func (g *Gateway) handleConsole(w http.ResponseWriter, r *http.Request) {
 		g.consoleMessage(w, r, http.StatusForbidden, "Access denied", "Sign in as an administrator to use the console.")
 		return
 	}
-	if !g.isAdmin(v) {
+	admin, err := g.isAdmin(r.Context(), v)
+	if err != nil {
+		g.log.Warn("checking an administrator in the directory failed", zap.Error(err))
+		w.Header().Set("Retry-After", "5")
+		g.consoleMessage(w, r, http.StatusServiceUnavailable, "Console unavailable",
+			"The user directory cannot be reached to confirm that you are an administrator. Try again in a moment.")
+		return
+	}
+	if !admin {
 		g.consoleMessage(w, r, http.StatusForbidden, "Access denied",
 			"You are signed in as "+v.Email+", who is not an administrator of this gate.")
 		return
@@ -126,9 +137,26 @@ func (g *Gateway) handleConsole(w http.ResponseWriter, r *http.Request) {
 	g.console.ServeHTTP(w, r)
 }
 
-// isAdmin reports whether the token's groups hold the admin group.
-func (g *Gateway) isAdmin(v *token.Verified) bool {
-	return slices.Contains(v.Groups, g.cfg.AdminGroup)
+// isAdmin reports whether the token's groups hold the admin group and
+// the gate still puts its user in it, by a group line of the running
+// config or by the directory: an administrator removed from the group
+// loses the console at the next request, not when the token ends. An
+// error means the directory could not say.
+func (g *Gateway) isAdmin(ctx context.Context, v *token.Verified) (bool, error) {
+	if !slices.Contains(v.Groups, g.cfg.AdminGroup) {
+		return false, nil
+	}
+	if slices.Contains(g.groups.Of(v.Email), g.cfg.AdminGroup) {
+		return true, nil
+	}
+	if g.directory == nil {
+		return false, nil
+	}
+	u, found, err := g.directory.Lookup(ctx, v.Email)
+	if err != nil {
+		return false, fmt.Errorf("looking up %s: %w", v.Email, err)
+	}
+	return found && slices.Contains(u.Groups, g.cfg.AdminGroup), nil
 }
 
 // recentApproval reports whether the admin's session was approved on a

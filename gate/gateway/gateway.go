@@ -165,6 +165,7 @@ type Gateway struct {
 	log         *zap.Logger
 	pages       *web.Pages
 	groups      *policy.Groups
+	directory   directory.Directory
 	brand       *brand.Brand
 	locate      func(string) string
 	apikeys     *apikey.Service
@@ -238,19 +239,20 @@ func New(cfg Config, deps Deps) (*Gateway, error) {
 		revocations: token.NewRevocations(deps.Store, token.RevocationOptions{
 			ResyncEvery: cfg.RevocationResync, MaxStaleness: cfg.RevocationMaxStaleness, Logger: deps.Logger,
 		}),
-		verifier: &device.Verifier{Devices: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
-		enroller: &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
-		codes:    codes,
-		events:   deps.Events,
-		log:      deps.Logger,
-		pages:    pages,
-		groups:   groups,
-		audit:    deps.Audit,
-		webhooks: deps.Webhooks,
-		push:     deps.Push,
-		brand:    globalBrand,
-		locate:   deps.Locate,
-		live:     live.New(deps.Store, deps.Logger),
+		verifier:  &device.Verifier{Devices: deps.Store, MaxSkew: cfg.DeviceMaxSkew},
+		enroller:  &device.Enroller{Devices: deps.Store, TTL: cfg.EnrollmentTTL},
+		codes:     codes,
+		events:    deps.Events,
+		log:       deps.Logger,
+		pages:     pages,
+		groups:    groups,
+		directory: deps.Directory,
+		audit:     deps.Audit,
+		webhooks:  deps.Webhooks,
+		push:      deps.Push,
+		brand:     globalBrand,
+		locate:    deps.Locate,
+		live:      live.New(deps.Store, deps.Logger),
 	}
 	if g.apikeys, err = newAPIKeys(cfg, deps, g.revocations, groups); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
