@@ -111,6 +111,7 @@ func TestParseGlobalErrorsNameTheLineAndOption(t *testing.T) {
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tevents login\n\t}\n}", "a secret is required"},
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\tevents logn\n\t}\n}", "logn"},
 		{"authgate {\n\twebhook ftp://x.example/ {\n\t\tsecret s\n\t}\n}", "webhook ftp://x.example/"},
+		{"authgate {\n\twebhook https://svc:HOOKPW@x.example/in?token=T {\n\t\tsecret s\n\t}\n}", "webhook https://…@x.example/in?…: url https://…@x.example/in?…: credentials in URLs are not allowed, at Testfile:4"},
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\taccess_sample_rate 2\n\t}\n}", "access_sample_rate"},
 		{"authgate {\n\twebhook https://x.example/ {\n\t\tsecret s\n\t\tblocking\n\t\tallow_on_error\n\t}\n}", "allow_on_error is an argument of blocking: write 'blocking allow_on_error', at Testfile:5"},
 		{"authgate {\n\tsigning_key a b\n}", "Testfile:2"},

@@ -85,7 +85,7 @@ func (a *App) openDirectory() (*directory.LDAP, error) {
 	if a.Directory.Type != "ldap" {
 		return nil, fmt.Errorf("directory: unknown type %q (want ldap)", a.Directory.Type)
 	}
-	return directory.NewLDAP(a.Directory.ldap(), a.log.Named("directory").With(zap.String("url", a.Directory.URL)))
+	return directory.NewLDAP(a.Directory.ldap(), a.log.Named("directory").With(zap.String("url", redactedURL(a.Directory.URL))))
 }
 
 // unmarshalDirectory parses the directory block. Syntax:

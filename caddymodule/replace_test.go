@@ -59,6 +59,21 @@ func TestExpanderErrorNeverEchoesTheSecretBesideAPlaceholder(t *testing.T) {
 	}
 }
 
+// TestAWebhookURLFromThePlaceholderIsRefusedWithoutItsPassword: a URL
+// with credentials, kept out of the config by {env.X}, is not put back
+// into the error that refuses it.
+func TestAWebhookURLFromThePlaceholderIsRefusedWithoutItsPassword(t *testing.T) {
+	t.Setenv("AUTHGATE_TEST_HOOK", "https://svc:HOOKPW@hooks.example.net/in?token=HOOKTOKEN")
+	a := &App{Webhooks: []WebhookConfig{{URL: "{env.AUTHGATE_TEST_HOOK}", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}}
+	err := a.expandPlaceholders()
+	if err == nil || !strings.Contains(err.Error(), "credentials") {
+		t.Fatalf("error %v, want credentials refused", err)
+	}
+	if strings.Contains(err.Error(), "HOOKPW") || strings.Contains(err.Error(), "HOOKTOKEN") {
+		t.Fatalf("error reveals the URL's password or token: %v", err)
+	}
+}
+
 func TestProvisionExpandsEveryPlaceholderOption(t *testing.T) {
 	t.Setenv("AUTHGATE_TEST_KEY", strings.Repeat("s", 40))
 	t.Setenv("AUTHGATE_TEST_URL", "https://hooks.example.com/in")

@@ -71,7 +71,7 @@ func (w *WebhookConfig) expand(e expander, n int) error {
 		return err
 	}
 	w.URL = url
-	name = "webhook " + w.URL
+	name = "webhook " + webhook.ShownURL(w.URL)
 	if w.Secret, err = e.required(name+" secret", w.Secret); err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (w *WebhookConfig) expand(e expander, n int) error {
 		ep.Events = nil
 	}
 	if err := ep.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
 	return nil
 }
@@ -188,7 +188,7 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 		}
 	}
 	if w.Secret == "" {
-		return w, d.Errf("webhook %s: a secret is required", w.URL)
+		return w, d.Errf("webhook %s: a secret is required", webhook.ShownURL(w.URL))
 	}
 	if hasPlaceholder(w.URL) || hasPlaceholder(w.Secret) || hasPlaceholder(w.PreviousSecret) {
 		return w, nil // checked once expanded, at provision
@@ -198,7 +198,7 @@ func unmarshalWebhook(d *caddyfile.Dispenser) (WebhookConfig, error) {
 		ep.Events = nil
 	}
 	if err := ep.Validate(); err != nil {
-		return w, d.Errf("webhook %s: %v", w.URL, err)
+		return w, d.Err(err.Error())
 	}
 	return w, nil
 }

@@ -192,7 +192,7 @@ func New(cfg Config) (*Dispatcher, error) {
 			continue
 		}
 		if set.byID[st.ep.ID] != nil {
-			errs = append(errs, fmt.Errorf("webhook %s: duplicate id %q", st.ep.URL, st.ep.ID))
+			errs = append(errs, fmt.Errorf("webhook %s: duplicate id %q", ShownURL(st.ep.URL), st.ep.ID))
 			continue
 		}
 		set = set.with(st)

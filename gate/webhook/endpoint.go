@@ -99,13 +99,17 @@ func (ep Endpoint) Validate() error {
 	u, err := url.Parse(ep.URL)
 	switch {
 	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) { // its message would repeat the URL
+			err = ue.Err
+		}
 		errs = append(errs, fmt.Errorf("url: %w", err))
 	case u.Scheme != "http" && u.Scheme != "https":
-		errs = append(errs, fmt.Errorf("url %q: scheme must be http or https", ep.URL))
+		errs = append(errs, fmt.Errorf("url %s: scheme must be http or https", ShownURL(ep.URL)))
 	case u.Host == "" || u.Hostname() == "":
-		errs = append(errs, fmt.Errorf("url %q: no host", ep.URL))
+		errs = append(errs, fmt.Errorf("url %s: no host", ShownURL(ep.URL)))
 	case u.User != nil:
-		errs = append(errs, fmt.Errorf("url %q: credentials in URLs are not allowed", u.Redacted()))
+		errs = append(errs, fmt.Errorf("url %s: credentials in URLs are not allowed", ShownURL(ep.URL)))
 	}
 	if ep.Secret == "" {
 		errs = append(errs, errors.New("secret: empty"))
@@ -139,7 +143,7 @@ func (ep Endpoint) Validate() error {
 		errs = append(errs, fmt.Errorf("access_sample_rate %v: must be between 0 and 1", ep.AccessSampleRate))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("webhook %s: %w", ep.URL, err)
+		return fmt.Errorf("webhook %s: %w", ShownURL(ep.URL), err)
 	}
 	return nil
 }

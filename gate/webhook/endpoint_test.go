@@ -33,6 +33,9 @@ func TestEndpointValidate(t *testing.T) {
 		{"bad header", func(e *Endpoint) { e.SignatureHeader = "X Sig" }, "signature_header"},
 		{"reserved header", func(e *Endpoint) { e.SignatureHeader = "webhook-signature" }, "signature_header"},
 		{"sample rate", func(e *Endpoint) { e.AccessSampleRate = 1.5 }, "access_sample_rate"},
+		{"credentials and a token", func(e *Endpoint) { e.URL = "https://svc:PASSWORD@x/y?token=TOKEN" }, "credentials"},
+		{"ftp with a token", func(e *Endpoint) { e.URL = "ftp://x/y?token=TOKEN" }, "scheme"},
+		{"bad escape with a password", func(e *Endpoint) { e.URL = "https://svc:PASSWORD@x/%zz?token=TOKEN" }, "invalid URL escape"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -47,6 +50,9 @@ func TestEndpointValidate(t *testing.T) {
 			}
 			if err != nil && ep.Secret != "" && strings.Contains(err.Error(), ep.Secret) {
 				t.Fatalf("error reveals the secret: %v", err)
+			}
+			if err != nil && (strings.Contains(err.Error(), "PASSWORD") || strings.Contains(err.Error(), "TOKEN")) {
+				t.Fatalf("error reveals what the URL carries: %v", err)
 			}
 		})
 	}

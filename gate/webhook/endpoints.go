@@ -63,7 +63,7 @@ func (d *Dispatcher) AddEndpoint(ep Endpoint) (Endpoint, error) {
 	defer d.setMu.Unlock()
 	cur := d.set.Load()
 	if cur.byID[st.ep.ID] != nil {
-		return Endpoint{}, fmt.Errorf("adding webhook %s: an endpoint with id %q exists", st.ep.URL, st.ep.ID)
+		return Endpoint{}, fmt.Errorf("adding webhook %s: an endpoint with id %q exists", ShownURL(st.ep.URL), st.ep.ID)
 	}
 	d.set.Store(cur.with(st))
 	d.local.addEndpoint(st.ep)

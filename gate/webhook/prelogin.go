@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"go.uber.org/zap"
@@ -88,6 +90,10 @@ func (h *PreLoginHook) ask(ctx context.Context, e event.Event) (bool, string, er
 	h.signer.sign(req.Header, e.ID, e.Type, body, time.Now())
 	resp, err := h.client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) { // the URL may carry a token: keep it out of logs
+			err = ue.Err
+		}
 		return false, "", fmt.Errorf("calling pre_login hook: %w", err)
 	}
 	defer resp.Body.Close()

@@ -3,12 +3,17 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/authgate/authgate/gate/store"
 )
@@ -105,5 +110,31 @@ func TestPreLoginHookSendsItsFormatsBodyAndReadsTheSameAnswer(t *testing.T) {
 				t.Fatalf("%s %q, want %q", c.sigHeader, got, want)
 			}
 		})
+	}
+}
+
+// TestAnUnreachablePreLoginHookLogsNoTokenOfItsURL: the failure is
+// logged without the URL, whose query may carry a token.
+func TestAnUnreachablePreLoginHookLogsNoTokenOfItsURL(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/pre?token=HOOKTOKEN"
+	srv.Close() // nothing listens there any more
+	core, logs := observer.New(zap.DebugLevel)
+	h, err := NewPreLoginHook(Endpoint{URL: url, Secret: GenerateSecret(), Timeout: time.Second}, false, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allowed, _ := h.Check(context.Background(), &store.Login{ID: "l1", Email: "alice@example.com", AppID: "app"}); allowed {
+		t.Fatal("an unreachable hook allowed the login")
+	}
+	entries := logs.All()
+	if len(entries) == 0 {
+		t.Fatal("the failure was not logged")
+	}
+	for _, e := range entries {
+		line := e.Message + fmt.Sprint(e.ContextMap())
+		if strings.Contains(line, "HOOKTOKEN") {
+			t.Fatalf("log line reveals the URL's token: %s", line)
+		}
 	}
 }
