@@ -139,7 +139,8 @@ func startRedis(t testing.TB, dir string, extra []string) *Redis {
 	return nil
 }
 
-// waitRedis polls addr with PING until it answers PONG or d passes.
+// waitRedis polls addr with PING until it answers PONG (or asks for the
+// password it was started with) or d passes.
 func waitRedis(addr string, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -149,7 +150,7 @@ func waitRedis(addr string, d time.Duration) bool {
 			_, _ = conn.Write([]byte("PING\r\n"))
 			line, _ := bufio.NewReader(conn).ReadString('\n')
 			conn.Close()
-			if strings.HasPrefix(line, "+PONG") {
+			if strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") { // up, with a password
 				return true
 			}
 		}

@@ -12,10 +12,12 @@ import (
 
 // unavailableReply reports whether err is a Redis error reply that means
 // the server cannot serve the call now, rather than that the call was
-// wrong.
+// wrong: among them a refused password or ACL (WRONGPASS, NOAUTH,
+// NOPERM), as after a password rotated under a running gateway, which
+// the operator fixes as they would an outage.
 func unavailableReply(err error) bool {
 	for _, p := range []string{"LOADING", "CLUSTERDOWN", "MASTERDOWN", "READONLY",
-		"TRYAGAIN", "BUSY", "NOREPLICAS", "OOM"} {
+		"TRYAGAIN", "BUSY", "NOREPLICAS", "OOM", "WRONGPASS", "NOAUTH", "NOPERM"} {
 		if redis.HasErrorPrefix(err, p) {
 			return true
 		}

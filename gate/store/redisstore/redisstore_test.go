@@ -161,3 +161,34 @@ func benchStore(b *testing.B) *redisstore.Store {
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, benchStore(b))
 }
+
+// TestARefusedPasswordIsAnOutageNotABadCall: a wrong password (or none,
+// against a server that wants one) makes every call fail with
+// store.ErrUnavailable, so requests get 503 and Retry-After rather than
+// 500.
+func TestARefusedPasswordIsAnOutageNotABadCall(t *testing.T) {
+	r := testenv.StartRedisWith(t, "--requirepass", "right-password")
+	for name, url := range map[string]string{
+		"wrong password": "redis://:wrong-password@" + r.Addr + "/0",
+		"no password":    "redis://" + r.Addr + "/0",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := redisstore.Open(url, redisstore.Options{Prefix: "pw"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ctx := t.Context()
+			_, _, hitErr := s.Hit(ctx, "k", time.Minute)
+			_, getErr := s.GetLogin(ctx, "l1")
+			for op, err := range map[string]error{"Ping": s.Ping(ctx), "Hit": hitErr, "GetLogin": getErr} {
+				if !errors.Is(err, store.ErrUnavailable) {
+					t.Errorf("%s = %v, want store.ErrUnavailable", op, err)
+				}
+				if err != nil && strings.Contains(err.Error(), "right-password") {
+					t.Errorf("%s error shows the password: %v", op, err)
+				}
+			}
+		})
+	}
+}
