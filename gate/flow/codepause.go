@@ -57,6 +57,13 @@ func (s *Service) takeCodeTry(ctx context.Context, email string) (int64, error) 
 		s.pauseAt(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes", n)
 		return n, &LimitError{Reason: ReasonCodesPaused, RetryAfter: s.cfg.LockoutDuration}
 	}
+	// A try that reached the limit sets the pause and then resets the
+	// count, so a try counted after that reset, and given a low number,
+	// finds the pause set: asking again here keeps a burst of tries from
+	// being checked twice LockoutAttempts times.
+	if err := s.codesPaused(ctx, email); err != nil {
+		return 0, err
+	}
 	return n, nil
 }
 

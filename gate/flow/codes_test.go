@@ -380,3 +380,42 @@ func TestOfflineCodesStopAfterTheirBudgetUntilASignInSucceeds(t *testing.T) {
 		t.Fatalf("the right code after unblock: %v", err)
 	}
 }
+
+// pausingTwin is a store in which, just before a code try is counted, a
+// try on another instance reaches the limit: it sets the code pause and
+// resets the count, as pauseAt does.
+type pausingTwin struct {
+	store.Store
+	email string
+	once  sync.Once
+}
+
+func (p *pausingTwin) Hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+	if key == codeFailKey(p.email) {
+		p.once.Do(func() {
+			_ = p.Store.Mark(ctx, codePauseKey(p.email), time.Minute)
+			_ = p.Store.ResetHits(ctx, key)
+		})
+	}
+	return p.Store.Hit(ctx, key, window)
+}
+
+// TestACodeTriedAsTheLimitIsReachedElsewhereIsNotChecked: a try that
+// passed the pause check and is counted after a twin set the pause and
+// reset the count (so it gets try number 1) is refused, not checked: a
+// burst over many code forms gets LockoutAttempts checks in all, not
+// twice that.
+func TestACodeTriedAsTheLimitIsReachedElsewhereIsNotChecked(t *testing.T) {
+	f, _, _ := newCodesFixture(t)
+	s := f.start(t, "alice@example.com", "", "")
+	twin := &pausingTwin{Store: f.store, email: "alice@example.com"}
+	svc := New(Config{PushesPerEmail: 100}, twin, f.events, WithClock(f.clock.Now), WithCodes(f.svc.codes))
+	_, err := svc.RedeemCode(context.Background(), s.Login.ID, s.Binding, "000000")
+	var limit *LimitError
+	if !errors.As(err, &limit) || limit.Reason != ReasonCodesPaused {
+		t.Fatalf("a code counted after the pause was set: %v, want codes_paused", err)
+	}
+	if got := f.events.count(event.CodeRejected); got != 0 {
+		t.Fatalf("%d codes checked, want none", got)
+	}
+}
