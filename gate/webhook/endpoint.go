@@ -180,14 +180,15 @@ func (ep Endpoint) Receives(e event.Event) bool {
 }
 
 // Wants reports whether ep subscribes to events of type typ. Access events
-// are delivered only when named explicitly, and then sampled at
-// AccessSampleRate (a random draw per call); ping always goes through.
+// are delivered only when named or under "*" (not by default, with no
+// events listed), and then sampled at AccessSampleRate (a random draw per
+// call); ping always goes through.
 func (ep Endpoint) Wants(typ string) bool {
 	if typ == event.Ping {
 		return true
 	}
 	if typ == event.Access {
-		if !slices.Contains(ep.Events, event.Access) {
+		if !slices.Contains(ep.Events, event.Access) && !slices.Contains(ep.Events, AllEvents) {
 			return false
 		}
 		r := ep.AccessSampleRate
