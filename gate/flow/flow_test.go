@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,6 +236,9 @@ func TestOnePendingLoginPerUser(t *testing.T) {
 	if err != nil || old.Status != store.LoginExpired || old.Reason != ReasonSuperseded {
 		t.Fatalf("the same browser's earlier login: %+v %v, want superseded", old, err)
 	}
+	if got := f.events.reasons(); len(got) != 1 || got[0] != ReasonSuperseded || f.events.last(event.LoginFailed).Data["session_id"] != first.Login.ID {
+		t.Fatalf("login_failed %v, want one superseded for the earlier login", got)
+	}
 	if p, _ := f.svc.Pending(ctx, f.dev); len(p) != 1 || p[0].ID != second.Login.ID {
 		t.Fatalf("pending after restart: %v", p)
 	}
@@ -257,8 +261,9 @@ func TestRateLimitsPerEmailAndPerIP(t *testing.T) {
 	if !errors.As(err, &limit) || limit.Reason != ReasonRateLimited {
 		t.Fatalf("fourth start from one IP: %v", err)
 	}
-	if got := f.events.reasons(); len(got) != 2 || got[0] != ReasonRateLimited {
-		t.Fatalf("rate-limit refusals reported %v", got)
+	// The second start superseded the first; then two refusals.
+	if got := f.events.reasons(); strings.Join(got, ",") != "superseded,rate_limited,rate_limited" {
+		t.Fatalf("login_failed reasons %v, want superseded and two rate_limited", got)
 	}
 }
 

@@ -234,9 +234,14 @@ func (s *Service) clearHolder(ctx context.Context, l *store.Login, otherID, prev
 	case other.Status != store.LoginPending:
 		// Decided but not yet released.
 	case BindingMatches(previousBinding, other.BindingHash):
-		if _, err := s.store.TransitionLogin(ctx, other.ID, store.Transition{
+		superseded, err := s.store.TransitionLogin(ctx, other.ID, store.Transition{
 			From: store.LoginPending, To: store.LoginExpired, Reason: ReasonSuperseded, At: s.now(),
-		}); err != nil && !errors.Is(err, store.ErrConflict) {
+		})
+		switch {
+		case err == nil:
+			s.watch.done(other.ID)
+			s.emitFailed(ctx, superseded, ReasonSuperseded)
+		case !errors.Is(err, store.ErrConflict):
 			return fmt.Errorf("superseding pending login: %w", err)
 		}
 	default:
