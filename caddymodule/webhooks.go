@@ -294,6 +294,7 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 	if rs, ok := st.Store.(*redisstore.Store); ok {
 		ob, err := redisoutbox.New(ctx, rs.Client(), redisoutbox.Options{
 			Prefix: rs.Prefix() + ":{webhooks}", Visibility: time.Duration(a.WebhookClaimTimeout),
+			Logger: a.log.Named("webhook"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("opening the webhook outbox: %w", err)

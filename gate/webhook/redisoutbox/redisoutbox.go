@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 
 	"github.com/authgate/authgate/gate/webhook/outbox"
 )
@@ -44,6 +46,8 @@ type Options struct {
 	// holding no entry, before it is removed from the group (consumers.go);
 	// default 10m, and never less than twice Visibility.
 	ForgetAfter time.Duration
+	// Logger hears of a queue that Redis lost (default: none).
+	Logger *zap.Logger
 }
 
 // Outbox is an outbox.Outbox in Redis. Safe for concurrent use; one per
@@ -58,7 +62,11 @@ type Outbox struct {
 	nextMaintain        time.Time
 	autoclaimFrom       string
 	forgetAfter         time.Duration
-	nextForget          time.Time
+	log                 *zap.Logger
+	// hadGroup is set once this instance has read from the group, so a
+	// group missing later means Redis lost the queue.
+	hadGroup   atomic.Bool
+	nextForget time.Time
 }
 
 // New returns an Outbox on rdb. It does not need Redis to answer: the
@@ -83,6 +91,10 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Outbox,
 		block:         dflt(opts.Block, time.Second),
 		maintainEvery: dflt(opts.MaintainEvery, 500*time.Millisecond),
 		autoclaimFrom: "0-0",
+		log:           opts.Logger,
+	}
+	if o.log == nil {
+		o.log = zap.NewNop()
 	}
 	o.forgetAfter = max(dflt(opts.ForgetAfter, 10*time.Minute), 2*o.visibility)
 	return o, nil
@@ -102,11 +114,24 @@ func dflt(v, d time.Duration) time.Duration {
 	return v
 }
 
+// groupLost makes the consumer group again after a read found it missing.
+// Missing after this instance had it, the queue went with Redis's data
+// (a restart without persistence, a flush): deliveries queued and not
+// yet made are gone, which only an operator can know to look into.
+func (o *Outbox) groupLost(ctx context.Context) error {
+	if o.hadGroup.CompareAndSwap(true, false) { // once, whichever worker saw it
+		o.log.Error("the webhook queue is gone from Redis (restarted without persistence, or flushed): deliveries queued and not yet made were lost with it",
+			zap.String("stream", o.stream))
+	}
+	return o.createGroup(ctx)
+}
+
 func (o *Outbox) createGroup(ctx context.Context) error {
 	err := o.rdb.XGroupCreateMkStream(ctx, o.stream, o.group, "0").Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("creating consumer group %s on %s: %w", o.group, o.stream, err)
 	}
+	o.hadGroup.Store(true)
 	return nil
 }
 
@@ -165,10 +190,14 @@ func (o *Outbox) read(ctx context.Context, consumer string) (redis.XMessage, boo
 		Group: o.group, Consumer: consumer, Streams: []string{o.stream, ">"}, Count: 1, Block: o.block,
 	}).Result()
 	switch {
+	case err == nil || errors.Is(err, redis.Nil):
+		o.hadGroup.Store(true)
+	}
+	switch {
 	case errors.Is(err, redis.Nil):
 		return redis.XMessage{}, false, nil
 	case err != nil && strings.HasPrefix(err.Error(), "NOGROUP"): // the server lost its data
-		return redis.XMessage{}, false, o.createGroup(ctx)
+		return redis.XMessage{}, false, o.groupLost(ctx)
 	case err != nil:
 		if ctx.Err() != nil {
 			return redis.XMessage{}, false, ctx.Err()
@@ -204,7 +233,7 @@ func (o *Outbox) maintain(ctx context.Context, consumer string) (redis.XMessage,
 	}).Result()
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "NOGROUP") {
-			return redis.XMessage{}, false, o.createGroup(ctx)
+			return redis.XMessage{}, false, o.groupLost(ctx)
 		}
 		return redis.XMessage{}, false, fmt.Errorf("reclaiming idle entries of %s: %w", o.stream, err)
 	}

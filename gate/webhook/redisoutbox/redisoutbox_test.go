@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/authgate/authgate/gate/webhook/outbox"
 	"github.com/authgate/authgate/gate/webhook/outbox/outboxtest"
@@ -167,5 +169,48 @@ func TestAConsumerThatLeftIsForgottenOnceItsEntriesAreReclaimed(t *testing.T) {
 		short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
 		_, _ = survivor.Claim(short, "survivor")
 		stop()
+	}
+}
+
+// TestAQueueRedisLostIsLoggedOnce: the first start on an empty Redis
+// makes the queue without a word; a queue that goes later (a flush, a
+// restart without persistence) is logged as lost, once, and made again.
+func TestAQueueRedisLostIsLoggedOnce(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	core, logs := observer.New(zap.ErrorLevel)
+	o := newOutbox(t, srv, redisoutbox.Options{Block: 50 * time.Millisecond, Logger: zap.New(core)})
+	ctx := context.Background()
+	claimNone := func() {
+		t.Helper()
+		cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		if c, err := o.Claim(cctx, "w1"); err == nil {
+			t.Fatalf("claimed %v from an empty queue", c)
+		}
+	}
+	claimNone()
+	if n := logs.Len(); n != 0 {
+		t.Fatalf("the first start logged %d errors: %v", n, logs.All())
+	}
+	if err := o.Enqueue(ctx, outboxtest.Sample(1)); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	claimNone()
+	claimNone()
+	if n := logs.FilterMessageSnippet("webhook queue is gone").Len(); n != 1 {
+		t.Fatalf("%d lost-queue errors, want 1: %v", n, logs.All())
+	}
+	if err := o.Enqueue(ctx, outboxtest.Sample(2)); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if c, err := o.Claim(cctx, "w1"); err != nil || c.EventID != outboxtest.Sample(2).EventID {
+		t.Fatalf("after the queue was made again: %+v %v", c, err)
 	}
 }
