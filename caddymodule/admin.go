@@ -1,10 +1,12 @@
 package caddymodule
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -329,17 +331,28 @@ func namedError(what, id string, err error) error {
 	return err
 }
 
-// decodeAdminJSON parses the request's JSON body into v, refusing
-// unknown fields (400) and bodies over gateway.MaxBodyBytes (413, in the
-// words the gate's own endpoints use).
+// decodeAdminJSON parses the request's JSON body into v strictly, in the
+// words the gate's own endpoints use: a body over gateway.MaxBodyBytes is
+// a 413 whatever it holds (the whole body is read, so padding after the
+// value counts), and an unknown field or anything but white space after
+// the one value is a 400.
 func decodeAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, gateway.MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, gateway.MaxBodyBytes))
+	if err != nil {
 		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
 			return caddy.APIError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: gateway.ErrBodyTooLarge}
 		}
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("reading request body: %w", err)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("malformed JSON body: %w", err)}
+	}
+	// dec.More is not enough here: it reports a stray "}" or "]" as the
+	// end of the input.
+	if rest := strings.TrimLeft(string(body[dec.InputOffset():]), " \t\r\n"); rest != "" {
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: errors.New("malformed JSON body: data after the object")}
 	}
 	return nil
 }

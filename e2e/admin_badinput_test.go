@@ -73,19 +73,62 @@ func TestAdminAPIAnswersBadInputClearly(t *testing.T) {
 	}
 }
 
-// TestAdminAPIRefusesBodiesOver64KiB: a well-formed JSON body too large to
-// read is a 413 in the gate's own words, not a "malformed JSON" 400.
+// TestAdminAPIRefusesBodiesOver64KiB: a JSON body over 64 KiB is a 413 in
+// the gate's own words, not a "malformed JSON" 400, whether the value
+// itself is long or white space follows a short one.
 func TestAdminAPIRefusesBodiesOver64KiB(t *testing.T) {
 	g := startGate(t, storeLine(""), newUpstream(t), "")
 	long := strings.Repeat("a", 70<<10)
-	for path, body := range map[string]string{
-		"/authgate/enroll":   `{"email":"` + long + `@example.com"}`,
-		"/authgate/unblock":  `{"email":"` + long + `@example.com"}`,
-		"/authgate/pass":     `{"email":"` + long + `@example.com"}`,
-		"/authgate/webhooks": `{"url":"https://hooks.example.com/` + long + `"}`,
+	padded := func(value string) string { return value + strings.Repeat(" ", 70_000-len(value)) }
+	for _, c := range []struct{ path, body string }{
+		{"/authgate/enroll", `{"email":"` + long + `@example.com"}`},
+		{"/authgate/unblock", `{"email":"` + long + `@example.com"}`},
+		{"/authgate/pass", `{"email":"` + long + `@example.com"}`},
+		{"/authgate/webhooks", `{"url":"https://hooks.example.com/` + long + `"}`},
+		{"/authgate/unblock", padded(`{"email":"ann@example.com"}`)},
+		{"/authgate/pass", padded(`{"email":"ann@example.com"}`)},
+		{"/authgate/webhooks", padded(`{"url":"https://hooks.example.com/x"}`)},
 	} {
-		if status, got := g.adminCall(http.MethodPost, path, body); status != http.StatusRequestEntityTooLarge || !strings.Contains(got, "request body over 64 KiB") {
-			t.Errorf("POST %s with %d bytes: %d %.200s", path, len(body), status, got)
+		if status, got := g.adminCall(http.MethodPost, c.path, c.body); status != http.StatusRequestEntityTooLarge || !strings.Contains(got, "request body over 64 KiB") {
+			t.Errorf("POST %s with %d bytes: %d %.200s", c.path, len(c.body), status, got)
 		}
+	}
+	assertNothingDone(t, g)
+}
+
+// TestAdminAPIRefusesDataAfterTheJSON: a body holding more than one JSON
+// value, or anything after it, is a 400 that says so, and nothing is done
+// with the value that came first.
+func TestAdminAPIRefusesDataAfterTheJSON(t *testing.T) {
+	g := startGate(t, storeLine(""), newUpstream(t), "")
+	for _, c := range []struct{ path, body string }{
+		{"/authgate/unblock", `{"email":"ann@example.com"}{"email":"bob@example.com"}`},
+		{"/authgate/pass", `{"email":"ann@example.com","ttl":"1h"} xyz`},
+		{"/authgate/pass", `{"email":"ann@example.com"}}`},
+		{"/authgate/enroll", `{"email":"ann@example.com"} []`},
+		{"/authgate/webhooks", `{"url":"https://hooks.example.com/x"},`},
+	} {
+		if status, got := g.adminCall(http.MethodPost, c.path, c.body); status != http.StatusBadRequest || !strings.Contains(got, `"error":"malformed JSON body: data after the object"`) {
+			t.Errorf("POST %s %s: %d %.200s", c.path, c.body, status, got)
+		}
+	}
+	assertNothingDone(t, g)
+	// The same values, alone (white space after them is fine), are taken.
+	if status, got := g.adminCall(http.MethodPost, "/authgate/pass", "{\"email\":\"ann@example.com\",\"ttl\":\"1h\"}\r\n"); status != http.StatusOK || !strings.Contains(got, `"pass":`) {
+		t.Errorf("a pass alone: %d %.200s", status, got)
+	}
+}
+
+// assertNothingDone checks that the refused requests of a test issued
+// no pass, unblocked nobody and added no receiver.
+func assertNothingDone(t *testing.T, g *gate) {
+	t.Helper()
+	for _, line := range []string{"access pass issued", "user unblocked"} {
+		if strings.Contains(g.caddy.Log(), line) {
+			t.Errorf("a refused request was acted on: the log says %q", line)
+		}
+	}
+	if status, body := g.adminCall(http.MethodGet, "/authgate/webhooks", ""); status != http.StatusOK || strings.Contains(body, "hooks.example.com") {
+		t.Errorf("a refused request added a receiver: %d %.300s", status, body)
 	}
 }
