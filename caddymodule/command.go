@@ -17,11 +17,14 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "authgate",
-		Usage: "enroll|status|users|devices|sessions|revoke|unblock|pass|keys|webhooks|audit … [--json] [--address <admin>]",
+		Usage: "enroll|status|users|devices|sessions|revoke|unblock|pass|keys|webhooks|audit … [--json] [--config <path> [--adapter <name>]] [--address <admin>]",
 		Short: "Manages authgate devices, sessions, API keys, webhooks and the audit trail through the running Caddy's admin API",
 		Long: `
-Talks to a running Caddy (its admin endpoint, localhost:2019 by default)
-that has authgate configured.
+Talks to a running Caddy that has authgate configured, through its admin
+endpoint. Like caddy reload, it finds the endpoint at --address if given;
+else at the admin address of the config file named by --config (with
+--adapter), or of ./Caddyfile when there is one; else at the default
+(CADDY_ADMIN, or localhost:2019).
 
   caddy authgate enroll alice@example.com --base https://app.example.com
 
@@ -75,7 +78,7 @@ manages webhook receivers.
 
 lists the audit trail, newest first (--help for its filters).`,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.PersistentFlags().String("address", "", "the admin endpoint (default: as Caddy determines it)")
+			addAdminFlags(cmd)
 			cmd.PersistentFlags().Bool("json", false, "print JSON (for scripts) instead of tables")
 			enroll := &cobra.Command{
 				Use:   "enroll <email>",
@@ -84,7 +87,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				RunE: func(cmd *cobra.Command, args []string) error {
 					base, _ := cmd.Flags().GetString("base")
 					noQR, _ := cmd.Flags().GetBool("no-qr")
-					return runEnroll(cmd.OutOrStdout(), cmd.ErrOrStderr(), adminAddress(cmd), args[0], base, !noQR, jsonFlag(cmd))
+					return runEnroll(cmd.OutOrStdout(), cmd.ErrOrStderr(), adminEndpoint(cmd), args[0], base, !noQR, jsonFlag(cmd))
 				},
 			}
 			enroll.Flags().String("base", "", "the protected site's external URL, e.g. https://app.example.com")
@@ -94,7 +97,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				Short: "Lists a user's approver devices",
 				Args:  cobra.ExactArgs(1),
 				RunE: func(cmd *cobra.Command, args []string) error {
-					return runDevices(cmd.OutOrStdout(), adminAddress(cmd), args[0], jsonFlag(cmd))
+					return runDevices(cmd.OutOrStdout(), adminEndpoint(cmd), args[0], jsonFlag(cmd))
 				},
 			}
 			sessions := &cobra.Command{
@@ -102,7 +105,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				Short: "Lists a user's signed-in sessions",
 				Args:  cobra.ExactArgs(1),
 				RunE: func(cmd *cobra.Command, args []string) error {
-					return runSessions(cmd.OutOrStdout(), adminAddress(cmd), args[0], jsonFlag(cmd))
+					return runSessions(cmd.OutOrStdout(), adminEndpoint(cmd), args[0], jsonFlag(cmd))
 				},
 			}
 			revoke := &cobra.Command{
@@ -111,7 +114,7 @@ lists the audit trail, newest first (--help for its filters).`,
 				Args:      cobra.ExactArgs(2),
 				ValidArgs: []string{"device", "session", "key"},
 				RunE: func(cmd *cobra.Command, args []string) error {
-					return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), args[0], args[1])
+					return runRevoke(cmd.OutOrStdout(), adminEndpoint(cmd), args[0], args[1])
 				},
 			}
 			cmd.AddCommand(enroll, devices, sessions, revoke, statusCommand(), usersCommand(), keysCommand(), webhooksCommand(), auditCommand())
@@ -121,24 +124,18 @@ lists the audit trail, newest first (--help for its filters).`,
 	})
 }
 
-// adminAddress returns the --address flag's value.
-func adminAddress(cmd *cobra.Command) string {
-	addr, _ := cmd.Flags().GetString("address")
-	return addr
-}
-
 // runEnroll asks the admin API for an enrolment link and prints it
 // unindented (so it copies cleanly), with its QR code when qr is set;
 // warnings about the link go to warn. The QR code is drawn black on white
 // with ANSI colours on a terminal, plain otherwise.
-func runEnroll(out, warn io.Writer, adminAddr, email, base string, qr, asJSON bool) error {
+func runEnroll(out, warn io.Writer, admin *adminTarget, email, base string, qr, asJSON bool) error {
 	base, warnings := checkBase(base)
 	var er enrollResponse
-	if err := adminCall(adminAddr, http.MethodPost, "/authgate/enroll", enrollRequest{Email: email, BaseURL: base}, &er); err != nil {
+	if err := adminCall(admin, http.MethodPost, "/authgate/enroll", enrollRequest{Email: email, BaseURL: base}, &er); err != nil {
 		return explained("asking for an enrolment link", err)
 	}
 	warnings = append(warnings, linkWarnings(er.Link)...)
-	if hosts, err := servedHosts(adminAddr); err == nil {
+	if hosts, err := servedHosts(admin); err == nil {
 		warnings = append(warnings, hostWarnings(er.Link, hosts)...)
 	}
 	for _, w := range warnings {
@@ -173,9 +170,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 // runDevices prints a user's devices as a table, or as JSON.
-func runDevices(out io.Writer, adminAddr, email string, asJSON bool) error {
+func runDevices(out io.Writer, admin *adminTarget, email string, asJSON bool) error {
 	var dr devicesResponse
-	if err := adminCall(adminAddr, http.MethodGet, "/authgate/devices?email="+url.QueryEscape(email), nil, &dr); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/authgate/devices?email="+url.QueryEscape(email), nil, &dr); err != nil {
 		return explained("listing devices", err)
 	}
 	if asJSON {
@@ -202,9 +199,9 @@ func onOff(on bool) string {
 }
 
 // runSessions prints a user's sessions as a table, or as JSON.
-func runSessions(out io.Writer, adminAddr, email string, asJSON bool) error {
+func runSessions(out io.Writer, admin *adminTarget, email string, asJSON bool) error {
 	var sr sessionsResponse
-	if err := adminCall(adminAddr, http.MethodGet, "/authgate/sessions?email="+url.QueryEscape(email), nil, &sr); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/authgate/sessions?email="+url.QueryEscape(email), nil, &sr); err != nil {
 		return explained("listing sessions", err)
 	}
 	if asJSON {
@@ -223,7 +220,7 @@ func runSessions(out io.Writer, adminAddr, email string, asJSON bool) error {
 }
 
 // runRevoke removes a device or ends a session.
-func runRevoke(out io.Writer, adminAddr, kind, id string) error {
+func runRevoke(out io.Writer, admin *adminTarget, kind, id string) error {
 	var path string
 	switch kind {
 	case "device":
@@ -236,7 +233,7 @@ func runRevoke(out io.Writer, adminAddr, kind, id string) error {
 		return fmt.Errorf("revoke: want 'device', 'session' or 'key', not %q", kind)
 	}
 	var rr revokeResponse
-	if err := adminCall(adminAddr, http.MethodDelete, path, nil, &rr); err != nil {
+	if err := adminCall(admin, http.MethodDelete, path, nil, &rr); err != nil {
 		if isAdminStatus(err, http.StatusNotFound) {
 			return err // "no such device dev_…" says it all
 		}

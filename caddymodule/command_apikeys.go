@@ -34,7 +34,7 @@ second.`,
 		Short: "Lists a user's API keys",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runKeysList(cmd.OutOrStdout(), adminAddress(cmd), args[0], jsonFlag(cmd))
+			return runKeysList(cmd.OutOrStdout(), adminEndpoint(cmd), args[0], jsonFlag(cmd))
 		},
 	}
 	revoke := &cobra.Command{
@@ -42,7 +42,7 @@ second.`,
 		Short: "Revokes an API key everywhere",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRevoke(cmd.OutOrStdout(), adminAddress(cmd), "key", args[0])
+			return runRevoke(cmd.OutOrStdout(), adminEndpoint(cmd), "key", args[0])
 		},
 	}
 	cmd.AddCommand(list, revoke)
@@ -50,9 +50,9 @@ second.`,
 }
 
 // runKeysList prints a user's API keys as a table, or as JSON.
-func runKeysList(out io.Writer, adminAddr, email string, asJSON bool) error {
+func runKeysList(out io.Writer, admin *adminTarget, email string, asJSON bool) error {
 	var kr apiKeysResponse
-	if err := adminCall(adminAddr, http.MethodGet, "/authgate/keys?email="+url.QueryEscape(email), nil, &kr); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/authgate/keys?email="+url.QueryEscape(email), nil, &kr); err != nil {
 		return explained("listing API keys", err)
 	}
 	if asJSON {

@@ -43,7 +43,7 @@ actions, newest first, with who did each.
 				q.Set("limit", strconv.Itoa(n))
 			}
 			asJSON, _ := f.GetBool("json")
-			return runAudit(cmd.OutOrStdout(), adminAddress(cmd), q, asJSON)
+			return runAudit(cmd.OutOrStdout(), adminEndpoint(cmd), q, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -58,9 +58,9 @@ actions, newest first, with who did each.
 }
 
 // runAudit prints one page of the trail as a table or JSON lines.
-func runAudit(out io.Writer, adminAddr string, q url.Values, asJSON bool) error {
+func runAudit(out io.Writer, admin *adminTarget, q url.Values, asJSON bool) error {
 	var page audit.Page
-	if err := adminCall(adminAddr, http.MethodGet, "/authgate/audit?"+q.Encode(), nil, &page); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/authgate/audit?"+q.Encode(), nil, &page); err != nil {
 		return fmt.Errorf("reading the audit trail: %w", err)
 	}
 	if asJSON {

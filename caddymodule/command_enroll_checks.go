@@ -66,9 +66,9 @@ func isLocalhost(h string) bool {
 
 // servedHosts returns every host named by a host matcher in the running
 // config's HTTP servers (their Caddyfile site addresses).
-func servedHosts(adminAddr string) ([]string, error) {
+func servedHosts(admin *adminTarget) ([]string, error) {
 	var servers json.RawMessage
-	if err := adminCall(adminAddr, http.MethodGet, "/config/apps/http/servers", nil, &servers); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/config/apps/http/servers", nil, &servers); err != nil {
 		return nil, err
 	}
 	var tree any

@@ -17,7 +17,7 @@ func fallbackCommands() []*cobra.Command {
 for the user, on every Caddy instance that shares the store.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUnblock(cmd.OutOrStdout(), adminAddress(cmd), args[0])
+			return runUnblock(cmd.OutOrStdout(), adminEndpoint(cmd), args[0])
 		},
 	}
 	pass := &cobra.Command{
@@ -29,16 +29,16 @@ opens the enrolment of a new phone. It works once, until --ttl runs out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ttl, _ := cmd.Flags().GetString("ttl")
-			return runPass(cmd.OutOrStdout(), adminAddress(cmd), args[0], ttl)
+			return runPass(cmd.OutOrStdout(), adminEndpoint(cmd), args[0], ttl)
 		},
 	}
 	pass.Flags().String("ttl", "1h", "how long the pass works (at most 168h)")
 	return []*cobra.Command{unblock, pass}
 }
 
-func runUnblock(out io.Writer, adminAddr, email string) error {
+func runUnblock(out io.Writer, admin *adminTarget, email string) error {
 	var ur unblockResponse
-	if err := adminCall(adminAddr, http.MethodPost, "/authgate/unblock", emailRequest{Email: email}, &ur); err != nil {
+	if err := adminCall(admin, http.MethodPost, "/authgate/unblock", emailRequest{Email: email}, &ur); err != nil {
 		return explained("unblocking "+email, err)
 	}
 	what := "was not paused"
@@ -60,9 +60,9 @@ func runUnblock(out io.Writer, adminAddr, email string) error {
 	return err
 }
 
-func runPass(out io.Writer, adminAddr, email, ttl string) error {
+func runPass(out io.Writer, admin *adminTarget, email, ttl string) error {
 	var pr passResponse
-	if err := adminCall(adminAddr, http.MethodPost, "/authgate/pass", passRequest{Email: email, TTL: ttl}, &pr); err != nil {
+	if err := adminCall(admin, http.MethodPost, "/authgate/pass", passRequest{Email: email, TTL: ttl}, &pr); err != nil {
 		return explained("making an access pass for "+email, err)
 	}
 	_, err := fmt.Fprintf(out, "Access pass for %s (works once, until %s):\n\n  %s\n\n"+

@@ -73,7 +73,7 @@ func explainAdminError(addr string, err error) error {
 		return &AdminError{Status: status, Message: msg}
 	}
 	if strings.Contains(s, "connection refused") || strings.Contains(s, "no such file or directory") {
-		return fmt.Errorf("cannot reach Caddy's admin endpoint %s: is Caddy running (and is --address right)?", addr)
+		return fmt.Errorf("cannot reach Caddy's admin endpoint %s: is Caddy running? (--address or --config names another endpoint)", addr)
 	}
 	return err
 }

@@ -24,7 +24,7 @@ func statusCommand() *cobra.Command {
 		Short: "Says whether the store, directory, revocations, outbox and webhook receivers are healthy",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runStatus(cmd.OutOrStdout(), adminAddress(cmd), jsonFlag(cmd))
+			return runStatus(cmd.OutOrStdout(), adminEndpoint(cmd), jsonFlag(cmd))
 		},
 	}
 }
@@ -36,7 +36,7 @@ func usersCommand() *cobra.Command {
 		Short: "Lists every user with an approver phone: phones, sessions and state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runUsers(cmd.OutOrStdout(), adminAddress(cmd), jsonFlag(cmd))
+			return runUsers(cmd.OutOrStdout(), adminEndpoint(cmd), jsonFlag(cmd))
 		},
 	}
 }
@@ -44,9 +44,9 @@ func usersCommand() *cobra.Command {
 // runStatus prints the status; it returns ErrUnhealthy (after printing)
 // when the store or the directory does not answer or revocations are
 // stale.
-func runStatus(out io.Writer, adminAddr string, asJSON bool) error {
+func runStatus(out io.Writer, admin *adminTarget, asJSON bool) error {
 	var st statusResponse
-	if err := adminCall(adminAddr, http.MethodGet, "/authgate/status", nil, &st); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/authgate/status", nil, &st); err != nil {
 		return explained("asking for the status", err)
 	}
 	if asJSON {
@@ -135,9 +135,9 @@ func ago(t time.Time) string {
 }
 
 // runUsers prints every user with a phone as a table, or as JSON.
-func runUsers(out io.Writer, adminAddr string, asJSON bool) error {
+func runUsers(out io.Writer, admin *adminTarget, asJSON bool) error {
 	var ur usersResponse
-	if err := adminCall(adminAddr, http.MethodGet, "/authgate/users", nil, &ur); err != nil {
+	if err := adminCall(admin, http.MethodGet, "/authgate/users", nil, &ur); err != nil {
 		return explained("listing users", err)
 	}
 	if asJSON {

@@ -1,52 +1,18 @@
 package caddymodule
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"text/tabwriter"
 
-	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 
 	"github.com/authgate/authgate/gate/webhook"
 )
 
-// adminCall sends one request to the running Caddy's admin API and
-// decodes its JSON answer into out (if not nil).
-func adminCall(adminAddr, method, path string, in, out any) error {
-	addr, err := caddycmd.DetermineAdminAPIAddress(adminAddr, nil, "", "")
-	if err != nil {
-		return fmt.Errorf("finding the admin endpoint: %w", err)
-	}
-	var body io.Reader
-	if in != nil {
-		raw, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(raw)
-	}
-	resp, err := caddycmd.AdminAPIRequest(addr, method, path, http.Header{"Content-Type": {"application/json"}}, body)
-	if err != nil {
-		return explainAdminError(addr, err)
-	}
-	defer resp.Body.Close()
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
-	}
-	return nil
-}
-
 // webhooksCommand is `caddy authgate webhooks …`.
 func webhooksCommand() *cobra.Command {
-	var addr string
 	cmd := &cobra.Command{
 		Use:   "webhooks",
 		Short: "Lists, adds, removes, pings, enables and replays webhooks",
@@ -66,13 +32,11 @@ A receiver that answers 410 Gone is disabled (on every instance) until
 "enable" turns it back on; its dead-lettered deliveries can then be sent
 again with "replay".`,
 	}
-	cmd.PersistentFlags().StringVar(&addr, "address", "", "the admin endpoint (default: as Caddy determines it)")
-
 	cmd.AddCommand(&cobra.Command{
 		Use: "list", Short: "Lists webhooks and their delivery health", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			var list []webhook.EndpointStatus
-			if err := adminCall(addr, http.MethodGet, "/authgate/webhooks", nil, &list); err != nil {
+			if err := adminCall(adminEndpoint(c), http.MethodGet, "/authgate/webhooks", nil, &list); err != nil {
 				return err
 			}
 			if jsonFlag(c) {
@@ -104,7 +68,7 @@ again with "replay".`,
 				req.Events = strings.Split(events, ",")
 			}
 			var out addWebhookResponse
-			if err := adminCall(addr, http.MethodPost, "/authgate/webhooks", req, &out); err != nil {
+			if err := adminCall(adminEndpoint(c), http.MethodPost, "/authgate/webhooks", req, &out); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintf(c.OutOrStdout(), "id:     %s\nurl:    %s\nsecret: %s\n(the secret is shown once: keep it in the receiver's configuration)\n", out.ID, out.URL, out.Secret)
@@ -118,14 +82,14 @@ again with "replay".`,
 	cmd.AddCommand(&cobra.Command{
 		Use: "remove <id>", Short: "Removes a receiver added through the admin API", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return adminCall(addr, http.MethodDelete, "/authgate/webhooks/"+args[0], nil, nil)
+			return adminCall(adminEndpoint(c), http.MethodDelete, "/authgate/webhooks/"+args[0], nil, nil)
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use: "ping <id>", Short: "Sends a ping event to one receiver", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			var out map[string]string
-			if err := adminCall(addr, http.MethodPost, "/authgate/webhooks/"+args[0]+"/ping", nil, &out); err != nil {
+			if err := adminCall(adminEndpoint(c), http.MethodPost, "/authgate/webhooks/"+args[0]+"/ping", nil, &out); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintf(c.OutOrStdout(), "ping queued as event %s\n", out["event_id"])
@@ -135,7 +99,7 @@ again with "replay".`,
 	cmd.AddCommand(&cobra.Command{
 		Use: "enable <id>", Short: "Turns a receiver disabled by a 410 Gone answer back on", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := adminCall(addr, http.MethodPost, "/authgate/webhooks/"+args[0]+"/enable", nil, nil); err != nil {
+			if err := adminCall(adminEndpoint(c), http.MethodPost, "/authgate/webhooks/"+args[0]+"/enable", nil, nil); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintf(c.OutOrStdout(), "receiver %s enabled: new events are delivered to it again\n", args[0])
@@ -146,7 +110,7 @@ again with "replay".`,
 		Use: "deliveries <id>", Short: "Lists recent deliveries to one receiver, with their attempts", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			var recs []webhook.EventRecord
-			if err := adminCall(addr, http.MethodGet, "/authgate/webhooks/"+args[0]+"/deliveries", nil, &recs); err != nil {
+			if err := adminCall(adminEndpoint(c), http.MethodGet, "/authgate/webhooks/"+args[0]+"/deliveries", nil, &recs); err != nil {
 				return err
 			}
 			if jsonFlag(c) {
@@ -168,7 +132,7 @@ again with "replay".`,
 		Use: "replay <event-id>", Short: "Delivers an event again to every receiver it went to", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			var out map[string]int
-			if err := adminCall(addr, http.MethodPost, "/authgate/events/"+args[0]+"/replay", nil, &out); err != nil {
+			if err := adminCall(adminEndpoint(c), http.MethodPost, "/authgate/events/"+args[0]+"/replay", nil, &out); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintf(c.OutOrStdout(), "replayed to %d receiver(s)\n", out["enqueued"])

@@ -41,9 +41,11 @@ func BuildCaddy(dir string) (string, error) {
 type Caddy struct {
 	// Admin is the admin endpoint's base URL.
 	Admin string
-	cmd   *exec.Cmd
-	log   *lockedBuffer
-	done  chan struct{}
+	// Caddyfile is the path of the Caddyfile it runs.
+	Caddyfile string
+	cmd       *exec.Cmd
+	log       *lockedBuffer
+	done      chan struct{}
 }
 
 // Log returns everything the process wrote so far.
@@ -77,7 +79,7 @@ func StartCaddyWithEnv(t testing.TB, bin, caddyfile, adminAddr, readyURL string,
 	cmd := exec.Command(bin, "run", "--config", path, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
 	cmd.Env = append(cmd.Env, env...)
-	c := &Caddy{Admin: "http://" + adminAddr, cmd: cmd, log: &lockedBuffer{}, done: make(chan struct{})}
+	c := &Caddy{Admin: "http://" + adminAddr, Caddyfile: path, cmd: cmd, log: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = c.log, c.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting caddy: %v", err)
