@@ -1,7 +1,6 @@
 package caddymodule
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -344,15 +343,8 @@ func decodeAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("reading request body: %w", err)}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("malformed JSON body: %w", err)}
-	}
-	// dec.More is not enough here: it reports a stray "}" or "]" as the
-	// end of the input.
-	if rest := strings.TrimLeft(string(body[dec.InputOffset():]), " \t\r\n"); rest != "" {
-		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: errors.New("malformed JSON body: data after the object")}
+	if err := gateway.DecodeJSON(body, v); err != nil {
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 	}
 	return nil
 }

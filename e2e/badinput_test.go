@@ -33,6 +33,10 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 
 		status, _, body := b.do(http.MethodPost, "/.authgate/auth/start", jsonHeader, []byte(`{"email": "gina@example.com"`))
 		wantJSONError(t, "malformed JSON", status, http.StatusBadRequest, body)
+		for _, trailing := range []string{`}`, `]`, ` {"email": "other@example.com"}`, ` x`} {
+			status, _, body = b.do(http.MethodPost, "/.authgate/auth/start", jsonHeader, []byte(`{"email": "gina@example.com"}`+trailing))
+			wantJSONError(t, "data after the JSON object: "+trailing, status, http.StatusBadRequest, body)
+		}
 		status, _, body = b.do(http.MethodPost, "/.authgate/auth/start", jsonHeader, []byte(`{"email": "gina@example.com", "admin": true}`))
 		wantJSONError(t, "unknown field", status, http.StatusBadRequest, body)
 		big := []byte(`{"email": "` + strings.Repeat("a", 70<<10) + `@example.com"}`)

@@ -32,15 +32,19 @@ func readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// decodeJSON parses body into v strictly: one JSON object, no unknown
-// fields, nothing after it.
-func decodeJSON(body []byte, v any) error {
+// DecodeJSON parses body into v strictly: one JSON value, no unknown
+// fields, nothing after it but white space. Its errors start with
+// "malformed JSON body" and quote nothing of the body but JSON's own
+// position and type names.
+func DecodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("malformed JSON body: %w", err)
 	}
-	if dec.More() {
+	// dec.More is not enough here: it takes a stray "}" or "]" for the
+	// end of the input.
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) != 0 {
 		return errors.New("malformed JSON body: data after the object")
 	}
 	return nil
@@ -61,7 +65,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 // bodyJSON decodes an already read body strictly into v, answering 400
 // and returning false when it is malformed.
 func bodyJSON(w http.ResponseWriter, body []byte, v any) bool {
-	if err := decodeJSON(body, v); err != nil {
+	if err := DecodeJSON(body, v); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return false
 	}
