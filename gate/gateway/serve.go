@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"net/url"
 	"strconv"
 	"time"
@@ -115,8 +116,12 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 func (g *Gateway) unavailable(w http.ResponseWriter, r *http.Request, why string) {
 	w.Header().Set("Retry-After", "5")
 	if acceptsHTML(r) {
+		what := "Sign-in is"
+		if strings.HasPrefix(r.URL.Path, g.cfg.Prefix+"/admin/") {
+			what = "The console is"
+		}
 		g.render(w, r, http.StatusServiceUnavailable, "message", "Temporarily unavailable", "",
-			message{Message: "Sign-in is unavailable right now (" + why + "). Please try again in a few seconds."})
+			message{Message: what + " unavailable right now (" + why + "). Please try again in a few seconds."})
 		return
 	}
 	writeError(w, http.StatusServiceUnavailable, why)
