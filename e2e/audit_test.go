@@ -58,7 +58,7 @@ func (g *gate) waitAudit(n int) []auditLine {
 var (
 	consoleCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	sessionItem = regexp.MustCompile(`data-session="([^"]+)"`)
-	auditRow    = regexp.MustCompile(`<tr data-type="([^"]+)" data-actor="([^"]*)"><td>.*?</td><td>.*?</td><td>.*?</td><td>(.*?)</td>`)
+	auditRow    = regexp.MustCompile(`<tr data-type="([^"]+)" data-actor="([^"]*)"><td>.*?</td><td>.*?</td><td[^>]*>.*?</td><td[^>]*>(.*?)</td>`)
 )
 
 // consolePage fetches a console page as b and returns status and body.
