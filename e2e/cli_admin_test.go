@@ -11,7 +11,7 @@ import (
 // runCLIIn runs `caddy authgate args…` in dir with the extra environment
 // variables env and without --address, so it finds the admin endpoint as
 // an operator's shell would.
-func runCLIIn(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+func runCLIIn(t testing.TB, dir string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(caddyBin, append([]string{"authgate"}, args...)...)
 	cmd.Dir = dir

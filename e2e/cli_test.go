@@ -19,19 +19,8 @@ import (
 // and returns its standard output, standard error and exit code.
 func (g *gate) runCLI(args ...string) (stdout, stderr string, code int) {
 	g.t.Helper()
-	full := append([]string{"authgate"}, args...)
-	full = append(full, "--address", strings.TrimPrefix(g.caddy.Admin, "http://"))
-	cmd := exec.Command(caddyBin, full...)
-	cmd.Env = []string{"HOME=" + g.t.TempDir(), "TZ=Europe/Paris", "PATH=/usr/bin:/bin"}
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		g.t.Fatalf("running caddy %v: %v", full, err)
-	}
-	return out.String(), errOut.String(), code
+	args = append(args, "--address", strings.TrimPrefix(g.caddy.Admin, "http://"))
+	return runCLIIn(g.t, g.t.TempDir(), []string{"TZ=Europe/Paris"}, args...)
 }
 
 // localTime matches a table's time: local date, time and zone (the

@@ -16,21 +16,7 @@ func TestALoginLeftAloneStillEndsWithLoginFailed(t *testing.T) {
 		g := startGate(t, storeOpt, newUpstream(t), webhookBlock(rc.URL, "events login_failed")+"\n\t\tlogin_timeout 2s")
 		g.enroll("left@example.com")
 		s := newBrowser(t, g.base).start("left@example.com")
-
-		deadline := time.Now().Add(12 * time.Second)
-		for time.Now().Before(deadline) && len(rc.types()) == 0 {
-			time.Sleep(50 * time.Millisecond)
-		}
-		time.Sleep(1500 * time.Millisecond) // a second report would arrive by now
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		if len(rc.events) != 1 {
-			t.Fatalf("login_failed events %v, want exactly one", rc.events)
-		}
-		data, _ := rc.events[0]["data"].(map[string]any)
-		if rc.events[0]["event"] != "login_failed" || data["reason"] != "expired" || data["session_id"] != s.SessionID {
-			t.Fatalf("event %v, want login_failed, reason expired, session %s", rc.events[0], s.SessionID)
-		}
+		wantOneExpiry(t, rc, s.SessionID, 12*time.Second)
 	})
 }
 
@@ -45,20 +31,26 @@ func TestALoginStartedBeforeAReloadStillEndsWithLoginFailed(t *testing.T) {
 		g.enroll("reloaded@example.com")
 		s := newBrowser(t, g.base).start("reloaded@example.com")
 		g.reload()
-
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) && len(rc.types()) == 0 {
-			time.Sleep(50 * time.Millisecond)
-		}
-		time.Sleep(1500 * time.Millisecond) // a second report would arrive by now
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		if len(rc.events) != 1 {
-			t.Fatalf("login_failed events %v, want exactly one", rc.events)
-		}
-		data, _ := rc.events[0]["data"].(map[string]any)
-		if data["reason"] != "expired" || data["session_id"] != s.SessionID {
-			t.Fatalf("event %v, want login_failed, reason expired, session %s", rc.events[0], s.SessionID)
-		}
+		wantOneExpiry(t, rc, s.SessionID, 15*time.Second)
 	})
+}
+
+// wantOneExpiry waits up to within for rc's first event and checks that
+// it is the one login_failed, reason expired, of login id.
+func wantOneExpiry(t *testing.T, rc *receiver, id string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) && len(rc.types()) == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // a second report would arrive by now
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.events) != 1 {
+		t.Fatalf("login_failed events %v, want exactly one", rc.events)
+	}
+	data, _ := rc.events[0]["data"].(map[string]any)
+	if rc.events[0]["event"] != "login_failed" || data["reason"] != "expired" || data["session_id"] != id {
+		t.Fatalf("event %v, want login_failed, reason expired, session %s", rc.events[0], id)
+	}
 }
