@@ -43,20 +43,6 @@ func checkAddress(addr netip.Addr) error {
 	return nil
 }
 
-// sharedCGNAT is the shared address space of RFC 6598, private in effect.
-var sharedCGNAT = netip.MustParsePrefix("100.64.0.0/10")
-
-// checkPublic refuses, besides what checkAddress refuses, every address
-// that is not public: loopback, private (RFC 1918, unique-local) and
-// shared ranges.
-func checkPublic(addr netip.Addr) error {
-	addr = addr.Unmap().WithZone("")
-	if addr.IsLoopback() || addr.IsPrivate() || sharedCGNAT.Contains(addr) {
-		return fmt.Errorf("%w: %s is not a public address (the receiver was registered by an app)", ErrForbiddenAddress, addr)
-	}
-	return nil
-}
-
 // dialControl runs after name resolution and before connecting, on the
 // address actually dialled, so DNS rebinding cannot slip past it.
 func dialControl(_, address string, _ syscall.RawConn) error {
@@ -65,16 +51,6 @@ func dialControl(_, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("%w: cannot parse %q", ErrForbiddenAddress, address)
 	}
 	return checkAddress(ap.Addr())
-}
-
-// publicDialControl is dialControl for receivers limited to public
-// addresses.
-func publicDialControl(network, address string, c syscall.RawConn) error {
-	if err := dialControl(network, address, c); err != nil {
-		return err
-	}
-	ap, _ := netip.ParseAddrPort(address)
-	return checkPublic(ap.Addr())
 }
 
 // maxResponseBody bounds how much of a receiver's answer is read, after
@@ -89,7 +65,9 @@ func newClient(workers int) *http.Client { return newClientWith(workers, dialCon
 // newPublicClient is newClient for receivers limited to public
 // addresses; it has its own connection pool, so it never reuses a
 // connection another client dialled.
-func newPublicClient(workers int) *http.Client { return newClientWith(workers, publicDialControl) }
+func newPublicClient(workers int) *http.Client {
+	return newClientWith(workers, newPublicGuard(net.InterfaceAddrs).control)
+}
 
 func newClientWith(workers int, control func(network, address string, c syscall.RawConn) error) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: control}

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"encoding/json"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -146,16 +148,51 @@ func TestValidateRefusesAnUnknownFormat(t *testing.T) {
 }
 
 func TestPublicOnlyDialsRefusePrivateAddresses(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:80", "10.0.0.5:443", "192.168.1.2:80", "100.64.0.1:80", "[::1]:80", "[fd00::1]:80", "169.254.169.254:80"} {
-		if err := publicDialControl("tcp", addr, nil); err == nil {
+	own := func() ([]net.Addr, error) {
+		return []net.Addr{&net.IPNet{IP: net.ParseIP("198.51.99.7"), Mask: net.CIDRMask(24, 32)},
+			&net.IPNet{IP: net.ParseIP("2a00:1450::7"), Mask: net.CIDRMask(64, 128)}}, nil
+	}
+	guard := newPublicGuard(own)
+	for _, addr := range []string{
+		"127.0.0.1:80", "10.0.0.5:443", "192.168.1.2:80", "100.64.0.1:80", "[::1]:80", "[fd00::1]:80", "169.254.169.254:80",
+		"0.1.2.3:80", "192.0.0.9:80", "192.0.2.2:80", "198.18.0.1:80", "198.51.100.4:80", "203.0.113.9:443", "240.0.0.1:80",
+		"[2001:db8::1]:80", "[64:ff9b::a00:1]:80", "[2002:a00:1::1]:80", "[::ffff:10.0.0.1]:80",
+		"198.51.99.7:80", "[2a00:1450::7]:443", // the host's own, public though they are
+	} {
+		if err := guard.control("tcp", addr, nil); err == nil {
 			t.Errorf("public-only dial to %s allowed", addr)
 		}
 	}
-	if err := publicDialControl("tcp", "203.0.113.9:443", nil); err != nil {
-		t.Errorf("public-only dial to a public address refused: %v", err)
+	for _, addr := range []string{"8.8.8.8:443", "1.1.1.1:443", "[2a00:1450::8]:443", "198.51.99.8:80"} {
+		if err := guard.control("tcp", addr, nil); err != nil {
+			t.Errorf("public-only dial to a public address %s refused: %v", addr, err)
+		}
 	}
 	if err := dialControl("tcp", "127.0.0.1:80", nil); err != nil {
 		t.Errorf("an operator's receiver on loopback refused: %v", err)
+	}
+	failing := newPublicGuard(func() ([]net.Addr, error) { return nil, errors.New("no interfaces") })
+	if err := failing.control("tcp", "8.8.8.8:443", nil); err == nil {
+		t.Error("with the host's addresses unknown, a dial was allowed")
+	}
+}
+
+// TestPublicOnlyDialsRefuseThisHostsOwnAddresses: every address of an
+// interface of this machine is refused, as the gate's own host.
+func TestPublicOnlyDialsRefuseThisHostsOwnAddresses(t *testing.T) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard := newPublicGuard(net.InterfaceAddrs)
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		if err := guard.control("tcp", net.JoinHostPort(n.IP.String(), "80"), nil); err == nil {
+			t.Errorf("public-only dial to this host's %s allowed", n.IP)
+		}
 	}
 }
 
