@@ -4,15 +4,19 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxEmailLength is the longest address accepted (RFC 5321's path limit).
 const MaxEmailLength = 254
 
 // CanonicalEmail returns the form of an address that every comparison,
-// limit and store key uses: trimmed and lower-cased.
+// limit and store key uses: trimmed, lower-cased and in Unicode
+// normalization form C, so that one address typed with a composed é or
+// with e and a combining accent is one person.
 func CanonicalEmail(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
+	return norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
 }
 
 // ValidEmail reports whether a canonical address is acceptable: one "@"

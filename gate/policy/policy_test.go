@@ -42,6 +42,10 @@ func TestCanonicalEmailLowercasesAndTrims(t *testing.T) {
 	if got := CanonicalEmail("  Alice@Example.COM \n"); got != "alice@example.com" {
 		t.Fatalf("CanonicalEmail = %q", got)
 	}
+	composed, decomposed := "jos\u00e9@example.com", "jose\u0301@example.com"
+	if CanonicalEmail(decomposed) != composed || CanonicalEmail("JOSE\u0301@example.com") != composed {
+		t.Fatalf("CanonicalEmail(%q) = %q, want the composed %q", decomposed, CanonicalEmail(decomposed), composed)
+	}
 }
 
 func TestPolicyAllows(t *testing.T) {
