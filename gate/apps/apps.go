@@ -49,6 +49,7 @@ type Registry struct {
 func New(list []App, adminKey string) (*Registry, error) {
 	r := &Registry{byID: map[string]*App{}, origins: map[string]bool{}}
 	var errs []error
+	secretOf := map[string]string{} // secret → the first app that has it
 	if adminKey != "" {
 		if len(adminKey) < minSecretLen {
 			errs = append(errs, fmt.Errorf("admin_key: shorter than %d characters", minSecretLen))
@@ -82,6 +83,11 @@ func New(list []App, adminKey string) (*Registry, error) {
 			}
 			if adminKey != "" && a.Secret == adminKey {
 				errs = append(errs, fmt.Errorf("app %q: secret is the admin key", a.ID))
+			}
+			if other, seen := secretOf[a.Secret]; seen {
+				errs = append(errs, fmt.Errorf("app %q: secret is the same as app %q's: each app needs its own", a.ID, other))
+			} else {
+				secretOf[a.Secret] = a.ID
 			}
 		}
 		r.byID[a.ID] = &a

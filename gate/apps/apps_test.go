@@ -81,6 +81,7 @@ func TestNewRefusesBadApps(t *testing.T) {
 		{[]App{{ID: "a", Secret: "short"}}, "", "secret"},
 		{nil, "short", "admin_key"},
 		{[]App{{ID: "a", Secret: "same-key-0123456789"}}, "same-key-0123456789", "admin key"},
+		{[]App{{ID: "a", Secret: "same-key-0123456789"}, {ID: "b", Secret: "same-key-0123456789"}}, "", `app "b": secret is the same as app "a"'s`},
 	} {
 		_, err := New(c.apps, c.admin)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

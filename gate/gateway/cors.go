@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -10,16 +9,17 @@ import (
 const corsMaxAge = "600"
 
 // foreignOrigin returns the Origin of a browser request from another
-// origin than the gate's own, "" for same-origin requests and for clients
-// that send no Origin (scripts and servers, which carry no browser
+// origin than the gate's own (by scheme, host and port, as the gate's
+// pages compare them), "" for same-origin requests and for clients that
+// send no Origin (scripts and servers, which carry no browser
 // credentials). ok is false for a request a browser marks cross-site
 // without naming its origin, which is refused.
-func foreignOrigin(r *http.Request) (origin string, ok bool) {
+func (s *Server) foreignOrigin(r *http.Request) (origin string, ok bool) {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return "", r.Header.Get("Sec-Fetch-Site") != "cross-site"
 	}
-	if u, err := url.Parse(o); err == nil && o != "null" && strings.EqualFold(u.Host, r.Host) {
+	if s.gw.sameOrigin(r) {
 		return "", true
 	}
 	return o, true
@@ -71,7 +71,7 @@ func onlyContentType(list string) bool {
 // list, and sets the CORS headers for one it does.
 func (s *Server) originFor(w http.ResponseWriter, r *http.Request, id string) bool {
 	w.Header().Add("Vary", "Origin")
-	origin, ok := foreignOrigin(r)
+	origin, ok := s.foreignOrigin(r)
 	if !ok {
 		writeError(w, http.StatusForbidden, "cross-site request refused")
 		return false

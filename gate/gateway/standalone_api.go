@@ -165,11 +165,17 @@ type apiVerifyResponse struct {
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	raw, want := q.Get("token"), q.Get("app_id")
-	if origin, _ := foreignOrigin(r); origin != "" {
-		w.Header().Add("Vary", "Origin")
-		if s.apps.KnownOrigin(origin) {
-			allowCORS(w, origin)
-		}
+	w.Header().Add("Vary", "Origin")
+	origin, ok := s.foreignOrigin(r)
+	switch {
+	case !ok:
+		writeError(w, http.StatusForbidden, "cross-site request refused")
+		return
+	case origin != "" && !s.apps.KnownOrigin(origin):
+		writeError(w, http.StatusForbidden, "origin not allowed")
+		return
+	case origin != "":
+		allowCORS(w, origin)
 	}
 	if raw == "" {
 		writeError(w, http.StatusBadRequest, "token parameter required")

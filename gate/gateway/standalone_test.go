@@ -79,7 +79,9 @@ func TestStartRefusesOriginsTheAppDoesNotList(t *testing.T) {
 		{"https://evil.example", nil, http.StatusForbidden},
 		{"", http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
 		{"https://app.example.com", nil, http.StatusOK},
-		{"", nil, http.StatusOK}, // a server-side client
+		{"", nil, http.StatusOK},                                    // a server-side client
+		{"http://auth.example.com", nil, http.StatusOK},             // the gate's own pages
+		{"http://auth.example.com:8443", nil, http.StatusForbidden}, // another port of its host
 	} {
 		body := fmt.Sprintf(`{"app_id":"my-app","email":"user%d@example.com"}`, i)
 		w := serve(s, http.MethodPost, "/auth/start", c.origin, c.h, body)
@@ -95,6 +97,31 @@ func TestStartRefusesOriginsTheAppDoesNotList(t *testing.T) {
 	}
 	if w := serve(s, http.MethodPost, "/auth/start", "", nil, `{"app_id":"nope","email":"alice@example.com"}`); w.Code != http.StatusBadRequest {
 		t.Errorf("start for an unknown app: %d", w.Code)
+	}
+}
+
+// TestVerifyRefusesOriginsNoAppLists: a browser at an origin no app lists
+// is refused before the token is looked at; servers (no Origin) and
+// listed origins get the answer.
+func TestVerifyRefusesOriginsNoAppLists(t *testing.T) {
+	s := newTestServer(t)
+	for _, c := range []struct {
+		origin string
+		h      http.Header
+		want   int
+	}{
+		{"https://evil.example", nil, http.StatusForbidden},
+		{"", http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
+		{"https://app.example.com", nil, http.StatusOK},
+		{"", nil, http.StatusOK},
+	} {
+		w := serve(s, http.MethodGet, "/auth/verify?token=not-a-token", c.origin, c.h, "")
+		if w.Code != c.want {
+			t.Errorf("verify from %q %v: %d %s, want %d", c.origin, c.h, w.Code, w.Body, c.want)
+		}
+		if c.want == http.StatusForbidden && (strings.Contains(w.Body.String(), "valid") || w.Header().Get("Access-Control-Allow-Origin") != "") {
+			t.Errorf("verify from %q answered %s %v", c.origin, w.Body, w.Header())
+		}
 	}
 }
 
