@@ -2,7 +2,6 @@ package caddymodule
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -256,8 +255,8 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				return nil, h.ArgErr()
 			}
 			for _, p := range paths {
-				if !strings.HasPrefix(p, "/") {
-					return nil, h.Errf("public: %q must be a path starting with /", p)
+				if err := gateway.CheckPublicPath(p); err != nil {
+					return nil, h.Errf("public: %v", err)
 				}
 			}
 			handler.Public = append(handler.Public, paths...)

@@ -200,7 +200,7 @@ func BenchmarkProtectedRequestColdCache(b *testing.B) {
 
 func TestPublicPathsPassWithoutLoginButNeverWithASpoofedIdentity(t *testing.T) {
 	g, _, _ := newTestGateway(t)
-	rt, err := g.Route(RouteConfig{AppID: "site", Public: []string{"/public/", "/health"}})
+	rt, err := g.Route(RouteConfig{AppID: "site", Public: []string{"/public/", "/health", "/assets/*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,14 @@ func TestPublicPathsPassWithoutLoginButNeverWithASpoofedIdentity(t *testing.T) {
 		{"/public/logo.png", true},
 		{"/public/", true},
 		{"/health", true},
-		{"/healthz", true},
+		{"/health/live", true},
+		{"/healthz", false},
+		{"/health-admin", false},
+		{"/health.php", false},
+		{"/assets/app.css", true},
+		{"/assets", false},
+		{"/assetsx/app.css", false},
+		{"/publicity", false},
 		{"/public/../admin", false},
 		{"/public/./x", false},
 		{"/public//x", false},
@@ -256,7 +263,7 @@ func TestPublicPathsPassWithoutLoginButNeverWithASpoofedIdentity(t *testing.T) {
 			t.Errorf("public path (TLS %v): calls %d, upstream Cookie %q; want only theme=dark", secure, next.calls, next.header.Get("Cookie"))
 		}
 	}
-	for _, bad := range [][]string{{"public"}, {"/"}, {"/.authgate/x"}} {
+	for _, bad := range [][]string{{"public"}, {"/"}, {"/.authgate/x"}, {"/*"}, {"/static/*.css"}, {"/a*/b"}} {
 		if _, err := g.Route(RouteConfig{Public: bad}); err == nil {
 			t.Errorf("public %q accepted", bad)
 		}

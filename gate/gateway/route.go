@@ -48,9 +48,12 @@ type RouteConfig struct {
 	Rules        policy.Rules
 	ClientIP     func(*http.Request) string
 	AccessEvents bool
-	// Public lists path prefixes that anyone may reach without logging in
-	// ("/health", "/static/"); the identity headers are still stripped,
-	// so the upstream can never be told a spoofed identity.
+	// Public lists paths that anyone may reach without logging in, each
+	// with what lies below it by whole segments, as Caddy's path matcher
+	// reads them: "/health" is /health and /health/…, never /healthz;
+	// "/static/" and "/static/*" are what lies below /static/. The
+	// identity headers are still stripped, so the upstream can never be
+	// told a spoofed identity.
 	Public []string
 	// Brand is the site's title, logo and accent colour; unset options
 	// take the global Config.Brand's.
@@ -70,20 +73,23 @@ func (g *Gateway) Route(cfg RouteConfig) (*Route, error) {
 	if ip == nil {
 		ip = remoteIP
 	}
+	public := make([]string, 0, len(cfg.Public))
 	for _, prefix := range cfg.Public {
-		if !strings.HasPrefix(prefix, "/") {
-			return nil, fmt.Errorf("public path %q must start with /", prefix)
+		if err := CheckPublicPath(prefix); err != nil {
+			return nil, err
 		}
+		prefix = strings.TrimSuffix(prefix, "*")
 		if underPrefix(prefix, g.cfg.Prefix) || strings.HasPrefix(g.cfg.Prefix, strings.TrimSuffix(prefix, "/")+"/") {
 			return nil, fmt.Errorf("public path %q overlaps the gate path %s", prefix, g.cfg.Prefix)
 		}
+		public = append(public, prefix)
 	}
 	b, err := brand.Load(cfg.Brand)
 	if err != nil {
 		return nil, fmt.Errorf("site brand: %w", err)
 	}
 	return &Route{gw: g, appID: cfg.AppID, policy: p, clientIP: ip, accessEvents: cfg.AccessEvents,
-		public: append([]string(nil), cfg.Public...), keys: cfg.APIKeys,
+		public: public, keys: cfg.APIKeys,
 		brand: brand.Merge(b, g.brand)}, nil
 }
 
@@ -174,7 +180,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 func (rt *Route) isPublic(u *url.URL) bool {
 	p := u.Path
 	for _, prefix := range rt.public {
-		if !strings.HasPrefix(p, prefix) {
+		if !publicUnder(p, prefix) {
 			continue
 		}
 		if strings.ContainsAny(p, "\\;%") || hasEncodedSeparator(u.RawPath) {
@@ -199,6 +205,28 @@ func hasEncodedSeparator(raw string) bool {
 		}
 	}
 	return false
+}
+
+// CheckPublicPath reports why a public path is not one the gate can
+// match, or nil: it must start with "/", and may end with "*" only as
+// "/*" (what lies below a folder, as Caddy writes it).
+func CheckPublicPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("public path %q must start with /", p)
+	case strings.Contains(strings.TrimSuffix(p, "/*"), "*"):
+		return fmt.Errorf("public path %q: a * is allowed only as the last segment, /*", p)
+	}
+	return nil
+}
+
+// publicUnder reports whether path is under a public prefix: below it
+// when it ends with "/", else the prefix itself or below it by segments.
+func publicUnder(path, prefix string) bool {
+	if strings.HasSuffix(prefix, "/") {
+		return strings.HasPrefix(path, prefix)
+	}
+	return underPrefix(path, prefix)
 }
 
 // underPrefix reports whether path is the prefix or below it.
