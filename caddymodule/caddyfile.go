@@ -15,10 +15,39 @@ import (
 
 func init() {
 	httpcaddyfile.RegisterGlobalOption("authgate", parseGlobal)
-	httpcaddyfile.RegisterHandlerDirective("authgate", parseHandler)
+	httpcaddyfile.RegisterDirective("authgate", parseDirective)
 	// Before every handler that could serve content, so no `order`
-	// option is needed and handle blocks cannot bypass the gate.
-	httpcaddyfile.RegisterDirectiveOrder("authgate", httpcaddyfile.Before, "basic_auth")
+	// option is needed and handle blocks cannot bypass the gate; and
+	// before rewrite, uri and try_files, so the gate sees the path the
+	// browser asked for: its own pages are never rewritten away (to an
+	// SPA's /index.html), and the return URL is the page asked for.
+	httpcaddyfile.RegisterDirectiveOrder("authgate", httpcaddyfile.Before, "rewrite")
+}
+
+// parseDirective makes the routes of one authgate directive. With a
+// matcher, the requests it leaves out get a route of their own whose
+// handler serves the gate's path (else the login page it redirects to
+// would never be reached) and strips identity headers from the rest.
+func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
+	if !h.Next() {
+		return nil, h.ArgErr()
+	}
+	matcherSet, err := h.ExtractMatcherSet()
+	if err != nil {
+		return nil, err
+	}
+	handler, err := parseHandler(h)
+	if err != nil {
+		return nil, err
+	}
+	routes := h.NewRoute(matcherSet, handler)
+	if matcherSet == nil {
+		return routes, nil
+	}
+	rest := *handler.(*Handler)
+	rest.Unprotected = true
+	notMatched := caddy.ModuleMap{"not": caddyconfig.JSON([]caddy.ModuleMap{matcherSet}, nil)}
+	return append(routes, h.NewRoute(notMatched, &rest)...), nil
 }
 
 // parseGlobal sets up the authgate app from the global options block.

@@ -213,7 +213,7 @@ func checkSite(h httpcaddyfile.Helper) error {
 		return nil
 	}
 	if inHandlePath {
-		return h.Errf("authgate cannot sit inside handle_path: it strips the path prefix, and the gate's pages and the phone's signed requests need the path as the client sent it; put authgate directly in the site block (or in handle, which keeps the path)")
+		return h.Errf("authgate cannot sit inside handle_path: it strips the path prefix, and the gate's pages and the phone's signed requests need the path as the client sent it; put authgate directly in the site block, with a matcher for the part to protect (authgate /app/*)")
 	}
 	domain := globalCookieDomain(h)
 	if domain == "" || hasPlaceholder(domain) {

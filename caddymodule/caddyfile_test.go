@@ -154,7 +154,7 @@ func TestParseHandler(t *testing.T) {
 		"authgate {\n\tcookie_domain x\n}":   "'cookie_domain' is a global option",
 		"authgate {\n\tsigning_key x\n}":     "'signing_key' is a global option",
 		"authgate {\n\taccess_events yes\n}": "Testfile:2",
-		"authgate {\n\tpublic static\n}":     "must be a path starting with /",
+		"authgate {\n\tpublic static\n}":     "must start with /",
 	} {
 		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -218,8 +218,8 @@ func TestConfigMistakesNameTheFileLineAndOption(t *testing.T) {
 			t.Fatalf("caddy validate refused it:\n%s", out)
 		}
 	})
-	t.Run("authgate inside handle keeps working", func(t *testing.T) {
-		out, ok := caddyCommand(t, site("\thandle /app/* {\n\t\tauthgate\n\t\trespond inner\n\t}"), nil, "validate")
+	t.Run("authgate inside a catch-all handle, or with a matcher, is accepted", func(t *testing.T) {
+		out, ok := caddyCommand(t, site("\thandle {\n\t\tauthgate\n\t\trespond inner\n\t}\n\tauthgate /app/* {\n\t\tapp_id a\n\t}"), nil, "validate")
 		if !ok {
 			t.Fatalf("caddy validate refused it:\n%s", out)
 		}

@@ -80,6 +80,7 @@ type gateLines struct {
 	app       string // the global authgate block
 	directive string // the site's authgate directive
 	site      string // the site block, beside the directive
+	matcher   string // the directive's matcher token, if any
 }
 
 // startGateWith is startGate with more lines where lines says.
@@ -102,7 +103,7 @@ func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines)
 }
 
 %s {
-	authgate {
+	authgate %s {
 		app_id e2e
 		allow domain example.com
 		%s
@@ -110,7 +111,7 @@ func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines)
 	%s
 	reverse_proxy %s
 }
-`, admin, lines.global, storeOpt, testSigningKey, base, lines.app, base, lines.directive, lines.site, strings.TrimPrefix(up.URL, "http://"))
+`, admin, lines.global, storeOpt, testSigningKey, base, lines.app, base, lines.matcher, lines.directive, lines.site, strings.TrimPrefix(up.URL, "http://"))
 	c := testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 	return &gate{t: t, base: base, caddy: c}
 }

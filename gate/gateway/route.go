@@ -118,14 +118,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 		return nil
 	}
 	if rt.isPublic(r.URL) {
-		stripIdentityHeaders(r.Header, false)
-		if _, ok := bearerKey(r.Header["Authorization"]); ok {
-			delete(r.Header, "Authorization") // an API key never reaches the upstream
-		}
-		// Nor does a signed-in browser's session token or binding secret.
-		removeCookie(r.Header, g.sessionCookieName(r))
-		removeCookie(r.Header, g.bindingCookieName(r))
-		return next.ServeHTTP(w, r)
+		return rt.passPublic(w, r, next)
 	}
 	g.awaitFirstSync(r.Context())
 	if raw, ok := bearerKey(r.Header["Authorization"]); ok {
@@ -168,6 +161,36 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	if rt.accessEvents {
 		rt.emitAccess(r, v, true)
 	}
+	return next.ServeHTTP(w, r)
+}
+
+// ServeUnprotected serves the requests of a site that the matcher of its
+// protected part leaves out: the gate under its path, as ServeHTTP does,
+// so the login page stays reachable; every other request goes on as on a
+// public path, stripped of client-sent identity headers, API keys and the
+// gateway's cookies, without login.
+func (rt *Route) ServeUnprotected(w http.ResponseWriter, r *http.Request, next Next) error {
+	if underPrefix(r.URL.Path, rt.gw.cfg.Prefix) {
+		rt.gw.serveGate(w, r, rt)
+		return nil
+	}
+	if keyInQuery(r.URL.RawQuery) {
+		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
+		return nil
+	}
+	return rt.passPublic(w, r, next)
+}
+
+// passPublic passes a request on without login and without anything the
+// upstream could take for an identity: client-sent identity headers, an
+// API key, a signed-in browser's session token or binding secret.
+func (rt *Route) passPublic(w http.ResponseWriter, r *http.Request, next Next) error {
+	stripIdentityHeaders(r.Header, false)
+	if _, ok := bearerKey(r.Header["Authorization"]); ok {
+		delete(r.Header, "Authorization")
+	}
+	removeCookie(r.Header, rt.gw.sessionCookieName(r))
+	removeCookie(r.Header, rt.gw.bindingCookieName(r))
 	return next.ServeHTTP(w, r)
 }
 
