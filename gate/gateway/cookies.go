@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -16,10 +17,30 @@ const (
 
 // sessionCookieName returns the session cookie's name for a request.
 func (g *Gateway) sessionCookieName(r *http.Request) string {
-	if g.viaHTTPS(r) && g.cfg.CookieDomain == "" {
+	if g.viaHTTPS(r) && g.cookieDomain(r) == "" {
 		return cookieHostSession
 	}
 	return cookieSession
+}
+
+// cookieDomain is the Domain of the session cookie for r: the configured
+// cookie domain when r's host is under it, else none, so that a site the
+// browser reaches some other way (by an IP address) keeps a cookie of its
+// own host rather than one the browser refuses to store.
+func (g *Gateway) cookieDomain(r *http.Request) string {
+	d := g.cfg.CookieDomain
+	if d == "" {
+		return ""
+	}
+	host := r.Host
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		host = host[:i]
+	}
+	if strings.EqualFold(host, d) ||
+		(len(host) > len(d) && host[len(host)-len(d)-1] == '.' && strings.EqualFold(host[len(host)-len(d):], d)) {
+		return d
+	}
+	return ""
 }
 
 // setSessionCookie sets the JWT cookie: HttpOnly, SameSite=Lax, Path=/,
@@ -31,7 +52,7 @@ func (g *Gateway) setSessionCookie(w http.ResponseWriter, r *http.Request, token
 		HttpOnly: true, Secure: g.viaHTTPS(r), SameSite: http.SameSiteLaxMode,
 	}
 	if c.Name != cookieHostSession {
-		c.Domain = g.cfg.CookieDomain
+		c.Domain = g.cookieDomain(r)
 	}
 	http.SetCookie(w, c)
 }
@@ -43,7 +64,7 @@ func (g *Gateway) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: g.viaHTTPS(r), SameSite: http.SameSiteLaxMode,
 	}
 	if c.Name != cookieHostSession {
-		c.Domain = g.cfg.CookieDomain
+		c.Domain = g.cookieDomain(r)
 	}
 	http.SetCookie(w, c)
 }
