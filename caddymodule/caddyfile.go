@@ -270,6 +270,11 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 			}
 			switch kind {
 			case "email":
+				for _, v := range values {
+					if !policy.ValidEmail(policy.CanonicalEmail(v)) {
+						return nil, h.Errf("allow email: %q is not an email address", v)
+					}
+				}
 				handler.Allow.Emails = append(handler.Allow.Emails, values...)
 			case "domain":
 				handler.Allow.Domains = append(handler.Allow.Domains, values...)

@@ -146,15 +146,17 @@ func TestParseHandler(t *testing.T) {
 		t.Fatalf("handler %+v", got)
 	}
 	for text, want := range map[string]string{
-		"authgate {\n\tallow role admin\n}":  "unknown kind 'role'",
-		"authgate {\n\tallow email\n}":       "Testfile:2",
-		"authgate {\n\tapp_id\n}":            "Testfile:2",
-		"authgate {\n\tbogus 1\n}":           "unrecognized authgate directive option 'bogus'",
-		"authgate {\n\tap_id x\n}":           "did you mean 'app_id'?",
-		"authgate {\n\tcookie_domain x\n}":   "'cookie_domain' is a global option",
-		"authgate {\n\tsigning_key x\n}":     "'signing_key' is a global option",
-		"authgate {\n\taccess_events yes\n}": "Testfile:2",
-		"authgate {\n\tpublic static\n}":     "must start with /",
+		"authgate {\n\tallow role admin\n}":       "unknown kind 'role'",
+		"authgate {\n\tallow email\n}":            "Testfile:2",
+		"authgate {\n\tapp_id\n}":                 "Testfile:2",
+		"authgate {\n\tbogus 1\n}":                "unrecognized authgate directive option 'bogus'",
+		"authgate {\n\tap_id x\n}":                "did you mean 'app_id'?",
+		"authgate {\n\tcookie_domain x\n}":        "'cookie_domain' is a global option",
+		"authgate {\n\tsigning_key x\n}":          "'signing_key' is a global option",
+		"authgate {\n\taccess_events yes\n}":      "Testfile:2",
+		"authgate {\n\tpublic static\n}":          "must start with /",
+		"authgate {\n\tallow email notanemail\n}": `allow email: "notanemail" is not an email address, at Testfile:2`,
+		"authgate {\n\tpublic /static/*.css\n}":   "a * is allowed only as the last segment",
 	} {
 		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
 		if err == nil || !strings.Contains(err.Error(), want) {
