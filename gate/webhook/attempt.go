@@ -145,12 +145,31 @@ func (d *Dispatcher) settle(ctx context.Context, c outbox.Claim, fn func(context
 	}
 }
 
+// Deliveries for an endpoint this instance does not know are left for
+// the instances that know it (one with the receiver in its config, as
+// during a rolling deploy, or added through another's admin API a moment
+// ago) for leaveUnknownFor after they were queued, put back every
+// leaveUnknownEvery without taking one of their attempts.
+const (
+	leaveUnknownFor   = 10 * time.Minute
+	leaveUnknownEvery = 2 * time.Second
+)
+
 // unknownEndpoint handles a delivery for an endpoint this instance does
-// not know: another instance sharing the outbox may know it (added
-// through its admin API a moment ago), so it is retried on the schedule
-// like a failed attempt, and dead-lettered only when the schedule is
-// spent.
+// not know: while it is young it goes back to the queue for the others,
+// its attempts untouched, and the first such delivery of an endpoint a
+// minute is logged; an older one is retried on the schedule like a failed
+// attempt, and dead-lettered only when the schedule is spent, so a
+// delivery for a receiver no instance has any more ends.
 func (d *Dispatcher) unknownEndpoint(ctx context.Context, c outbox.Claim) {
+	if time.Since(c.EnqueuedAt) < leaveUnknownFor {
+		if d.unknownLogged.Allow(c.EndpointID, time.Now()) {
+			d.log.Warn("a delivery for a receiver this instance's config lacks was left for the instances that have it; give every instance the same webhooks",
+				zap.String("endpoint", c.EndpointID), zap.String("event_id", c.EventID))
+		}
+		d.settle(ctx, c, func(sctx context.Context) error { return d.ob.Retry(sctx, c, time.Now().Add(leaveUnknownEvery)) })
+		return
+	}
 	c.Attempt++
 	c.LastError = "endpoint not configured on this instance"
 	delay, ok := nextDelay(d.cfg.Schedule, c.Attempt, 0, d.cfg.MaxRetryAfter)

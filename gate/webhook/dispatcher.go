@@ -120,6 +120,9 @@ type Dispatcher struct {
 	// every worker retries every second, and one line a minute says so.
 	claimLogged atomic.Int64
 	claimFailed atomic.Int64
+	// unknownLogged limits the line logged for deliveries left for the
+	// instances that know their endpoint.
+	unknownLogged logLimit
 }
 
 // claimLogEvery is how often an outbox that keeps failing is logged.
