@@ -39,6 +39,9 @@ type statusResponse struct {
 	Pushes string `json:"pushes"`
 	// Directory is there when a directory is configured.
 	Directory *directoryStatus `json:"directory,omitempty"`
+	// SettingsDiffer names the settings in which another instance on the
+	// same store runs differently (see "Several instances" in the README).
+	SettingsDiffer []string `json:"settings_differ,omitempty"`
 }
 
 type storeStatus struct {
@@ -114,10 +117,11 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	wg.Wait() // every check honours ctx's deadline
 
 	resp := statusResponse{
-		Store:       storeStatus{Type: "memory", Reachable: h.StoreError == "", Error: h.StoreError},
-		Revocations: revocationStatus{Fresh: h.RevocationsFresh, SyncedAt: h.RevocationsSynced},
-		Receivers:   []receiverStatus{},
-		Pushes:      "not configured",
+		Store:          storeStatus{Type: "memory", Reachable: h.StoreError == "", Error: h.StoreError},
+		Revocations:    revocationStatus{Fresh: h.RevocationsFresh, SyncedAt: h.RevocationsSynced},
+		Receivers:      []receiverStatus{},
+		Pushes:         "not configured",
+		SettingsDiffer: app.agreement.differences(),
 	}
 	if app.push != nil {
 		resp.Pushes = "enabled"

@@ -21,6 +21,7 @@ import (
 	"github.com/authgate/authgate/gate/gateway"
 	"github.com/authgate/authgate/gate/geoip"
 	"github.com/authgate/authgate/gate/push"
+	"github.com/authgate/authgate/gate/store/redisstore"
 )
 
 func init() {
@@ -134,8 +135,11 @@ type App struct {
 	push        *push.Notifier
 	log         *zap.Logger
 	geo         *geoip.Locator
-	cancel      context.CancelFunc
-	done        *sync.WaitGroup
+	// agreement compares this instance's settings with the others' on a
+	// Redis store (nil with the memory store).
+	agreement *agreement
+	cancel    context.CancelFunc
+	done      *sync.WaitGroup
 }
 
 // CaddyModule returns the Caddy module information.
@@ -163,6 +167,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	keys, err := a.loadKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
+	}
+	if rs, ok := st.Store.(*redisstore.Store); ok {
+		a.agreement = newAgreement(rs.Client(), rs.Prefix(), st.instanceID, a.settingsOf(keys), a.log)
 	}
 	if a.directory, err = a.openDirectory(); err != nil {
 		return fmt.Errorf("authgate: %w", err)
@@ -286,6 +293,7 @@ func (a *App) Start() error {
 	a.done = new(sync.WaitGroup)
 	for _, run := range []func(context.Context){
 		a.reportStore,
+		a.agreement.run,
 		a.gw.Run,
 		func(ctx context.Context) { a.webhooks.run(ctx, a.log) },
 		a.caddyEvents.run,

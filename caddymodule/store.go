@@ -46,16 +46,19 @@ type sharedStore struct {
 	// this store, so the config after a reload expires those the one
 	// before started.
 	expiries *flow.ExpiryWatch
-	key      string
+	// instanceID names this process among the instances of the store.
+	instanceID string
+	key        string
 }
 
 // pooledStore is what the pool keeps; Destruct closes it when the last
 // config lets go.
 type pooledStore struct {
 	store.Store
-	outbox   *outbox.Memory
-	rings    *auditRings
-	expiries *flow.ExpiryWatch
+	outbox     *outbox.Memory
+	rings      *auditRings
+	expiries   *flow.ExpiryWatch
+	instanceID string
 }
 
 // Destruct closes the store.
@@ -78,7 +81,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 			if err != nil {
 				return nil, fmt.Errorf("opening redis store: %w", err)
 			}
-			return pooledStore{Store: st, expiries: flow.NewExpiryWatch()}, nil
+			return pooledStore{Store: st, expiries: flow.NewExpiryWatch(), instanceID: newInstanceID()}, nil
 		default:
 			return nil, fmt.Errorf("unknown store type %q (want memory or redis)", cfg.Type)
 		}
@@ -87,7 +90,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		return nil, err
 	}
 	p := val.(pooledStore)
-	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, expiries: p.expiries, key: key}, nil
+	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, expiries: p.expiries, instanceID: p.instanceID, key: key}, nil
 }
 
 func (s *sharedStore) release() error {
