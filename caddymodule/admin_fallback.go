@@ -65,6 +65,10 @@ type pausedResponse struct {
 	Paused bool      `json:"paused"`
 	Reason string    `json:"reason,omitempty"`
 	Until  time.Time `json:"until,omitzero"`
+	// CodesPaused says typed codes are refused after wrong ones, until
+	// CodesUntil; push sign-ins are not paused by it.
+	CodesPaused bool      `json:"codes_paused"`
+	CodesUntil  time.Time `json:"codes_until,omitzero"`
 }
 
 func (a *adminAPI) handlePaused(w http.ResponseWriter, r *http.Request) error {
@@ -76,9 +80,16 @@ func (a *adminAPI) handlePaused(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return adminError(err)
 	}
+	codes, err := app.gw.CodesPausedFor(r.Context(), email)
+	if err != nil {
+		return adminError(err)
+	}
 	resp := pausedResponse{Email: email}
 	if p != nil {
 		resp.Paused, resp.Reason, resp.Until = true, p.Reason, p.Until.UTC()
+	}
+	if codes > 0 {
+		resp.CodesPaused, resp.CodesUntil = true, time.Now().Add(codes).UTC().Truncate(time.Second)
 	}
 	return writeAdminJSON(w, resp)
 }

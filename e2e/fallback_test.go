@@ -205,6 +205,14 @@ func TestCodeBadInput(t *testing.T) {
 		if status != http.StatusTooManyRequests || !strings.Contains(body, "Too many wrong codes were entered for this account, so codes are refused until") || fb.sessionCookie() != "" {
 			t.Fatalf("the code form while codes are paused: %d %s", status, body)
 		}
+		var paused struct {
+			Paused      bool   `json:"paused"`
+			CodesPaused bool   `json:"codes_paused"`
+			CodesUntil  string `json:"codes_until"`
+		}
+		if st := g.adminDo(http.MethodGet, "/authgate/paused?email=alice@example.com", &paused); st != http.StatusOK || paused.Paused || !paused.CodesPaused || paused.CodesUntil == "" {
+			t.Fatalf("the admin API on paused codes: %d %+v, want codes paused and sign-in not", st, paused)
+		}
 		if out := g.caddyCLI("unblock", "alice@example.com"); !strings.Contains(out, "alice@example.com had codes paused after wrong codes; cleared") {
 			t.Fatalf("unblock printed %q", out)
 		}

@@ -87,3 +87,13 @@ func (g *Gateway) Paused(ctx context.Context, email string) (*flow.Pause, error)
 	}
 	return g.flow.Paused(ctx, email)
 }
+
+// CodesPausedFor returns how long email's code entry stays paused after
+// wrong typed codes (0 when it is not); push sign-ins go on meanwhile.
+func (g *Gateway) CodesPausedFor(ctx context.Context, email string) (time.Duration, error) {
+	email = policy.CanonicalEmail(email)
+	if !policy.ValidEmail(email) {
+		return 0, fmt.Errorf("checking %q: %w", email, flow.ErrInvalidEmail)
+	}
+	return g.flow.CodePauseLeft(ctx, email)
+}
