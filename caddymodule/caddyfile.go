@@ -25,9 +25,9 @@ func init() {
 }
 
 // parseDirective makes the routes of one authgate directive. With a
-// matcher, the requests it leaves out get a route of their own whose
-// handler serves the gate's path (else the login page it redirects to
-// would never be reached) and strips identity headers from the rest.
+// matcher, the gate's own path gets a route of its own beside it, else
+// the login page the handler sends browsers to would be whatever the
+// site serves there when the matcher leaves it out.
 func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
 	if !h.Next() {
 		return nil, h.ArgErr()
@@ -44,10 +44,9 @@ func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if matcherSet == nil {
 		return routes, nil
 	}
-	rest := *handler.(*Handler)
-	rest.Unprotected = true
-	notMatched := caddy.ModuleMap{"not": caddyconfig.JSON([]caddy.ModuleMap{matcherSet}, nil)}
-	return append(routes, h.NewRoute(notMatched, &rest)...), nil
+	p := globalGatePath(h)
+	gatePath := caddy.ModuleMap{"path": caddyconfig.JSON([]string{p, p + "/*"}, nil)}
+	return append(h.NewRoute(gatePath, handler), routes...), nil
 }
 
 // parseGlobal sets up the authgate app from the global options block.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+
+	"github.com/authgate/authgate/gate/gateway"
 )
 
 // globalOptions and siteOptions are the options of the global authgate
@@ -189,6 +191,20 @@ func nestedIn(seg caddyfile.Segment, same func(caddyfile.Token) bool, directive 
 
 // globalCookieDomain returns the cookie_domain of the global authgate
 // block, if the Caddyfile has one.
+// globalGatePath returns the gate path of the global authgate block, or
+// the default.
+func globalGatePath(h httpcaddyfile.Helper) string {
+	if app, ok := h.Option("authgate").(httpcaddyfile.App); ok {
+		var cfg struct {
+			GatePath string `json:"gate_path"`
+		}
+		if json.Unmarshal(app.Value, &cfg) == nil && cfg.GatePath != "" {
+			return "/" + strings.Trim(cfg.GatePath, "/")
+		}
+	}
+	return gateway.DefaultPrefix
+}
+
 func globalCookieDomain(h httpcaddyfile.Helper) string {
 	app, ok := h.Option("authgate").(httpcaddyfile.App)
 	if !ok {

@@ -38,11 +38,6 @@ type Handler struct {
 	// session cookies and API keys), "off" (cookies only) or "only" (API
 	// keys only: an API site that never sends anyone to the login page).
 	APIKeys string `json:"api_keys,omitempty"`
-	// Unprotected marks the handler of the requests a matcher on the
-	// directive leaves out (the Caddyfile adds it): it serves the gate's
-	// own path and passes every other request on without login, stripped
-	// of anything the upstream could take for an identity.
-	Unprotected bool `json:"unprotected,omitempty"`
 
 	route *gateway.Route
 }
@@ -77,9 +72,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 
 // ServeHTTP hands the request to the gateway with Caddy's next handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if h.Unprotected {
-		return h.route.ServeUnprotected(w, r, next)
-	}
 	return h.route.ServeHTTP(w, r, next)
 }
 

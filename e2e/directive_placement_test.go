@@ -9,34 +9,42 @@ import (
 )
 
 // TestAMatcherOnTheDirectiveKeepsTheLoginReachable protects only
-// /private… with a matcher: the gate's own pages are still served, the
-// protected part needs a login, and the rest passes without one but
-// stripped of spoofed identity headers and of the gateway's cookies.
+// /private… with a matcher (and /admin… with a second directive of its
+// own policy), in a site whose other paths go upstream: the gate's own
+// pages are still the gate's, under the default gate path and under
+// another, and each protected part needs its login.
 func TestAMatcherOnTheDirectiveKeepsTheLoginReachable(t *testing.T) {
-	up := newUpstream(t)
-	g := startGateWith(t, storeLine(""), up, gateLines{matcher: "@app", site: "@app path /private*"})
-	b := newBrowser(t, g.base)
-	html := http.Header{"Accept": {"text/html"}}
-
-	status, _, body := b.do(http.MethodGet, "/.authgate/login", html, nil)
-	if _, hits := up.lastHeaders(); status != http.StatusOK || hits != 0 || strings.Contains(string(body), "hello") {
-		t.Fatalf("the login page: %d, %d upstream hits, %.80s", status, hits, body)
-	}
-	if status, h, _ := b.do(http.MethodGet, "/private", html, nil); status != http.StatusFound || !strings.HasPrefix(h.Get("Location"), "/.authgate/login") {
-		t.Fatalf("the protected part without a session: %d %v", status, h)
-	}
-	dev := g.enroll("mia@example.com")
-	b.login(dev, "mia@example.com")
-	if status, _, body := b.do(http.MethodGet, "/private", nil, nil); status != http.StatusOK || string(body) != "hello mia@example.com" {
-		t.Fatalf("the protected part with a session: %d %s", status, body)
-	}
-	spoofed := http.Header{"Remote-Email": {"boss@example.com"}, "Remote_User": {"boss@example.com"}, "Authorization": {"Bearer ag_abcdefghijklmnop_qrstuvwxyz0123456789ABCDEFGHIJ"}}
-	if status, _, body := b.do(http.MethodGet, "/elsewhere", spoofed, nil); status != http.StatusOK || string(body) != "hello " {
-		t.Fatalf("the unprotected part: %d %q, want the upstream with no identity", status, body)
-	}
-	seen, _ := up.lastHeaders()
-	if seen.Get("Remote_User") != "" || seen.Get("Authorization") != "" || strings.Contains(seen.Get("Cookie"), "authgate") {
-		t.Fatalf("the unprotected part reached the upstream with %v", seen)
+	for _, gatePath := range []string{"", "/_auth"} {
+		up := newUpstream(t)
+		lines := gateLines{matcher: "@app", site: "@app path /private*\n\tauthgate /admin* {\n\t\tapp_id admin\n\t\tallow email boss@example.com\n\t}"}
+		prefix := "/.authgate"
+		if gatePath != "" {
+			lines.app, prefix = "gate_path "+gatePath, gatePath
+		}
+		g := startGateWith(t, storeLine(""), up, lines)
+		b := newBrowser(t, g.base)
+		html := http.Header{"Accept": {"text/html"}}
+		_, before := up.lastHeaders() // the harness's readiness probe may have gone upstream
+		status, _, body := b.do(http.MethodGet, prefix+"/login", html, nil)
+		if _, hits := up.lastHeaders(); status != http.StatusOK || hits != before || !strings.Contains(string(body), `type="email"`) {
+			t.Fatalf("the login page under %s: %d, %d upstream hits, %.80s", prefix, status, hits-before, body)
+		}
+		if status, h, _ := b.do(http.MethodGet, "/private", html, nil); status != http.StatusFound || !strings.HasPrefix(h.Get("Location"), prefix+"/login") {
+			t.Fatalf("the protected part without a session: %d %v", status, h)
+		}
+		if status, _, body := b.do(http.MethodGet, "/elsewhere", nil, nil); status != http.StatusOK || string(body) != "hello " {
+			t.Fatalf("the part the matcher leaves out: %d %q", status, body)
+		}
+		if gatePath == "" {
+			dev := g.enroll("mia@example.com")
+			b.login(dev, "mia@example.com")
+			if status, _, body := b.do(http.MethodGet, "/private", nil, nil); status != http.StatusOK || string(body) != "hello mia@example.com" {
+				t.Fatalf("the protected part with a session: %d %s", status, body)
+			}
+			if status, _, _ := b.do(http.MethodGet, "/admin", http.Header{"Accept": {"application/json"}}, nil); status != http.StatusForbidden {
+				t.Fatalf("the part another directive keeps for boss: %d, want 403", status)
+			}
+		}
 	}
 }
 

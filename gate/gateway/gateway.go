@@ -83,9 +83,12 @@ type Config struct {
 	ForwardedHTTPS func(*http.Request) bool
 }
 
+// DefaultPrefix is the gate path when none is configured.
+const DefaultPrefix = "/.authgate"
+
 func (c *Config) defaults() {
 	if c.Prefix == "" {
-		c.Prefix = "/.authgate"
+		c.Prefix = DefaultPrefix
 	}
 	c.Prefix = "/" + strings.Trim(c.Prefix, "/")
 	c.CookieDomain = strings.TrimPrefix(strings.ToLower(c.CookieDomain), ".")

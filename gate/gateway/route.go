@@ -164,23 +164,6 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	return next.ServeHTTP(w, r)
 }
 
-// ServeUnprotected serves the requests of a site that the matcher of its
-// protected part leaves out: the gate under its path, as ServeHTTP does,
-// so the login page stays reachable; every other request goes on as on a
-// public path, stripped of client-sent identity headers, API keys and the
-// gateway's cookies, without login.
-func (rt *Route) ServeUnprotected(w http.ResponseWriter, r *http.Request, next Next) error {
-	if underPrefix(r.URL.Path, rt.gw.cfg.Prefix) {
-		rt.gw.serveGate(w, r, rt)
-		return nil
-	}
-	if keyInQuery(r.URL.RawQuery) {
-		rt.keyRefused(w, "API keys are accepted only in the Authorization header, never in a URL")
-		return nil
-	}
-	return rt.passPublic(w, r, next)
-}
-
 // passPublic passes a request on without login and without anything the
 // upstream could take for an identity: client-sent identity headers, an
 // API key, a signed-in browser's session token or binding secret.
