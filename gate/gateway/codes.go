@@ -42,6 +42,13 @@ func (g *Gateway) handleCodePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) renderCode(w http.ResponseWriter, r *http.Request, status int, data codePage) {
+	// The form of a waiting login posts its id only: the page shown
+	// again, with a refused code's error, still names whom it signs in.
+	if data.ID != "" && data.Email == "" {
+		if l, err := g.store.GetLogin(r.Context(), data.ID); err == nil && flow.BindingMatches(g.bindingSecret(r), l.BindingHash) {
+			data.Email = l.Email
+		}
+	}
 	g.render(w, r, status, "code", "Enter a code", "", data)
 }
 
