@@ -31,14 +31,16 @@ func (tb *tab) checkBothLayouts(page string) {
 // (the waiting page, the code form of that login, the message page of
 // a site the address may not use, the account page, the login form
 // with the address remembered or refused) and the pages on the way
-// (recovery codes, sign-ins paused), at laptop and phone size: nothing
+// (recovery codes, sign-ins paused), at laptop and phone size, under a
+// site title of the longest kind: nothing
 // may widen the page past the window or stick out of its card.
 func TestBrowserLongestEmailStaysInsideTheGatePages(t *testing.T) {
 	if len(longestEmail) != policy.MaxEmailLength || !policy.ValidEmail(policy.CanonicalEmail(longestEmail)) {
 		t.Fatalf("the test address (%d characters) is not one the gate accepts", len(longestEmail))
 	}
 	shots := newShooter(t)
-	g := browserGate(t, storeLine(""), "")
+	// The site's title is as long as the gate takes, in one word too.
+	g := browserGate(t, storeLine(""), "title "+strings.Repeat("Title", 16))
 	chrome := startChromium(t)
 	laptop := newTab(t, chrome, "laptop", laptopScreen, shots)
 	other := newTab(t, chrome, "other laptop", laptopScreen, shots)
