@@ -73,3 +73,15 @@ func (tb *tab) checkAccessibility(page string) {
 	}
 	tb.t.Logf("axe on %s (%s): %d violations, %d serious or critical", page, tb.name, len(vs), len(bad))
 }
+
+// checkAccessibilityBothSchemes runs checkAccessibility on the page in
+// the light and then the dark colour scheme, then gives the browser's
+// own scheme back: contrast is a property of each scheme.
+func (tb *tab) checkAccessibilityBothSchemes(page string) {
+	tb.t.Helper()
+	for _, scheme := range []string{"light", "dark"} {
+		tb.colourScheme(scheme)
+		tb.checkAccessibility(page + ", " + scheme)
+	}
+	tb.colourScheme("")
+}

@@ -187,7 +187,7 @@ func TestBrowserNewcomerSeesWhereAndAsWhom(t *testing.T) {
 	// The account page, and the remembered address after signing out.
 	laptop.do(chromedp.Navigate(g.base + "/.authgate/"))
 	laptop.waitPath("/.authgate/")
-	laptop.checkAccessibility("account page")
+	laptop.checkAccessibilityBothSchemes("account page")
 	laptop.shoot("newcomer-account")
 	laptop.do(chromedp.Click(chromedp.ID("logout")))
 	laptop.waitPath("/.authgate/login?logged_out=1")

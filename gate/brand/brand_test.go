@@ -164,3 +164,53 @@ func TestTitleIsCleanedAndBounded(t *testing.T) {
 		t.Fatalf("title %q", b.Title())
 	}
 }
+
+// accentVars reads the custom properties of the light and the dark
+// scheme out of an accent stylesheet.
+func accentVars(t *testing.T, css string) (light, dark map[string]rgb) {
+	t.Helper()
+	blocks := strings.Split(css, "@media (prefers-color-scheme: dark)")
+	if len(blocks) != 2 {
+		t.Fatalf("want a light and a dark block: %q", css)
+	}
+	read := func(block string) map[string]rgb {
+		vars := map[string]rgb{}
+		start, end := strings.Index(block, ":root{"), strings.Index(block, "}")
+		for _, decl := range strings.Split(block[start+len(":root{"):end], ";") {
+			name, value, _ := strings.Cut(decl, ":")
+			if c, ok := parseHex(value); ok {
+				vars[name] = c
+			}
+		}
+		return vars
+	}
+	return read(blocks[0]), read(blocks[1])
+}
+
+// TestAccentTagTextKeepsContrast checks, for every accent of a sweep of
+// the colour cube, that the small text of a tag (--accent-text on
+// --accent-soft) reads at 4.5:1 in both schemes.
+func TestAccentTagTextKeepsContrast(t *testing.T) {
+	steps := []int{0x00, 0x33, 0x66, 0x99, 0xcc, 0xff}
+	accents := []string{"#0b5fff", "#aa3300", "#7fb0ff", "#ffff00", "#00ffff", "#0b1320"}
+	for _, r := range steps {
+		for _, g := range steps {
+			for _, b := range steps {
+				accents = append(accents, rgb{float64(r), float64(g), float64(b)}.hex())
+			}
+		}
+	}
+	for _, accent := range accents {
+		light, dark := accentVars(t, string(accentCSS(accent)))
+		for scheme, vars := range map[string]map[string]rgb{"light": light, "dark": dark} {
+			text, ok := vars["--accent-text"]
+			soft, ok2 := vars["--accent-soft"]
+			if !ok || !ok2 {
+				t.Fatalf("%s, %s scheme: no --accent-text or --accent-soft in %q", accent, scheme, accentCSS(accent))
+			}
+			if c := contrast(text, soft); c < 4.5 {
+				t.Errorf("%s, %s scheme: tag text %s on %s has contrast %.2f", accent, scheme, text.hex(), soft.hex(), c)
+			}
+		}
+	}
+}

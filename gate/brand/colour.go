@@ -78,12 +78,17 @@ var (
 // accentCSS is the stylesheet of an accent colour: the colour as given
 // where it reads on the light card, darkened (or, in the dark scheme,
 // lightened) just enough where it does not, so links, buttons and the
-// number keep AA contrast in both schemes.
+// number keep AA contrast in both schemes. Its soft tint, behind the
+// small text of tags, is lighter (darker) than the card's contrast
+// allows for the accent itself: that text is the accent moved on again
+// until it reads on the tint (--accent-text).
 func accentCSS(accent string) []byte {
 	c, _ := parseHex(accent)
 	light := readableOn(c, lightCard)
 	dark := readableOn(c, darkCard)
-	return fmt.Appendf(nil, ":root{--accent:%s;--accent-fg:#fff;--accent-soft:%s}\n"+
-		"@media (prefers-color-scheme: dark){:root{--accent:%s;--accent-fg:#0b1320;--accent-soft:%s}}\n",
-		light.hex(), mix(light, lightCard, 0.88).hex(), dark.hex(), mix(dark, darkCard, 0.8).hex())
+	lightSoft, darkSoft := mix(light, lightCard, 0.88), mix(dark, darkCard, 0.8)
+	return fmt.Appendf(nil, ":root{--accent:%s;--accent-fg:#fff;--accent-soft:%s;--accent-text:%s}\n"+
+		"@media (prefers-color-scheme: dark){:root{--accent:%s;--accent-fg:#0b1320;--accent-soft:%s;--accent-text:%s}}\n",
+		light.hex(), lightSoft.hex(), readableOn(light, lightSoft).hex(),
+		dark.hex(), darkSoft.hex(), readableOn(dark, darkSoft).hex())
 }
