@@ -298,7 +298,8 @@
   }
 
   // flash shows the result of the last action in a banner that stays
-  // until it is dismissed or the next result replaces it.
+  // until it is dismissed, the next result replaces it or the next
+  // request arrives.
   function flash(text, kind) {
     var r = $("result");
     $("result-text").textContent = text;
@@ -434,10 +435,17 @@
 
   function render(logins) {
     var seen = {};
+    var added = false;
     logins.forEach(function (l) {
       seen[l.session_id] = true;
-      if (!cards[l.session_id]) { addCard(l); }
+      if (!cards[l.session_id]) { addCard(l); added = true; }
     });
+    // A new request is what the phone is for now: the notices above it
+    // ("this phone is set up", the last result) were about before.
+    if (added) {
+      $("welcome").hidden = true;
+      $("result").hidden = true;
+    }
     Object.keys(cards).forEach(function (id) {
       if (!seen[id] && !cards[id].busy) {
         var c = cards[id];
