@@ -266,7 +266,7 @@
     $("me-name").textContent = dev.name;
     $("me-id").textContent = dev.id;
     $("rename").value = dev.name;
-    if (dev.created) { $("me-since").textContent = "Enrolled " + new Date(dev.created).toLocaleString(); }
+    if (dev.created) { $("me-since").textContent = "Enrolled " + fullTime(new Date(dev.created)); }
   }
 
   // announce tells push.js (notifications) what the app learns: the
@@ -359,12 +359,43 @@
     $("history-box").hidden = list.length === 0;
   }
 
-  // fullTime is a time with its date and time zone, in this phone's
-  // language: "1 Dec 2026, 19:48:07 CET".
-  function fullTime(d) {
+  // Times read as on the gate's pages: day, month and year, a 24-hour
+  // clock to the minute, and the zone named, "3 Dec 2026, 19:00 UTC".
+  // The zone is this phone's own (named as its language names it, e.g.
+  // "CET" or "GMT+5:30"): where it is UTC, the app's times read exactly
+  // like the pages'.
+  var monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+
+  function zoneName(d) {
     try {
-      return d.toLocaleString([], { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" });
-    } catch (e) { return d.toString(); }
+      var parts = new Intl.DateTimeFormat([], { timeZoneName: "short" }).formatToParts(d);
+      for (var i = 0; i < parts.length; i++) {
+        if (parts[i].type === "timeZoneName") { return parts[i].value; }
+      }
+    } catch (e) { /* named by its offset below */ }
+    var off = -d.getTimezoneOffset();
+    return off === 0 ? "UTC" : "UTC" + (off > 0 ? "+" : "-") + Math.floor(Math.abs(off) / 60) + (Math.abs(off) % 60 ? ":" + two(Math.abs(off) % 60) : "");
+  }
+
+  // clockTime is "19:00 UTC".
+  function clockTime(d) {
+    return two(d.getHours()) + ":" + two(d.getMinutes()) + " " + zoneName(d);
+  }
+
+  // fullTime is "3 Dec 2026, 19:00 UTC".
+  function fullTime(d) {
+    if (isNaN(d.getTime())) { return "unknown"; }
+    return d.getDate() + " " + monthNames[d.getMonth()] + " " + d.getFullYear() + ", " + clockTime(d);
+  }
+
+  // laterTime is a time soon to come: the clock alone today, the date
+  // too on another day.
+  function laterTime(d) {
+    var today = new Date();
+    var sameDay = d.getDate() === today.getDate() && d.getMonth() === today.getMonth() && d.getFullYear() === today.getFullYear();
+    return sameDay ? clockTime(d) : fullTime(d);
   }
 
   function revoked() {
@@ -514,7 +545,7 @@
       // Reporting pauses every sign-in of the account: say so first.
       var until = new Date(Date.now() + 1000 * (l.report_block_seconds || 3600));
       li.querySelector(".confirm-text").textContent = "This blocks sign-ins for " + dev.email + " until " +
-        until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + ". Report it?";
+        laterTime(until) + ". Report it?";
       li.querySelector(".actions").hidden = true;
       li.querySelector(".confirm").hidden = false;
       li.querySelector(".confirm-report").focus();
@@ -563,7 +594,7 @@
       } else if (decision === "report") {
         var until = res.paused_until ? new Date(Date.parse(res.paused_until) - clockOffset) : null;
         flash("Denied and reported. Sign-ins for " + dev.email + " are paused" + (until ? " until " +
-          until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "") + ". Your administrator can lift it.", "bad");
+          laterTime(until) : "") + ". Your administrator can lift it.", "bad");
         remember(card, "reported");
       } else if (decision === "approve") {
         flash("Denied: that number was not the one on the sign-in screen, so the sign-in" + where + " was refused.", "bad");
