@@ -128,6 +128,10 @@ type waitPage struct {
 	// Paused, when set, says sign-ins of the account are paused: the
 	// page shows it instead of a retry button.
 	Paused string
+	// NotYet is set when "I approved it: continue" (the page without
+	// script) was pressed before the approval: the page says so, rather
+	// than come back unchanged.
+	NotYet bool
 }
 
 // handleWaitPage shows the number to tap, only to the browser that
@@ -166,6 +170,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		ID: l.ID, Code: l.Code, ReturnURL: l.ReturnURL, RetryURL: g.loginURL(l.ReturnURL),
 		State: string(l.Status), Reason: l.Reason, Email: l.Email, ApproverURL: g.approverURL(r),
 		ExpiresIn: max(0, int(time.Until(l.ExpiresAt).Seconds())),
+		NotYet:    l.Status == store.LoginPending && r.URL.Query().Has("continued"),
 	}
 	if l.Status == store.LoginDenied || l.Status == store.LoginExpired {
 		p, err := g.flow.Paused(r.Context(), l.Email)
