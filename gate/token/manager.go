@@ -226,8 +226,12 @@ func (m *Manager) Verify(token string, now time.Time) (*Verified, error) {
 // keyFor returns the verification key named by the token's kid header. It
 // looks only in the configured keys and refuses a key of another algorithm
 // than the token's, so an HS256 token can never be checked against an
-// Ed25519 public key.
+// Ed25519 public key. A token with a "crit" header is refused: the gate
+// understands no extension, and RFC 7515 says such a token is invalid.
 func (m *Manager) keyFor(t *jwt.Token) (any, error) {
+	if _, ok := t.Header["crit"]; ok {
+		return nil, errors.New("crit header")
+	}
 	kid, ok := t.Header["kid"].(string)
 	if !ok || kid == "" {
 		return nil, errors.New("no kid header")

@@ -166,6 +166,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"numeric kid", hsOnly, sign(t, jwt.SigningMethodHS256, hs.Secret, map[string]any{"kid": 7}, goodClaims())},
 		{"unknown kid", hsOnly, sign(t, jwt.SigningMethodHS256, hs.Secret, kid("retired"), goodClaims())},
 		{"attacker key in jwk, jku and x5u headers", hsOnly, sign(t, jwt.SigningMethodHS256, attacker.Secret, attackerJWK, goodClaims())},
+		{"a crit header the gate cannot honour", hsOnly, sign(t, jwt.SigningMethodHS256, hs.Secret,
+			map[string]any{"kid": hs.ID, "crit": []string{"exp-ext"}, "exp-ext": 1}, goodClaims())},
 		{"missing sid", hsOnly, sign(t, jwt.SigningMethodHS256, hs.Secret, kid(hs.ID),
 			withClaims(func(c *claims) { c.SessionID = "" }))},
 		{"missing sub", hsOnly, sign(t, jwt.SigningMethodHS256, hs.Secret, kid(hs.ID),
