@@ -42,9 +42,12 @@ func (s *Service) codesPaused(ctx context.Context, email string) error {
 // takeCodeTry counts a typed code of email before it is checked, so that
 // codes sent at once, over as many logins as the user may have, are
 // checked no more than LockoutAttempts times a window: a try past them
-// pauses code entry and is refused. It returns the try's number. A
-// correct code's try is cleared with the user's other counts when its
-// login is collected.
+// pauses code entry and is refused. The pause leaves the count as it is
+// (it ends with its window, no later than the pause), so every try
+// counted while the pause is set gets a number past the limit, however
+// many are sent at once. It returns the try's number. A correct code's
+// try is cleared with the user's other counts when its login is
+// collected.
 func (s *Service) takeCodeTry(ctx context.Context, email string) (int64, error) {
 	if err := s.codesPaused(ctx, email); err != nil {
 		return 0, err
@@ -54,15 +57,8 @@ func (s *Service) takeCodeTry(ctx context.Context, email string) (int64, error) 
 		return 0, fmt.Errorf("counting typed codes: %w", err)
 	}
 	if n > int64(s.cfg.LockoutAttempts) {
-		s.pauseAt(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes", n)
+		s.pauseAt(ctx, email, codePauseKey(email), "wrong_code", "codes", n)
 		return n, &LimitError{Reason: ReasonCodesPaused, RetryAfter: s.cfg.LockoutDuration}
-	}
-	// A try that reached the limit sets the pause and then resets the
-	// count, so a try counted after that reset, and given a low number,
-	// finds the pause set: asking again here keeps a burst of tries from
-	// being checked twice LockoutAttempts times.
-	if err := s.codesPaused(ctx, email); err != nil {
-		return 0, err
 	}
 	return n, nil
 }
@@ -70,7 +66,7 @@ func (s *Service) takeCodeTry(ctx context.Context, email string) (int64, error) 
 // countWrongCode pauses email's code entry when try, a wrong code's
 // number from takeCodeTry, is the last one allowed.
 func (s *Service) countWrongCode(ctx context.Context, email string, try int64) {
-	s.pauseAt(ctx, email, codeFailKey(email), codePauseKey(email), "wrong_code", "codes", try)
+	s.pauseAt(ctx, email, codePauseKey(email), "wrong_code", "codes", try)
 }
 
 // CodePauseLeft returns how long email's code entry stays paused after

@@ -381,35 +381,40 @@ func TestOfflineCodesStopAfterTheirBudgetUntilASignInSucceeds(t *testing.T) {
 	}
 }
 
-// pausingTwin is a store in which, just before a code try is counted, a
-// try on another instance reaches the limit: it sets the code pause and
-// resets the count, as pauseAt does.
+// pausingTwin is a store in which, just before a code try is counted,
+// tries on another instance reach the limit and the last of them pauses
+// code entry, as countWrongCode does.
 type pausingTwin struct {
 	store.Store
 	email string
+	twin  func(ctx context.Context)
 	once  sync.Once
 }
 
 func (p *pausingTwin) Hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
 	if key == codeFailKey(p.email) {
-		p.once.Do(func() {
-			_ = p.Store.Mark(ctx, codePauseKey(p.email), time.Minute)
-			_ = p.Store.ResetHits(ctx, key)
-		})
+		p.once.Do(func() { p.twin(ctx) })
 	}
 	return p.Store.Hit(ctx, key, window)
 }
 
 // TestACodeTriedAsTheLimitIsReachedElsewhereIsNotChecked: a try that
-// passed the pause check and is counted after a twin set the pause and
-// reset the count (so it gets try number 1) is refused, not checked: a
-// burst over many code forms gets LockoutAttempts checks in all, not
-// twice that.
+// passed the pause check and is counted just after a twin's tries reached
+// the limit and paused code entry is refused, not checked: the pause
+// leaves the count as it is, so a burst over many code forms gets
+// LockoutAttempts checks in all, not twice that.
 func TestACodeTriedAsTheLimitIsReachedElsewhereIsNotChecked(t *testing.T) {
 	f, _, _ := newCodesFixture(t)
 	s := f.start(t, "alice@example.com", "", "")
 	twin := &pausingTwin{Store: f.store, email: "alice@example.com"}
 	svc := New(Config{PushesPerEmail: 100}, twin, f.events, WithClock(f.clock.Now), WithCodes(f.svc.codes))
+	twin.twin = func(ctx context.Context) {
+		var n int64
+		for range DefaultCodeAttempts {
+			n, _, _ = f.store.Hit(ctx, codeFailKey("alice@example.com"), time.Minute)
+		}
+		svc.countWrongCode(ctx, "alice@example.com", n)
+	}
 	_, err := svc.RedeemCode(context.Background(), s.Login.ID, s.Binding, "000000")
 	var limit *LimitError
 	if !errors.As(err, &limit) || limit.Reason != ReasonCodesPaused {

@@ -69,30 +69,34 @@ func (s *Service) pauseAfter(ctx context.Context, email, counter, pause, reason,
 		s.log.Warn("counting toward a pause failed", zap.String("scope", scope), zap.Error(err))
 		return
 	}
-	s.pauseAt(ctx, email, counter, pause, reason, scope, n)
-}
-
-// pauseAt sets the pause of pauseAfter once n, the count at counter,
-// has reached LockoutAttempts.
-func (s *Service) pauseAt(ctx context.Context, email, counter, pause, reason, scope string, n int64) {
-	if n < int64(s.cfg.LockoutAttempts) {
-		return
-	}
-	err := s.store.Mark(ctx, pause, s.cfg.LockoutDuration)
-	if errors.Is(err, store.ErrConflict) {
-		return // paused already, by this count's twin on another instance
-	}
-	if err != nil {
-		s.log.Warn("setting a pause failed", zap.String("scope", scope), zap.Error(err))
+	if !s.pauseAt(ctx, email, pause, reason, scope, n) {
 		return
 	}
 	if err := s.store.ResetHits(ctx, counter); err != nil {
 		s.log.Warn("resetting a count after its pause failed", zap.String("scope", scope), zap.Error(err))
 	}
+}
+
+// pauseAt sets the pause at pause for LockoutDuration once n, a count,
+// has reached LockoutAttempts, and emits user_locked with scope. It
+// reports whether this call set it: a twin on another instance may have.
+func (s *Service) pauseAt(ctx context.Context, email, pause, reason, scope string, n int64) bool {
+	if n < int64(s.cfg.LockoutAttempts) {
+		return false
+	}
+	err := s.store.Mark(ctx, pause, s.cfg.LockoutDuration)
+	if errors.Is(err, store.ErrConflict) {
+		return false // paused already, by this count's twin on another instance
+	}
+	if err != nil {
+		s.log.Warn("setting a pause failed", zap.String("scope", scope), zap.Error(err))
+		return false
+	}
 	s.events.Emit(ctx, event.New(event.UserLocked, map[string]any{
 		"email": email, "attempts": n, "last_reason": reason, "scope": scope,
 		"until": s.now().Add(s.cfg.LockoutDuration).UTC().Format(time.RFC3339),
 	}))
+	return true
 }
 
 // markLeft returns how long the mark at key has left, 0 when there is
