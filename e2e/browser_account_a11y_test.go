@@ -15,13 +15,7 @@ func TestBrowserAccountPageAccessibility(t *testing.T) {
 	g := browserGate(t, storeLine(""), "")
 	chrome := startChromium(t)
 	dev := g.enroll("alice@example.com")
-	for _, screen := range []struct {
-		name string
-		tab  func() *tab
-	}{
-		{"laptop", func() *tab { return newTab(t, chrome, "laptop", laptopScreen, nil) }},
-		{"phone", func() *tab { return newTab(t, chrome, "phone", phoneScreen, nil) }},
-	} {
+	for _, screen := range bothScreens(t, chrome) {
 		tb := screen.tab()
 		tb.do(chromedp.Navigate(g.base + "/.authgate/"))
 		tb.waitFor("the login page", `location.pathname === "/.authgate/login" && document.readyState === "complete"`)

@@ -19,13 +19,7 @@ func TestConsolePagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	alicePhone := g.enroll("alice@example.com")
 	newBrowser(t, g.base).login(alicePhone, "alice@example.com")
 	bossPhone := g.enroll("boss@example.com")
-	for _, screen := range []struct {
-		name string
-		tab  func() *tab
-	}{
-		{"laptop", func() *tab { return newTab(t, chrome, "laptop", laptopScreen, nil) }},
-		{"phone", func() *tab { return newTab(t, chrome, "phone", phoneScreen, nil) }},
-	} {
+	for _, screen := range bothScreens(t, chrome) {
 		tb := screen.tab()
 		tb.do(chromedp.Navigate(g.base + "/.authgate/admin/"))
 		tb.waitFor("the login page", `location.pathname === "/.authgate/login" && document.readyState === "complete"`)

@@ -87,6 +87,21 @@ type tab struct {
 
 // newTab opens a tab in a new browser context of the browser at chrome,
 // emulating screen.
+// screenTab opens a tab of one named screen size.
+type screenTab struct {
+	name string
+	tab  func() *tab
+}
+
+// bothScreens returns tab makers for a laptop and a phone, without
+// screenshots, for checks that run on each.
+func bothScreens(t *testing.T, chrome context.Context) []screenTab {
+	return []screenTab{
+		{"laptop", func() *tab { return newTab(t, chrome, "laptop", laptopScreen, nil) }},
+		{"phone", func() *tab { return newTab(t, chrome, "phone", phoneScreen, nil) }},
+	}
+}
+
 func newTab(t *testing.T, chrome context.Context, name string, screen device.Info, shots *shooter) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(chrome, chromedp.WithNewBrowserContext())

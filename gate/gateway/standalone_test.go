@@ -69,20 +69,30 @@ func TestPreflightAnswersOnlyListedOriginsWithoutCredentials(t *testing.T) {
 	}
 }
 
-func TestStartRefusesOriginsTheAppDoesNotList(t *testing.T) {
-	s := newTestServer(t)
-	for i, c := range []struct {
-		origin string
-		h      http.Header
-		want   int
-	}{
+// originCase is a request's origin (and headers) and the status the
+// API answers it with.
+type originCase struct {
+	origin string
+	h      http.Header
+	want   int
+}
+
+// originCases are the origins the API's calls are tried from: only the
+// app's listed one, the gate's own pages and servers get an answer.
+func originCases() []originCase {
+	return []originCase{
 		{"https://evil.example", nil, http.StatusForbidden},
 		{"", http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
 		{"https://app.example.com", nil, http.StatusOK},
 		{"", nil, http.StatusOK},                                    // a server-side client
 		{"http://auth.example.com", nil, http.StatusOK},             // the gate's own pages
 		{"http://auth.example.com:8443", nil, http.StatusForbidden}, // another port of its host
-	} {
+	}
+}
+
+func TestStartRefusesOriginsTheAppDoesNotList(t *testing.T) {
+	s := newTestServer(t)
+	for i, c := range originCases() {
 		body := fmt.Sprintf(`{"app_id":"my-app","email":"user%d@example.com"}`, i)
 		w := serve(s, http.MethodPost, "/auth/start", c.origin, c.h, body)
 		if w.Code != c.want {
@@ -105,16 +115,7 @@ func TestStartRefusesOriginsTheAppDoesNotList(t *testing.T) {
 // listed origins get the answer.
 func TestVerifyRefusesOriginsNoAppLists(t *testing.T) {
 	s := newTestServer(t)
-	for _, c := range []struct {
-		origin string
-		h      http.Header
-		want   int
-	}{
-		{"https://evil.example", nil, http.StatusForbidden},
-		{"", http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
-		{"https://app.example.com", nil, http.StatusOK},
-		{"", nil, http.StatusOK},
-	} {
+	for _, c := range originCases() {
 		w := serve(s, http.MethodGet, "/auth/verify?token=not-a-token", c.origin, c.h, "")
 		if w.Code != c.want {
 			t.Errorf("verify from %q %v: %d %s, want %d", c.origin, c.h, w.Code, w.Body, c.want)
