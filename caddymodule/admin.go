@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -108,7 +107,7 @@ func (a *adminAPI) handleEnroll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req enrollRequest
-	if err := decodeAdminJSON(w, r, &req); err != nil {
+	if err := decodeAdminJSON(r, &req); err != nil {
 		return err
 	}
 	base := strings.TrimRight(req.BaseURL, "/")
@@ -335,13 +334,13 @@ func namedError(what, id string, err error) error {
 // a 413 whatever it holds (the whole body is read, so padding after the
 // value counts), and an unknown field or anything but white space after
 // the one value is a 400.
-func decodeAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, gateway.MaxBodyBytes))
+func decodeAdminJSON(r *http.Request, v any) error {
+	body, err := gateway.ReadBody(r)
+	if errors.Is(err, gateway.ErrBodyTooLarge) {
+		return caddy.APIError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: err}
+	}
 	if err != nil {
-		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
-			return caddy.APIError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: gateway.ErrBodyTooLarge}
-		}
-		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf("reading request body: %w", err)}
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}
 	}
 	if err := gateway.DecodeJSON(body, v); err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: err}

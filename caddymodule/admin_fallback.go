@@ -48,7 +48,7 @@ func (a *adminAPI) handleUnblock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req emailRequest
-	if err := decodeAdminJSON(w, r, &req); err != nil {
+	if err := decodeAdminJSON(r, &req); err != nil {
 		return err
 	}
 	u, err := app.gw.Unblock(r.Context(), req.Email)
@@ -117,7 +117,7 @@ func (a *adminAPI) handlePass(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req passRequest
-	if err := decodeAdminJSON(w, r, &req); err != nil {
+	if err := decodeAdminJSON(r, &req); err != nil {
 		return err
 	}
 	var ttl time.Duration

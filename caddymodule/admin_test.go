@@ -17,7 +17,7 @@ import (
 func decodeStatus(t *testing.T, body string, v any) (int, string) {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/authgate/unblock", strings.NewReader(body))
-	err := decodeAdminJSON(httptest.NewRecorder(), r, v)
+	err := decodeAdminJSON(r, v)
 	if err == nil {
 		return http.StatusOK, ""
 	}

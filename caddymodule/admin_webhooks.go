@@ -50,7 +50,7 @@ func (a *adminAPI) handleWebhooks(w http.ResponseWriter, r *http.Request) error 
 		return writeAdminJSON(w, app.webhooks.dispatcher.EndpointsContext(r.Context()))
 	case http.MethodPost:
 		var req addWebhookRequest
-		if err := decodeAdminJSON(w, r, &req); err != nil {
+		if err := decodeAdminJSON(r, &req); err != nil {
 			return err
 		}
 		s, err := app.webhooks.add(r.Context(), storedWebhook{AppID: req.AppID, URL: req.URL, Events: req.Events, Format: req.Format}, 0)

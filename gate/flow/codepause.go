@@ -29,9 +29,9 @@ func codePauseKey(email string) string { return store.UserKey(email, "code_pause
 // codesPaused returns a *LimitError while email's code entry is paused,
 // else nil.
 func (s *Service) codesPaused(ctx context.Context, email string) error {
-	left, err := s.markLeft(ctx, codePauseKey(email))
+	left, err := s.CodePauseLeft(ctx, email)
 	if err != nil {
-		return fmt.Errorf("checking whether code entry is paused: %w", err)
+		return err
 	}
 	if left == 0 {
 		return nil

@@ -28,17 +28,15 @@ func (g *Gateway) sessionCookieName(r *http.Request) string {
 // browser reaches some other way (by an IP address) keeps a cookie of its
 // own host rather than one the browser refuses to store.
 func (g *Gateway) cookieDomain(r *http.Request) string {
-	d := g.cfg.CookieDomain
-	if d == "" {
+	if g.cfg.CookieDomain == "" {
 		return ""
 	}
 	host := r.Host
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
 		host = host[:i]
 	}
-	if strings.EqualFold(host, d) ||
-		(len(host) > len(d) && host[len(host)-len(d)-1] == '.' && strings.EqualFold(host[len(host)-len(d):], d)) {
-		return d
+	if g.underCookieDomain(host) {
+		return g.cfg.CookieDomain
 	}
 	return ""
 }

@@ -75,7 +75,7 @@ func (g *Gateway) deviceRefused(w http.ResponseWriter, r *http.Request, err erro
 // authDevice checks a device request's signature; on failure it has
 // answered and returns nil.
 func (g *Gateway) authDevice(w http.ResponseWriter, r *http.Request) (*store.Device, []byte) {
-	body, err := readBody(r)
+	body, err := ReadBody(r)
 	if err != nil {
 		writeBodyError(w, err)
 		return nil, nil
@@ -95,7 +95,7 @@ func (g *Gateway) authDevice(w http.ResponseWriter, r *http.Request) (*store.Dev
 // handlePending is GET /device/pending: the logins waiting for this
 // device's user.
 func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	body, err := ReadBody(r)
 	if err != nil {
 		writeBodyError(w, err)
 		return
@@ -123,7 +123,7 @@ func (g *Gateway) handlePending(w http.ResponseWriter, r *http.Request) {
 // handleDecide is POST /device/decide: approve (with the number tapped),
 // deny or report one login, signed twice (the request and the decision).
 func (g *Gateway) handleDecide(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	body, err := ReadBody(r)
 	if err != nil {
 		writeBodyError(w, err)
 		return

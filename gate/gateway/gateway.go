@@ -291,7 +291,15 @@ func (g *Gateway) Prefix() string { return g.cfg.Prefix }
 
 // allowedReturnHost reports whether a return URL may name host: hosts
 // under the cookie domain, for single sign-on.
-func (g *Gateway) allowedReturnHost(host string) bool {
+func (g *Gateway) allowedReturnHost(host string) bool { return g.underCookieDomain(host) }
+
+// underCookieDomain reports whether host, in any case, is the cookie
+// domain or a name below it (never when none is configured).
+func (g *Gateway) underCookieDomain(host string) bool {
 	d := g.cfg.CookieDomain
-	return d != "" && (host == d || strings.HasSuffix(host, "."+d))
+	if d == "" {
+		return false
+	}
+	return strings.EqualFold(host, d) ||
+		len(host) > len(d) && host[len(host)-len(d)-1] == '.' && strings.EqualFold(host[len(host)-len(d):], d)
 }

@@ -17,8 +17,9 @@ const MaxBodyBytes = 64 << 10
 // refuses one answers 413 with its text.
 var ErrBodyTooLarge = errors.New("request body over 64 KiB")
 
-// readBody reads the whole request body, refusing more than MaxBodyBytes.
-func readBody(r *http.Request) ([]byte, error) {
+// ReadBody reads the whole request body, refusing more than MaxBodyBytes
+// with ErrBodyTooLarge.
+func ReadBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
@@ -54,7 +55,7 @@ func DecodeJSON(body []byte, v any) error {
 // failure it has answered (413 for an oversized body, 400 otherwise) and
 // returns false.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := readBody(r)
+	body, err := ReadBody(r)
 	if err != nil {
 		writeBodyError(w, err)
 		return false
