@@ -33,6 +33,7 @@ func TestBrowserApproverNoticesMakeWayForTheNextRequest(t *testing.T) {
 	// A denial's result, then the next request; then an approval's.
 	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .deny")))
 	phone.waitFor("the denial's result", `!document.getElementById("result").hidden && document.querySelectorAll("#requests .request").length === 0`)
+	waitDeniedPage(laptop) // its own reload would abort the next navigation
 	code := startLogin(laptop, g.base, email)
 	waitRequest(phone)
 	if !hidden("result") {
@@ -55,10 +56,18 @@ func TestBrowserApproverNoticesMakeWayForTheNextRequest(t *testing.T) {
 	tapNumber(phone, otherChoice(phone, code))
 	phone.do(chromedp.Click(chromedp.CSS(requestSel + " .approve")))
 	phone.waitFor("the wrong tap's result", `!document.getElementById("result").hidden && document.getElementById("result").dataset.kind === "bad"`)
+	waitDeniedPage(laptop)
 	startLogin(laptop, g.base, email)
 	waitRequest(phone)
 	if !hidden("result") {
 		t.Errorf("the wrong tap's result %q stays above the next request", phone.text("#result-text"))
 	}
 	phone.shoot("notices-next-request")
+}
+
+// waitDeniedPage waits for the laptop's waiting page to have reloaded
+// itself on the denial, as it does, and to show it.
+func waitDeniedPage(laptop *tab) {
+	laptop.t.Helper()
+	laptop.waitFor("the denied page", `document.readyState === "complete" && document.getElementById("wait")?.dataset.state === "denied"`)
 }
