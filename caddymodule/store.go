@@ -1,9 +1,11 @@
 package caddymodule
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
@@ -61,8 +63,17 @@ type pooledStore struct {
 	instanceID string
 }
 
-// Destruct closes the store.
-func (p pooledStore) Destruct() error { return p.Close() }
+// handoverTimeout bounds the hand-over of pending logins when the last
+// config lets go of a store.
+const handoverTimeout = 3 * time.Second
+
+// Destruct hands the pending logins it watches to the store for another
+// instance (a store that outlives this one), then closes the store.
+func (p pooledStore) Destruct() error {
+	ctx, cancel := context.WithTimeout(context.Background(), handoverTimeout)
+	defer cancel()
+	return errors.Join(p.expiries.HandOver(ctx), p.Close())
+}
 
 func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 	if cfg == nil {
@@ -81,7 +92,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 			if err != nil {
 				return nil, fmt.Errorf("opening redis store: %w", err)
 			}
-			return pooledStore{Store: st, expiries: flow.NewExpiryWatch(), instanceID: newInstanceID()}, nil
+			return pooledStore{Store: st, expiries: flow.NewSharedExpiryWatch(st), instanceID: newInstanceID()}, nil
 		default:
 			return nil, fmt.Errorf("unknown store type %q (want memory or redis)", cfg.Type)
 		}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/internal/testenv"
 )
 
 // TestALoginLeftAloneStillEndsWithLoginFailed starts a login and lets
@@ -53,4 +55,24 @@ func wantOneExpiry(t *testing.T, rc *receiver, id string, within time.Duration) 
 	if rc.events[0]["event"] != "login_failed" || data["reason"] != "expired" || data["session_id"] != id {
 		t.Fatalf("event %v, want login_failed, reason expired, session %s", rc.events[0], id)
 	}
+}
+
+// TestALoginPendingWhenItsInstanceStopsEndsWithLoginFailed stops the
+// instance that started a login nobody reads again, as a deploy or a
+// scale-down does: it hands the login to the store on its way out, and
+// the other instance on the same Redis expires it, so the receiver still
+// gets the one login_failed.
+func TestALoginPendingWhenItsInstanceStopsEndsWithLoginFailed(t *testing.T) {
+	t.Parallel()
+	r := testenv.StartRedis(t)
+	rc := newReceiver(t, 0)
+	extra := webhookBlock(rc.URL, "events login_failed") + "\n\t\tlogin_timeout 3s"
+	startGate(t, storeLine(r.URL(0)), newUpstream(t), extra) // the instance that stays
+	stops := startGate(t, storeLine(r.URL(0)), newUpstream(t), extra)
+	stops.enroll("handed@example.com")
+	s := newBrowser(t, stops.base).start("handed@example.com")
+	if !stops.caddy.Stop() {
+		t.Fatalf("the instance did not stop within 15 s:\n%s", stops.caddy.Log())
+	}
+	wantOneExpiry(t, rc, s.SessionID, 20*time.Second)
 }

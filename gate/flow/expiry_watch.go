@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -25,6 +26,13 @@ const (
 	// starts a second for two minutes, a little over a million. Past it,
 	// a login is expired when next read, as without the watch.
 	maxWatched = 1 << 21
+	// adoptEvery is how often a watch sharing its logins through the
+	// store takes those that stopped instances handed over.
+	adoptEvery = 5 * time.Second
+	// adoptBatch bounds the logins taken from the store at a time.
+	adoptBatch = 1000
+	// adoptTimeout bounds one such take.
+	adoptTimeout = 2 * time.Second
 )
 
 // ExpiryWatch holds the logins an instance started until their window
@@ -37,6 +45,9 @@ type ExpiryWatch struct {
 	due  watchHeap
 	open map[string]struct{}
 	full bool
+	// handover, if set, is where HandOver leaves the watched logins and
+	// where Services take those that other instances left.
+	handover store.ExpiryHandover
 }
 
 type watchedLogin struct {
@@ -63,6 +74,56 @@ func (h *watchHeap) Pop() any {
 // NewExpiryWatch returns an empty watch.
 func NewExpiryWatch() *ExpiryWatch {
 	return &ExpiryWatch{open: map[string]struct{}{}}
+}
+
+// NewSharedExpiryWatch returns an empty watch that outlives its
+// instance through h: HandOver leaves its logins in h when the instance
+// stops, and the Services using any watch on the same store take them
+// (at their start and every few seconds), so a login pending across a
+// restart or a scale-down still ends with its login_failed.
+func NewSharedExpiryWatch(h store.ExpiryHandover) *ExpiryWatch {
+	w := NewExpiryWatch()
+	w.handover = h
+	return w
+}
+
+// HandOver stops watching every login and leaves them in the store the
+// watch was made with (NewSharedExpiryWatch) for another instance to
+// take; without one it only stops watching. On an error the logins are
+// watched no more here either: the instance is stopping.
+func (w *ExpiryWatch) HandOver(ctx context.Context) error {
+	w.mu.Lock()
+	logins := make([]store.WatchedLogin, 0, len(w.open))
+	for _, l := range w.due {
+		if _, ok := w.open[l.id]; ok {
+			logins = append(logins, store.WatchedLogin{ID: l.id, End: l.end})
+			delete(w.open, l.id)
+		}
+	}
+	w.due = nil
+	w.mu.Unlock()
+	if w.handover == nil || len(logins) == 0 {
+		return nil
+	}
+	if err := w.handover.HandOverExpiries(ctx, logins); err != nil {
+		return fmt.Errorf("handing over %d pending logins: %w", len(logins), err)
+	}
+	return nil
+}
+
+// adopt takes up to adoptBatch logins other instances handed over and
+// watches them.
+func (w *ExpiryWatch) adopt(ctx context.Context) error {
+	if w.handover == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, adoptTimeout)
+	defer cancel()
+	logins, err := w.handover.TakeHandedOverExpiries(ctx, adoptBatch)
+	for _, l := range logins {
+		w.add(l.ID, l.End)
+	}
+	return err
 }
 
 // WithExpiryWatch makes the Service watch its logins in w instead of a
@@ -127,18 +188,33 @@ func (w *ExpiryWatch) retry(ids []string) {
 // login_failed (reason expired), from whichever instance moves it first.
 // While the store fails, the logins due wait for the next round. A
 // Service sharing its watch with the Service it replaced (WithExpiryWatch)
-// expires the logins that one started too; logins started before a
-// restart are expired only when next read.
+// expires the logins that one started too. With a shared watch
+// (NewSharedExpiryWatch) it also takes, at its start and every
+// adoptEvery, the logins stopped instances handed over; otherwise logins
+// started before a restart are expired only when next read.
 func (s *Service) WatchExpiries(ctx context.Context) {
 	t := time.NewTicker(expirySweepEvery)
 	defer t.Stop()
+	s.adoptHandedOver(ctx)
+	lastAdopt := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if time.Since(lastAdopt) >= adoptEvery {
+				s.adoptHandedOver(ctx)
+				lastAdopt = time.Now()
+			}
 			s.sweepExpired(ctx)
 		}
+	}
+}
+
+// adoptHandedOver watches the logins stopped instances handed over.
+func (s *Service) adoptHandedOver(ctx context.Context) {
+	if err := s.watch.adopt(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("taking the pending logins stopped instances handed over failed; trying again", zap.Error(err))
 	}
 }
 

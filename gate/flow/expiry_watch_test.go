@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -153,5 +154,72 @@ func TestAReloadedServiceExpiresTheLoginsItsPredecessorStarted(t *testing.T) {
 	old.sweepExpired(ctx)
 	if got := oldRec.reasons(); len(got) != 0 {
 		t.Fatalf("the old Service reported %v again", got)
+	}
+}
+
+// handedOver keeps logins handed over in memory, as a store shared by
+// instances would.
+type handedOver struct {
+	mu     sync.Mutex
+	logins []store.WatchedLogin
+}
+
+func (h *handedOver) HandOverExpiries(_ context.Context, logins []store.WatchedLogin) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.logins = append(h.logins, logins...)
+	return nil
+}
+
+func (h *handedOver) TakeHandedOverExpiries(_ context.Context, max int) ([]store.WatchedLogin, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := min(max, len(h.logins))
+	out := h.logins[:n:n]
+	h.logins = h.logins[n:]
+	return out, nil
+}
+
+// TestALoginPendingWhenItsInstanceStopsIsExpiredByAnother: an instance
+// that stops hands its watched logins over; another instance on the same
+// store takes them and sends the login_failed (expired), once, when the
+// window has passed. The stopped instance's watch holds nothing more.
+func TestALoginPendingWhenItsInstanceStopsIsExpiredByAnother(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New()
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{now: time.Now()}
+	h := &handedOver{}
+	stopping := NewSharedExpiryWatch(h)
+	firstRec, otherRec := &recorder{}, &recorder{}
+	first := New(Config{LoginTimeout: time.Minute}, st, firstRec, WithClock(clk.Now), WithExpiryWatch(stopping))
+	started, err := first.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ClientIP: "192.0.2.1", UserAgent: "test", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stopping.HandOver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.logins) != 1 || h.logins[0].ID != started.Login.ID || !h.logins[0].End.Equal(started.Login.ExpiresAt) {
+		t.Fatalf("handed over %+v, want the one login ending at %v", h.logins, started.Login.ExpiresAt)
+	}
+	if ids, _ := stopping.take(clk.Now().Add(time.Hour)); len(ids) != 0 {
+		t.Fatalf("the stopped watch still holds %v", ids)
+	}
+
+	other := New(Config{LoginTimeout: time.Minute}, st, otherRec, WithClock(clk.Now), WithExpiryWatch(NewSharedExpiryWatch(h)))
+	other.adoptHandedOver(ctx)
+	other.sweepExpired(ctx)
+	if got := otherRec.reasons(); len(got) != 0 {
+		t.Fatalf("before the window ended: %v", got)
+	}
+	clk.Add(time.Minute + expiryGrace)
+	other.sweepExpired(ctx)
+	other.sweepExpired(ctx)
+	if got := otherRec.reasons(); len(got) != 1 || got[0] != ReasonExpired || otherRec.last(event.LoginFailed).Data["session_id"] != started.Login.ID {
+		t.Fatalf("after the window: %v, want one login_failed (expired) for the handed-over login", otherRec.events)
+	}
+	if len(h.logins) != 0 || len(firstRec.reasons()) != 0 {
+		t.Fatalf("left in the store %v, sent by the stopped instance %v", h.logins, firstRec.events)
 	}
 }

@@ -59,6 +59,23 @@ func (c *Caddy) Kill() {
 	}
 }
 
+// Stop asks the process to shut down, as Ctrl-C or a service manager's
+// SIGTERM does, and waits for it to exit. It reports whether the process
+// exited within 15 s; one that did not is killed.
+func (c *Caddy) Stop() bool {
+	if c.cmd.Process == nil {
+		return true
+	}
+	_ = c.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-c.done:
+		return true
+	case <-time.After(15 * time.Second):
+		c.Kill()
+		return false
+	}
+}
+
 // StartCaddy runs bin with the Caddyfile text (which must set the admin
 // endpoint to adminAddr), waits until url answers, and kills the process
 // when the test ends. Its storage and config folders are the test's own.

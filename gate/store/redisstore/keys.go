@@ -59,6 +59,7 @@ func rawTagSafe(s string) bool {
 //	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
 //	<p>:{rev}:epoch             STRING the epoch marker, "<id> <created ms>" (no TTL; written once, SET NX)
 //	<p>:{rev}:wait              STRING a scratch key written before WAIT (TTL)
+//	<p>:{expiries}:handed       ZSET  pending logins a stopped instance handed over, by window end (TTL 24 h)
 //	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)
 //	<p>:mark:{m:<key>}          STRING a one-time marker (TTL)
 //	<p>:apikey:{k:<id>}         HASH  an API key's record (expires with the key, if it does)
