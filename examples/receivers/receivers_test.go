@@ -3,6 +3,7 @@ package receivers_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,8 +21,14 @@ import (
 // killed when the test ends.
 func start(t *testing.T, secret, program string, args ...string) string {
 	t.Helper()
+	return startEnv(t, []string{"WEBHOOK_SECRET=" + secret}, program, args...)
+}
+
+// startEnv is start with env (WEBHOOK_SECRET and any other) set.
+func startEnv(t *testing.T, env []string, program string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(program, args...)
-	cmd.Env = append(os.Environ(), "WEBHOOK_SECRET="+secret, "PORT=0")
+	cmd.Env = append(append(os.Environ(), env...), "PORT=0")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -148,6 +155,57 @@ func TestExampleReceiversAcceptRefuseAndDeduplicate(t *testing.T) {
 				if s := send(t, url, h, body); s != http.StatusOK {
 					t.Fatalf("genuine hand-signed delivery: status %d", s)
 				}
+			}
+		})
+	}
+}
+
+// TestExampleReceiversTakeEitherSecretDuringARotation: a receiver given
+// the new secret and, as WEBHOOK_PREVIOUS_SECRET, the old one accepts
+// deliveries signed by the old secret alone (the gate not switched yet)
+// and by the new one with the old as previous_secret (switched), so a
+// rotation refuses nothing; a third secret is still refused.
+func TestExampleReceiversTakeEitherSecretDuringARotation(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "receiver")
+	goBin := testenv.Require(t, "go")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "./go").CombinedOutput(); err != nil {
+		t.Fatalf("building the Go receiver: %v\n%s", err, out)
+	}
+	receivers := []struct {
+		name    string
+		program string
+		args    []string
+	}{
+		{"go", bin, nil},
+		{"node", "node", []string{"node/receiver.js"}},
+		{"python", "python3", []string{"python/receiver.py"}},
+	}
+	for _, r := range receivers {
+		t.Run(r.name, func(t *testing.T) {
+			program := r.program
+			if r.name != "go" {
+				program = testenv.Require(t, r.program)
+			}
+			old, next := webhook.GenerateSecret(), "a-plain-new-secret"
+			url := startEnv(t, []string{"WEBHOOK_SECRET=" + next, "WEBHOOK_PREVIOUS_SECRET=" + old}, program, r.args...)
+			body, _ := webhook.Encode(event.New(event.Logout, map[string]any{"email": "bob@example.com"}))
+			for i, ep := range []webhook.Endpoint{
+				{ID: "before", URL: url, Secret: old},
+				{ID: "during", URL: url, Secret: next, PreviousSecret: old},
+				{ID: "after", URL: url, Secret: next},
+			} {
+				h, err := webhook.SignHeaders(ep, fmt.Sprintf("evt_rotation_%d", i), event.Logout, body, time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s := send(t, url, h, body); s != http.StatusOK {
+					t.Errorf("delivery signed %s the gate's switch: status %d, want 200", ep.ID, s)
+				}
+			}
+			other := webhook.Endpoint{ID: "other", URL: url, Secret: webhook.GenerateSecret()}
+			h, _ := webhook.SignHeaders(other, "evt_rotation_other", event.Logout, body, time.Now())
+			if s := send(t, url, h, body); s != http.StatusUnauthorized {
+				t.Errorf("delivery signed by an unknown secret: status %d, want 401", s)
 			}
 		})
 	}

@@ -1,6 +1,8 @@
 // Command receiver is a webhook receiver for authgate that verifies both
 // signature schemes on the raw body, refuses stale deliveries, and
-// processes each webhook-id once.
+// processes each webhook-id once. During a secret rotation,
+// WEBHOOK_PREVIOUS_SECRET holds the old secret: a signature by either
+// secret is accepted.
 //
 //	WEBHOOK_SECRET=whsec_... PORT=9000 go run ./examples/receivers/go
 package main
@@ -28,35 +30,50 @@ const tolerance = 5 * time.Minute
 
 // receiver verifies deliveries and remembers the ids it has processed.
 type receiver struct {
-	secret string
-	stdKey []byte
+	secrets []string // the current secret, then the previous one if any
+	stdKeys [][]byte // their Standard Webhooks keys, in the same order
 
 	mu   sync.Mutex
 	seen map[string]time.Time // webhook-id → when first processed
 }
 
-func newReceiver(secret string) (*receiver, error) {
-	key := []byte(secret)
-	if rest, ok := strings.CutPrefix(secret, "whsec_"); ok {
-		var err error
-		if key, err = base64.StdEncoding.DecodeString(rest); err != nil {
-			return nil, fmt.Errorf("WEBHOOK_SECRET: bad base64 after whsec_: %w", err)
+func newReceiver(secrets ...string) (*receiver, error) {
+	rv := &receiver{seen: map[string]time.Time{}}
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
 		}
+		key := []byte(secret)
+		if rest, ok := strings.CutPrefix(secret, "whsec_"); ok {
+			var err error
+			if key, err = base64.StdEncoding.DecodeString(rest); err != nil {
+				return nil, fmt.Errorf("bad base64 after whsec_: %w", err)
+			}
+		}
+		rv.secrets = append(rv.secrets, secret)
+		rv.stdKeys = append(rv.stdKeys, key)
 	}
-	return &receiver{secret: secret, stdKey: key, seen: map[string]time.Time{}}, nil
+	return rv, nil
 }
 
 // verifyHex checks X-Authgate-Signature: "sha256=" + hex HMAC of the body
-// keyed with the secret string.
+// keyed with a secret string.
 func (rv *receiver) verifyHex(body []byte, header string) bool {
-	m := hmac.New(sha256.New, []byte(rv.secret))
-	m.Write(body)
-	want := "sha256=" + hex.EncodeToString(m.Sum(nil))
-	return hmac.Equal([]byte(want), []byte(header))
+	ok := false
+	for _, secret := range rv.secrets {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(body)
+		want := "sha256=" + hex.EncodeToString(m.Sum(nil))
+		if hmac.Equal([]byte(want), []byte(header)) {
+			ok = true
+		}
+	}
+	return ok
 }
 
 // verifyStandard checks webhook-signature (any of its space-separated
-// "v1,<base64>" entries) over id.timestamp.body, and the timestamp.
+// "v1,<base64>" entries, by any of the keys) over id.timestamp.body, and
+// the timestamp.
 func (rv *receiver) verifyStandard(body []byte, id, ts, sigs string, now time.Time) bool {
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || id == "" {
@@ -65,14 +82,16 @@ func (rv *receiver) verifyStandard(body []byte, id, ts, sigs string, now time.Ti
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
 		return false
 	}
-	m := hmac.New(sha256.New, rv.stdKey)
-	fmt.Fprintf(m, "%s.%s.", id, ts)
-	m.Write(body)
-	want := []byte(base64.StdEncoding.EncodeToString(m.Sum(nil)))
 	ok := false
-	for _, s := range strings.Fields(sigs) {
-		if v, sig, found := strings.Cut(s, ","); found && v == "v1" && hmac.Equal(want, []byte(sig)) {
-			ok = true
+	for _, key := range rv.stdKeys {
+		m := hmac.New(sha256.New, key)
+		fmt.Fprintf(m, "%s.%s.", id, ts)
+		m.Write(body)
+		want := []byte(base64.StdEncoding.EncodeToString(m.Sum(nil)))
+		for _, s := range strings.Fields(sigs) {
+			if v, sig, found := strings.Cut(s, ","); found && v == "v1" && hmac.Equal(want, []byte(sig)) {
+				ok = true
+			}
 		}
 	}
 	return ok
@@ -133,9 +152,12 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func main() {
-	rv, err := newReceiver(os.Getenv("WEBHOOK_SECRET"))
-	if err != nil || rv.secret == "" {
-		log.Fatalf("set WEBHOOK_SECRET to the webhook's secret (%v)", err)
+	if os.Getenv("WEBHOOK_SECRET") == "" {
+		log.Fatal("set WEBHOOK_SECRET to the webhook's secret")
+	}
+	rv, err := newReceiver(os.Getenv("WEBHOOK_SECRET"), os.Getenv("WEBHOOK_PREVIOUS_SECRET"))
+	if err != nil {
+		log.Fatalf("WEBHOOK_SECRET or WEBHOOK_PREVIOUS_SECRET: %v", err)
 	}
 	port := os.Getenv("PORT")
 	if port == "" {

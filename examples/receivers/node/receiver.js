@@ -1,21 +1,24 @@
 // A webhook receiver for authgate that verifies both signature schemes on
 // the raw body, refuses stale deliveries, and processes each webhook-id
-// once. Node's standard library only.
+// once. During a secret rotation, WEBHOOK_PREVIOUS_SECRET holds the old
+// secret: a signature by either secret is accepted. Node's standard
+// library only.
 //
 //   WEBHOOK_SECRET=whsec_... PORT=9000 node receiver.js
 'use strict';
 const crypto = require('crypto');
 const http = require('http');
 
-const SECRET = process.env.WEBHOOK_SECRET;
-if (!SECRET) {
+if (!process.env.WEBHOOK_SECRET) {
   console.error('set WEBHOOK_SECRET to the webhook secret');
   process.exit(1);
 }
+// The current secret, then the previous one during a rotation.
+const SECRETS = [process.env.WEBHOOK_SECRET, process.env.WEBHOOK_PREVIOUS_SECRET].filter(Boolean);
 // Standard Webhooks key: the base64 after "whsec_", else the secret itself.
-const STD_KEY = SECRET.startsWith('whsec_')
-  ? Buffer.from(SECRET.slice(6), 'base64')
-  : Buffer.from(SECRET, 'utf8');
+const STD_KEYS = SECRETS.map((s) => (s.startsWith('whsec_')
+  ? Buffer.from(s.slice(6), 'base64')
+  : Buffer.from(s, 'utf8')));
 const TOLERANCE_S = 5 * 60;
 const seen = new Map(); // webhook-id -> first seen (ms)
 
@@ -27,8 +30,12 @@ function safeEqual(a, b) {
 
 // X-Authgate-Signature: "sha256=" + hex HMAC-SHA256 of the raw body.
 function verifyHex(raw, header) {
-  const mac = crypto.createHmac('sha256', SECRET).update(raw).digest('hex');
-  return safeEqual(`sha256=${mac}`, header);
+  let ok = false;
+  for (const secret of SECRETS) {
+    const mac = crypto.createHmac('sha256', secret).update(raw).digest('hex');
+    if (safeEqual(`sha256=${mac}`, header)) ok = true;
+  }
+  return ok;
 }
 
 // webhook-signature: space-separated "v1,<base64>" over id.timestamp.body.
@@ -36,13 +43,15 @@ function verifyStandard(raw, id, ts, sigs) {
   if (!id || !/^\d+$/.test(ts || '')) return false;
   const age = Math.floor(Date.now() / 1000) - Number(ts);
   if (Math.abs(age) > TOLERANCE_S) return false;
-  const mac = crypto.createHmac('sha256', STD_KEY)
-    .update(Buffer.concat([Buffer.from(`${id}.${ts}.`, 'utf8'), raw]))
-    .digest('base64');
   let ok = false;
-  for (const s of (sigs || '').split(' ')) {
-    const [v, sig] = s.split(',', 2);
-    if (v === 'v1' && safeEqual(mac, sig)) ok = true;
+  for (const key of STD_KEYS) {
+    const mac = crypto.createHmac('sha256', key)
+      .update(Buffer.concat([Buffer.from(`${id}.${ts}.`, 'utf8'), raw]))
+      .digest('base64');
+    for (const s of (sigs || '').split(' ')) {
+      const [v, sig] = s.split(',', 2);
+      if (v === 'v1' && safeEqual(mac, sig)) ok = true;
+    }
   }
   return ok;
 }

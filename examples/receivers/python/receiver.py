@@ -1,6 +1,7 @@
 """A webhook receiver for authgate that verifies both signature schemes on
 the raw body, refuses stale deliveries, and processes each webhook-id once.
-Python's standard library only.
+During a secret rotation, WEBHOOK_PREVIOUS_SECRET holds the old secret: a
+signature by either secret is accepted. Python's standard library only.
 
     WEBHOOK_SECRET=whsec_... PORT=9000 python3 receiver.py
 """
@@ -14,11 +15,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SECRET = os.environ.get("WEBHOOK_SECRET", "")
-if not SECRET:
+if not os.environ.get("WEBHOOK_SECRET"):
     sys.exit("set WEBHOOK_SECRET to the webhook secret")
+# The current secret, then the previous one during a rotation.
+SECRETS = [s for s in (os.environ.get("WEBHOOK_SECRET"), os.environ.get("WEBHOOK_PREVIOUS_SECRET")) if s]
 # Standard Webhooks key: the base64 after "whsec_", else the secret itself.
-STD_KEY = base64.b64decode(SECRET[6:]) if SECRET.startswith("whsec_") else SECRET.encode()
+STD_KEYS = [base64.b64decode(s[6:]) if s.startswith("whsec_") else s.encode() for s in SECRETS]
 TOLERANCE_S = 5 * 60
 seen = {}  # webhook-id -> first seen (unix seconds)
 seen_lock = threading.Lock()
@@ -26,8 +28,12 @@ seen_lock = threading.Lock()
 
 def verify_hex(body: bytes, header: str) -> bool:
     """X-Authgate-Signature: "sha256=" + hex HMAC-SHA256 of the raw body."""
-    mac = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"sha256={mac}".encode(), header.encode("utf-8", "replace"))
+    ok = False
+    for secret in SECRETS:
+        mac = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        if hmac.compare_digest(f"sha256={mac}".encode(), header.encode("utf-8", "replace")):
+            ok = True
+    return ok
 
 
 def verify_standard(body: bytes, msg_id: str, ts: str, sigs: str) -> bool:
@@ -37,12 +43,13 @@ def verify_standard(body: bytes, msg_id: str, ts: str, sigs: str) -> bool:
     if abs(time.time() - int(ts)) > TOLERANCE_S:
         return False
     signed = f"{msg_id}.{ts}.".encode() + body
-    mac = base64.b64encode(hmac.new(STD_KEY, signed, hashlib.sha256).digest()).decode()
     ok = False
-    for entry in sigs.split(" "):
-        version, _, sig = entry.partition(",")
-        if version == "v1" and hmac.compare_digest(mac.encode(), sig.encode("utf-8", "replace")):
-            ok = True
+    for key in STD_KEYS:
+        mac = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+        for entry in sigs.split(" "):
+            version, _, sig = entry.partition(",")
+            if version == "v1" and hmac.compare_digest(mac.encode(), sig.encode("utf-8", "replace")):
+                ok = True
     return ok
 
 
