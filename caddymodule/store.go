@@ -15,6 +15,7 @@ import (
 	"github.com/authgate/authgate/gate/store"
 	"github.com/authgate/authgate/gate/store/memory"
 	"github.com/authgate/authgate/gate/store/redisstore"
+	"github.com/authgate/authgate/gate/webhook"
 	"github.com/authgate/authgate/gate/webhook/outbox"
 )
 
@@ -44,6 +45,12 @@ type sharedStore struct {
 	// rings holds the memory audit trail, shared like the store so the
 	// trail survives a reload.
 	rings *auditRings
+	// deliveries and health are the memory store's webhook delivery log
+	// and receiver health, shared like the store so that dead letters
+	// can still be listed and replayed, and counters and 410 disables
+	// kept, after a reload.
+	deliveries *webhook.MemoryLog
+	health     *webhook.MemoryHealth
 	// expiries watches the pending logins started under any config using
 	// this store, so the config after a reload expires those the one
 	// before started.
@@ -59,6 +66,8 @@ type pooledStore struct {
 	store.Store
 	outbox     *outbox.Memory
 	rings      *auditRings
+	deliveries *webhook.MemoryLog
+	health     *webhook.MemoryHealth
 	expiries   *flow.ExpiryWatch
 	instanceID string
 }
@@ -83,7 +92,8 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
 		switch cfg.Type {
 		case "", "memory":
-			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings), expiries: flow.NewExpiryWatch()}, nil
+			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings),
+				deliveries: webhook.NewMemoryLog(0, 0), health: webhook.NewMemoryHealth(), expiries: flow.NewExpiryWatch()}, nil
 		case "redis":
 			if cfg.URL == "" {
 				return nil, errors.New("store redis needs a URL")
@@ -101,7 +111,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		return nil, err
 	}
 	p := val.(pooledStore)
-	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, expiries: p.expiries, instanceID: p.instanceID, key: key}, nil
+	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, deliveries: p.deliveries, health: p.health, expiries: p.expiries, instanceID: p.instanceID, key: key}, nil
 }
 
 func (s *sharedStore) release() error {

@@ -291,6 +291,9 @@ func (a *App) setupWebhooks(ctx caddy.Context, st *sharedStore) (*webhooks, erro
 	if st.outbox != nil {
 		cfg.Outbox = st.outbox
 	}
+	if st.deliveries != nil {
+		cfg.DeliveryLog, cfg.Health = st.deliveries, st.health
+	}
 	if rs, ok := st.Store.(*redisstore.Store); ok {
 		ob, err := redisoutbox.New(ctx, rs.Client(), redisoutbox.Options{
 			Prefix: rs.Prefix() + ":{webhooks}", Visibility: time.Duration(a.WebhookClaimTimeout),

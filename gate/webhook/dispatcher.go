@@ -71,14 +71,17 @@ type Config struct {
 	// DeliveryLog shares the delivery log between instances (package
 	// redisdeliverylog, bounded by its own options); nil keeps a
 	// MemoryLog of LogEvents and LogTTL in this instance. A shared log is
-	// written off the delivery path, best effort.
+	// written off the delivery path, best effort; a *MemoryLog given here
+	// (one that outlives this Dispatcher, as across a configuration
+	// reload) is written as the default one is, on the delivery path.
 	DeliveryLog DeliveryLog
 	// Logger receives delivery logs (never secrets or signatures); nil
 	// means none.
 	Logger *zap.Logger
 	// Health shares endpoint health and the disabled-after-410 flag
-	// between instances (package redishealth); nil keeps them in this
-	// instance's memory.
+	// between instances (package redishealth), or between the
+	// Dispatchers one instance runs one after another (MemoryHealth); nil
+	// keeps them in this Dispatcher's memory.
 	Health HealthStore
 	// HealthSync is how often Run reads the shared disabled flags; 0
 	// means 1s.
@@ -183,7 +186,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	}
 	if d.logs == nil {
 		d.logs = NewMemoryLog(cfg.LogEvents, cfg.LogTTL)
-	} else {
+	} else if _, inMemory := d.logs.(*MemoryLog); !inMemory {
 		d.logw = newLogWriter(d.logs, cfg.Logger)
 	}
 	set := &endpointSet{byID: make(map[string]*endpointState)}
