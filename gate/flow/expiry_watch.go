@@ -239,8 +239,39 @@ func (s *Service) sweepExpired(ctx context.Context) {
 			s.watch.retry(ids[i:])
 			return
 		}
-		if l.Status == store.LoginPending && now.After(l.ExpiresAt) {
+		switch {
+		case l.Status == store.LoginPending && now.After(l.ExpiresAt):
 			s.expire(ctx, l)
+		case l.Status == store.LoginApproved && now.Before(s.collectBy(l)):
+			s.watch.add(l.ID, s.collectBy(l))
+		case l.Status == store.LoginApproved:
+			s.abandon(ctx, l)
 		}
+	}
+}
+
+// collectBy is when an approved login that its browser has not
+// collected ends: before the store lets its record go (its window plus
+// Retention), late enough for a browser that pressed continue long after
+// approving.
+func (s *Service) collectBy(l *store.Login) time.Time {
+	return l.ExpiresAt.Add(s.cfg.Retention - min(s.cfg.Retention/2, 30*time.Second))
+}
+
+// abandon ends an approved login nobody collected with one login_failed
+// (reason not_collected), from the instance whose move wins; a browser
+// collecting it at the same moment either gets its session or learns it
+// expired, never both.
+func (s *Service) abandon(ctx context.Context, l *store.Login) {
+	ended, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginApproved, To: store.LoginExpired, Reason: ReasonNotCollected,
+	})
+	switch {
+	case err == nil:
+		s.emitFailed(ctx, ended, ReasonNotCollected)
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+	default:
+		s.log.Warn("ending an approved login nobody collected failed; trying again", zap.Error(err))
+		s.watch.retry([]string{l.ID})
 	}
 }

@@ -223,3 +223,52 @@ func TestALoginPendingWhenItsInstanceStopsIsExpiredByAnother(t *testing.T) {
 		t.Fatalf("left in the store %v, sent by the stopped instance %v", h.logins, firstRec.events)
 	}
 }
+
+// TestAnApprovedLoginNobodyCollectsEndsWithLoginFailed: a login approved
+// on the phone whose browser never comes back ends with one login_failed
+// (not_collected) shortly before its record goes, not at the end of its
+// approval window; after that its browser gets no session. A login
+// collected in time gets no such event.
+func TestAnApprovedLoginNobodyCollectsEndsWithLoginFailed(t *testing.T) {
+	f := newFixture(t, Config{LoginTimeout: time.Minute, Retention: 5 * time.Minute})
+	ctx := context.Background()
+	left := f.start(t, "alice@example.com", "192.0.2.1", "")
+	if _, err := f.svc.Decide(ctx, f.dev, left.Login.ID, DecisionApprove, left.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+
+	f.clock.Add(time.Minute + expiryGrace)
+	f.svc.sweepExpired(ctx)
+	f.clock.Add(4 * time.Minute)
+	f.svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 0 {
+		t.Fatalf("while the browser may still collect it: %v", got)
+	}
+	f.clock.Add(30*time.Second + expiryGrace)
+	f.svc.sweepExpired(ctx)
+	f.svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 1 || got[0] != ReasonNotCollected {
+		t.Fatalf("after the collection window: login_failed %v, want one not_collected", got)
+	}
+	if e := f.events.last(event.LoginFailed); e.Data["session_id"] != left.Login.ID || e.Data["device_id"] != f.dev.ID {
+		t.Fatalf("event data %v", e.Data)
+	}
+	res, err := f.svc.Check(ctx, left.Login.ID, left.Binding)
+	if err != nil || res.Session != nil || res.Login.Status != store.LoginExpired {
+		t.Fatalf("the browser's late check: %+v %v, want expired and no session", res, err)
+	}
+
+	collected := f.start(t, "alice@example.com", "192.0.2.1", "")
+	if _, err := f.svc.Decide(ctx, f.dev, collected.Login.ID, DecisionApprove, collected.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(2 * time.Minute)
+	if res, err := f.svc.Check(ctx, collected.Login.ID, collected.Binding); err != nil || res.Session == nil {
+		t.Fatalf("collecting after the approval window: %+v %v", res, err)
+	}
+	f.clock.Add(10 * time.Minute)
+	f.svc.sweepExpired(ctx)
+	if got := f.events.reasons(); len(got) != 1 {
+		t.Fatalf("a collected login was reported too: %v", got)
+	}
+}

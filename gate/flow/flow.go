@@ -59,8 +59,11 @@ const (
 	ReasonReported    = "reported"
 	ReasonExpired     = "expired"
 	ReasonSuperseded  = "superseded"
-	ReasonRateLimited = "rate_limited"
-	ReasonRefused     = "refused"
+	// ReasonNotCollected ends a login approved on the phone whose browser
+	// never came back for the session (see Service.collectBy).
+	ReasonNotCollected = "not_collected"
+	ReasonRateLimited  = "rate_limited"
+	ReasonRefused      = "refused"
 )
 
 // Config holds the flow's limits. Zero values take the documented
@@ -258,7 +261,10 @@ func (s *Service) decided(ctx context.Context, decided *store.Login, outcome sto
 		s.reportExpired(ctx, decided)
 		return decided, ErrExpired
 	}
-	s.watch.done(decided.ID)
+	if decided.Status != store.LoginApproved {
+		// An approved login stays watched until its browser collects it.
+		s.watch.done(decided.ID)
+	}
 	if decided.Reason == ReasonReported {
 		if err := s.store.Mark(ctx, blockKey(decided.Email), s.cfg.ReportBlock); err != nil && !errors.Is(err, store.ErrConflict) {
 			s.log.Warn("blocking reported email failed", zap.Error(err))
