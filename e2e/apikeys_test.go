@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/authgate/authgate/internal/testenv"
 )
@@ -109,5 +113,68 @@ func TestAPIKeysTakeTheOwnersDirectoryGroups(t *testing.T) {
 	fourth := b.createKeyHTTP("while the directory is down", "7d")
 	if status, _ := cli.withKey(g.base+"/private", fourth); status != http.StatusServiceUnavailable {
 		t.Fatalf("a new key with slapd down: %d, want 503", status)
+	}
+}
+
+// TestAPIKeyRevocationThatCannotBePublishedCanBeRetried: when the store
+// keeps the key's record writable but refuses the shared revocation (a
+// Redis that refuses some writes part way), the operator's revoke fails
+// with nothing changed: the key is still listed and still works. Once the
+// store takes writes again, the same revoke succeeds, another instance
+// refuses the key within a second, and the trail records the revocation.
+func TestAPIKeyRevocationThatCannotBePublishedCanBeRetried(t *testing.T) {
+	r := testenv.StartRedis(t)
+	up := newUpstream(t)
+	a := startKeyGate(t, storeLine(r.URL(0)), up)
+	b := startKeyGate(t, storeLine(r.URL(0)), up)
+	browser := newBrowser(t, a.base)
+	browser.login(a.enroll("alice@example.com"), "alice@example.com")
+	key := browser.createKeyHTTP("ci", "7d")
+	id := key[3:19]
+	cli := script(t)
+	if status, _ := cli.withKey(b.base+"/private", key); status != http.StatusOK {
+		t.Fatalf("the key on instance B: %d", status)
+	}
+
+	rc := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rc.Close()
+	ctx := context.Background()
+	// Reads everywhere; writes only to key records and user indexes, so
+	// the record can be deleted but the revocation cannot be recorded.
+	if err := rc.Do(ctx, "ACL", "SETUSER", "default", "resetkeys", "%R~*", "%W~authgate:apikey:*", "%W~authgate:{u:*").Err(); err != nil {
+		t.Skipf("this Redis has no read/write key selectors: %v", err)
+	}
+	status := a.adminDo(http.MethodDelete, "/authgate/keys/"+id, nil)
+	if err := rc.Do(ctx, "ACL", "SETUSER", "default", "resetkeys", "~*").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("revoking while the revocation cannot be recorded: %d, want 503", status)
+	}
+	var listed struct{ Keys []struct{ ID string } }
+	if st := a.adminDo(http.MethodGet, "/authgate/keys?email=alice@example.com", &listed); st != http.StatusOK || len(listed.Keys) != 1 || listed.Keys[0].ID != id {
+		t.Fatalf("after the failed revoke the key is not listed as it was: %d %+v", st, listed)
+	}
+	for _, site := range []string{a.base, b.base} {
+		if status, _ := cli.withKey(site+"/private", key); status != http.StatusOK {
+			t.Fatalf("%s: the key after a revoke that changed nothing: %d, want 200", site, status)
+		}
+	}
+
+	if status := a.adminDo(http.MethodDelete, "/authgate/keys/"+id, nil); status != http.StatusOK {
+		t.Fatalf("revoking again once the store takes writes: %d, want 200", status)
+	}
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if status, _ := cli.withKey(b.base+"/private", key); status == http.StatusUnauthorized {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatal("instance B still accepts the key a second after the retried revoke")
+		}
+	}
+	for start := time.Now(); !slices.Contains(a.auditList("type=api_key_revoked"), auditLine{"api_key_revoked", "admin", "alice@example.com"}); time.Sleep(50 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the trail never records the revocation: %v", a.auditList("email=alice@example.com"))
+		}
 	}
 }

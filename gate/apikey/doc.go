@@ -37,10 +37,11 @@
 //
 // # Revocation
 //
-// Revoking deletes the record and publishes a revocation through the same
-// machinery that signs sessions out (token.Revocations: pub/sub plus
-// periodic resync), under the id "apikey:<id>", which no session id can
-// equal. Every instance refuses the key within the subscription's delay
+// Revoking publishes a revocation through the same machinery that signs
+// sessions out (token.Revocations: pub/sub plus periodic resync), under
+// the id "apikey:<id>", which no session id can equal, and then deletes
+// the record; in that order, a revocation that fails part way can always
+// be retried. Every instance refuses the key within the subscription's delay
 // (well under a second); the revocation is kept for MaxCacheTTL plus a
 // margin, longer than any instance can hold the key in its cache, after
 // which the missing record refuses it.

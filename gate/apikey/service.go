@@ -348,8 +348,16 @@ func (s *Service) Get(ctx context.Context, id string) (*store.APIKey, error) {
 // every other within the revocation delay, and emits api_key_revoked
 // with by (an email, or "admin"). An unknown key is an error wrapping
 // store.ErrNotFound.
+//
+// The revocation is published before the record is deleted, so that an
+// error always leaves something a retry can finish: if publishing fails
+// nothing has changed (the key still works and is still listed), and if
+// deleting fails the key is already refused everywhere and its record is
+// still there to revoke again. Deleting first would leave a key that
+// other instances keep serving from their caches, with no record left
+// for a retry to find.
 func (s *Service) Revoke(ctx context.Context, id, by string) (*store.APIKey, error) {
-	rec, err := s.store.DeleteAPIKey(ctx, id)
+	rec, err := s.store.GetAPIKey(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("revoking API key %s: %w", id, err)
 	}
@@ -359,15 +367,14 @@ func (s *Service) Revoke(ctx context.Context, id, by string) (*store.APIKey, err
 		until = minTime(until, rec.ExpiresAt.Add(revocationMargin))
 	}
 	ev := store.RevocationEvent{SessionID: RevocationID(id), Until: until}
-	// The record is gone already; a failed publish leaves the key working
-	// only where it is cached, for at most that instance's CacheTTL.
 	if err := s.store.RevokeSession(ctx, ev.SessionID, until); err != nil {
-		s.revs.Apply(ev)
-		s.cache.drop(id)
 		return nil, fmt.Errorf("publishing the revocation of API key %s: %w", id, err)
 	}
 	s.revs.Apply(ev)
 	s.cache.drop(id)
+	if rec, err = s.store.DeleteAPIKey(ctx, id); err != nil {
+		return nil, fmt.Errorf("revoking API key %s: %w", id, err)
+	}
 	s.events.Emit(ctx, event.New(event.APIKeyRevoked, map[string]any{
 		"key_id": id, "key_name": rec.Name, "email": rec.Email, "by": by,
 	}))
