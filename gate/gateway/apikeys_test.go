@@ -378,6 +378,43 @@ func TestCreatingAKeyNeedsAFreshBrowserSignInNotAKey(t *testing.T) {
 	}
 }
 
+// A form that names no expiry makes a key of the form's default, 30
+// days; only an expiry sent empty (the form's "never") makes one that
+// never expires.
+func TestAKeyWithoutAnExpiryGetsTheDefaultNotNever(t *testing.T) {
+	f := newKeyFixture(t, APIKeysOn)
+	for name, form := range map[string]url.Values{
+		"no expiry": {"csrf": {csrfToken(f.cookie)}, "name": {"no expiry"}},
+		"never":     {"csrf": {csrfToken(f.cookie)}, "name": {"never"}, "expires": {""}},
+	} {
+		if w := f.postForm(t, "/.authgate/keys", f.cookie, "", form); w.Code != http.StatusOK {
+			t.Fatalf("%s: %d", name, w.Code)
+		}
+	}
+	keys, err := f.g.ListAPIKeys(t.Context(), "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, k := range keys {
+		switch k.Name {
+		case "no expiry":
+			found++
+			if left := time.Until(k.ExpiresAt); left < 30*24*time.Hour-time.Minute || left > 30*24*time.Hour {
+				t.Errorf("a key made without an expiry expires at %v, want in 30 days", k.ExpiresAt)
+			}
+		case "never":
+			found++
+			if !k.ExpiresAt.IsZero() {
+				t.Errorf("a key made with an empty expiry expires at %v, want never", k.ExpiresAt)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("listed keys: %+v", keys)
+	}
+}
+
 func TestAUserCannotRevokeAnotherUsersKey(t *testing.T) {
 	f := newKeyFixture(t, APIKeysOn)
 	bobs, _ := f.g.apikeys.Create(t.Context(), "bob@example.com", "bob's", time.Time{})

@@ -20,6 +20,11 @@ import (
 // maxKeyLifetime is the longest expiry the create form takes.
 const maxKeyLifetime = 5 * 365 * 24 * time.Hour
 
+// defaultKeyLifetime is the expiry of a key whose form names none, the
+// form's own first choice: a key that never expires must be asked for
+// (an empty expiry), never be what leaving the field out gives.
+const defaultKeyLifetime = "30d"
+
 // parseKeyLifetime reads the create form's expiry: "" for never, "<n>d"
 // for days, or a Go duration ("12h", "90m"), from 1 s to 5 years.
 func parseKeyLifetime(s string) (time.Duration, bool) {
@@ -70,7 +75,11 @@ func (g *Gateway) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 			KeyError: "Creating a key needs a recent sign-in approved on your phone. Sign in again, then create the key."})
 		return
 	}
-	life, ok := parseKeyLifetime(r.PostFormValue("expires"))
+	expiry := defaultKeyLifetime
+	if v, sent := r.PostForm["expires"]; sent && len(v) > 0 {
+		expiry = v[0]
+	}
+	life, ok := parseKeyLifetime(expiry)
 	if !ok {
 		g.renderHome(w, r, v, raw, http.StatusBadRequest, homePage{KeyName: name, KeyError: "Choose an expiry from the list."})
 		return
