@@ -82,6 +82,35 @@ func newMapper(groupMap map[string][]string, adminGroups []string) (*mapper, err
 	return m, nil
 }
 
+// onlyMapped returns a filter that holds just the directory groups the
+// mapper gives something for, "(|(cn=…)(cn=…))", each name escaped and in
+// a fixed order; "" when no group is mapped. ANDed with the group filter,
+// it keeps a member's answer to the groups that matter, however many
+// groups the member is in: a server's size limit (500 entries by default
+// in OpenLDAP, 1000 in Active Directory) otherwise refuses the whole
+// search for a member of more groups than that.
+func (m *mapper) onlyMapped() string {
+	names := make([]string, 0, len(m.groups)+len(m.admin))
+	for cn := range m.groups {
+		names = append(names, cn)
+	}
+	for cn := range m.admin {
+		names = append(names, cn)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	if len(names) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("(|")
+	for _, cn := range names {
+		b.WriteString("(cn=" + ldap.EscapeFilter(cn) + ")")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
 // of returns the authgate groups of a user in the directory groups cns,
 // sorted and without repeats.
 func (m *mapper) of(cns []string) []string {

@@ -132,6 +132,9 @@ type LDAP struct {
 	ldaps  bool
 	tls    *tls.Config
 	mapper *mapper
+	// mapped restricts a group search to the mapped groups (see
+	// mapper.onlyMapped); "" searches every group, as nested groups need.
+	mapped string
 	pool   *pool
 	log    *zap.Logger
 
@@ -185,6 +188,9 @@ func NewLDAP(cfg Config, log *zap.Logger) (*LDAP, error) {
 		log.Warn("directory: the bind password crosses the network in clear; use ldaps:// or starttls")
 	}
 	d.mapper, _ = newMapper(cfg.GroupMap, cfg.AdminGroups) // checked above
+	if !cfg.NestedGroups {
+		d.mapped = d.mapper.onlyMapped()
+	}
 	d.pool = newPool(cfg.PoolSize, d.dial)
 	return d, nil
 }
@@ -289,7 +295,7 @@ func (d *LDAP) searchLikeAUser(ctx context.Context, c *conn) error {
 	if d.cfg.GroupBase == "" {
 		return nil
 	}
-	_, err := c.Search(d.search(ctx, d.cfg.GroupBase, fillFilter(d.cfg.GroupFilter, DNPlaceholder, "cn=nobody,"+d.cfg.UserBase), 0, "cn"))
+	_, err := c.Search(d.search(ctx, d.cfg.GroupBase, d.groupFilter("cn=nobody,"+d.cfg.UserBase), 0, "cn"))
 	if err != nil {
 		return fmt.Errorf("searching groups: %w", err)
 	}
@@ -305,7 +311,7 @@ func (d *LDAP) groupsOf(ctx context.Context, c *conn, dn string) ([]string, erro
 	for depth := 0; len(frontier) > 0 && depth < maxNesting; depth++ {
 		var next []string
 		for _, member := range frontier {
-			res, err := c.Search(d.search(ctx, d.cfg.GroupBase, fillFilter(d.cfg.GroupFilter, DNPlaceholder, member), 0, "cn"))
+			res, err := c.Search(d.search(ctx, d.cfg.GroupBase, d.groupFilter(member), 0, "cn"))
 			if err != nil {
 				return nil, fmt.Errorf("searching groups: %w", err)
 			}
@@ -325,6 +331,16 @@ func (d *LDAP) groupsOf(ctx context.Context, c *conn, dn string) ([]string, erro
 		frontier = next
 	}
 	return cns, nil
+}
+
+// groupFilter is the group filter for member, restricted to the mapped
+// groups unless nested groups are followed.
+func (d *LDAP) groupFilter(member string) string {
+	f := fillFilter(d.cfg.GroupFilter, DNPlaceholder, member)
+	if d.mapped == "" {
+		return f
+	}
+	return "(&" + f + d.mapped + ")"
 }
 
 // search builds a subtree search whose server-side time limit is what is

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -82,6 +83,30 @@ func TestLDAPLookupFollowsNestedGroupsWhenAsked(t *testing.T) {
 	u, found = lookup(t, d, "carol@example.com")
 	if !found || !slices.Equal(u.Groups, []string{"a", "b"}) {
 		t.Fatalf("carol in a cycle of groups: %v %+v", found, u)
+	}
+}
+
+// TestLDAPLookupOfAMemberOfManyGroups: alice is in more groups than
+// slapd returns from one search (its default size limit is 500); her
+// lookup still finds her and the groups that are mapped, instead of
+// failing as if the directory were down.
+func TestLDAPLookupOfAMemberOfManyGroups(t *testing.T) {
+	var ldif strings.Builder
+	ldif.WriteString(testenv.CompanyLDIF)
+	for i := range 600 {
+		fmt.Fprintf(&ldif, "\ndn: cn=team-%d,%s\nobjectClass: groupOfNames\ncn: team-%d\nmember: uid=alice,%s\n",
+			i, testenv.LDAPGroups, i, testenv.LDAPPeople)
+	}
+	s := testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: ldif.String()})
+	cfg := companyConfig(s.URL)
+	cfg.GroupMap["team-599"] = []string{"last-team"}
+	d := newLDAP(t, cfg)
+	u, found, err := d.Lookup(context.Background(), "alice@example.com")
+	if err != nil || !found || !slices.Equal(u.Groups, []string{"devs", "last-team"}) {
+		t.Fatalf("alice in 601 groups: found %v, %+v, %v; want devs and last-team", found, u, err)
+	}
+	if _, found := lookup(t, d, "dave@example.com"); found {
+		t.Fatal("an email the directory lacks was found")
 	}
 }
 
