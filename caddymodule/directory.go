@@ -210,7 +210,7 @@ type directoryCollector struct {
 
 func newDirectoryCollector(d *directory.LDAP) directoryCollector {
 	return directoryCollector{d: d, lookups: prometheus.NewDesc("authgate_directory_lookups_total",
-		"User directory lookups at login start, by result: found, absent, or failed (no answer; the login got 503).",
+		"User directory lookups (login starts, API key rechecks, console requests), by result: found, absent, or failed (no answer; the request got 503).",
 		[]string{"result"}, nil)}
 }
 
