@@ -54,7 +54,8 @@ func defaultPort(scheme string) string {
 // or one that allowedHosts accepts (subdomains of the cookie domain, for
 // single sign-on). Anything else yields ok=false: other schemes and
 // ports, an https site's http URLs (a downgrade), protocol-relative
-// ("//evil") and backslash tricks, control characters, user info.
+// ("//evil", also when spelt "/%2Fevil/}") and backslash tricks,
+// control characters, user info.
 func safeReturnURL(raw string, site origin, allowedHosts func(string) bool) (string, bool) {
 	if raw == "" {
 		return "/", true
@@ -75,7 +76,15 @@ func safeReturnURL(raw string, site origin, allowedHosts func(string) bool) (str
 		if !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") {
 			return "", false
 		}
-		return u.RequestURI() + fragment(u), true
+		// The path is written out again from its decoded form when the
+		// raw one holds a character Go would encode ("{", "^", "|"): an
+		// encoded slash in it is then decoded, and "/%2Fevil/}" comes
+		// out as "//evil/%7D", which a browser reads as another host.
+		rel := u.RequestURI() + fragment(u)
+		if strings.HasPrefix(rel, "//") {
+			return "", false
+		}
+		return rel, true
 	}
 	if u.Scheme != site.scheme || u.Host == "" {
 		return "", false

@@ -21,6 +21,12 @@ func TestSafeReturnURL(t *testing.T) {
 		{https, "/a%2F%2Fb", "/a%2F%2Fb", true},
 		{https, "//evil.example/", "", false},
 		{https, "/\\evil.example", "", false},
+		// An encoded slash is decoded when the path is written out again
+		// for a character Go encodes: the result must not start with //.
+		{https, "/%2Fevil.example/}", "", false},
+		{https, "/%2F%2Fevil.example^", "", false},
+		{https, "/%2f/evil.example/{", "", false},
+		{https, "/a%2F/b/{", "/a//b/%7B", true},
 		{https, "\\\\evil.example", "", false},
 		{https, "https://evil.example/", "", false},
 		{https, "https://app.example.com.evil.example:8443/", "", false},
@@ -69,6 +75,7 @@ func FuzzSafeReturnURL(f *testing.F) {
 		"https://a.example.com:1/", "https://a.example.com/", "https://app.example.com:443@evil/",
 		"https:/evil", "https:evil", "/%2F%2Fevil", "/..//evil", "https://app.example.com%2eevil/",
 		"https://[::ffff:127.0.0.1]/", "https://app.example.com:0443/", "https://app.example.com.:443/",
+		"/%2Fevil/}", "/%2F%2Fevil^",
 	} {
 		f.Add(s)
 	}
