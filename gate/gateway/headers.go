@@ -26,13 +26,73 @@ var identityHeaderNames = [...]string{"remote-user", "remote-email", "remote-gro
 // whose name starts with x-authgate-. Go and Caddy do not fold those
 // spellings together, and upstream frameworks (CGI, PHP, Rails) do. The
 // four canonical names the gateway sets are kept when keepSet is true,
-// for a caller that overwrites them at once. It allocates nothing.
+// for a caller that overwrites them at once. Their names are also taken
+// out of the Connection header, which would have a proxy drop them. It
+// allocates nothing unless Connection names one.
 func stripIdentityHeaders(h http.Header, keepSet bool) {
 	for name := range h {
 		if isIdentityHeader(name) && !(keepSet && isSetByGateway(name)) {
 			delete(h, name)
 		}
 	}
+	if lines, ok := h["Connection"]; ok {
+		keepIdentityEndToEnd(h, lines)
+	}
+}
+
+// keepIdentityEndToEnd removes the names of identity headers from the
+// request's Connection header. A proxy drops every header that
+// Connection names (they are hop-by-hop), so "Connection: Remote-User"
+// from a client would have the reverse proxy after the gate drop the
+// Remote-User the gateway set: the upstream would get a signed-in
+// request without the identity, or without the groups, the gateway
+// vouched for. It allocates only when a line names one.
+func keepIdentityEndToEnd(h http.Header, lines []string) {
+	kept := lines[:0]
+	for _, line := range lines {
+		if namesIdentityHeader(line) {
+			line = withoutIdentityTokens(line)
+		}
+		if line != "" {
+			kept = append(kept, line)
+		}
+	}
+	if len(kept) == 0 {
+		delete(h, "Connection")
+		return
+	}
+	h["Connection"] = kept
+}
+
+// namesIdentityHeader reports whether a Connection header line lists an
+// identity header.
+func namesIdentityHeader(line string) bool {
+	for rest := line; rest != ""; {
+		var token string
+		token, rest, _ = strings.Cut(rest, ",")
+		if isIdentityHeader(strings.TrimSpace(token)) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutIdentityTokens returns a Connection header line without its
+// identity header names, the others joined by ", ".
+func withoutIdentityTokens(line string) string {
+	var b strings.Builder
+	for rest := line; rest != ""; {
+		var token string
+		token, rest, _ = strings.Cut(rest, ",")
+		if token = strings.TrimSpace(token); token == "" || isIdentityHeader(token) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(token)
+	}
+	return b.String()
 }
 
 // setIdentityHeaders sets the identity headers the gateway vouches for:

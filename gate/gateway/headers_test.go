@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -27,6 +28,29 @@ func TestStripIdentityHeadersRemovesEverySpelling(t *testing.T) {
 		if h[name] == nil {
 			t.Errorf("%s was removed", name)
 		}
+	}
+}
+
+func TestStripIdentityHeadersTakesTheirNamesOutOfConnection(t *testing.T) {
+	tests := []struct {
+		lines, want []string
+	}{
+		{[]string{"keep-alive"}, []string{"keep-alive"}},
+		{[]string{"keep-alive, Remote-User,X-Other"}, []string{"keep-alive, X-Other"}},
+		{[]string{"Remote-User", "close"}, []string{"close"}},
+		{[]string{" remote_groups , X-Authgate-Session,", "Remote-Email"}, nil},
+		{[]string{"Remote-Userx, X-Authgatex"}, []string{"Remote-Userx, X-Authgatex"}},
+	}
+	for _, tt := range tests {
+		h := http.Header{"Connection": append([]string(nil), tt.lines...)}
+		stripIdentityHeaders(h, true)
+		if got := h["Connection"]; !slices.Equal(got, tt.want) {
+			t.Errorf("Connection %q: left %q, want %q", tt.lines, got, tt.want)
+		}
+	}
+	h := http.Header{"Connection": {"keep-alive, X-Other"}}
+	if n := testing.AllocsPerRun(100, func() { stripIdentityHeaders(h, true) }); n != 0 {
+		t.Errorf("a Connection header without identity names costs %.0f allocations", n)
 	}
 }
 
