@@ -22,20 +22,23 @@ import (
 // tests can forge tokens that differ in one claim only.
 const testSigningKey = "e2e-test-signing-secret-0123456789abcdef"
 
-// upstream is the protected app: it records the headers of the last
-// request it saw.
+// upstream is the protected app: it records the headers and the
+// trailers of the last request it saw.
 type upstream struct {
 	*httptest.Server
-	mu   sync.Mutex
-	last http.Header
-	hits int
+	mu      sync.Mutex
+	last    http.Header
+	trailer http.Header
+	hits    int
 }
 
 func newUpstream(t testing.TB) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the trailers arrive after it
 		u.mu.Lock()
 		u.last = r.Header.Clone()
+		u.trailer = r.Trailer.Clone()
 		u.hits++
 		u.mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
@@ -49,6 +52,13 @@ func (u *upstream) lastHeaders() (http.Header, int) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.last, u.hits
+}
+
+// lastTrailer returns the trailers of the last request the upstream saw.
+func (u *upstream) lastTrailer() http.Header {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.trailer
 }
 
 // gate is one running Caddy protecting the upstream.

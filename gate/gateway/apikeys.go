@@ -173,6 +173,7 @@ func (rt *Route) serveKey(w http.ResponseWriter, r *http.Request, next Next, raw
 	}
 	h := r.Header
 	stripIdentityHeaders(h, true)
+	stripIdentityTrailers(r)
 	delete(h, HeaderSession)
 	delete(h, "Authorization")
 	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderKey, v.ID)

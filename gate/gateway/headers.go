@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"io"
 	"net/http"
 	"strings"
 )
@@ -93,6 +94,39 @@ func withoutIdentityTokens(line string) string {
 		b.WriteString(token)
 	}
 	return b.String()
+}
+
+// stripIdentityTrailers keeps identity headers out of the request's
+// trailers. Caddy's reverse proxy forwards the trailers a client declared
+// after a chunked body, and some upstreams merge trailers into the
+// request headers (Apache httpd with MergeTrailers, as before 2.4.11 it
+// always did), so a "Remote-User" trailer would reach them as a header
+// the gateway never set, on a public path without any login. The server
+// fills the trailers in only when the body has been read, so the names
+// are removed then, before the proxy copies them.
+func stripIdentityTrailers(r *http.Request) {
+	if r.Trailer == nil {
+		return
+	}
+	stripIdentityHeaders(r.Trailer, false)
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &trailerStripper{ReadCloser: r.Body, trailer: r.Trailer}
+	}
+}
+
+// trailerStripper removes identity headers from trailer once its body
+// has been read to the end, which is when the server fills trailer in.
+type trailerStripper struct {
+	io.ReadCloser
+	trailer http.Header
+}
+
+func (b *trailerStripper) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		stripIdentityHeaders(b.trailer, false)
+	}
+	return n, err
 }
 
 // setIdentityHeaders sets the identity headers the gateway vouches for:

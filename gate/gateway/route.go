@@ -155,6 +155,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	}
 	h := r.Header
 	stripIdentityHeaders(h, true)
+	stripIdentityTrailers(r)
 	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderSession, v.SessionID)
 	removeCookie(h, cookieName)
 	removeCookie(h, g.bindingCookieName(r))
@@ -169,6 +170,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 // API key, a signed-in browser's session token or binding secret.
 func (rt *Route) passPublic(w http.ResponseWriter, r *http.Request, next Next) error {
 	stripIdentityHeaders(r.Header, false)
+	stripIdentityTrailers(r)
 	if _, ok := bearerKey(r.Header["Authorization"]); ok {
 		delete(r.Header, "Authorization")
 	}
