@@ -177,8 +177,7 @@ func (rt *Route) serveKey(w http.ResponseWriter, r *http.Request, next Next, raw
 	delete(h, HeaderSession)
 	delete(h, "Authorization")
 	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderKey, v.ID)
-	removeCookie(h, g.sessionCookieName(r))
-	removeCookie(h, g.bindingCookieName(r))
+	removeGateCookies(h)
 	if rt.accessEvents {
 		rt.emitKeyAccess(r, v, true)
 	}

@@ -19,12 +19,22 @@ const (
 
 // identityHeaderNames are the lower-case, dash-separated forms of every
 // header an upstream may trust; any client-sent spelling of them is
-// removed.
-var identityHeaderNames = [...]string{"remote-user", "remote-email", "remote-groups", "remote-name"}
+// removed. Besides the gateway's own, they are the identity headers of
+// other auth proxies (oauth2-proxy's X-Forwarded-* and, by prefix,
+// X-Auth-Request-*): an app moved behind this gateway may still read
+// them, and nothing sets them now but the client.
+var identityHeaderNames = [...]string{
+	"remote-user", "remote-email", "remote-groups", "remote-name",
+	"x-forwarded-user", "x-forwarded-email", "x-forwarded-groups", "x-forwarded-preferred-username",
+}
+
+// identityHeaderPrefixes start the names of whole families of identity
+// headers.
+var identityHeaderPrefixes = [...]string{"x-authgate-", "x-auth-request-"}
 
 // stripIdentityHeaders deletes every client-sent spelling of the identity
 // headers: any case, and "_" or "." in place of "-", and every header
-// whose name starts with x-authgate-. Go and Caddy do not fold those
+// whose name starts with x-authgate- or x-auth-request-. Go and Caddy do not fold those
 // spellings together, and upstream frameworks (CGI, PHP, Rails) do. The
 // four canonical names the gateway sets are kept when keepSet is true,
 // for a caller that overwrites them at once. Their names are also taken
@@ -157,8 +167,10 @@ func isIdentityHeader(name string) bool {
 	default:
 		return false
 	}
-	if foldedHasPrefix(name, "x-authgate-") {
-		return true
+	for _, prefix := range identityHeaderPrefixes {
+		if foldedHasPrefix(name, prefix) {
+			return true
+		}
 	}
 	for _, want := range identityHeaderNames {
 		if foldedEqual(name, want) {
@@ -211,6 +223,23 @@ func cookieValue(h http.Header, name string) string {
 		}
 	}
 	return ""
+}
+
+// removeGateCookies drops every cookie of the gateway's (session and
+// binding, in both their HTTPS and plain-HTTP names) from the request's
+// Cookie headers, not only the names this request's scheme uses: a
+// plain-HTTP cookie left over from an http:// twin of an HTTPS site still
+// carries a token the upstream must never see. A request without them
+// costs no allocation.
+func removeGateCookies(h http.Header) {
+	for _, line := range h["Cookie"] {
+		if strings.Contains(line, "authgate") {
+			for _, name := range [...]string{cookieHostSession, cookieSession, cookieHostBinding, cookieBinding} {
+				removeCookie(h, name)
+			}
+			return
+		}
+	}
 }
 
 // removeCookie drops the named cookie from the request's Cookie headers so

@@ -157,8 +157,7 @@ func (rt *Route) ServeHTTP(w http.ResponseWriter, r *http.Request, next Next) er
 	stripIdentityHeaders(h, true)
 	stripIdentityTrailers(r)
 	setIdentityHeaders(h, v.Email, v.GroupsHeader, HeaderSession, v.SessionID)
-	removeCookie(h, cookieName)
-	removeCookie(h, g.bindingCookieName(r))
+	removeGateCookies(h)
 	if rt.accessEvents {
 		rt.emitAccess(r, v, true)
 	}
@@ -174,8 +173,7 @@ func (rt *Route) passPublic(w http.ResponseWriter, r *http.Request, next Next) e
 	if _, ok := bearerKey(r.Header["Authorization"]); ok {
 		delete(r.Header, "Authorization")
 	}
-	removeCookie(r.Header, rt.gw.sessionCookieName(r))
-	removeCookie(r.Header, rt.gw.bindingCookieName(r))
+	removeGateCookies(r.Header)
 	return next.ServeHTTP(w, r)
 }
 
