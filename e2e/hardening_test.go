@@ -158,6 +158,9 @@ http://%s {
 	if h, _ := up.lastHeaders(); h.Get("Remote-User") != "" {
 		t.Fatalf("a spoofed Remote-User reached the upstream on a public path: %q", h.Get("Remote-User"))
 	}
+	if status := rawRequest(t, addr, "GET", "/public/caf%C3%A9-%E6%97%A5%E6%9C%AC.css", ""); status != http.StatusOK {
+		t.Fatalf("a public path with non-ASCII letters: %d, want 200", status)
+	}
 	for _, target := range []string{
 		"/public/..;/private",
 		"/public/..;jsessionid=x/private",
@@ -171,6 +174,12 @@ http://%s {
 		"/public/%252e%252e%252fprivate",
 		"/public/.%2e/private",
 		"/public/x%3b/../../private",
+		// Overlong UTF-8 and full-width dots and slashes, which servers
+		// that fold paths (NFKC, lenient decoders) read as "." and "/".
+		"/public/%c0%ae%c0%ae/private",
+		"/public/..%c0%afprivate",
+		"/public/%ef%bc%8e%ef%bc%8e/private",
+		"/public/..%ef%bc%8fprivate",
 	} {
 		_, before := up.lastHeaders()
 		status := rawRequest(t, addr, "GET", target, "Accept: application/json")

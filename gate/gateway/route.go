@@ -7,6 +7,9 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/authgate/authgate/gate/brand"
 	"github.com/authgate/authgate/gate/event"
@@ -189,13 +192,33 @@ func (rt *Route) isPublic(u *url.URL) bool {
 		if !publicUnder(p, prefix) {
 			continue
 		}
-		if strings.ContainsAny(p, "\\;%") || hasEncodedSeparator(u.RawPath) {
+		if strings.ContainsAny(p, "\\;%") || hasEncodedSeparator(u.RawPath) || !plainPath(p) {
 			return false
 		}
 		c := path.Clean(p)
 		return c == p || strings.HasSuffix(p, "/") && c == p[:len(p)-1]
 	}
 	return false
+}
+
+// plainPath reports whether a decoded path is valid UTF-8 and holds no
+// character that Unicode compatibility folding (NFKC, as some servers and
+// frameworks apply to paths) turns into one a path check depends on: an
+// overlong or invalid sequence, or a full-width "．" or "／", could become
+// "." or "/" behind the gate.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); {
+		if p[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(p[i:])
+		if r == utf8.RuneError || strings.ContainsAny(norm.NFKC.String(p[i:i+size]), "./\\;%") {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // hasEncodedSeparator reports whether a raw (still encoded) path holds an
