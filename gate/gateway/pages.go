@@ -291,6 +291,14 @@ func (g *Gateway) handleLogout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	v, raw := g.logoutTarget(r)
 	if v == nil {
+		// A post from another site arrives without the SameSite=Lax
+		// cookie, but the browser would still apply the answer's
+		// Set-Cookie: refuse it, or any site could sign its visitors
+		// out.
+		if !g.sameOrigin(r) {
+			writeError(w, http.StatusForbidden, "cross-site request refused")
+			return
+		}
 		g.clearSessionCookie(w, r)
 		g.afterLogout(w, r)
 		return
