@@ -45,6 +45,7 @@ func (s *Service) Cancel(ctx context.Context, loginID, binding string) (*store.L
 		return nil, fmt.Errorf("cancelling login: %w", err)
 	}
 	s.emitFailed(ctx, cancelled, ReasonCancelled)
+	s.countUnanswered(ctx, cancelled, ReasonCancelled)
 	return cancelled, nil
 }
 

@@ -13,9 +13,10 @@ import (
 )
 
 // Push fatigue and lockout. Every refused login of a user (denied, wrong
-// number, reported, expired) adds one to the user's
-// failure count in the store, shared by every instance; the user's own
-// successful login clears it. At LockoutAttempts in a row (within one
+// number, reported, expired, or superseded or cancelled by its browser
+// before anyone answered it) adds one to the user's failure count in the
+// store, shared by every instance; the user's own successful login
+// clears it. At LockoutAttempts in a row (within one
 // LockoutDuration window) the user is locked: new logins are refused,
 // so no push goes out, for LockoutDuration. A report locks at once for
 // ReportBlock. An operator's Unblock clears both. Wrong typed codes
@@ -57,6 +58,18 @@ func codeRateKey(email string) string { return store.UserKey(email, "rl_code") }
 // it reaches the limit.
 func (s *Service) countRefusal(ctx context.Context, email, reason string) {
 	s.pauseAfter(ctx, email, failKey(email), lockKey(email), reason, "sign_in")
+}
+
+// countUnanswered counts a login its own browser ended before anyone
+// answered it (superseded by a new start, or cancelled) as a refusal,
+// as if it had expired: the phone was asked all the same, and a browser
+// that restarts or cancels every few seconds must not be able to ask it
+// for ever without the lockout stopping it. A typed-code login asked no
+// phone and counts nothing.
+func (s *Service) countUnanswered(ctx context.Context, l *store.Login, reason string) {
+	if !l.Typed {
+		s.countRefusal(ctx, l.Email, reason)
+	}
 }
 
 // pauseAfter adds one to email's count at counter and, once it reaches

@@ -100,3 +100,59 @@ func TestALoginWithin15sOfTheLastSendsNoSecondPush(t *testing.T) {
 		t.Fatalf("quiet start: %+v %v", quiet, err)
 	}
 }
+
+// A browser that keeps starting logins for someone else's email, each
+// one superseding or cancelling its unanswered predecessor, sends the
+// victim a push every time: those unanswered requests count toward the
+// lockout like expired ones, or the lockout would never stop a push
+// bombing. The start whose supersession completes the count is refused
+// too, so no sixth push goes out.
+func TestUnansweredLoginsEndedByTheirBrowserCountTowardTheLockout(t *testing.T) {
+	t.Run("superseded", func(t *testing.T) {
+		f := newFixture(t, Config{PushesPerEmail: 100})
+		binding := ""
+		for range 5 {
+			binding = f.start(t, "alice@example.com", "192.0.2.1", binding).Binding
+		}
+		_, err := f.svc.Start(context.Background(), StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", PreviousBinding: binding})
+		var limit *LimitError
+		if !errors.As(err, &limit) || limit.Reason != ReasonLocked {
+			t.Fatalf("sixth start, superseding the fifth unanswered login: %v, want a lockout", err)
+		}
+		if f.events.count(event.UserLocked) != 1 || f.events.count(event.LoginRequested) != 5 {
+			t.Fatalf("events: %d user_locked, %d login_requested; want 1 and 5",
+				f.events.count(event.UserLocked), f.events.count(event.LoginRequested))
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		f := newFixture(t, Config{PushesPerEmail: 100})
+		ctx := context.Background()
+		for i := range 5 {
+			s := f.start(t, "alice@example.com", "192.0.2.1", "")
+			if _, err := f.svc.Cancel(ctx, s.Login.ID, s.Binding); err != nil {
+				t.Fatalf("cancel %d: %v", i+1, err)
+			}
+		}
+		_, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"})
+		var limit *LimitError
+		if !errors.As(err, &limit) || limit.Reason != ReasonLocked {
+			t.Fatalf("start after five cancelled logins: %v, want a lockout", err)
+		}
+	})
+	t.Run("typed", func(t *testing.T) {
+		f := newFixture(t, Config{PushesPerEmail: 100})
+		ctx := context.Background()
+		for i := range 6 {
+			s, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", Quiet: true})
+			if err != nil {
+				t.Fatalf("quiet start %d: %v", i+1, err)
+			}
+			if _, err := f.svc.Cancel(ctx, s.Login.ID, s.Binding); err != nil {
+				t.Fatalf("cancel %d: %v", i+1, err)
+			}
+		}
+		if f.events.count(event.UserLocked) != 0 {
+			t.Fatal("cancelled code logins, which asked no phone, locked the user")
+		}
+	})
+}

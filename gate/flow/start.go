@@ -213,8 +213,10 @@ func (s *Service) create(ctx context.Context, st store.LoginStart, previousBindi
 		if err := s.clearHolder(ctx, l, res.Holder, previousBinding); err != nil {
 			return nil, err
 		}
-		// Checked and counted once: a retry only claims and creates.
-		st.Pauses, st.Counter = nil, ""
+		// Counted once: a retry only claims and creates. It checks the
+		// lockout again, which the refusal just counted (an expired or
+		// superseded login) may have set: no push for a locked user.
+		st.Pauses, st.Counter = []string{lockKey(l.Email)}, ""
 	}
 	return nil, &LimitError{Reason: ReasonPending, RetryAfter: time.Second}
 }
@@ -241,6 +243,7 @@ func (s *Service) clearHolder(ctx context.Context, l *store.Login, otherID, prev
 		case err == nil:
 			s.watch.done(other.ID)
 			s.emitFailed(ctx, superseded, ReasonSuperseded)
+			s.countUnanswered(ctx, superseded, ReasonSuperseded)
 		case !errors.Is(err, store.ErrConflict):
 			return fmt.Errorf("superseding pending login: %w", err)
 		}
