@@ -156,6 +156,10 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, l.ReturnURL, http.StatusSeeOther)
 		return
 	}
+	if !flow.BindingMatches(binding, l.BindingHash) && l.Reason == flow.ReasonSuperseded {
+		g.renderSuperseded(w, r, l)
+		return
+	}
 	if !flow.BindingMatches(binding, l.BindingHash) {
 		g.render(w, r, http.StatusForbidden, "message", "Start again", "", message{
 			Message: "This sign-in was started in another browser.", Link: g.loginURL(l.ReturnURL), LinkText: "Sign in here",
@@ -190,6 +194,26 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		title = "Sign-in expired"
 	}
 	g.render(w, r, http.StatusOK, "wait", title, "wait.js", data)
+}
+
+// renderSuperseded answers the waiting page of a login that a newer
+// start replaced. Only the browser holding a login's binding secret can
+// replace it, and the newer start gave that browser a new secret, so the
+// page is usually the starting browser's other tab: it says so, rather
+// than "another browser", and offers to continue once this browser is
+// signed in.
+func (g *Gateway) renderSuperseded(w http.ResponseWriter, r *http.Request, l *store.Login) {
+	if v, _ := g.current(r); v != nil {
+		g.render(w, r, http.StatusOK, "message", "Signed in", "", message{
+			Message: "A newer sign-in started in the same browser replaced this one. You are signed in as " + v.Email + ".",
+			Link:    l.ReturnURL, LinkText: "Continue",
+		})
+		return
+	}
+	g.render(w, r, http.StatusOK, "message", "Sign-in replaced", "", message{
+		Message: "A newer sign-in started in the same browser replaced this one. Approve that one, in its tab, or start again here.",
+		Link:    g.loginURL(l.ReturnURL), LinkText: "Sign in here",
+	})
 }
 
 // current returns the caller's verified, unrevoked session token, or nil.
