@@ -91,27 +91,35 @@ func waitDelivered(t *testing.T, d *webhook.Dispatcher, eventID string, attempts
 	return ""
 }
 
-func TestExampleReceiversAcceptRefuseAndDeduplicate(t *testing.T) {
+// exampleReceiver is one of the sample receivers, in its language.
+type exampleReceiver struct {
+	name    string
+	program func(t *testing.T) string // the program to run, found or built
+	args    []string
+}
+
+// exampleReceivers builds the Go receiver and returns the three.
+func exampleReceivers(t *testing.T) []exampleReceiver {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "receiver")
 	goBin := testenv.Require(t, "go")
 	if out, err := exec.Command(goBin, "build", "-o", bin, "./go").CombinedOutput(); err != nil {
 		t.Fatalf("building the Go receiver: %v\n%s", err, out)
 	}
-	receivers := []struct {
-		name    string
-		program string
-		args    []string
-	}{
-		{"go", bin, nil},
-		{"node", "node", []string{"node/receiver.js"}},
-		{"python", "python3", []string{"python/receiver.py"}},
+	required := func(name string) func(t *testing.T) string {
+		return func(t *testing.T) string { return testenv.Require(t, name) }
 	}
-	for _, r := range receivers {
+	return []exampleReceiver{
+		{"go", func(*testing.T) string { return bin }, nil},
+		{"node", required("node"), []string{"node/receiver.js"}},
+		{"python", required("python3"), []string{"python/receiver.py"}},
+	}
+}
+
+func TestExampleReceiversAcceptRefuseAndDeduplicate(t *testing.T) {
+	for _, r := range exampleReceivers(t) {
 		t.Run(r.name, func(t *testing.T) {
-			program := r.program
-			if r.name != "go" {
-				program = testenv.Require(t, r.program)
-			}
+			program := r.program(t)
 			for _, secret := range []string{webhook.GenerateSecret(), "a-plain-secret"} {
 				url := start(t, secret, program, r.args...)
 				ep := webhook.Endpoint{ID: "example", URL: url, Secret: secret}
@@ -166,26 +174,9 @@ func TestExampleReceiversAcceptRefuseAndDeduplicate(t *testing.T) {
 // and by the new one with the old as previous_secret (switched), so a
 // rotation refuses nothing; a third secret is still refused.
 func TestExampleReceiversTakeEitherSecretDuringARotation(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "receiver")
-	goBin := testenv.Require(t, "go")
-	if out, err := exec.Command(goBin, "build", "-o", bin, "./go").CombinedOutput(); err != nil {
-		t.Fatalf("building the Go receiver: %v\n%s", err, out)
-	}
-	receivers := []struct {
-		name    string
-		program string
-		args    []string
-	}{
-		{"go", bin, nil},
-		{"node", "node", []string{"node/receiver.js"}},
-		{"python", "python3", []string{"python/receiver.py"}},
-	}
-	for _, r := range receivers {
+	for _, r := range exampleReceivers(t) {
 		t.Run(r.name, func(t *testing.T) {
-			program := r.program
-			if r.name != "go" {
-				program = testenv.Require(t, r.program)
-			}
+			program := r.program(t)
 			old, next := webhook.GenerateSecret(), "a-plain-new-secret"
 			url := startEnv(t, []string{"WEBHOOK_SECRET=" + next, "WEBHOOK_PREVIOUS_SECRET=" + old}, program, r.args...)
 			body, _ := webhook.Encode(event.New(event.Logout, map[string]any{"email": "bob@example.com"}))
