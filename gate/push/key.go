@@ -3,6 +3,8 @@ package push
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -19,6 +21,8 @@ import (
 type Key struct {
 	priv *ecdsa.PrivateKey
 	pub  []byte // uncompressed point, 65 bytes
+	// topicKey keys the users' Topic headers (see topic).
+	topicKey []byte
 }
 
 // GenerateKey makes a new VAPID key.
@@ -72,7 +76,27 @@ func newKey(priv *ecdsa.PrivateKey) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("push: VAPID public key: %w", err)
 	}
-	return &Key{priv: priv, pub: pub}, nil
+	raw, err := priv.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("push: VAPID private key: %w", err)
+	}
+	topicKey, err := hkdf.Key(sha256.New, raw, nil, "authgate-push-topic", 32)
+	if err != nil {
+		return nil, fmt.Errorf("push: deriving topic key: %w", err)
+	}
+	return &Key{priv: priv, pub: pub, topicKey: topicKey}, nil
+}
+
+// topic is the Topic of every push to the user email: 32 base64url
+// characters, the same for each of that user's pushes from every
+// instance signing with this key, so a newer request replaces an older
+// one still queued. The push service sees the header: a keyed hash keeps
+// it from finding the address by hashing guesses, and from linking one
+// user across gates.
+func (k *Key) topic(email string) string {
+	m := hmac.New(sha256.New, k.topicKey)
+	m.Write([]byte(email))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
 }
 
 // Encode returns the private key as base64url of its scalar, the form

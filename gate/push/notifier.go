@@ -261,7 +261,7 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	}
 	payload := LoginPayload(l.ID, app, j.site, n.cfg.Browser(l.UserAgent), l.ExpiresAt).Encode()
 	sctx, cancel := context.WithTimeout(ctx, min(n.cfg.Timeout, left))
-	err := n.sender.Send(sctx, sub, payload, Message{TTL: left, Urgency: "high", Topic: userTopic(l.Email)})
+	err := n.sender.Send(sctx, sub, payload, Message{TTL: left, Urgency: "high", Topic: n.sender.vapid.key.topic(l.Email)})
 	loginsEnd := left < n.cfg.Timeout && errors.Is(sctx.Err(), context.DeadlineExceeded)
 	cancel()
 	n.slots.release(host, start, outcomeOf(err, loginsEnd || ctx.Err() != nil))

@@ -2,9 +2,12 @@ package push
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,6 +95,35 @@ func TestNotifierSendsOnePushWithoutTheNumber(t *testing.T) {
 		t.Fatalf("TTL %s, want the login's remaining 60 s", ttl)
 	}
 	f.waitStats(t, func(s Stats) bool { return s.Sent == 1 })
+}
+
+// TestNotifierTopicDoesNotNameTheUser checks the Topic header the push
+// service sees: the same for each push to one user, but keyed by the
+// gate's key, so hashing a guessed address does not give it and another
+// gate's pushes to the same user carry another one.
+func TestNotifierTopicDoesNotNameTheUser(t *testing.T) {
+	topic := func(f *notifierFixture) string {
+		t.Helper()
+		f.n.LoginStarted(f.login, "app.example.com")
+		f.waitRequests(t, len(f.svc.requests())+1)
+		got := f.svc.requests()
+		return got[len(got)-1].header.Get("Topic")
+	}
+	f, other := newNotifierFixture(t, http.StatusCreated), newNotifierFixture(t, http.StatusCreated)
+	first, again, elsewhere := topic(f), topic(f), topic(other)
+	if len(first) != 32 || strings.Trim(first, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		t.Fatalf("Topic %q is not 32 base64url characters", first)
+	}
+	if again != first {
+		t.Fatalf("two pushes to one user carry topics %q and %q: a newer one would not replace an older one", first, again)
+	}
+	if elsewhere == first {
+		t.Fatalf("two gates give %s the same topic %q: it depends on the address alone", f.login.Email, first)
+	}
+	sum := sha256.Sum256([]byte("authgate-push-topic\x00" + f.login.Email))
+	if first == base64.RawURLEncoding.EncodeToString(sum[:24]) {
+		t.Fatalf("Topic %q is a plain hash of the address", first)
+	}
 }
 
 func TestNotifierNamesTheSiteByItsTitle(t *testing.T) {

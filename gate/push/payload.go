@@ -1,8 +1,6 @@
 package push
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"time"
 )
@@ -49,12 +47,4 @@ func LoginPayload(loginID, app, site, browser string, expires time.Time) Payload
 func (p Payload) Encode() []byte {
 	b, _ := json.Marshal(p) // strings and an integer: cannot fail
 	return b
-}
-
-// userTopic is the Topic of every push to a user: 32 base64url
-// characters derived from the email, so a newer request replaces an
-// older one still queued, and the push service never sees the address.
-func userTopic(email string) string {
-	sum := sha256.Sum256([]byte("authgate-push-topic\x00" + email))
-	return base64.RawURLEncoding.EncodeToString(sum[:24])
 }

@@ -54,7 +54,7 @@ func TestSendEncryptsSignsAndSetsTheHeaders(t *testing.T) {
 	b := newBrowser(t)
 	msg := []byte(`{"hello":"phone"}`)
 	before := time.Now()
-	err := s.Send(t.Context(), b.subscription(origin+"/wpush/abc"), msg, Message{TTL: 90*time.Second + time.Millisecond, Urgency: "high", Topic: userTopic("a@example.com")})
+	err := s.Send(t.Context(), b.subscription(origin+"/wpush/abc"), msg, Message{TTL: 90*time.Second + time.Millisecond, Urgency: "high", Topic: key.topic("a@example.com")})
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -64,7 +64,7 @@ func TestSendEncryptsSignsAndSetsTheHeaders(t *testing.T) {
 	}
 	h := got[0].header
 	for name, want := range map[string]string{
-		"Ttl": "91", "Urgency": "high", "Content-Encoding": "aes128gcm", "Topic": userTopic("a@example.com"),
+		"Ttl": "91", "Urgency": "high", "Content-Encoding": "aes128gcm", "Topic": key.topic("a@example.com"),
 	} {
 		if h.Get(name) != want {
 			t.Errorf("%s = %q, want %q", name, h.Get(name), want)
