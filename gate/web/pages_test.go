@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +72,44 @@ func TestHomePageShowsBrowserNames(t *testing.T) {
 	p.Render(w, http.StatusOK, "home", "Account", "", pageData()["home"])
 	if body := w.Body.String(); !strings.Contains(body, "Chrome on Linux") || !strings.Contains(body, "This browser") {
 		t.Fatalf("account page lacks the session's browser name")
+	}
+}
+
+// TestPagesNameAssetsByTheirContent renders every page and checks that
+// each asset it loads is named with a version of the file's content:
+// assets are cached for an hour, so after an upgrade a page under an
+// unchanged address would run the scripts of the version before.
+func TestPagesNameAssetsByTheirContent(t *testing.T) {
+	p, err := New("/.authgate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := regexp.MustCompile(`(?:src|href)="/\.authgate/assets/([^"?]+)(\?v=[^"]*)?"`)
+	scripts := map[string]string{"login": "login.js", "wait": "wait.js", "app": "app.js", "home": "keys.js"}
+	for name, data := range pageData() {
+		w := httptest.NewRecorder()
+		p.Render(w, http.StatusOK, name, "Title", scripts[name], data)
+		refs := ref.FindAllStringSubmatch(w.Body.String(), -1)
+		if len(refs) < 3 {
+			t.Fatalf("page %s loads %d assets", name, len(refs))
+		}
+		for _, m := range refs {
+			b, err := staticFS.ReadFile("static/" + m[1])
+			if err != nil {
+				t.Fatalf("page %s loads %s, which is not an asset", name, m[1])
+			}
+			sum := sha256.Sum256(b)
+			if want := "?v=" + base64.RawURLEncoding.EncodeToString(sum[:9]); m[2] != want {
+				t.Errorf("page %s loads %s as %q, want the version %s", name, m[1], m[0], want)
+			}
+		}
+	}
+	// The service worker's imported script has one address, so it is
+	// revalidated like the worker itself.
+	w := httptest.NewRecorder()
+	p.ServeStatic(w, httptest.NewRequest(http.MethodGet, "/.authgate/assets/push-sw.js", nil))
+	if cc := w.Header().Get("Cache-Control"); w.Code != http.StatusOK || cc != "no-cache" {
+		t.Errorf("push-sw.js: %d, Cache-Control %q, want no-cache", w.Code, cc)
 	}
 }
 

@@ -7,7 +7,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -40,7 +42,15 @@ type Pages struct {
 // New parses every template; it fails if any is malformed.
 func New(prefix string) (*Pages, error) {
 	p := &Pages{prefix: prefix, tmpl: make(map[string]*template.Template)}
-	funcs := template.FuncMap{"browser": BrowserName, "ago": ago, "when": when, "detail": AuditDetail}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("opening static assets: %w", err)
+	}
+	asset, err := assetURLs(sub, prefix)
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{"browser": BrowserName, "ago": ago, "when": when, "detail": AuditDetail, "asset": asset}
 	for _, name := range append([]string{"login", "wait", "home", "message", "app", "code", "recovery"}, ConsolePages...) {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if strings.HasPrefix(name, "console_") {
@@ -52,12 +62,35 @@ func New(prefix string) (*Pages, error) {
 		}
 		p.tmpl[name] = t
 	}
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		return nil, fmt.Errorf("opening static assets: %w", err)
-	}
 	p.static = http.StripPrefix(prefix+"/assets/", http.FileServerFS(sub))
 	return p, nil
+}
+
+// assetURLs returns the pages' "asset" function: the address of a static
+// asset under prefix/assets/ with a version of its content in the query.
+// Assets are cached for an hour, so a page after an upgrade would
+// otherwise run the scripts and styles of the version before it; a
+// changed file gets a new address that no cache holds.
+func assetURLs(static fs.FS, prefix string) (func(name string) string, error) {
+	names, err := fs.Glob(static, "*")
+	if err != nil {
+		return nil, fmt.Errorf("listing static assets: %w", err)
+	}
+	urls := make(map[string]string, len(names))
+	for _, name := range names {
+		b, err := fs.ReadFile(static, name)
+		if err != nil {
+			return nil, fmt.Errorf("reading static asset %s: %w", name, err)
+		}
+		sum := sha256.Sum256(b)
+		urls[name] = prefix + "/assets/" + name + "?v=" + base64.RawURLEncoding.EncodeToString(sum[:9])
+	}
+	return func(name string) string {
+		if u, ok := urls[name]; ok {
+			return u
+		}
+		return prefix + "/assets/" + name
+	}, nil
 }
 
 // Page is what every template receives.
@@ -139,8 +172,9 @@ func SecurityHeaders(h http.Header) {
 // ServeStatic serves an embedded asset under prefix/assets/. The web app
 // manifest gets its registered media type, and the service worker may
 // control the approver app at prefix/app although it is served from the
-// assets folder; it is revalidated on every load so an upgrade reaches
-// installed apps.
+// assets folder; it and the script it imports are revalidated on every
+// load so an upgrade reaches installed apps. The pages name the other
+// assets by versioned addresses (see assetURLs).
 func (p *Pages) ServeStatic(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -150,6 +184,10 @@ func (p *Pages) ServeStatic(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/manifest+json")
 	case strings.HasSuffix(r.URL.Path, "/sw.js"):
 		h.Set("Service-Worker-Allowed", p.prefix+"/app")
+		h.Set("Cache-Control", "no-cache")
+	case strings.HasSuffix(r.URL.Path, "/push-sw.js"):
+		// Imported by the service worker under its own address: the
+		// browser's update check reads it through the HTTP cache.
 		h.Set("Cache-Control", "no-cache")
 	}
 	p.static.ServeHTTP(w, r)
