@@ -16,6 +16,7 @@ import (
 // Store is what the Notifier reads and changes.
 type Store interface {
 	GetLogin(ctx context.Context, id string) (*store.Login, error)
+	GetDevice(ctx context.Context, id string) (*store.Device, error)
 	ListDevices(ctx context.Context, email string) ([]*store.Device, error)
 	DropPushSubscription(ctx context.Context, id, endpoint string) error
 }
@@ -75,7 +76,10 @@ type Stats struct {
 	Retried uint64 // failed pushes tried a second time
 	Refused uint64 // endpoints the allow-list refused: never dialled
 	Dropped uint64 // not sent: the queue was full or the notifier stopped
-	Skipped uint64 // not sent: the login was decided or expired first
+	// Skipped counts pushes not sent because the login was decided or
+	// expired first, or the device was removed or turned notifications
+	// off while the push waited.
+	Skipped uint64
 	// Stale counts subscriptions made for another VAPID key (before a
 	// rotation): not sent, as no push service would take them, until
 	// the app renews them.
@@ -89,6 +93,9 @@ type job struct {
 	site    string
 	device  *store.Device
 	attempt int
+	// listed says the device was just read by the fan-out: a job that
+	// waited in the queue or for a retry reads it again.
+	listed bool
 }
 
 // busyDelay is how long a push waits for a slot when its push service
@@ -215,6 +222,7 @@ func (n *Notifier) fanOut(ctx context.Context, j job) {
 		dj := job{login: j.login, site: j.site, device: d}
 		if first { // this worker sends the first push itself: one hop less
 			first = false
+			dj.listed = true
 			defer n.push(ctx, dj)
 			continue
 		}
@@ -243,6 +251,13 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	if !ok {
 		n.skipped.Add(1)
 		return
+	}
+	if !j.listed {
+		if j.device, ok = n.stillSubscribed(ctx, j.device); !ok {
+			n.skipped.Add(1)
+			return
+		}
+		j.listed = true
 	}
 	l, sub := j.login, j.device.Push
 	host := endpointHost(sub.Endpoint)
@@ -303,8 +318,27 @@ func (n *Notifier) push(ctx context.Context, j job) {
 	n.later(delay, j)
 }
 
+// stillSubscribed reads the device again for a push that waited: one
+// removed since (a lost phone taken off the account) or that turned
+// notifications off gets nothing more, and one that renewed its
+// subscription gets the push at the new one.
+func (n *Notifier) stillSubscribed(ctx context.Context, d *store.Device) (*store.Device, bool) {
+	cur, err := n.store.GetDevice(ctx, d.ID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			n.cfg.Logger.Warn("push: loading device failed", zap.String("device_id", d.ID), zap.Error(err))
+		}
+		return nil, false
+	}
+	if cur.Push == nil || cur.Push.KeyID != "" && cur.Push.KeyID != n.KeyID() {
+		return nil, false
+	}
+	return cur, true
+}
+
 // later queues j after delay, unless Run has ended by then.
 func (n *Notifier) later(delay time.Duration, j job) {
+	j.listed = false
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if !n.running {

@@ -186,6 +186,33 @@ func TestNotifierSendsNothingForADecidedLogin(t *testing.T) {
 	}
 }
 
+// TestNotifierRetriesNothingToADeviceTakenOff removes the device, or
+// turns its notifications off, after a failed push and before its retry:
+// the retry must not go out, or a phone just taken off the account (a
+// lost one) would still be told of the user's sign-ins.
+func TestNotifierRetriesNothingToADeviceTakenOff(t *testing.T) {
+	for name, takeOff := range map[string]func(f *notifierFixture) error{
+		"removed": func(f *notifierFixture) error { return f.st.DeleteDevice(t.Context(), f.dev.ID) },
+		"notifications off": func(f *notifierFixture) error {
+			return f.st.SetPushSubscription(t.Context(), f.dev.ID, nil)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newNotifierFixture(t, http.StatusInternalServerError)
+			f.n.LoginStarted(f.login, "app.example.com")
+			f.waitRequests(t, 1)
+			if err := takeOff(f); err != nil {
+				t.Fatal(err)
+			}
+			f.waitStats(t, func(s Stats) bool { return s.Retried == 1 && s.Skipped == 1 })
+			time.Sleep(100 * time.Millisecond) // the retry was due after 50 ms
+			if n := len(f.svc.requests()); n != 1 {
+				t.Fatalf("%d pushes, want the first one only", n)
+			}
+		})
+	}
+}
+
 func TestLoginStartedDoesNotWaitForAHangingPushService(t *testing.T) {
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
