@@ -1,6 +1,8 @@
 package push
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"net/netip"
 	"testing"
@@ -77,9 +79,44 @@ func TestParseKeyRoundTrips(t *testing.T) {
 	if again.PublicKey() != k.PublicKey() || again.ID() != k.ID() || len(k.PublicKey()) != 87 {
 		t.Fatalf("round trip changed the key: %s vs %s", again.PublicKey(), k.PublicKey())
 	}
-	for _, bad := range []string{"", "short", "-----BEGIN EC PRIVATE KEY-----\nxx\n-----END EC PRIVATE KEY-----"} {
+	for _, bad := range []string{"", "short", "-----BEGIN EC PRIVATE KEY-----\nxx\n-----END EC PRIVATE KEY-----",
+		"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"} {
 		if _, err := ParseKey(bad); err == nil {
 			t.Errorf("ParseKey(%q) accepted", bad)
+		}
+	}
+}
+
+// TestParseKeyReadsOpenSSLOutput reads a key in the forms OpenSSL
+// writes: "openssl ecparam -name prime256v1 -genkey" puts an EC
+// PARAMETERS block before the EC PRIVATE KEY, and "openssl genpkey"
+// writes PKCS #8.
+func TestParseKeyReadsOpenSSLOutput(t *testing.T) {
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec1, err := x509.MarshalECPrivateKey(k.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(k.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
+	for name, in := range map[string]string{
+		"ecparam -genkey": params + string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})),
+		"SEC 1":           string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})),
+		"PKCS #8":         string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})),
+	} {
+		got, err := ParseKey(in)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got.PublicKey() != k.PublicKey() {
+			t.Errorf("%s: read another key", name)
 		}
 	}
 }

@@ -40,9 +40,9 @@ func GenerateKey() (*Key, error) {
 func ParseKey(s string) (*Key, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "-----BEGIN") {
-		block, _ := pem.Decode([]byte(s))
+		block := privateKeyBlock([]byte(s))
 		if block == nil {
-			return nil, errors.New("push: VAPID key: malformed PEM")
+			return nil, errors.New("push: VAPID key: no EC PRIVATE KEY or PRIVATE KEY block in the PEM")
 		}
 		var k any
 		var err error
@@ -69,6 +69,22 @@ func ParseKey(s string) (*Key, error) {
 		return nil, fmt.Errorf("push: VAPID key: %w", err)
 	}
 	return newKey(priv)
+}
+
+// privateKeyBlock returns the PEM's first private key block. Others are
+// passed over: "openssl ecparam -genkey" writes the curve's EC
+// PARAMETERS block before the key.
+func privateKeyBlock(data []byte) *pem.Block {
+	for {
+		block, rest := pem.Decode(data)
+		if block == nil {
+			return nil
+		}
+		if block.Type == "EC PRIVATE KEY" || block.Type == "PRIVATE KEY" {
+			return block
+		}
+		data = rest
+	}
 }
 
 func newKey(priv *ecdsa.PrivateKey) (*Key, error) {
