@@ -35,7 +35,8 @@ type AllowList struct {
 // entry is one allowed host: exact, or every name under a domain
 // (wildcard). An operator's exact entry may resolve to loopback or
 // private addresses (a self-hosted push service); wildcards and the
-// defaults never may.
+// defaults never may, also when the operator lists a default's host
+// exactly.
 type entry struct {
 	scheme   string // "https", or "http" when the operator wrote http://
 	host     string // lower case; for a wildcard the domain after "*."
@@ -59,10 +60,25 @@ func NewAllowList(services []string) (*AllowList, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.private = custom && !e.wildcard
+		e.private = custom && !e.wildcard && !publicService(e.host)
 		l.entries = append(l.entries, e)
 	}
 	return l, nil
+}
+
+// publicService reports whether host is one of the browsers' public push
+// services (DefaultServices), which are never on a private address.
+func publicService(host string) bool {
+	for _, s := range DefaultServices() {
+		if d, ok := strings.CutPrefix(s, "*."); ok {
+			if strings.HasSuffix(host, "."+d) {
+				return true
+			}
+		} else if host == s {
+			return true
+		}
+	}
+	return false
 }
 
 func parseEntry(s string) (entry, error) {

@@ -180,6 +180,28 @@ func TestDefaultServicesNeverReachPrivateAddresses(t *testing.T) {
 	}
 }
 
+// TestDefaultServicesListedExactlyNeverReachPrivateAddresses lists the
+// public push services by name beside a self-hosted one, as an operator
+// who adds one must: the public names must still never be dialled on a
+// private or loopback address, only the self-hosted one may.
+func TestDefaultServicesListedExactlyNeverReachPrivateAddresses(t *testing.T) {
+	allow, err := NewAllowList(append(DefaultServices(), "web.push.apple.com", "https://ntfy.internal.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &safeDialer{allow: allow, lookup: func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("10.0.0.7"), netip.MustParseAddr("::1")}, nil
+	}}
+	for _, host := range []string{"fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com"} {
+		if _, err := d.DialContext(t.Context(), "tcp", host+":443"); !errors.Is(err, ErrNotAllowed) {
+			t.Errorf("%s resolving to private addresses: dial error %v, want ErrNotAllowed", host, err)
+		}
+	}
+	if !allow.allowsPrivate("ntfy.internal.example.com", "443") {
+		t.Error("the self-hosted service may not reach its private address")
+	}
+}
+
 func TestPayloadNamesAppSiteAndBrowserButNoNumber(t *testing.T) {
 	p := LoginPayload("L1", "ops-centre", "app.example.com", "Firefox on Linux", time.UnixMilli(1_700_000_000_000))
 	var m map[string]any
