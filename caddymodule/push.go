@@ -149,7 +149,7 @@ func (a *App) loadPushKey(ctx caddy.Context) (*push.Key, error) {
 	s := ctx.Storage()
 	raw, err := s.Load(ctx, generatedPushKeyPath)
 	if err == nil {
-		return push.ParseKey(string(raw))
+		return parseStoredPushKey(raw)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("loading generated push key: %w", err)
@@ -166,7 +166,17 @@ func (a *App) loadPushKey(ctx caddy.Context) (*push.Key, error) {
 	if raw, err = s.Load(ctx, generatedPushKeyPath); err != nil {
 		return nil, fmt.Errorf("reloading generated push key: %w", err)
 	}
-	return push.ParseKey(string(raw))
+	return parseStoredPushKey(raw)
+}
+
+// parseStoredPushKey reads the generated key kept in storage. An error
+// names where it is kept: the config has no push_key to look at.
+func parseStoredPushKey(raw []byte) (*push.Key, error) {
+	k, err := push.ParseKey(string(raw))
+	if err != nil {
+		return nil, fmt.Errorf("the generated push key kept in Caddy's storage at %s is damaged (delete it to have a new one made; phones then subscribe again), or set push_key: %w", generatedPushKeyPath, err)
+	}
+	return k, nil
 }
 
 // pushCollector reports the notifier's counters as

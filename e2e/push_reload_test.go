@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +65,37 @@ func TestPushKeyIsKeptAcrossReloadsAndPushesStillFlow(t *testing.T) {
 	reload(c, caddyfile("push_key "+k.Encode()))
 	if served := servedPushKey(t, base); served != k.PublicKey() {
 		t.Fatalf("push_key not served: %s, want %s", served, k.PublicKey())
+	}
+}
+
+// TestDamagedStoredPushKeyIsNamed damages the VAPID key the gate
+// generated and kept in Caddy's storage: the next load is refused with
+// an error that says which key and where, since the config holds no
+// push_key to look at.
+func TestDamagedStoredPushKeyIsNamed(t *testing.T) {
+	g := startGate(t, "store memory", newUpstream(t), "")
+	servedPushKey(t, g.base)
+	stored := filepath.Join(filepath.Dir(g.caddy.Caddyfile), "data", "caddy", "authgate", "push_key")
+	if _, err := os.Stat(stored); err != nil {
+		t.Fatalf("the generated key is not kept where expected: %v", err)
+	}
+	if err := os.WriteFile(stored, []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(g.caddy.Admin + "/config/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := readAll(resp)
+	req, _ := http.NewRequest(http.MethodPost, g.caddy.Admin+"/load", bytes.NewReader(cfg))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cache-Control", "must-revalidate")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(readAll(resp))
+	if resp.StatusCode == http.StatusOK || !strings.Contains(body, "push key kept in Caddy's storage at authgate/push_key") {
+		t.Fatalf("load with a damaged stored push key: %d %s", resp.StatusCode, body)
 	}
 }
