@@ -10,13 +10,21 @@ import (
 )
 
 // snapshotSrc writes the epoch marker if there is none, then reads it with
-// the revocations still in force, all in one atomic step.
+// the revocations still in force, all in one atomic step. It writes only
+// when the marker is missing: a Redis at its maxmemory under noeviction
+// refuses a script's SET even when NX would leave the key alone, and
+// the read alone must go on working there, or every logged-in user gets
+// 503 once revocations grow stale while Redis still answers reads.
 // KEYS[1] the revoked ZSET, KEYS[2] the generations HASH, KEYS[3] the
 // marker; ARGV[1] now in ms, ARGV[2] the marker to write if none.
 // Returns {marker, {sid, until…}, {email, gen…}}.
 const snapshotSrc = `
-redis.call('SET', KEYS[3], ARGV[2], 'NX')
-return {redis.call('GET', KEYS[3]),
+local marker = redis.call('GET', KEYS[3])
+if not marker then
+  redis.call('SET', KEYS[3], ARGV[2])
+  marker = ARGV[2]
+end
+return {marker,
   redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES'),
   redis.call('HGETALL', KEYS[2])}
 `
