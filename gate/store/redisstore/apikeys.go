@@ -137,28 +137,37 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string, t time.Time) error {
 	return nil
 }
 
-// DeleteAPIKey removes the key (one GETDEL-like MULTI of HGETALL and
-// DEL), then its index entry, and returns it. ErrNotFound if there is
-// none; of concurrent deletes of one key exactly one succeeds.
+// takeHashSrc reads a HASH and deletes it in one step (a GETDEL for a
+// HASH). A script rather than MULTI: a Redis at its maxmemory under
+// noeviction refuses every command queued in a MULTI, reads and DEL
+// included, while a script that only reads and deletes still runs, so
+// a key can be revoked when Redis is full.
+// KEYS[1] the key. Returns the fields as HGETALL does, empty if none.
+const takeHashSrc = `
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields > 0 then redis.call('DEL', KEYS[1]) end
+return fields
+`
+
+// DeleteAPIKey removes the key (one script that reads and deletes it),
+// then its index entry, and returns it. ErrNotFound if there is none; of
+// concurrent deletes of one key exactly one succeeds.
 func (s *Store) DeleteAPIKey(ctx context.Context, id string) (*store.APIKey, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	key := s.apiKeyKey(id)
-	var fields *redis.MapStringStringCmd
-	var del *redis.IntCmd
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		fields = p.HGetAll(ctx, key)
-		del = p.Del(ctx, key)
-		return nil
-	})
+	list, err := s.scripts.takeHash.Run(ctx, s.pipe, []string{s.apiKeyKey(id)}).StringSlice()
 	if err != nil {
 		return nil, wrap("deleting API key", err)
 	}
-	if del.Val() == 0 || len(fields.Val()) == 0 {
+	if len(list) == 0 {
 		return nil, fmt.Errorf("redis store: deleting API key: %w", store.ErrNotFound)
 	}
-	k, err := decodeAPIKey(fields.Val())
+	fields := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		fields[list[i]] = list[i+1]
+	}
+	k, err := decodeAPIKey(fields)
 	if err != nil {
 		return nil, err
 	}

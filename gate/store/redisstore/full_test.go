@@ -11,11 +11,11 @@ import (
 	"github.com/authgate/authgate/internal/testenv"
 )
 
-// TestAFullRedisStillReadsRevocations: a Redis at its maxmemory under
-// noeviction refuses writes, but reading the revocations, which
-// logged-in users' access hangs on once revocation_max_staleness
-// passes, still works.
-func TestAFullRedisStillReadsRevocations(t *testing.T) {
+// TestAFullRedisStillReadsRevocationsAndRevokesKeys: a Redis at its
+// maxmemory under noeviction refuses writes, but reading the revocations,
+// which logged-in users' access hangs on once revocation_max_staleness
+// passes, and revoking an API key, which frees memory, still work.
+func TestAFullRedisStillReadsRevocationsAndRevokesKeys(t *testing.T) {
 	r := testenv.StartRedisWith(t, "--maxmemory-policy", "noeviction")
 	s, err := redisstore.Open(r.URL(0), redisstore.Options{})
 	if err != nil {
@@ -30,6 +30,12 @@ func TestAFullRedisStillReadsRevocations(t *testing.T) {
 	if err := s.RevokeSession(ctx, "sid-1", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	key := &store.APIKey{ID: "key-full", Email: "a@example.com", Name: "cron",
+		Hash: []byte{1, 2, 3}, HashKeyID: "kid-1", CreatedAt: time.Now().Truncate(time.Millisecond)}
+	if err := s.CreateAPIKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+
 	// Any memory in use is now over the limit.
 	if err := s.Client().ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
 		t.Fatal(err)
@@ -47,5 +53,19 @@ func TestAFullRedisStillReadsRevocations(t *testing.T) {
 	}
 	if _, ok := snap.Sessions["sid-1"]; !ok {
 		t.Fatalf("the revocation is missing from %v", snap.Sessions)
+	}
+
+	got, err := s.DeleteAPIKey(ctx, key.ID)
+	if err != nil {
+		t.Fatalf("revoking an API key in a full Redis: %v", err)
+	}
+	if got.ID != key.ID || got.Email != key.Email {
+		t.Fatalf("deleted %+v, want %+v", got, key)
+	}
+	if _, err := s.GetAPIKey(ctx, key.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the revoked key is still there: %v", err)
+	}
+	if _, err := s.DeleteAPIKey(ctx, key.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleting it again: %v, want ErrNotFound", err)
 	}
 }

@@ -121,7 +121,7 @@ return {n, ttl}
 type scripts struct {
 	createHash, createLogin, transition, updateHash, claim, release, index, hit *redis.Script
 	replaceSet, takeMember                                                      *redis.Script // recovery.go
-	touch                                                                       *redis.Script // apikeys.go
+	touch, takeHash                                                             *redis.Script // apikeys.go
 	snapshot, restore                                                           *redis.Script
 	setPush, dropPush                                                           *redis.Script // push.go
 	startLogin, pendingLogin, collectLogin, decideLogin                         *redis.Script // steps.go
@@ -142,6 +142,7 @@ func newScripts() scripts {
 		replaceSet:  redis.NewScript(replaceSetSrc),
 		takeMember:  redis.NewScript(takeMemberSrc),
 		touch:       redis.NewScript(touchSrc),
+		takeHash:    redis.NewScript(takeHashSrc),
 		snapshot:    redis.NewScript(snapshotSrc),
 		restore:     redis.NewScript(restoreSrc),
 		setPush:     redis.NewScript(setPushSrc),
