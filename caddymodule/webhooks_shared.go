@@ -22,6 +22,8 @@ type sharedReceivers struct {
 	// It also shows whether Redis lost its data: gone after this instance
 	// saw it, the hash went with it, and the receivers are written back.
 	migrated string
+	// loadScript reads the marker and the hash in one step (loadMarkedSrc).
+	loadScript *redis.Script
 
 	mu      sync.Mutex
 	runtime map[string]storedWebhook // the receivers this dispatcher got from the list
@@ -42,7 +44,8 @@ const receiversResyncEvery = 2 * time.Second
 
 func newSharedReceivers(rdb redis.UniversalClient, prefix string) *sharedReceivers {
 	return &sharedReceivers{rdb: rdb, key: prefix + ":receivers", migrated: prefix + ":receivers:migrated",
-		runtime: map[string]storedWebhook{}, touched: map[string]uint64{}}
+		loadScript: redis.NewScript(loadMarkedSrc),
+		runtime:    map[string]storedWebhook{}, touched: map[string]uint64{}}
 }
 
 // migrate copies receivers kept in Caddy's storage by an earlier version
@@ -107,22 +110,36 @@ func (r *sharedReceivers) load(ctx context.Context) ([]storedWebhook, error) {
 	return decodeReceivers(m)
 }
 
+// loadMarkedSrc reads the marker's presence and the receivers hash.
+// KEYS[1] the marker, KEYS[2] the hash. Returns {exists, {id, json…}}.
+const loadMarkedSrc = `
+return {redis.call('EXISTS', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+`
+
 // loadMarked is load, and whether the migrated marker is there, read in
 // one step (both keys share a hash tag): without the marker, Redis lost
 // its data since the last pass, and an empty list says nothing of what
-// was removed.
+// was removed. A script rather than MULTI: a Redis at its maxmemory
+// under noeviction refuses every command queued in a MULTI, reads
+// included, and answers only EXECABORT, which hides why.
 func (r *sharedReceivers) loadMarked(ctx context.Context) ([]storedWebhook, bool, error) {
-	var all *redis.MapStringStringCmd
-	var marked *redis.IntCmd
-	if _, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		marked = p.Exists(ctx, r.migrated)
-		all = p.HGetAll(ctx, r.key)
-		return nil
-	}); err != nil {
+	res, err := r.loadScript.Run(ctx, r.rdb, []string{r.migrated, r.key}).Slice()
+	if err != nil {
 		return nil, false, wrapReceivers("loading webhooks added through the admin API", err)
 	}
-	list, err := decodeReceivers(all.Val())
-	return list, marked.Val() == 1, err
+	if len(res) != 2 {
+		return nil, false, fmt.Errorf("loading webhooks added through the admin API: a reply of %d parts", len(res))
+	}
+	marked, _ := res[0].(int64)
+	pairs, _ := res[1].([]any)
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		id, _ := pairs[i].(string)
+		raw, _ := pairs[i+1].(string)
+		m[id] = raw
+	}
+	list, err := decodeReceivers(m)
+	return list, marked == 1, err
 }
 
 // decodeReceivers reads the receivers hash's fields.

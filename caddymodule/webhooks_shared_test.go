@@ -176,3 +176,33 @@ func TestResyncDoesNotUndoAChangeItsListPredates(t *testing.T) {
 		t.Fatalf("a list newer than the changes: add %v, remove %v; want remove [wh_gone wh_new]", add, remove)
 	}
 }
+
+// TestReceiversLoadFromAFullRedis: a Redis at its maxmemory under
+// noeviction still answers the reload of the shared receivers, which
+// only reads.
+func TestReceiversLoadFromAFullRedis(t *testing.T) {
+	srv := testenv.StartRedisWith(t, "--maxmemory-policy", "noeviction")
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	r := newSharedReceivers(rdb, "full:{webhooks}")
+	if _, err := r.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.put(ctx, []storedWebhook{{ID: "wh_1", URL: "https://a.example/hook", Secret: "s1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, "full:{webhooks}:other", "x", 0).Err(); err == nil {
+		t.Fatal("Redis took a write past its maxmemory: this test would prove nothing")
+	}
+	list, marked, err := r.loadMarked(ctx)
+	if err != nil {
+		t.Fatalf("loading from a full Redis: %v", err)
+	}
+	if !marked || len(list) != 1 || list[0].ID != "wh_1" {
+		t.Fatalf("loaded %v (marked %v), want wh_1 and the marker", list, marked)
+	}
+}
