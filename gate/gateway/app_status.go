@@ -29,7 +29,7 @@ const healthWait = 2 * time.Second
 // Health pings the store, for at most two seconds or until ctx's
 // deadline if that comes first, and reports the revocation set's
 // freshness. A store that did not answer in time is said to, with the
-// bound it had.
+// bound it had; one that failed otherwise, with its error.
 func (g *Gateway) Health(ctx context.Context) Health {
 	wait := healthWait
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
@@ -42,7 +42,10 @@ func (g *Gateway) Health(ctx context.Context) Health {
 		RevocationsSynced: g.revocations.LastSync(),
 	}
 	if err := g.store.Ping(ctx); err != nil {
-		h.StoreError = "the store does not answer"
+		// The store's own words say why: a refused password, a
+		// certificate it does not trust and a refused connection
+		// each need their own fix. Its errors hold no secret.
+		h.StoreError = "the store does not answer: " + err.Error()
 		if errors.Is(err, context.DeadlineExceeded) {
 			secs := strconv.FormatFloat(wait.Round(100*time.Millisecond).Seconds(), 'f', -1, 64)
 			h.StoreError = "the store did not answer within " + secs + " s"
