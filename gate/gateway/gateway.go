@@ -181,6 +181,8 @@ type Gateway struct {
 	live *live.Hub
 	// streams counts each login's and device's open event streams.
 	streams streamLimit
+	// storeFails logs why requests get 503 from the store.
+	storeFails storeFailLog
 }
 
 // New builds a Gateway. It starts nothing: call Run.

@@ -99,6 +99,7 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		g.storeFails.note(g.log, r, err, time.Now())
 		g.unavailable(w, r, "the session store cannot be reached")
 		return
 	}
