@@ -7,6 +7,7 @@ package caddymodule
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -312,6 +313,7 @@ func (a *App) Start() error {
 // reportStore says in the log, once at start, whether the store answers,
 // naming its address (without a password) when it does not: logins fail
 // closed until it does, and the operator should not have to guess why.
+// It also warns of an eviction policy that may evict authgate's keys.
 func (a *App) reportStore(ctx context.Context) {
 	if a.Store == nil || a.Store.Type != "redis" {
 		return
@@ -324,6 +326,12 @@ func (a *App) reportStore(ctx context.Context) {
 		return
 	}
 	a.log.Info("the Redis store answers", zap.String("store", redactedURL(a.Store.URL)))
+	if rs, ok := a.store.Store.(*redisstore.Store); ok {
+		if p, err := rs.EvictionPolicy(ctx); err == nil && strings.HasPrefix(p, "allkeys-") {
+			a.log.Error("Redis may evict any key: when it is full it will evict authgate's own (the epoch marker signs every user out, a device unenrols a phone); set maxmemory-policy noeviction or a volatile-* policy",
+				zap.String("store", redactedURL(a.Store.URL)), zap.String("maxmemory_policy", p))
+		}
+	}
 }
 
 // Stop ends the background work and waits for it.

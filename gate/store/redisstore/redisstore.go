@@ -118,6 +118,26 @@ func (s *Store) Ping(ctx context.Context) error {
 	return wrap("ping", s.client.Ping(ctx).Err())
 }
 
+// EvictionPolicy returns Redis's maxmemory-policy, as CONFIG GET reads
+// it; an error when Redis does not say (some managed services refuse
+// CONFIG). Under an allkeys-* policy Redis may evict any key: the epoch
+// marker (every user signed out), a device (a phone unenrolled), a
+// revocation.
+func (s *Store) EvictionPolicy(ctx context.Context) (string, error) {
+	if err := s.check(); err != nil {
+		return "", err
+	}
+	m, err := s.client.ConfigGet(ctx, "maxmemory-policy").Result()
+	if err != nil {
+		return "", wrap("reading maxmemory-policy", err)
+	}
+	p, ok := m["maxmemory-policy"]
+	if !ok {
+		return "", fmt.Errorf("redis store: reading maxmemory-policy: Redis did not say")
+	}
+	return p, nil
+}
+
 // Close ends every revocation subscription of this store and, if Open made
 // the client, closes it. Later calls fail with an error wrapping
 // store.ErrUnavailable. Closing twice is harmless.
