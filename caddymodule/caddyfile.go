@@ -100,14 +100,23 @@ func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 //	    push_services <host | *.domain | scheme://host:port...>
 //	}
 //
-// title, logo and accent are the default brand of every site.
-func parseGlobal(d *caddyfile.Dispenser, _ any) (any, error) {
+// title, logo and accent are the default brand of every site. A second
+// authgate block in the global options is refused: it would replace the
+// first one whole, store and signing key included.
+func parseGlobal(d *caddyfile.Dispenser, existing any) (any, error) {
 	app := new(App)
 	d.Next() // the option's name
+	if existing != nil {
+		return nil, d.Errf("a second global authgate block: it would silently replace the first one whole; put every option in one block")
+	}
 	if d.NextArg() {
 		return nil, d.ArgErr()
 	}
+	seen := onceOptions{}
 	for d.NextBlock(0) {
+		if err := seen.check(d, d.Val(), repeatableGlobal); err != nil {
+			return nil, err
+		}
 		if err := app.unmarshalOption(d); err != nil {
 			return nil, err
 		}
@@ -252,7 +261,11 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	if h.NextArg() {
 		return nil, h.ArgErr()
 	}
+	seen := onceOptions{}
 	for h.NextBlock(0) {
+		if err := seen.check(h.Dispenser, h.Val(), repeatableSite); err != nil {
+			return nil, err
+		}
 		switch opt := h.Val(); opt {
 		case "app_id":
 			if err := oneArg(h.Dispenser, &handler.AppID); err != nil {

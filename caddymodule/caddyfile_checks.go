@@ -250,3 +250,33 @@ func checkSite(h httpcaddyfile.Helper) error {
 	}
 	return nil
 }
+
+// repeatableGlobal and repeatableSite are the options that may be given
+// more than once; any other given twice is refused (see onceOptions).
+var (
+	repeatableGlobal = []string{"previous_key", "group", "webhook", "webhook_schedule", "push_services"}
+	repeatableSite   = []string{"allow", "public"}
+)
+
+// onceOptions remembers where each option of one block was first given,
+// so that a second line of an option that takes one value is refused
+// instead of silently replacing the first (a new signing_key written
+// below the old one would sign every session out).
+type onceOptions map[string]string // option -> file:line
+
+// check refuses opt if it was given before in the block and is not in
+// repeatable.
+func (o onceOptions) check(d *caddyfile.Dispenser, opt string, repeatable []string) error {
+	if slices.Contains(repeatable, opt) {
+		return nil
+	}
+	if at, ok := o[opt]; ok {
+		hint := ""
+		if opt == "signing_key" {
+			hint = "; to rotate keys, keep the old one as previous_key"
+		}
+		return d.Errf("%s is given twice (first at %s): give it once%s", opt, at, hint)
+	}
+	o[opt] = fmt.Sprintf("%s:%d", d.File(), d.Line())
+	return nil
+}

@@ -202,3 +202,41 @@ func TestEveryListedOptionIsOneTheParserKnows(t *testing.T) {
 		}
 	}
 }
+
+// TestAnOptionGivenTwiceIsRefused: a second line of an option that takes
+// one value would silently replace the first; it is refused with both
+// lines named. Repeatable options stay repeatable.
+func TestAnOptionGivenTwiceIsRefused(t *testing.T) {
+	for text, want := range map[string]string{
+		"authgate {\n\tsigning_key 0123456789abcdef0123456789abcdef\n\tsigning_key fedcba9876543210fedcba9876543210\n}": "signing_key is given twice (first at Testfile:2): give it once; to rotate keys, keep the old one as previous_key, at Testfile:3",
+		"authgate {\n\tstore memory\n\tstore redis redis://127.0.0.1:6379\n}":                                           "store is given twice (first at Testfile:2)",
+		"authgate {\n\tsession_lifetime 1h\n\n\tsession_lifetime 8h\n}":                                                 "session_lifetime is given twice (first at Testfile:2): give it once, at Testfile:4",
+		"authgate {\n\ttitle A\n\ttitle B\n}":                                                                           "title is given twice",
+	} {
+		if _, err := parseGlobalText(t, text); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parsing %q: error %v, want one containing %q", text, err, want)
+		}
+	}
+	for text, want := range map[string]string{
+		"authgate {\n\tapp_id a\n\tapp_id b\n}":        "app_id is given twice (first at Testfile:2): give it once, at Testfile:3",
+		"authgate {\n\tapi_keys on\n\tapi_keys off\n}": "api_keys is given twice",
+	} {
+		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parsing %q: error %v, want one containing %q", text, err, want)
+		}
+	}
+	first, err := parseGlobal(caddyfile.NewTestDispenser("authgate {\n\tstore memory\n}"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseGlobal(caddyfile.NewTestDispenser("authgate {\n\ttitle Ops\n}"), first); err == nil || !strings.Contains(err.Error(), "a second global authgate block") {
+		t.Errorf("a second global block: error %v", err)
+	}
+	if _, err := parseGlobalText(t, "authgate {\n\tprevious_key 0123456789abcdef0123456789abcdef\n\tprevious_key fedcba9876543210fedcba9876543210\n\tgroup a x@example.com\n\tgroup a y@example.com\n}"); err != nil {
+		t.Errorf("repeatable global options: %v", err)
+	}
+	if _, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser("authgate {\n\tallow email a@example.com\n\tallow domain example.com\n\tpublic /a\n\tpublic /b\n}")}); err != nil {
+		t.Errorf("repeatable site options: %v", err)
+	}
+}

@@ -99,6 +99,10 @@ func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines)
 	port := testenv.FreePort(t)
 	admin := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	appID := "app_id e2e" // unless the test names the app: an option is given once
+	if strings.Contains(lines.directive, "app_id ") {
+		appID = ""
+	}
 	caddyfile := fmt.Sprintf(`{
 	admin %s
 	auto_https off
@@ -114,14 +118,14 @@ func startGateWith(t testing.TB, storeOpt string, up *upstream, lines gateLines)
 
 %s {
 	authgate %s {
-		app_id e2e
+		%s
 		allow domain example.com
 		%s
 	}
 	%s
 	reverse_proxy %s
 }
-`, admin, lines.global, storeOpt, testSigningKey, base, lines.app, base, lines.matcher, lines.directive, lines.site, strings.TrimPrefix(up.URL, "http://"))
+`, admin, lines.global, storeOpt, testSigningKey, base, lines.app, base, lines.matcher, appID, lines.directive, lines.site, strings.TrimPrefix(up.URL, "http://"))
 	c := testenv.StartCaddy(t, caddyBin, caddyfile, admin, base+"/.authgate/healthz")
 	return &gate{t: t, base: base, caddy: c}
 }
