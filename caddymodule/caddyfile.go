@@ -136,6 +136,11 @@ func (a *App) unmarshalOption(d *caddyfile.Dispenser) error {
 			if err := checkPlaceholderSources(d, "store", args[1]); err != nil {
 				return err
 			}
+			if !hasPlaceholder(args[1]) {
+				if err := checkRedisURL(args[1]); err != nil {
+					return d.Errf("store: %v", err)
+				}
+			}
 			if len(args) == 3 {
 				a.Store.Prefix = args[2]
 			}

@@ -240,3 +240,26 @@ func TestAnOptionGivenTwiceIsRefused(t *testing.T) {
 		t.Errorf("repeatable site options: %v", err)
 	}
 }
+
+// TestABadStoreURLNamesTheLine: a written-out Redis URL that does not
+// parse is refused as the Caddyfile is read, with its file and line,
+// and never repeated (it may hold a password).
+func TestABadStoreURLNamesTheLine(t *testing.T) {
+	for text, want := range map[string]string{
+		"authgate {\n\tstore redis ftp://x.example\n}":                                 `store: redis store: Redis URL scheme "ftp": want redis, rediss, unix, redis+cluster or redis+sentinel, at Testfile:2`,
+		"authgate {\n\tstore redis redis://127.0.0.1:6379?wait_replica=1\n}":           "unexpected option: wait_replica, at Testfile:2",
+		"authgate {\n\tstore redis redis+sentinel://:hunter2@127.0.0.1:26379\n}":       "master_name parameter is required, at Testfile:2",
+		"authgate {\n\tstore redis redis://:hunter2@127.0.0.1:6379?wait_replicas=x\n}": "wait_replicas",
+	} {
+		_, err := parseGlobalText(t, text)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parsing %q: error %v, want one containing %q", text, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the error repeats the password: %v", err)
+		}
+	}
+	if _, err := parseGlobalText(t, "authgate {\n\tstore redis redis://127.0.0.1:1/0?wait_replicas=1\n}"); err != nil {
+		t.Errorf("a good URL of a Redis that does not answer: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/token"
 )
 
@@ -43,4 +44,15 @@ func checkPublicURL(v string) error {
 func checkSigningKey(v string) error {
 	_, err := token.ParseKey("", v)
 	return err
+}
+
+// checkRedisURL parses a store URL as provision does, without
+// connecting; its errors never repeat the URL, which may hold a
+// password.
+func checkRedisURL(v string) error {
+	s, err := redisstore.Open(v, redisstore.Options{})
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
