@@ -70,6 +70,7 @@ type pooledStore struct {
 	health     *webhook.MemoryHealth
 	expiries   *flow.ExpiryWatch
 	instanceID string
+	log        *zap.Logger
 }
 
 // handoverTimeout bounds the hand-over of pending logins when the last
@@ -77,10 +78,19 @@ type pooledStore struct {
 const handoverTimeout = 3 * time.Second
 
 // Destruct hands the pending logins it watches to the store for another
-// instance (a store that outlives this one), then closes the store.
+// instance (a store that outlives this one), then closes the store. With
+// the memory store it says how many webhook deliveries go with it: the
+// queue lives in this process only, a reload keeps it, and a stop (the
+// last config letting go) loses what is still queued, retries included.
 func (p pooledStore) Destruct() error {
 	ctx, cancel := context.WithTimeout(context.Background(), handoverTimeout)
 	defer cancel()
+	if p.outbox != nil {
+		if n, _ := p.outbox.Depth(ctx); n > 0 {
+			p.log.Warn("stopping with webhook deliveries still queued: the memory store keeps them in this process only, so they are lost; the Redis store keeps them across a restart",
+				zap.Int64("lost", n))
+		}
+	}
 	return errors.Join(p.expiries.HandOver(ctx), p.Close())
 }
 
@@ -93,7 +103,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		switch cfg.Type {
 		case "", "memory":
 			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings),
-				deliveries: webhook.NewMemoryLog(0, 0), health: webhook.NewMemoryHealth(), expiries: flow.NewExpiryWatch()}, nil
+				deliveries: webhook.NewMemoryLog(0, 0), health: webhook.NewMemoryHealth(), expiries: flow.NewExpiryWatch(), log: log}, nil
 		case "redis":
 			if cfg.URL == "" {
 				return nil, errors.New("store redis needs a URL")

@@ -3,11 +3,13 @@ package caddymodule
 import (
 	"context"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/authgate/authgate/gate/webhook/outbox"
 	"github.com/authgate/authgate/internal/testenv"
 )
 
@@ -38,5 +40,41 @@ func TestARedisThatMayEvictAnyKeyIsReported(t *testing.T) {
 				t.Fatalf("logged at %v, want error", lines[0].Level)
 			}
 		})
+	}
+}
+
+// TestStoppingTheMemoryStoreSaysWhatDeliveriesItLoses: the memory
+// store's webhook queue lives in the process; a reload (another config
+// taking the store first) keeps it quietly, the last config letting go
+// (a stop) logs how many deliveries are lost.
+func TestStoppingTheMemoryStoreSaysWhatDeliveriesItLoses(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	cfg := &StoreConfig{Type: "memory"}
+	old, err := openStore(cfg, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"evt_1", "evt_2"} {
+		d := outbox.Delivery{EventID: id, EventType: "login", EndpointID: "wh_1", Body: []byte("{}"), EnqueuedAt: time.Now()}
+		if err := old.outbox.Enqueue(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reloaded, err := openStore(cfg, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.release(); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 0 {
+		t.Fatalf("a reload logged %v", logs.All())
+	}
+	if err := reloaded.release(); err != nil {
+		t.Fatal(err)
+	}
+	lines := logs.FilterMessageSnippet("they are lost").All()
+	if len(lines) != 1 || lines[0].ContextMap()["lost"] != int64(2) {
+		t.Fatalf("stopping with two queued deliveries logged %v", logs.All())
 	}
 }
