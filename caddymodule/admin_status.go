@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/authgate/authgate/gate/gateway"
+	"github.com/authgate/authgate/gate/store/redisstore"
 	"github.com/authgate/authgate/gate/web"
 	"github.com/authgate/authgate/gate/webhook"
 )
@@ -49,6 +50,9 @@ type storeStatus struct {
 	Address   string `json:"address,omitempty"` // without a password
 	Reachable bool   `json:"reachable"`
 	Error     string `json:"error,omitempty"`
+	// WriteError is why a store that answers refused a write (Redis
+	// full under noeviction, a read-only replica): new logins fail.
+	WriteError string `json:"write_error,omitempty"`
 }
 
 type directoryStatus struct {
@@ -107,8 +111,12 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 		depthErr  error
 		endpoints []webhook.EndpointStatus
 		dirErr    error
+		writeErr  error
 	)
 	wg.Go(func() { h = app.gw.Health(ctx) })
+	if rs, ok := app.store.Store.(*redisstore.Store); ok {
+		wg.Go(func() { writeErr = rs.CheckWrites(ctx) })
+	}
 	wg.Go(func() { depth, depthErr = d.Outbox().Depth(ctx) })
 	wg.Go(func() { endpoints = d.EndpointsContext(ctx) })
 	if app.directory != nil {
@@ -142,7 +150,10 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 			Healthy: !e.Disabled && e.LastError == "" && (e.LastStatus == 0 || e.LastStatus/100 == 2),
 		})
 	}
-	resp.Healthy = resp.Store.Reachable && resp.Revocations.Fresh
+	if resp.Store.Reachable && writeErr != nil {
+		resp.Store.WriteError = writeErr.Error()
+	}
+	resp.Healthy = resp.Store.Reachable && resp.Store.WriteError == "" && resp.Revocations.Fresh
 	if app.directory != nil {
 		resp.Directory = &directoryStatus{URL: redactedURL(app.Directory.URL), Reachable: dirErr == nil}
 		if dirErr != nil {

@@ -73,7 +73,9 @@ func printStatus(out io.Writer, st statusResponse) error {
 	if st.Store.Address != "" {
 		store += " " + st.Store.Address
 	}
-	if st.Store.Reachable {
+	if st.Store.Reachable && st.Store.WriteError != "" {
+		fmt.Fprintf(tw, "store\tREFUSES WRITES (%s): %s\n", cell(store), cell(st.Store.WriteError))
+	} else if st.Store.Reachable {
 		fmt.Fprintf(tw, "store\tok (%s)\n", store)
 	} else {
 		fmt.Fprintf(tw, "store\tUNREACHABLE (%s): %s\n", cell(store), cell(st.Store.Error))

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/authgate/authgate/internal/testenv"
 )
 
@@ -91,5 +93,37 @@ func TestStatusAnswersWithinASecondWhileRedisStalls(t *testing.T) {
 	out, _, code := g.runCLI("status")
 	if code != 1 || !strings.Contains(out, "UNHEALTHY") || !strings.Contains(out, "did not answer within 1 s") {
 		t.Fatalf("caddy authgate status while Redis stalls (exit %d):\n%s", code, out)
+	}
+}
+
+// TestStatusSaysAFullRedisRefusesWrites: a Redis full under noeviction
+// answers PING, and logged-in users keep access, but every new login
+// fails: the status is unhealthy with Redis's reason, and the CLI says
+// the store refuses writes and exits 1.
+func TestStatusSaysAFullRedisRefusesWrites(t *testing.T) {
+	r := testenv.StartRedisWith(t, "--maxmemory-policy", "noeviction")
+	g := startGate(t, storeLine(r.URL(0)), newUpstream(t), "")
+	if status, body := g.adminCall(http.MethodGet, "/authgate/status", ""); status != http.StatusOK || !strings.Contains(body, `"healthy":true`) {
+		t.Fatalf("status before Redis is full: %d %s", status, body)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rdb.Close()
+	if err := rdb.ConfigSet(t.Context(), "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	status, body := g.adminCall(http.MethodGet, "/authgate/status", "")
+	var st struct {
+		Healthy bool
+		Store   struct {
+			Reachable  bool
+			WriteError string `json:"write_error"`
+		}
+	}
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Healthy || !st.Store.Reachable || !strings.Contains(st.Store.WriteError, "OOM") {
+		t.Fatalf("status while Redis is full: %d %s", status, body)
+	}
+	out, _, code := g.runCLI("status")
+	if code != 1 || !strings.Contains(out, "UNHEALTHY") || !strings.Contains(out, "REFUSES WRITES") {
+		t.Fatalf("caddy authgate status while Redis is full (exit %d):\n%s", code, out)
 	}
 }

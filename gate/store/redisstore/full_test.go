@@ -36,12 +36,18 @@ func TestAFullRedisStillReadsRevocationsAndRevokesKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if err := s.CheckWrites(ctx); err != nil {
+		t.Fatalf("CheckWrites before Redis is full: %v", err)
+	}
 	// Any memory in use is now over the limit.
 	if err := s.Client().ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RevokeSession(ctx, "sid-2", time.Now().Add(time.Hour)); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("a write to a full Redis: %v, want ErrUnavailable (else this test proves nothing)", err)
+	}
+	if err := s.CheckWrites(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("CheckWrites on a full Redis: %v, want ErrUnavailable", err)
 	}
 
 	snap, err := s.Revocations(ctx)

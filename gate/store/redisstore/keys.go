@@ -120,6 +120,7 @@ func (s *Store) revokedKey() string              { return s.prefix + ":{rev}:ses
 func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:generations" }
 func (s *Store) epochKey() string                { return s.prefix + ":{rev}:epoch" }
 func (s *Store) waitKey() string                 { return s.prefix + ":{rev}:wait" }
+func (s *Store) writeCheckKey() string           { return s.prefix + ":write-check" }
 func (s *Store) hitKey(key string) string {
 	if k, ok := s.userScoped("h", key); ok {
 		return k

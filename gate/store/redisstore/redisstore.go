@@ -118,6 +118,18 @@ func (s *Store) Ping(ctx context.Context) error {
 	return wrap("ping", s.client.Ping(ctx).Err())
 }
 
+// CheckWrites reports whether Redis takes a write, by setting a small
+// key that expires in ten seconds: a Redis that answers PING may still
+// refuse every write (full under noeviction, a read-only replica after
+// a failover, an ACL that allows reads only), and then new logins fail.
+// The error wraps store.ErrUnavailable.
+func (s *Store) CheckWrites(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return wrap("writing", s.client.Set(ctx, s.writeCheckKey(), "1", 10*time.Second).Err())
+}
+
 // EvictionPolicy returns Redis's maxmemory-policy, as CONFIG GET reads
 // it; an error when Redis does not say (some managed services refuse
 // CONFIG). Under an allkeys-* policy Redis may evict any key: the epoch
