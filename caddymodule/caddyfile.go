@@ -294,6 +294,11 @@ func parseHandler(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 				}
 				handler.Allow.Emails = append(handler.Allow.Emails, values...)
 			case "domain":
+				for _, v := range values {
+					if _, ok := policy.CanonicalDomain(v); !ok {
+						return nil, h.Errf("allow domain: %q is not a domain name (write example.com, not a URL or an address)", v)
+					}
+				}
 				handler.Allow.Domains = append(handler.Allow.Domains, values...)
 			case "group":
 				handler.Allow.Groups = append(handler.Allow.Groups, values...)

@@ -146,17 +146,21 @@ func TestParseHandler(t *testing.T) {
 		t.Fatalf("handler %+v", got)
 	}
 	for text, want := range map[string]string{
-		"authgate {\n\tallow role admin\n}":       "unknown kind 'role'",
-		"authgate {\n\tallow email\n}":            "Testfile:2",
-		"authgate {\n\tapp_id\n}":                 "Testfile:2",
-		"authgate {\n\tbogus 1\n}":                "unrecognized authgate directive option 'bogus'",
-		"authgate {\n\tap_id x\n}":                "did you mean 'app_id'?",
-		"authgate {\n\tcookie_domain x\n}":        "'cookie_domain' is a global option",
-		"authgate {\n\tsigning_key x\n}":          "'signing_key' is a global option",
-		"authgate {\n\taccess_events yes\n}":      "Testfile:2",
-		"authgate {\n\tpublic static\n}":          "must start with /",
-		"authgate {\n\tallow email notanemail\n}": `allow email: "notanemail" is not an email address, at Testfile:2`,
-		"authgate {\n\tpublic /static/*.css\n}":   "a * is allowed only as the last segment",
+		"authgate {\n\tallow role admin\n}":                 "unknown kind 'role'",
+		"authgate {\n\tallow email\n}":                      "Testfile:2",
+		"authgate {\n\tapp_id\n}":                           "Testfile:2",
+		"authgate {\n\tbogus 1\n}":                          "unrecognized authgate directive option 'bogus'",
+		"authgate {\n\tap_id x\n}":                          "did you mean 'app_id'?",
+		"authgate {\n\tcookie_domain x\n}":                  "'cookie_domain' is a global option",
+		"authgate {\n\tsigning_key x\n}":                    "'signing_key' is a global option",
+		"authgate {\n\taccess_events yes\n}":                "Testfile:2",
+		"authgate {\n\tpublic static\n}":                    "must start with /",
+		"authgate {\n\tallow email notanemail\n}":           `allow email: "notanemail" is not an email address, at Testfile:2`,
+		"authgate {\n\tpublic /static/*.css\n}":             "a * is allowed only as the last segment",
+		"authgate {\n\tallow domain not_a_domain!\n}":       `allow domain: "not_a_domain!" is not a domain name`,
+		"authgate {\n\tallow domain https://example.com\n}": `"https://example.com" is not a domain name (write example.com, not a URL or an address), at Testfile:2`,
+		"authgate {\n\tallow domain @@example.com\n}":       "Testfile:2",
+		"authgate {\n\tallow domain -x.example.com\n}":      "Testfile:2",
 	} {
 		_, err := parseHandler(httpcaddyfile.Helper{Dispenser: caddyfile.NewTestDispenser(text)})
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -19,6 +19,29 @@ func CanonicalEmail(s string) string {
 	return norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
 }
 
+// CanonicalDomain returns an allowed domain as the domain of a
+// CanonicalEmail compares (a leading "@" dropped), and whether it is one
+// an address can have: dotted labels of letters, digits and hyphens, no
+// empty label and no label that starts or ends with a hyphen. A domain
+// that is not one would never match, so it is refused instead.
+func CanonicalDomain(s string) (string, bool) {
+	d := strings.TrimPrefix(CanonicalEmail(s), "@")
+	if !ValidEmail("x@"+d) || len(d) > 253 {
+		return d, false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return d, false
+		}
+		for _, r := range label {
+			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) {
+				return d, false
+			}
+		}
+	}
+	return d, true
+}
+
 // ValidEmail reports whether a canonical address is acceptable: one "@"
 // with a non-empty local part and a dotted domain, valid UTF-8, at most
 // MaxEmailLength bytes, and no spaces, control characters, double quotes,

@@ -36,11 +36,11 @@ func New(r Rules) (*Policy, error) {
 		p.emails = add(p.emails, e)
 	}
 	for _, d := range r.Domains {
-		d = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(d)), "@")
-		if d == "" || strings.ContainsAny(d, "@ /") {
+		cd, ok := CanonicalDomain(d)
+		if !ok {
 			return nil, fmt.Errorf("allow domain %q: not a domain name", d)
 		}
-		p.domains = add(p.domains, d)
+		p.domains = add(p.domains, cd)
 	}
 	for _, g := range r.Groups {
 		g = strings.TrimSpace(g)

@@ -107,3 +107,22 @@ func TestAllowsDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Allows allocated %v times per call", n)
 	}
 }
+
+func TestCanonicalDomain(t *testing.T) {
+	for in, want := range map[string]string{
+		"example.com": "example.com", "@Example.COM": "example.com", " sub.example.co.uk ": "sub.example.co.uk",
+		"bücher.example": "bücher.example", "xn--bcher-kva.example": "xn--bcher-kva.example", "a-b.example": "a-b.example",
+	} {
+		if got, ok := CanonicalDomain(in); !ok || got != want {
+			t.Errorf("CanonicalDomain(%q) = %q, %v; want %q, true", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{
+		"", "@", "localhost", "not_a_domain!.com", "https://example.com", "example.com/", "a@example.com",
+		"@@example.com", "-x.example.com", "x-.example.com", "a..example.com", ".example.com", "example.com.", "exa mple.com",
+	} {
+		if got, ok := CanonicalDomain(in); ok {
+			t.Errorf("CanonicalDomain(%q) = %q, true; want refused", in, got)
+		}
+	}
+}
