@@ -169,6 +169,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("authgate: loading signing keys: %w", err)
 	}
+	a.warnOfADroppedSigningKey(st, keys)
 	if rs, ok := st.Store.(*redisstore.Store); ok {
 		a.agreement = newAgreement(rs.Client(), rs.Prefix(), st.instanceID, a.settingsOf(keys), a.log)
 	}

@@ -57,7 +57,9 @@ type sharedStore struct {
 	expiries *flow.ExpiryWatch
 	// instanceID names this process among the instances of the store.
 	instanceID string
-	key        string
+	// signing remembers the key the last config on this store signed with.
+	signing *signingKeyMemory
+	key     string
 }
 
 // pooledStore is what the pool keeps; Destruct closes it when the last
@@ -70,6 +72,7 @@ type pooledStore struct {
 	health     *webhook.MemoryHealth
 	expiries   *flow.ExpiryWatch
 	instanceID string
+	signing    *signingKeyMemory
 	log        *zap.Logger
 }
 
@@ -103,7 +106,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		switch cfg.Type {
 		case "", "memory":
 			return pooledStore{Store: memory.New(), outbox: outbox.NewMemory(0, log), rings: new(auditRings),
-				deliveries: webhook.NewMemoryLog(0, 0), health: webhook.NewMemoryHealth(), expiries: flow.NewExpiryWatch(), log: log}, nil
+				deliveries: webhook.NewMemoryLog(0, 0), health: webhook.NewMemoryHealth(), expiries: flow.NewExpiryWatch(), signing: new(signingKeyMemory), log: log}, nil
 		case "redis":
 			if cfg.URL == "" {
 				return nil, errors.New("store redis needs a URL")
@@ -112,7 +115,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 			if err != nil {
 				return nil, fmt.Errorf("opening redis store: %w", err)
 			}
-			return pooledStore{Store: st, expiries: flow.NewSharedExpiryWatch(st), instanceID: newInstanceID()}, nil
+			return pooledStore{Store: st, expiries: flow.NewSharedExpiryWatch(st), instanceID: newInstanceID(), signing: new(signingKeyMemory)}, nil
 		default:
 			return nil, fmt.Errorf("unknown store type %q (want memory or redis)", cfg.Type)
 		}
@@ -121,7 +124,7 @@ func openStore(cfg *StoreConfig, log *zap.Logger) (*sharedStore, error) {
 		return nil, err
 	}
 	p := val.(pooledStore)
-	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, deliveries: p.deliveries, health: p.health, expiries: p.expiries, instanceID: p.instanceID, key: key}, nil
+	return &sharedStore{Store: p.Store, outbox: p.outbox, rings: p.rings, deliveries: p.deliveries, health: p.health, expiries: p.expiries, instanceID: p.instanceID, signing: p.signing, key: key}, nil
 }
 
 func (s *sharedStore) release() error {
