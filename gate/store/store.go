@@ -320,7 +320,9 @@ type Recovery interface {
 // Users lists who uses the gate, for operators.
 type Users interface {
 	// ListUsers returns, sorted, the emails that have at least one
-	// enrolled device.
+	// enrolled device, live session or live API key: a user whose last
+	// phone was removed is still listed while anything of theirs still
+	// lets them in.
 	ListUsers(ctx context.Context) ([]string, error)
 }
 

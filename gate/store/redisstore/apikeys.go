@@ -30,8 +30,9 @@ return 1
 `
 
 // CreateAPIKey stores k (expiring at its ExpiresAt, if set) and then adds
-// it to its user's index, scored by creation time (two slots, so two
-// steps; if the second fails the key is removed again). ErrConflict if
+// it to its user's index, scored by creation time, and its user to the
+// users set (other slots, so further steps; if one fails the key is
+// removed again). ErrConflict if
 // the id exists; an error if its expiry has passed.
 func (s *Store) CreateAPIKey(ctx context.Context, k *store.APIKey) error {
 	if err := s.check(); err != nil {
@@ -59,6 +60,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *store.APIKey) error {
 		return fmt.Errorf("redis store: creating API key: %w", store.ErrConflict)
 	}
 	err = s.client.ZAdd(ctx, s.apiKeysKey(k.Email), redis.Z{Score: float64(k.CreatedAt.UnixMilli()), Member: k.ID}).Err()
+	if err == nil {
+		// Listed among the users while the key lives, phone or not.
+		err = s.client.SAdd(ctx, s.usersKey(), k.Email).Err()
+	}
 	if err != nil {
 		err = wrap("indexing API key", err)
 		if derr := s.client.Del(context.WithoutCancel(ctx), key).Err(); derr != nil {
