@@ -18,7 +18,7 @@ import (
 // statusRoutes are the admin API's overview routes:
 //
 //	GET /authgate/status   store, revocations, outbox and receivers' health
-//	GET /authgate/users    every user with a device: phones, sessions, state
+//	GET /authgate/users    every user with a phone, a session or an API key: phones, sessions, keys, state
 func (a *adminAPI) statusRoutes() []caddy.AdminRoute {
 	return []caddy.AdminRoute{
 		{Pattern: "/authgate/status", Handler: caddy.AdminHandlerFunc(a.handleStatus)},
@@ -166,11 +166,15 @@ func (a *adminAPI) handleStatus(w http.ResponseWriter, r *http.Request) error {
 
 // userView is one user in GET /authgate/users.
 type userView struct {
-	Email          string        `json:"email"`
-	State          string        `json:"state"` // enrolled, signed in or blocked
-	BlockedSeconds int           `json:"blocked_seconds,omitempty"`
-	Devices        []deviceView  `json:"devices"`
-	Sessions       []sessionView `json:"sessions"`
+	Email          string `json:"email"`
+	State          string `json:"state"` // enrolled, signed in, blocked or no phone
+	BlockedSeconds int    `json:"blocked_seconds,omitempty"`
+	// Note says why a user without a phone is listed: "no phone, 2 API
+	// keys".
+	Note     string        `json:"note,omitempty"`
+	Devices  []deviceView  `json:"devices"`
+	Sessions []sessionView `json:"sessions"`
+	APIKeys  []apiKeyView  `json:"api_keys"`
 }
 
 // usersResponse is the answer of GET /authgate/users.
@@ -178,7 +182,8 @@ type usersResponse struct {
 	Users []userView `json:"users"`
 }
 
-// handleUsers lists every user with an enrolled device.
+// handleUsers lists every user with an enrolled device, a live session
+// or a live API key.
 func (a *adminAPI) handleUsers(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
 		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("use GET")}
@@ -193,8 +198,12 @@ func (a *adminAPI) handleUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := usersResponse{Users: make([]userView, 0, len(users))}
 	for _, u := range users {
-		v := userView{Email: u.Email, State: u.State(), BlockedSeconds: int(u.BlockedFor.Seconds()),
-			Devices: make([]deviceView, 0, len(u.Devices)), Sessions: make([]sessionView, 0, len(u.Sessions))}
+		v := userView{Email: u.Email, State: u.State(), BlockedSeconds: int(u.BlockedFor.Seconds()), Note: u.Note(),
+			Devices: make([]deviceView, 0, len(u.Devices)), Sessions: make([]sessionView, 0, len(u.Sessions)),
+			APIKeys: make([]apiKeyView, 0, len(u.APIKeys))}
+		for _, k := range u.APIKeys {
+			v.APIKeys = append(v.APIKeys, viewAPIKey(k))
+		}
 		for _, d := range u.Devices {
 			v.Devices = append(v.Devices, viewDevice(d))
 		}

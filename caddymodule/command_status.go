@@ -136,7 +136,8 @@ func ago(t time.Time) string {
 	return d.String() + " ago"
 }
 
-// runUsers prints every user with a phone as a table, or as JSON.
+// runUsers prints every user with a phone, a session or an API key as a
+// table, or as JSON.
 func runUsers(out io.Writer, admin *adminTarget, asJSON bool) error {
 	var ur usersResponse
 	if err := adminCall(admin, http.MethodGet, "/authgate/users", nil, &ur); err != nil {
@@ -150,7 +151,7 @@ func runUsers(out io.Writer, admin *adminTarget, asJSON bool) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EMAIL\tSTATE\tPHONES\tSESSIONS\tLAST SIGN-IN")
+	fmt.Fprintln(tw, "EMAIL\tSTATE\tPHONES\tSESSIONS\tAPI KEYS\tLAST SIGN-IN")
 	for _, u := range ur.Users {
 		names := make([]string, 0, len(u.Devices))
 		for _, d := range u.Devices {
@@ -166,7 +167,11 @@ func runUsers(out io.Writer, admin *adminTarget, asJSON bool) error {
 		if u.BlockedSeconds > 0 {
 			state += " (" + (time.Duration(u.BlockedSeconds) * time.Second).String() + " left)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", cell(u.Email), cell(state), cell(strings.Join(names, ", ")), len(u.Sessions), when(last))
+		phones := strings.Join(names, ", ")
+		if len(names) == 0 {
+			phones = "none"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", cell(u.Email), cell(state), cell(phones), len(u.Sessions), len(u.APIKeys), when(last))
 	}
 	return tw.Flush()
 }

@@ -70,6 +70,7 @@ func (g *Gateway) consoleRoutes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"/users/sessions/{sid}/revoke", g.consoleAction(g.actRevokeSession))
 	m.HandleFunc("POST "+p+"/users/signout-everywhere", g.consoleAction(g.actSignOutEverywhere))
 	m.HandleFunc("POST "+p+"/users/devices/{id}/remove", g.consoleAction(g.actRemoveDevice))
+	m.HandleFunc("POST "+p+"/users/keys/{id}/revoke", g.consoleAction(g.actRevokeKey))
 	m.HandleFunc("POST "+p+"/users/enroll", g.consoleAction(g.actEnroll))
 	m.HandleFunc("POST "+p+"/users/unblock", g.consoleAction(g.actUnblock))
 	m.HandleFunc("GET "+p+"/webhooks", g.consoleWebhooks)

@@ -129,12 +129,13 @@ func (b *testBrowser) send(method, path string, form url.Values, hdr map[string]
 }
 
 // consoleActions are every state-changing console URL, with a form.
-func consoleActions(sid, deviceID string) map[string]url.Values {
+func consoleActions(sid, deviceID, keyID string) map[string]url.Values {
 	u := url.Values{"email": {"alice@example.com"}}
 	return map[string]url.Values{
 		"/.authgate/admin/users/sessions/" + sid + "/revoke":     {},
 		"/.authgate/admin/users/signout-everywhere":              u,
 		"/.authgate/admin/users/devices/" + deviceID + "/remove": {},
+		"/.authgate/admin/users/keys/" + keyID + "/revoke":       {},
 		"/.authgate/admin/users/enroll":                          u,
 		"/.authgate/admin/users/unblock":                         u,
 		"/.authgate/admin/webhooks/add":                          {"url": {"https://new.example.com/h"}},
@@ -146,6 +147,16 @@ func consoleActions(sid, deviceID string) map[string]url.Values {
 	}
 }
 
+// apiKey makes an API key of email that never expires and returns its id.
+func (cg *consoleGate) apiKey(t *testing.T, email string) string {
+	t.Helper()
+	k, err := cg.gw.apikeys.Create(context.Background(), email, "deploy from CI", time.Time{})
+	if err != nil {
+		t.Fatalf("creating an API key of %s: %v", email, err)
+	}
+	return k.Record.ID
+}
+
 // consolePages are every console page.
 var consolePages = []string{
 	"/.authgate/admin", "/.authgate/admin/", "/.authgate/admin/users?email=alice@example.com",
@@ -153,15 +164,16 @@ var consolePages = []string{
 	"/.authgate/admin/audit.jsonl", "/.authgate/admin/stepup/done", "/.authgate/admin/no-such-page",
 }
 
-// stateOf is what an action could change: alice's sessions and devices,
-// and the webhook calls.
+// stateOf is what an action could change: alice's sessions, devices and
+// API keys, and the webhook calls.
 func (cg *consoleGate) stateOf(t *testing.T) string {
 	ctx := context.Background()
 	s, _ := cg.gw.store.ListSessions(ctx, "alice@example.com")
 	d, _ := cg.gw.store.ListDevices(ctx, "alice@example.com")
+	k, _ := cg.gw.store.ListAPIKeys(ctx, "alice@example.com")
 	p, _ := cg.trail.List(ctx, audit.Query{Type: "admin.*"})
 	return strings.Join([]string{
-		strings.Repeat("s", len(s)), strings.Repeat("d", len(d)), strings.Join(cg.hooks.Calls(), ","),
+		strings.Repeat("s", len(s)), strings.Repeat("d", len(d)), strings.Repeat("k", len(k)), strings.Join(cg.hooks.Calls(), ","),
 		strings.Repeat("a", len(p.Entries)),
 	}, "|")
 }
@@ -172,13 +184,14 @@ func TestConsoleRefusesNonAdminsEverywhere(t *testing.T) {
 	alice := cg.browser(t)
 	raw := cg.loginWith(t, alice, phone, "alice@example.com")
 	sessions, _ := cg.gw.store.ListSessions(context.Background(), "alice@example.com")
+	actions := consoleActions(sessions[0].ID, phone.DeviceID, cg.apiKey(t, "alice@example.com"))
 	before := cg.stateOf(t)
 	for _, path := range consolePages {
 		if status, body := alice.send(http.MethodGet, path, nil, nil); status != http.StatusForbidden || !strings.Contains(body, "not an administrator") {
 			t.Errorf("non-admin GET %s: %d, want 403", path, status)
 		}
 	}
-	for path, form := range consoleActions(sessions[0].ID, phone.DeviceID) {
+	for path, form := range actions {
 		form.Set("csrf", csrfToken(raw))
 		if status, _ := alice.send(http.MethodPost, path, form, map[string]string{"Origin": alice.base}); status != http.StatusForbidden {
 			t.Errorf("non-admin POST %s: %d, want 403", path, status)
@@ -206,7 +219,7 @@ func TestConsoleActionsNeedCSRFSameOriginAndARecentApproval(t *testing.T) {
 	boss := cg.browser(t)
 	raw := cg.loginWith(t, boss, bossPhone, "boss@example.com")
 	sessions, _ := cg.gw.store.ListSessions(context.Background(), "alice@example.com")
-	actions := consoleActions(sessions[0].ID, phone.DeviceID)
+	actions := consoleActions(sessions[0].ID, phone.DeviceID, cg.apiKey(t, "alice@example.com"))
 	delete(actions, "/.authgate/admin/stepup")
 	before := cg.stateOf(t)
 	for path, form := range actions {
@@ -266,7 +279,7 @@ func TestConsoleActionsNeedAPhoneNotARecoveryCode(t *testing.T) {
 		t.Fatalf("sign-in with a recovery code: %d, cookie %v", status, raw != "")
 	}
 	sessions, _ := cg.gw.store.ListSessions(context.Background(), "alice@example.com")
-	actions := consoleActions(sessions[0].ID, phone.DeviceID)
+	actions := consoleActions(sessions[0].ID, phone.DeviceID, cg.apiKey(t, "alice@example.com"))
 	delete(actions, "/.authgate/admin/stepup")
 	before := cg.stateOf(t)
 	for path, form := range actions {

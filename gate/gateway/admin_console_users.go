@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/gate/audit"
@@ -40,6 +41,7 @@ func consoleNotice(done string) string {
 		"session":    "The session was revoked. That browser is sent back to the gate on its next request.",
 		"everywhere": "The user was signed out everywhere.",
 		"device":     "The phone was removed. It can no longer approve sign-ins.",
+		"key":        "The API key was revoked. Requests with it are refused from now on.",
 		"unblock":    "Sign-ins for this user are unblocked.",
 		"ping":       "A ping was sent.",
 		"enable":     "The webhook is enabled again.",
@@ -49,15 +51,47 @@ func consoleNotice(done string) string {
 	}[done]
 }
 
-// usersPage is the data of the console's start page: search by email.
+// usersPage is the data of the console's start page: search by email,
+// and the users the gate knows.
 type usersPage struct {
 	consoleBase
 	Email string
+	Users []userRow
+	// More is how many users are not listed (past consoleUsersShown).
+	More int
 }
 
-// consoleUsers is the console's start page: find a user.
+// userRow is one user in the console's list.
+type userRow struct {
+	Email string
+	State string
+	// Counts says what the user has ("1 phone · 2 API keys").
+	Counts string
+	// Note says why a user without a phone is listed ("no phone, 2 API
+	// keys"), or "".
+	Note string
+}
+
+// consoleUsersShown bounds the users the start page lists; past it the
+// admin finds a user by email.
+const consoleUsersShown = 200
+
+// consoleUsers is the console's start page: find a user, or pick one of
+// those with a phone, a session or an API key.
 func (g *Gateway) consoleUsers(w http.ResponseWriter, r *http.Request) {
-	g.render(w, r, http.StatusOK, "console_users", "Admin console", "", usersPage{consoleBase: g.consoleBase(r, "users")})
+	data := usersPage{consoleBase: g.consoleBase(r, "users")}
+	users, more, err := g.listUsers(r.Context(), consoleUsersShown)
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	data.More = more
+	for _, u := range users {
+		counts := []string{plural(len(u.Devices), "phone", "phones"), plural(len(u.Sessions), "session", "sessions"),
+			plural(len(u.APIKeys), "API key", "API keys")}
+		data.Users = append(data.Users, userRow{Email: u.Email, State: u.State(), Counts: strings.Join(counts, " · "), Note: u.Note()})
+	}
+	g.render(w, r, http.StatusOK, "console_users", "Admin console", "", data)
 }
 
 // userPage is the data of one user's page.
@@ -66,6 +100,7 @@ type userPage struct {
 	Email    string
 	Devices  []*store.Device
 	Sessions []*store.Session
+	APIKeys  []*store.APIKey
 	Reported time.Duration
 	Locked   time.Duration
 	// CodesPaused is how long typed codes stay refused after wrong ones.
@@ -99,8 +134,10 @@ func (g *Gateway) renderUser(w http.ResponseWriter, r *http.Request, email strin
 	var err error
 	if data.Devices, err = g.store.ListDevices(r.Context(), email); err == nil {
 		if data.Sessions, err = g.store.ListSessions(r.Context(), email); err == nil {
-			if data.Reported, data.Locked, err = g.flow.PauseLeft(r.Context(), email); err == nil {
-				data.CodesPaused, err = g.flow.CodePauseLeft(r.Context(), email)
+			if data.APIKeys, err = g.apikeys.List(r.Context(), email); err == nil {
+				if data.Reported, data.Locked, err = g.flow.PauseLeft(r.Context(), email); err == nil {
+					data.CodesPaused, err = g.flow.CodePauseLeft(r.Context(), email)
+				}
 			}
 		}
 	}
@@ -175,6 +212,25 @@ func (g *Gateway) actRemoveDevice(w http.ResponseWriter, r *http.Request, admin 
 	}
 	g.record(audit.Action(admin, "device_remove", d.Email, map[string]any{"device_id": d.ID, "device_name": d.Name}))
 	g.backToUser(w, r, d.Email, "device")
+}
+
+// actRevokeKey revokes one of a user's API keys on every instance, as
+// the user's own revoke does: api_key_revoked names the admin.
+func (g *Gateway) actRevokeKey(w http.ResponseWriter, r *http.Request, admin string) {
+	k, err := g.apikeys.Get(r.Context(), r.PathValue("id"))
+	if err == nil {
+		k, err = g.apikeys.Revoke(r.Context(), k.ID, admin)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		g.consoleMessage(w, r, http.StatusNotFound, "Not changed", "There is no such API key; it may have been revoked already or expired.")
+		return
+	}
+	if err != nil {
+		g.storeFailure(w, r, err)
+		return
+	}
+	g.record(audit.Action(admin, "api_key_revoke", k.Email, map[string]any{"key_id": k.ID, "key_name": k.Name}))
+	g.backToUser(w, r, k.Email, "key")
 }
 
 func (g *Gateway) actEnroll(w http.ResponseWriter, r *http.Request, admin string) {
