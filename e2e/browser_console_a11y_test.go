@@ -17,7 +17,10 @@ func TestConsolePagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	g := browserGate(t, storeLine(""), strings.Replace(consoleOptions(hook.URL), "admin_step_up "+consoleStepUp.String(), "admin_step_up 1s", 1))
 	chrome := startChromium(t)
 	alicePhone := g.enroll("alice@example.com")
-	newBrowser(t, g.base).login(alicePhone, "alice@example.com")
+	alice := newBrowser(t, g.base)
+	alice.login(alicePhone, "alice@example.com")
+	// A key, so that the user's page lists one with its revoke button.
+	alice.createKeyHTTP("deploy from CI", "")
 	bossPhone := g.enroll("boss@example.com")
 	for _, screen := range bothScreens(t, chrome) {
 		tb := screen.tab()
@@ -29,7 +32,7 @@ func TestConsolePagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		tb.waitPath("/.authgate/admin/")
 		tb.checkAccessibility("users")
 		for _, p := range []struct{ name, path, ready string }{
-			{"user", "/.authgate/admin/users?email=alice@example.com", "#sessions"},
+			{"user", "/.authgate/admin/users?email=alice@example.com", "#keys [data-key]"},
 			{"webhooks", "/.authgate/admin/webhooks", "#webhooks"},
 			{"audit", "/.authgate/admin/audit", "#audit"},
 		} {
