@@ -42,7 +42,9 @@ list alice's approver phones and her signed-in browsers, with their ids.
   caddy authgate users
   caddy authgate status
 
-list every user with a phone (phones, sessions, state), and say whether
+list every user with a phone, a session or an API key (phones,
+sessions, keys, state: one left without a phone is listed while a key or
+session of theirs lives), and say whether
 the store (and the directory, if any) answers, revocations are fresh,
 how many webhook deliveries wait, and how each receiver fares. status
 exits 1 when unhealthy.

@@ -147,7 +147,7 @@ func runUsers(out io.Writer, admin *adminTarget, asJSON bool) error {
 		return printJSON(out, ur)
 	}
 	if len(ur.Users) == 0 {
-		_, err := fmt.Fprintln(out, "No user has an enrolled phone yet. Enrol one with: caddy authgate enroll <email>")
+		_, err := fmt.Fprintln(out, "No user has a phone, a session or an API key yet. Enrol one with: caddy authgate enroll <email>")
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
