@@ -164,3 +164,19 @@ func TestUsersWithoutAPhoneAreListedWhileAKeyLives(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleStartPageKeepsTheSearchWhenTheStoreFails: a store that
+// cannot list users leaves the console's start page with its search and
+// a word on why the list is missing, not an error page.
+func TestConsoleStartPageKeepsTheSearchWhenTheStoreFails(t *testing.T) {
+	st := newMemoryStore(t)
+	cg := startConsoleGate(t, st, time.Minute)
+	bossPhone := cg.enroll(t, "boss@example.com")
+	boss := cg.browser(t)
+	cg.loginWith(t, boss, bossPhone, "boss@example.com")
+	st.Close()
+	status, body := boss.send(http.MethodGet, "/.authgate/admin/", nil, nil)
+	if status != http.StatusOK || !strings.Contains(body, `role="search"`) || !strings.Contains(body, "The list of users cannot be read right now") {
+		t.Fatalf("the start page with the store down: %d\n%s", status, body)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/authgate/authgate/gate/audit"
 	"github.com/authgate/authgate/gate/policy"
 	"github.com/authgate/authgate/gate/store"
@@ -82,8 +84,9 @@ func (g *Gateway) consoleUsers(w http.ResponseWriter, r *http.Request) {
 	data := usersPage{consoleBase: g.consoleBase(r, "users")}
 	users, more, err := g.listUsers(r.Context(), consoleUsersShown)
 	if err != nil {
-		g.storeFailure(w, r, err)
-		return
+		// The search still works for a store that answers it.
+		g.log.Warn("listing users for the console failed", zap.Error(err))
+		data.Error = "The list of users cannot be read right now. Find a user by email, or try again in a moment."
 	}
 	data.More = more
 	for _, u := range users {
