@@ -272,3 +272,47 @@ func TestAnApprovedLoginNobodyCollectsEndsWithLoginFailed(t *testing.T) {
 		t.Fatalf("a collected login was reported too: %v", got)
 	}
 }
+
+// TestAnApprovedLoginWhoseSessionFailedIsStillEndedIfNobodyCollects: a
+// browser's check that collects the login but cannot open its session
+// hands the login back (approved again) for the browser's next check. If
+// that browser never comes back, the login still ends with one
+// login_failed (not_collected), as any approved login nobody collects.
+func TestAnApprovedLoginWhoseSessionFailedIsStillEndedIfNobodyCollects(t *testing.T) {
+	mem := memory.New()
+	t.Cleanup(func() { mem.Close() })
+	st := &unconfirmedStore{Store: mem}
+	rec := &recorder{}
+	clk := &clock{now: time.Now()}
+	svc := New(Config{LoginTimeout: time.Minute}, st, rec, WithClock(clk.Now))
+	ctx := context.Background()
+	dev := &store.Device{ID: "dev_1", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: clk.Now()}
+	if err := st.CreateDevice(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	s, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Decide(ctx, dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+	st.failSession.Store(true)
+	if res, err := svc.Check(ctx, s.Login.ID, s.Binding); !errors.Is(err, store.ErrUnavailable) || res != nil {
+		t.Fatalf("check while the session cannot be opened: %+v %v, want ErrUnavailable", res, err)
+	}
+	if l, err := st.GetLogin(ctx, s.Login.ID); err != nil || l.Status != store.LoginApproved {
+		t.Fatalf("after the failed check: %+v %v, want the login approved again", l, err)
+	}
+
+	for range 6 {
+		clk.Add(time.Minute)
+		svc.sweepExpired(ctx)
+	}
+	if got := rec.reasons(); len(got) != 1 || got[0] != ReasonNotCollected {
+		t.Fatalf("the browser never came back: login_failed %v, want one not_collected", got)
+	}
+	if res, err := svc.Check(ctx, s.Login.ID, s.Binding); err != nil || res.Session != nil {
+		t.Fatalf("a check after the login ended: %+v %v, want no session", res, err)
+	}
+}

@@ -347,7 +347,7 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		return nil, fmt.Errorf("collecting approved login: %w", err)
 	}
 	if err != nil {
-		s.uncollect(ctx, l.ID)
+		s.uncollect(ctx, l)
 		return nil, fmt.Errorf("collecting approved login: %w", err)
 	}
 	if !collected {
@@ -375,7 +375,7 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		if rerr := s.store.RevokeSession(ctx, sid, sess.ExpiresAt); rerr != nil {
 			s.log.Warn("revoking a session that could not be created failed", zap.Error(rerr))
 		}
-		s.uncollect(ctx, l.ID)
+		s.uncollect(ctx, l)
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
 	deviceName, newDevice := s.deviceFacts(opened)
@@ -404,14 +404,19 @@ func (s *Service) deviceFacts(o *store.SessionOpened) (string, bool) {
 // uncollect moves a login whose collection failed (the store took the
 // change but could not confirm it, or the session could not be made)
 // back to approved, so the browser's next check collects it: the login
-// completes once, by the check that hands out a session. If this fails
-// too the login stays collected without a session and the user starts
-// again: failing closed.
-func (s *Service) uncollect(ctx context.Context, id string) {
-	_, err := s.store.TransitionLogin(ctx, id, store.Transition{From: store.LoginCollected, To: store.LoginApproved})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		s.log.Warn("undoing a failed collection failed; the login must be started again", zap.Error(err))
+// completes once, by the check that hands out a session. The login is
+// watched again, so that it still ends with login_failed (not_collected)
+// if that browser never comes back. If this fails too the login stays
+// collected without a session and the user starts again: failing closed.
+func (s *Service) uncollect(ctx context.Context, l *store.Login) {
+	_, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{From: store.LoginCollected, To: store.LoginApproved})
+	if err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			s.log.Warn("undoing a failed collection failed; the login must be started again", zap.Error(err))
+		}
+		return
 	}
+	s.watch.add(l.ID, s.collectBy(l))
 }
 
 // Pending returns the logins waiting for a decision by the device's user.
