@@ -44,5 +44,8 @@
 // be retried. Every instance refuses the key within the subscription's delay
 // (well under a second); the revocation is kept for MaxCacheTTL plus a
 // margin, longer than any instance can hold the key in its cache, after
-// which the missing record refuses it.
+// which the missing record refuses it. A store that refuses the
+// revocation's write but deletes the record (a full Redis) still gets
+// the key revoked: other instances then refuse it when their cache of it
+// ends.
 package apikey

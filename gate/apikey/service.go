@@ -350,12 +350,19 @@ func (s *Service) Get(ctx context.Context, id string) (*store.APIKey, error) {
 // store.ErrNotFound.
 //
 // The revocation is published before the record is deleted, so that an
-// error always leaves something a retry can finish: if publishing fails
-// nothing has changed (the key still works and is still listed), and if
-// deleting fails the key is already refused everywhere and its record is
-// still there to revoke again. Deleting first would leave a key that
-// other instances keep serving from their caches, with no record left
-// for a retry to find.
+// error always leaves something a retry can finish: if publishing and
+// deleting both fail nothing has changed (the key still works and is
+// still listed), and if only deleting fails the key is already refused
+// everywhere and its record is still there to revoke again. Deleting
+// first would leave a key that other instances keep serving from their
+// caches, with no record left for a retry to find.
+//
+// When publishing fails but deleting works (a Redis full under
+// noeviction refuses the revocation's write, not the delete), the key is
+// revoked all the same: refused here at once, and on every other
+// instance when its cache of the key ends (at most its CacheTTL), as the
+// record is gone. Refusing the revoke would leave the key working
+// everywhere for as long as the store stays so.
 func (s *Service) Revoke(ctx context.Context, id, by string) (*store.APIKey, error) {
 	rec, err := s.store.GetAPIKey(ctx, id)
 	if err != nil {
@@ -367,16 +374,30 @@ func (s *Service) Revoke(ctx context.Context, id, by string) (*store.APIKey, err
 		until = minTime(until, rec.ExpiresAt.Add(revocationMargin))
 	}
 	ev := store.RevocationEvent{SessionID: RevocationID(id), Until: until}
-	if err := s.store.RevokeSession(ctx, ev.SessionID, until); err != nil {
-		return nil, fmt.Errorf("publishing the revocation of API key %s: %w", id, err)
+	if perr := s.store.RevokeSession(ctx, ev.SessionID, until); perr != nil {
+		if rec, err = s.store.DeleteAPIKey(ctx, id); err != nil {
+			return nil, fmt.Errorf("publishing the revocation of API key %s: %w", id, perr)
+		}
+		s.log.Warn("an API key's revocation could not be published; its record is deleted, so other instances refuse it when their cache of it ends",
+			zap.String("key_id", id), zap.Error(perr))
+		s.revs.Apply(ev)
+		s.cache.drop(id)
+		s.emitRevoked(ctx, id, rec, by)
+		return rec, nil
 	}
 	s.revs.Apply(ev)
 	s.cache.drop(id)
 	if rec, err = s.store.DeleteAPIKey(ctx, id); err != nil {
 		return nil, fmt.Errorf("revoking API key %s: %w", id, err)
 	}
+	s.emitRevoked(ctx, id, rec, by)
+	return rec, nil
+}
+
+// emitRevoked emits api_key_revoked for key id (record rec), revoked by
+// by.
+func (s *Service) emitRevoked(ctx context.Context, id string, rec *store.APIKey, by string) {
 	s.events.Emit(ctx, event.New(event.APIKeyRevoked, map[string]any{
 		"key_id": id, "key_name": rec.Name, "email": rec.Email, "by": by,
 	}))
-	return rec, nil
 }
