@@ -77,3 +77,30 @@ func TestCellShowsControlCharactersAsText(t *testing.T) {
 		}
 	}
 }
+
+// An operator reads `caddy authgate status`, not the admin API's JSON:
+// another instance on the store running with other settings must show
+// there too, with what differs.
+func TestStatusNamesSettingsOtherInstancesDiffer(t *testing.T) {
+	st := statusResponse{
+		Healthy: true, Store: storeStatus{Type: "redis", Reachable: true},
+		Revocations: revocationStatus{Fresh: true}, Pushes: "enabled",
+		SettingsDiffer: []string{"signing key", "login settings (login_timeout, session_lifetime)"},
+	}
+	var out strings.Builder
+	if err := printStatus(&out, st); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "instances") || !strings.Contains(out.String(), "signing key") ||
+		!strings.Contains(out.String(), "login settings (login_timeout, session_lifetime)") {
+		t.Errorf("status does not say what other instances run differently:\n%s", out.String())
+	}
+	st.SettingsDiffer = nil
+	out.Reset()
+	if err := printStatus(&out, st); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "instances") {
+		t.Errorf("status names a difference when there is none:\n%s", out.String())
+	}
+}

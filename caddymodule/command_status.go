@@ -33,7 +33,7 @@ func statusCommand() *cobra.Command {
 func usersCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "users",
-		Short: "Lists every user with an approver phone: phones, sessions and state",
+		Short: "Lists every user with a phone, a session or an API key: phones, sessions, keys and state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runUsers(cmd.OutOrStdout(), adminEndpoint(cmd), jsonFlag(cmd))
@@ -102,6 +102,10 @@ func printStatus(out io.Writer, st statusResponse) error {
 	}
 	fmt.Fprintf(tw, "webhook outbox\t%s\n", outbox)
 	fmt.Fprintf(tw, "pushes\t%s\n", st.Pushes)
+	if len(st.SettingsDiffer) > 0 {
+		fmt.Fprintf(tw, "instances\tANOTHER INSTANCE ON THIS STORE RUNS WITH OTHER SETTINGS: %s\n",
+			cell(strings.Join(st.SettingsDiffer, "; ")))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
