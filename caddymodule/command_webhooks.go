@@ -27,7 +27,9 @@ func webhooksCommand() *cobra.Command {
   caddy authgate webhooks remove <id>
 
 Receivers added here get a generated secret (printed once) and are kept in
-Caddy's storage; those in the Caddyfile are listed but changed there.
+Caddy's storage, or in Redis with the Redis store (every instance then
+knows them within 2 s); those in the Caddyfile are listed but changed
+there.
 A receiver that answers 410 Gone is disabled (on every instance) until
 "enable" turns it back on; its dead-lettered deliveries can then be sent
 again with "replay".`,
