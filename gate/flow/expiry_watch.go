@@ -241,7 +241,10 @@ func (s *Service) sweepExpired(ctx context.Context) {
 		}
 		switch {
 		case l.Status == store.LoginPending && now.After(l.ExpiresAt):
-			s.expire(ctx, l)
+			if s.expire(ctx, l).Status == store.LoginPending {
+				// The store did not take the move: the next round tries again.
+				s.watch.retry([]string{l.ID})
+			}
 		case l.Status == store.LoginApproved && now.Before(s.collectBy(l)):
 			s.watch.add(l.ID, s.collectBy(l))
 		case l.Status == store.LoginApproved:

@@ -316,3 +316,44 @@ func TestAnApprovedLoginWhoseSessionFailedIsStillEndedIfNobodyCollects(t *testin
 		t.Fatalf("a check after the login ended: %+v %v, want no session", res, err)
 	}
 }
+
+// refusingTransitions fails the first refuse TransitionLogin calls
+// without applying them, as a store that does not answer.
+type refusingTransitions struct {
+	store.Store
+	refuse atomic.Int64
+}
+
+func (r *refusingTransitions) TransitionLogin(ctx context.Context, id string, t store.Transition) (*store.Login, error) {
+	if r.refuse.Add(-1) >= 0 {
+		return nil, errors.New("store unavailable")
+	}
+	return r.Store.TransitionLogin(ctx, id, t)
+}
+
+// TestAnExpiryTheStoreRefusedIsTriedAgain: a due login whose move to
+// expired the store did not take is watched again, and the next round
+// ends it with its one login_failed.
+func TestAnExpiryTheStoreRefusedIsTriedAgain(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.New()
+	t.Cleanup(func() { mem.Close() })
+	st := &refusingTransitions{Store: mem}
+	clk := &clock{now: time.Now()}
+	rec := &recorder{}
+	svc := New(Config{LoginTimeout: time.Minute}, st, rec, WithClock(clk.Now))
+	started, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ClientIP: "192.0.2.1", UserAgent: "test", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute + expiryGrace)
+	st.refuse.Store(1)
+	svc.sweepExpired(ctx)
+	if got := rec.reasons(); len(got) != 0 {
+		t.Fatalf("with the move refused: %v", got)
+	}
+	svc.sweepExpired(ctx)
+	if got := rec.reasons(); len(got) != 1 || got[0] != ReasonExpired || rec.last(event.LoginFailed).Data["session_id"] != started.Login.ID {
+		t.Fatalf("the next round: %v, want the one login_failed (expired)", rec.events)
+	}
+}
