@@ -59,6 +59,7 @@ func rawTagSafe(s string) bool {
 //	<p>:{rev}:generations       HASH  email → generation (one field per user who logged out everywhere)
 //	<p>:{rev}:epoch             STRING the epoch marker, "<id> <created ms>" (no TTL; written once, SET NX)
 //	<p>:{rev}:wait              STRING a scratch key written before WAIT (TTL)
+//	<p>:{write-check}           STRING written by a status check to see that Redis takes writes (TTL 10 s; on a Cluster, one shard's)
 //	<p>:{expiries}:handed       ZSET  pending logins a stopped instance handed over, by window end (TTL 24 h)
 //	<p>:hit:{h:<key>}           STRING a rate counter (TTL: its window)
 //	<p>:mark:{m:<key>}          STRING a one-time marker (TTL)
@@ -120,7 +121,7 @@ func (s *Store) revokedKey() string              { return s.prefix + ":{rev}:ses
 func (s *Store) generationsKey() string          { return s.prefix + ":{rev}:generations" }
 func (s *Store) epochKey() string                { return s.prefix + ":{rev}:epoch" }
 func (s *Store) waitKey() string                 { return s.prefix + ":{rev}:wait" }
-func (s *Store) writeCheckKey() string           { return s.prefix + ":write-check" }
+func (s *Store) writeCheckKey() string           { return s.prefix + ":{write-check}" }
 func (s *Store) hitKey(key string) string {
 	if k, ok := s.userScoped("h", key); ok {
 		return k
