@@ -100,7 +100,7 @@ func (g *Gateway) storeFailure(w http.ResponseWriter, r *http.Request, err error
 	}
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		g.storeFails.note(g.log, r, err, time.Now())
-		g.unavailable(w, r, "the session store cannot be reached")
+		g.unavailable(w, r, "the session store cannot serve requests right now")
 		return
 	}
 	g.log.Error("gate request failed", zapPath(r), zap.Error(err))
