@@ -104,3 +104,33 @@ func TestAnUnconfirmedCollectionIsUndoneAndTheLoginCompletesOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestALoginWhosePhoneWasRemovedBeforeCollectionGetsNoSession: a phone
+// approves, then is removed (as when a user is offboarded) before the
+// browser comes back for its session. The browser gets no session, none
+// is left usable, and the login ends with one login_failed.
+func TestALoginWhosePhoneWasRemovedBeforeCollectionGetsNoSession(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	s := f.start(t, "alice@example.com", "192.0.2.1", "")
+	if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteDevice(ctx, f.dev.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.Check(ctx, s.Login.ID, s.Binding)
+	if err != nil || res.Session != nil || res.Login.Status != store.LoginExpired || res.Login.Reason != ReasonDeviceRemoved {
+		t.Fatalf("check after the phone was removed: %+v %v, want no session and the login expired (%s)", res, err, ReasonDeviceRemoved)
+	}
+	if sessions, _ := f.store.ListSessions(ctx, "alice@example.com"); len(sessions) != 0 {
+		t.Fatalf("a session exists for the login: %+v", sessions)
+	}
+	again, err := f.svc.Check(ctx, s.Login.ID, s.Binding)
+	if err != nil || again.Session != nil {
+		t.Fatalf("second check: %+v %v", again, err)
+	}
+	if f.events.count(event.Login) != 0 || f.events.count(event.LoginFailed) != 1 || f.events.last(event.LoginFailed).Data["reason"] != ReasonDeviceRemoved {
+		t.Fatalf("events: %+v", f.events.events)
+	}
+}

@@ -62,8 +62,11 @@ const (
 	// ReasonNotCollected ends a login approved on the phone whose browser
 	// never came back for the session (see Service.collectBy).
 	ReasonNotCollected = "not_collected"
-	ReasonRateLimited  = "rate_limited"
-	ReasonRefused      = "refused"
+	// ReasonDeviceRemoved ends an approved login whose approving phone
+	// was removed before its browser collected the session.
+	ReasonDeviceRemoved = "device_removed"
+	ReasonRateLimited   = "rate_limited"
+	ReasonRefused       = "refused"
 )
 
 // Config holds the flow's limits. Zero values take the documented
@@ -378,6 +381,9 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		s.uncollect(ctx, l)
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
+	if l.DeviceID != "" && errors.Is(opened.NoteErr, store.ErrNotFound) {
+		return s.refuseRemovedDevice(ctx, l, sess)
+	}
 	deviceName, newDevice := s.deviceFacts(opened)
 	s.events.Emit(ctx, event.New(event.Login, map[string]any{
 		"session_id": l.ID, "sid": sid, "app_id": l.AppID, "email": l.Email,
@@ -386,6 +392,28 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
 	return &CheckResult{Login: l, Session: sess, Generation: opened.Generation}, nil
+}
+
+// refuseRemovedDevice ends a login whose approving phone was removed
+// between its approval and its collection: removing a phone (as when
+// offboarding a user) must not leave an approval it made to be turned
+// into a session later. The session just opened is revoked, never handed
+// out, and the login ends with one login_failed (reason device_removed).
+func (s *Service) refuseRemovedDevice(ctx context.Context, l *store.Login, sess *store.Session) (*CheckResult, error) {
+	if err := s.store.RevokeSession(ctx, sess.ID, sess.ExpiresAt); err != nil {
+		s.log.Warn("revoking the session of a login whose phone was removed failed", zap.Error(err))
+	}
+	ended, err := s.store.TransitionLogin(ctx, l.ID, store.Transition{
+		From: store.LoginCollected, To: store.LoginExpired, Reason: ReasonDeviceRemoved, At: s.now(),
+	})
+	if err != nil {
+		if ended != nil {
+			return &CheckResult{Login: ended}, nil
+		}
+		return nil, fmt.Errorf("ending a login whose phone was removed: %w", err)
+	}
+	s.emitFailed(ctx, ended, ReasonDeviceRemoved)
+	return &CheckResult{Login: ended}, nil
 }
 
 // deviceFacts returns the approving device's name, and whether this is
