@@ -381,7 +381,7 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		s.uncollect(ctx, l)
 		return nil, fmt.Errorf("creating session for collected login: %w", err)
 	}
-	if l.DeviceID != "" && errors.Is(opened.NoteErr, store.ErrNotFound) {
+	if approvedByAPhone(l) && errors.Is(opened.NoteErr, store.ErrNotFound) {
 		return s.refuseRemovedDevice(ctx, l, sess)
 	}
 	deviceName, newDevice := s.deviceFacts(opened)
@@ -392,6 +392,13 @@ func (s *Service) check(ctx context.Context, loginID, binding string, api bool) 
 		"decided_in_ms": l.DecidedAt.Sub(l.CreatedAt).Milliseconds(),
 	}))
 	return &CheckResult{Login: l, Session: sess, Generation: opened.Generation}, nil
+}
+
+// approvedByAPhone reports whether an enrolled phone approved l: by a
+// push or by an offline code its secret made, not by a recovery code or
+// an access pass, which name no device.
+func approvedByAPhone(l *store.Login) bool {
+	return l.DeviceID != "" && l.DeviceID != otp.ByRecoveryCode && l.DeviceID != otp.ByAccessPass
 }
 
 // refuseRemovedDevice ends a login whose approving phone was removed
