@@ -261,3 +261,21 @@ func TestOurWidgetWorksUnderAStrictCSP(t *testing.T) {
 	app.waitFor("DENIED", `document.getElementById("authgate-widget").dataset.state === "denied" && document.querySelector(".authgate-code").textContent === "DENIED"`)
 	app.shoot("widget-denied")
 }
+
+// TestTheGuidesAppPathOpensAnApproverItsWorkerControls: the guide says to
+// approve "from /app". A phone that opens an enrolment link there ends up
+// in the approver under the gate path, where its service worker is ready
+// (without one, notifications can never be turned on).
+func TestTheGuidesAppPathOpensAnApproverItsWorkerControls(t *testing.T) {
+	g := startStandalone(t, storeLine(""), nil, "")
+	e := g.enrollmentLink("phone@example.com")
+	link := strings.Replace(e.Link, "/.authgate/app#", "/app#", 1)
+	if link == e.Link {
+		t.Fatalf("the enrolment link %q is not at /.authgate/app", e.Link)
+	}
+	chrome := startChromium(t)
+	phone := newTab(t, chrome, "phone", phoneScreen, nil)
+	enrolPhone(phone, link)
+	phone.do(chromedp.Evaluate[chromedp.Void](`navigator.serviceWorker.ready.then(function (r) { window.__swScope = r.scope; });`))
+	phone.waitFor("a ready service worker", `window.__swScope === location.origin + "/.authgate/app"`)
+}

@@ -66,7 +66,7 @@ type WebhookRegistrar interface {
 
 // Server is a standalone gate. At its root it serves the AuthGate
 // guide's paths (POST /auth/start, GET /auth/check/{id}, GET
-// /auth/verify, POST /api/webhooks, the approver at /app) for API clients
+// /auth/verify, POST /api/webhooks, /app leading to the approver) for API clients
 // and browsers at the apps' origins; under the gate path it serves the
 // whole gate as on a protected site, and the drop-in widget at
 // <gate path>/widget.js. It never passes a request on.
@@ -122,7 +122,13 @@ func (s *Server) routes() *http.ServeMux {
 		m.HandleFunc("OPTIONS "+p, s.handlePreflight)
 	}
 	m.HandleFunc("POST /api/webhooks", s.handleRegisterWebhook)
-	m.HandleFunc("GET /app", g.handleApp)
+	// The guide's /app leads to the approver under the gate path: its
+	// service worker and web app manifest are scoped there, so a page
+	// served at /app could never turn on notifications or be installed.
+	// A redirect keeps the fragment of an enrolment link.
+	m.HandleFunc("GET /app", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, g.cfg.Prefix+"/app", http.StatusFound)
+	})
 	m.HandleFunc("GET "+g.cfg.Prefix+"/widget.js", g.pages.ServeWidget)
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, g.cfg.Prefix+"/", http.StatusFound)

@@ -126,10 +126,34 @@ func TestVerifyRefusesOriginsNoAppLists(t *testing.T) {
 	}
 }
 
+// TestTheGuidesAppPathLeadsIntoTheServiceWorkersScope: the guide tells
+// users to approve "from /app", but the approver's service worker may
+// only control the gate path's app, and a page outside its scope never
+// gets a ready worker, so notifications could not be turned on there.
+func TestTheGuidesAppPathLeadsIntoTheServiceWorkersScope(t *testing.T) {
+	s := newTestServer(t)
+	w := serve(s, http.MethodGet, "/app", "", nil, "")
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusFound || loc == "" {
+		t.Fatalf("GET /app: %d to %q, want a redirect to the approver", w.Code, loc)
+	}
+	sw := serve(s, http.MethodGet, "/.authgate/assets/sw.js", "", nil, "")
+	scope := sw.Header().Get("Service-Worker-Allowed")
+	if sw.Code != http.StatusOK || scope == "" {
+		t.Fatalf("the service worker: %d, Service-Worker-Allowed %q", sw.Code, scope)
+	}
+	if loc != scope {
+		t.Fatalf("/app leads to %q, outside the service worker's scope %q", loc, scope)
+	}
+	if page := serve(s, http.MethodGet, loc, "", nil, ""); page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "app.js") {
+		t.Fatalf("GET %s: %d", loc, page.Code)
+	}
+}
+
 func TestStandaloneServesTheGateAndTheWidget(t *testing.T) {
 	s := newTestServer(t)
 	for path, want := range map[string]int{
-		"/.authgate/widget.js": http.StatusOK, "/.authgate/login": http.StatusOK, "/app": http.StatusOK,
+		"/.authgate/widget.js": http.StatusOK, "/.authgate/login": http.StatusOK, "/app": http.StatusFound,
 		"/": http.StatusFound, "/nothing": http.StatusNotFound,
 	} {
 		if w := serve(s, http.MethodGet, path, "", nil, ""); w.Code != want {
