@@ -161,7 +161,7 @@ func TestBrowserLockoutAndUnblock(t *testing.T) {
 		}
 	}
 	laptop.waitFor("the lockout", `!!document.getElementById("state-paused")`)
-	if got := laptop.text("#paused"); !pausedText.MatchString(got) || !strings.Contains(got, "after too many refused sign-in requests") {
+	if got := laptop.text("#paused"); !pausedText.MatchString(got) || !strings.Contains(got, "after too many sign-in requests that were not approved") {
 		t.Fatalf("the fifth denial's page says %q", got)
 	}
 	if n := eval[int](laptop, `document.querySelectorAll("#retry").length`); n != 0 {

@@ -291,7 +291,7 @@ func TestLockoutAfterFiveDenials(t *testing.T) {
 		status, _, page := b.do(http.MethodPost, "/.authgate/login", http.Header{
 			"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html"}, "Origin": {g.base},
 		}, []byte("email=dave%40example.com&rd=%2Fprivate"))
-		if status != http.StatusTooManyRequests || !pausedText.Match(page) || !bytes.Contains(page, []byte("after too many refused sign-in requests")) ||
+		if status != http.StatusTooManyRequests || !pausedText.Match(page) || !bytes.Contains(page, []byte("after too many sign-in requests that were not approved")) ||
 			bytes.Contains(page, []byte("Try again")) || bytes.Contains(page, []byte("<form")) {
 			t.Fatalf("sixth start from the form: %d %s", status, page)
 		}

@@ -244,7 +244,10 @@ func pauseMessage(reason string, until time.Time) string {
 	if reason == flow.ReasonReported {
 		return "Sign-ins for this account are paused until " + at + " because a request was reported. Contact your administrator."
 	}
-	return "Sign-ins for this account are paused until " + at + " after too many refused sign-in requests. Contact your administrator."
+	// The count takes every request nobody approved: denied, unanswered,
+	// and those its own browser sent again or cancelled, not only refused
+	// ones.
+	return "Sign-ins for this account are paused until " + at + " after too many sign-in requests that were not approved. Contact your administrator."
 }
 
 // renderLimit answers a refused start: the paused page (no retry) for a
