@@ -161,8 +161,11 @@ func TestBrowserLockoutAndUnblock(t *testing.T) {
 		}
 	}
 	laptop.waitFor("the lockout", `!!document.getElementById("state-paused")`)
-	if got := laptop.text("#paused"); !pausedText.MatchString(got) || !strings.Contains(got, "after too many sign-in requests that were not approved") {
+	if got := laptop.text("#paused"); !lockedText.MatchString(got) || !strings.Contains(got, "You can still sign in with a code") {
 		t.Fatalf("the fifth denial's page says %q", got)
+	}
+	if ok := eval[bool](laptop, `(u => u.pathname === "/.authgate/code" && u.searchParams.get("rd") === "/private?x=1")(new URL(document.getElementById("paused-code").href))`); !ok {
+		t.Fatalf("the lockout page's code link is %q", eval[string](laptop, `document.getElementById("paused-code").href`))
 	}
 	if n := eval[int](laptop, `document.querySelectorAll("#retry").length`); n != 0 {
 		t.Fatal("the lockout page offers a retry button")
@@ -176,6 +179,20 @@ func TestBrowserLockoutAndUnblock(t *testing.T) {
 	if p, err := dev.Pending(t.Context()); err != nil || len(p) != 0 {
 		t.Fatalf("the phone has %d requests while locked (%v)", len(p), err)
 	}
+	laptop.shoot("lockout-form")
+	// The lockout stops pushes only: its page leads to the code form,
+	// where the user's offline code signs in (in a browser of its own,
+	// so this one stays signed out for what follows).
+	codeHref := eval[string](laptop, `[...document.querySelectorAll("a.button")].find(a => a.textContent === "Enter a code").getAttribute("href")`)
+	other := newTab(t, chrome, "other laptop", laptopScreen, nil)
+	other.do(chromedp.Navigate(g.base + codeHref))
+	other.do(
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "jay@example.com"),
+		chromedp.SendKeys(chromedp.ID("code"), offlineCode(t, dev, 0)),
+		chromedp.Click(chromedp.ID("code-submit")),
+	)
+	other.waitPath("/private?x=1")
 	g.caddyCLI("unblock", "jay@example.com")
 	startLogin(laptop, g.base, "jay@example.com")
 	code := laptop.text("#code")

@@ -172,6 +172,9 @@ func TestBrowserDenyWrongNumberAndReport(t *testing.T) {
 // pausedText is the start of the paused message, with the time.
 var pausedText = regexp.MustCompile(`Sign-ins for this account are paused until [0-2][0-9]:[0-5][0-9] UTC `)
 
+// lockedText is how the gate words a lockout, which stops pushes only.
+var lockedText = regexp.MustCompile(`Requests to your phone for this account are paused until [0-2][0-9]:[0-5][0-9] UTC after too many sign-in requests that were not approved`)
+
 // TestBrowserLoginExpires: nobody approves, the window closes, the laptop
 // says so and offers a retry; the phone's card goes away.
 func TestBrowserLoginExpires(t *testing.T) {

@@ -291,12 +291,18 @@ func TestLockoutAfterFiveDenials(t *testing.T) {
 		status, _, page := b.do(http.MethodPost, "/.authgate/login", http.Header{
 			"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html"}, "Origin": {g.base},
 		}, []byte("email=dave%40example.com&rd=%2Fprivate"))
-		if status != http.StatusTooManyRequests || !pausedText.Match(page) || !bytes.Contains(page, []byte("after too many sign-in requests that were not approved")) ||
+		if status != http.StatusTooManyRequests || !lockedText.Match(page) || !bytes.Contains(page, []byte("You can still sign in with a code")) ||
+			!bytes.Contains(page, []byte(`href="/.authgate/code?rd=%2Fprivate"`)) ||
 			bytes.Contains(page, []byte("Try again")) || bytes.Contains(page, []byte("<form")) {
 			t.Fatalf("sixth start from the form: %d %s", status, page)
 		}
 		if p, err := dev.Pending(t.Context()); err != nil || len(p) != 0 {
 			t.Fatalf("the phone has %d requests while locked (%v)", len(p), err)
+		}
+		// The lockout stops pushes only: the user's own code still signs in.
+		coder := newBrowser(t, g.base)
+		if status, loc, body := coder.codeForm(url.Values{"email": {"dave@example.com"}, "code": {offlineCode(t, dev, 0)}, "rd": {"/private"}}); status != http.StatusSeeOther || loc != "/private" || coder.sessionCookie() == "" {
+			t.Fatalf("an offline code while locked: %d %q %s", status, loc, body)
 		}
 		out := g.caddyCLI("unblock", "dave@example.com")
 		if !strings.Contains(out, "dave@example.com was locked out after refused sign-ins; cleared") {

@@ -17,10 +17,11 @@ import (
 // before anyone answered it) adds one to the user's failure count in the
 // store, shared by every instance; the user's own successful login
 // clears it. At LockoutAttempts in a row (within one
-// LockoutDuration window) the user is locked: new logins are refused,
-// so no push goes out, for LockoutDuration. A report locks at once for
-// ReportBlock. An operator's Unblock clears both. Wrong typed codes
-// pause only code entry (codepause.go).
+// LockoutDuration window) the user is locked: new push logins are
+// refused, so no push goes out, for LockoutDuration, while code-form
+// logins go on (they send no push; see pausesOf). A report stops every
+// sign-in at once for ReportBlock. An operator's Unblock clears both.
+// Wrong typed codes pause only code entry (codepause.go).
 
 // Defaults of the lockout.
 const (

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/gate/event"
+	"github.com/authgate/authgate/gate/store"
 )
 
 func TestFiveRefusalsLockTheUserUntilUnblocked(t *testing.T) {
@@ -155,4 +156,39 @@ func TestUnansweredLoginsEndedByTheirBrowserCountTowardTheLockout(t *testing.T) 
 			t.Fatal("cancelled code logins, which asked no phone, locked the user")
 		}
 	})
+}
+
+// TestALockoutStopsPushesButNotTheCodeForm: a locked user's push logins
+// are refused, and the code form's start (no push) still goes through,
+// so the fallbacks work exactly when the pushes did not arrive. A
+// reported user's code-form start is refused too.
+func TestALockoutStopsPushesButNotTheCodeForm(t *testing.T) {
+	f := newFixture(t, Config{PushesPerEmail: 100})
+	ctx := context.Background()
+	for i := range 5 {
+		s := f.start(t, "alice@example.com", "192.0.2.1", "")
+		if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionDeny, 0); err != nil {
+			t.Fatalf("deny %d: %v", i+1, err)
+		}
+	}
+	var limit *LimitError
+	if _, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"}); !errors.As(err, &limit) || limit.Reason != ReasonLocked {
+		t.Fatalf("a push start while locked: %v, want the lockout", err)
+	}
+	quiet, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1", ReturnURL: "/", Quiet: true})
+	if err != nil || quiet.Pushed {
+		t.Fatalf("a code-form start while locked: %+v %v, want a login and no push", quiet, err)
+	}
+
+	s := f.start(t, "bob@example.com", "192.0.2.1", "")
+	bob := &store.Device{ID: "dev_bob", Email: "bob@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: f.clock.Now()}
+	if err := f.store.CreateDevice(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Decide(ctx, bob, s.Login.ID, DecisionReport, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Start(ctx, StartRequest{Email: "bob@example.com", ClientIP: "192.0.2.1", ReturnURL: "/", Quiet: true}); !errors.As(err, &limit) || limit.Reason != ReasonReported {
+		t.Fatalf("a code-form start while reported: %v, want the report pause", err)
+	}
 }

@@ -84,7 +84,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 	}
 	st := store.LoginStart{
 		Email:   email,
-		Pauses:  []string{blockKey(email), lockKey(email)},
+		Pauses:  pausesOf(email, req.Quiet),
 		Counter: rateKey(email), Window: time.Minute, Limit: int64(s.cfg.PushesPerEmail),
 		TTL: s.cfg.LoginTimeout + s.cfg.Retention, PendingTTL: s.cfg.LoginTimeout,
 		Unclaimed: req.Quiet,
@@ -93,7 +93,6 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (*Started, error)
 		// The code form starts no login while code entry is paused, and
 		// counts its starts apart: they send no push, and must not use up
 		// the budget of the user's push logins.
-		st.Pauses = append(st.Pauses, codePauseKey(email))
 		st.Counter = codeRateKey(email)
 	} else {
 		// No second push within RepeatWindow of the user's last login.
@@ -165,6 +164,19 @@ func (s *Service) checkUser(ctx context.Context, l *store.Login, st store.LoginS
 	return s.refusal(ctx, l, res)
 }
 
+// pausesOf names the pauses that refuse a start for email. A report
+// pauses every sign-in. The lockout stops push sign-ins only: it is
+// there so that no more pushes go out, and a code-form start sends
+// none, so a user whose pushes do not arrive (and who pressed "Send the
+// request again" until locked) can still sign in with a code. Codes have
+// their own pause, after wrong ones.
+func pausesOf(email string, quiet bool) []string {
+	if quiet {
+		return []string{blockKey(email), codePauseKey(email)}
+	}
+	return []string{blockKey(email), lockKey(email)}
+}
+
 // refusal returns the LimitError of a start refused by a pause or the
 // per-email window, emitting login_failed, or nil.
 func (s *Service) refusal(ctx context.Context, l *store.Login, res *store.LoginStarted) error {
@@ -216,7 +228,10 @@ func (s *Service) create(ctx context.Context, st store.LoginStart, previousBindi
 		// Counted once: a retry only claims and creates. It checks the
 		// lockout again, which the refusal just counted (an expired or
 		// superseded login) may have set: no push for a locked user.
-		st.Pauses, st.Counter = []string{lockKey(l.Email)}, ""
+		st.Pauses, st.Counter = nil, ""
+		if !st.Unclaimed {
+			st.Pauses = []string{lockKey(l.Email)}
+		}
 	}
 	return nil, &LimitError{Reason: ReasonPending, RetryAfter: time.Second}
 }

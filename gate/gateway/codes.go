@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/authgate/authgate/gate/flow"
@@ -122,7 +123,7 @@ func (g *Gateway) codeStartError(w http.ResponseWriter, r *http.Request, data co
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderCode(w, r, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		g.renderLimit(w, r, limit, func(text string) {
+		g.renderLimit(w, r, limit, data.ReturnURL, func(text string) {
 			data.Error = text
 			g.renderCode(w, r, http.StatusTooManyRequests, data)
 		})
@@ -246,18 +247,28 @@ func pauseMessage(reason string, until time.Time) string {
 	}
 	// The count takes every request nobody approved: denied, unanswered,
 	// and those its own browser sent again or cancelled, not only refused
-	// ones.
-	return "Sign-ins for this account are paused until " + at + " after too many sign-in requests that were not approved. Contact your administrator."
+	// ones. A lockout stops pushes only: codes still sign in.
+	return "Requests to your phone for this account are paused until " + at + " after too many sign-in requests that were not approved. You can still sign in with a code from your approver app or a recovery code, or contact your administrator."
+}
+
+// codeURL is the code form's address for a return path.
+func (g *Gateway) codeURL(returnTo string) string {
+	return g.cfg.Prefix + "/code?rd=" + url.QueryEscape(returnTo)
 }
 
 // renderLimit answers a refused start: the paused page (no retry) for a
 // report or a lockout, else other(text) with the right words.
-func (g *Gateway) renderLimit(w http.ResponseWriter, r *http.Request, limit *flow.LimitError, other func(text string)) {
+func (g *Gateway) renderLimit(w http.ResponseWriter, r *http.Request, limit *flow.LimitError, returnURL string, other func(text string)) {
 	w.Header().Set("Retry-After", retryAfterSeconds(limit.RetryAfter))
 	switch limit.Reason {
-	case flow.ReasonReported, flow.ReasonLocked:
+	case flow.ReasonReported:
 		g.render(w, r, http.StatusTooManyRequests, "message", "Sign-ins paused", "", message{
 			Message: pauseMessage(limit.Reason, time.Now().Add(limit.RetryAfter)),
+		})
+	case flow.ReasonLocked:
+		g.render(w, r, http.StatusTooManyRequests, "message", "Sign-ins paused", "", message{
+			Message: pauseMessage(limit.Reason, time.Now().Add(limit.RetryAfter)),
+			Link:    g.codeURL(returnURL), LinkText: "Enter a code",
 		})
 	case flow.ReasonCodesPaused:
 		other("Too many wrong codes were entered for this account, so codes are refused until " +

@@ -76,7 +76,7 @@ func (g *Gateway) startFromForm(w http.ResponseWriter, r *http.Request, data log
 		data.ReturnURL, data.Error = "", "The page to return to is not on this site; please sign in again."
 		g.renderLogin(w, r, http.StatusBadRequest, data)
 	case errors.As(err, &limit):
-		g.renderLimit(w, r, limit, func(text string) {
+		g.renderLimit(w, r, limit, data.ReturnURL, func(text string) {
 			data.Error = text
 			g.renderLogin(w, r, http.StatusTooManyRequests, data)
 		})
@@ -128,6 +128,9 @@ type waitPage struct {
 	// Paused, when set, says sign-ins of the account are paused: the
 	// page shows it instead of a retry button.
 	Paused string
+	// PausedPushesOnly marks a lockout, which stops pushes but not codes:
+	// the page then offers the code form.
+	PausedPushesOnly bool
 	// NotYet is set when "I approved it: continue" (the page without
 	// script) was pressed before the approval: the page says so, rather
 	// than come back unchanged.
@@ -184,6 +187,7 @@ func (g *Gateway) handleWaitPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if p != nil {
 			data.Paused = pauseMessage(p.Reason, p.Until)
+			data.PausedPushesOnly = p.Reason != flow.ReasonReported
 		}
 	}
 	title := "Approve sign-in"
