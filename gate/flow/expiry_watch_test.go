@@ -357,3 +357,26 @@ func TestAnExpiryTheStoreRefusedIsTriedAgain(t *testing.T) {
 		t.Fatalf("the next round: %v, want the one login_failed (expired)", rec.events)
 	}
 }
+
+// TestAnApprovedAPILoginNobodyCollectsSendsNothing: a login of the
+// standalone API, approved and never collected by its app, is no
+// failure: its app may wait for webhooks alone, as the integration
+// guide shows, and must not be told "denied" for an approval.
+func TestAnApprovedAPILoginNobodyCollectsSendsNothing(t *testing.T) {
+	f := newFixture(t, Config{LoginTimeout: time.Minute, Retention: 5 * time.Minute})
+	ctx := context.Background()
+	s, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ClientIP: "192.0.2.1", ReturnURL: "/", API: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		f.clock.Add(3 * time.Minute)
+		f.svc.sweepExpired(ctx)
+	}
+	if got := f.events.reasons(); len(got) != 0 {
+		t.Fatalf("an approved API login nobody collected: login_failed %v, want none", got)
+	}
+}
