@@ -24,12 +24,7 @@ func TestConsolePagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	bossPhone := g.enroll("boss@example.com")
 	for _, screen := range bothScreens(t, chrome) {
 		tb := screen.tab()
-		tb.do(chromedp.Navigate(g.base + "/.authgate/admin/"))
-		tb.waitFor("the login page", `location.pathname === "/.authgate/login" && document.readyState === "complete"`)
-		tb.do(chromedp.SendKeys(chromedp.ID("email"), "boss@example.com"),
-			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
-		approveOnDevice(t, tb, bossPhone)
-		tb.waitPath("/.authgate/admin/")
+		tb.signInToConsole(g.base, bossPhone, "boss@example.com")
 		tb.checkAccessibility("users")
 		for _, p := range []struct{ name, path, ready string }{
 			{"user", "/.authgate/admin/users?email=alice@example.com", "#keys [data-key]"},

@@ -54,12 +54,7 @@ func TestConsoleOffboardingRevokesAUsersAPIKeys(t *testing.T) {
 
 		bossPhone := g.enroll("boss@example.com")
 		laptop := newTab(t, chrome, "boss laptop", laptopScreen, shots)
-		laptop.do(chromedp.Navigate(g.base + "/.authgate/admin/"))
-		laptop.waitFor("the login page", `location.pathname === "/.authgate/login" && document.readyState === "complete"`)
-		laptop.do(chromedp.SendKeys(chromedp.ID("email"), "boss@example.com"),
-			chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
-		approveOnDevice(t, laptop, bossPhone)
-		laptop.waitPath("/.authgate/admin/")
+		laptop.signInToConsole(g.base, bossPhone, "boss@example.com")
 
 		// Alice's page lists both keys; her phone goes first.
 		laptop.do(chromedp.Navigate(g.base + "/.authgate/admin/users?email=alice%40example.com"))

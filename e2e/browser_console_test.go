@@ -123,12 +123,7 @@ func TestConsoleAdminStepsUpAndManagesUsersAndWebhooks(t *testing.T) {
 	}
 	bossPhone := g.enroll("boss@example.com")
 	laptop := newTab(t, chrome, "boss laptop", laptopScreen, shots)
-	laptop.do(chromedp.Navigate(g.base + "/.authgate/admin/"))
-	laptop.waitFor("the login page", `location.pathname === "/.authgate/login" && document.readyState === "complete"`)
-	laptop.do(chromedp.SendKeys(chromedp.ID("email"), "boss@example.com"),
-		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
-	approveOnDevice(t, laptop, bossPhone)
-	laptop.waitPath("/.authgate/admin/")
+	laptop.signInToConsole(g.base, bossPhone, "boss@example.com")
 	signedIn := time.Now()
 	laptop.shoot("console-users")
 
@@ -260,4 +255,16 @@ func TestConsoleAdminStepsUpAndManagesUsersAndWebhooks(t *testing.T) {
 		}
 	}
 	laptop.shoot("console-audit")
+}
+
+// signInToConsole opens the admin console at base in tb, signs in as
+// email and approves on phone, and waits for the console.
+func (tb *tab) signInToConsole(base string, phone *deviceclient.Client, email string) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(base + "/.authgate/admin/"))
+	tb.waitFor("the login page", `location.pathname === "/.authgate/login" && document.readyState === "complete"`)
+	tb.do(chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+	approveOnDevice(tb.t, tb, phone)
+	tb.waitPath("/.authgate/admin/")
 }

@@ -22,6 +22,30 @@ type unconfirmedStore struct {
 
 var errUnconfirmed = fmt.Errorf("0 of 1 replicas confirmed the write: %w", store.ErrUnavailable)
 
+// approvedOnUnconfirmed starts a login of alice on an unconfirmedStore
+// and approves it on her phone; opts go to the Service.
+func approvedOnUnconfirmed(t *testing.T, cfg Config, opts ...Option) (*Service, *unconfirmedStore, *recorder, *Started) {
+	t.Helper()
+	mem := memory.New()
+	t.Cleanup(func() { mem.Close() })
+	st := &unconfirmedStore{Store: mem}
+	rec := &recorder{}
+	svc := New(cfg, st, rec, opts...)
+	ctx := context.Background()
+	dev := &store.Device{ID: "dev_1", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
+	if err := st.CreateDevice(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	s, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ReturnURL: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Decide(ctx, dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
+		t.Fatal(err)
+	}
+	return svc, st, rec, s
+}
+
 func (u *unconfirmedStore) CollectLogin(ctx context.Context, id string, c store.Collection) (*store.Login, bool, error) {
 	l, collected, err := u.Store.CollectLogin(ctx, id, c)
 	if err == nil && collected && u.failCollect.CompareAndSwap(true, false) {
@@ -51,23 +75,8 @@ func TestAnUnconfirmedCollectionIsUndoneAndTheLoginCompletesOnce(t *testing.T) {
 		{"session creation", func(u *unconfirmedStore) { u.failSession.Store(true) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.New()
-			t.Cleanup(func() { mem.Close() })
-			st := &unconfirmedStore{Store: mem}
-			rec := &recorder{}
-			svc := New(Config{}, st, rec)
+			svc, st, rec, s := approvedOnUnconfirmed(t, Config{})
 			ctx := context.Background()
-			dev := &store.Device{ID: "dev_1", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: time.Now()}
-			if err := st.CreateDevice(ctx, dev); err != nil {
-				t.Fatal(err)
-			}
-			s, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ReturnURL: "/"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.Decide(ctx, dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
-				t.Fatal(err)
-			}
 			tc.arm(st)
 			if res, err := svc.Check(ctx, s.Login.ID, s.Binding); !errors.Is(err, store.ErrUnavailable) || res != nil {
 				t.Fatalf("check while the store cannot confirm: %+v %v, want ErrUnavailable", res, err)

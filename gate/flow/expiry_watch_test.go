@@ -279,24 +279,9 @@ func TestAnApprovedLoginNobodyCollectsEndsWithLoginFailed(t *testing.T) {
 // that browser never comes back, the login still ends with one
 // login_failed (not_collected), as any approved login nobody collects.
 func TestAnApprovedLoginWhoseSessionFailedIsStillEndedIfNobodyCollects(t *testing.T) {
-	mem := memory.New()
-	t.Cleanup(func() { mem.Close() })
-	st := &unconfirmedStore{Store: mem}
-	rec := &recorder{}
 	clk := &clock{now: time.Now()}
-	svc := New(Config{LoginTimeout: time.Minute}, st, rec, WithClock(clk.Now))
+	svc, st, rec, s := approvedOnUnconfirmed(t, Config{LoginTimeout: time.Minute}, WithClock(clk.Now))
 	ctx := context.Background()
-	dev := &store.Device{ID: "dev_1", Email: "alice@example.com", Name: "Phone", PublicKey: []byte{1}, CreatedAt: clk.Now()}
-	if err := st.CreateDevice(ctx, dev); err != nil {
-		t.Fatal(err)
-	}
-	s, err := svc.Start(ctx, StartRequest{Email: "alice@example.com", AppID: "app", ReturnURL: "/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Decide(ctx, dev, s.Login.ID, DecisionApprove, s.Login.Code); err != nil {
-		t.Fatal(err)
-	}
 	st.failSession.Store(true)
 	if res, err := svc.Check(ctx, s.Login.ID, s.Binding); !errors.Is(err, store.ErrUnavailable) || res != nil {
 		t.Fatalf("check while the session cannot be opened: %+v %v, want ErrUnavailable", res, err)

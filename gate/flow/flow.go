@@ -516,9 +516,7 @@ func (s *Service) expire(ctx context.Context, l *store.Login) *store.Login {
 func (s *Service) reportExpired(ctx context.Context, l *store.Login) {
 	s.watch.done(l.ID)
 	s.emitFailed(ctx, l, ReasonExpired)
-	if !l.Typed {
-		s.countRefusal(ctx, l.Email, ReasonExpired)
-	}
+	s.countUnanswered(ctx, l, ReasonExpired)
 }
 
 func (s *Service) emitFailed(ctx context.Context, l *store.Login, reason string) {

@@ -61,12 +61,12 @@ func (s *Service) countRefusal(ctx context.Context, email, reason string) {
 	s.pauseAfter(ctx, email, failKey(email), lockKey(email), reason, "sign_in")
 }
 
-// countUnanswered counts a login its own browser ended before anyone
-// answered it (superseded by a new start, or cancelled) as a refusal,
-// as if it had expired: the phone was asked all the same, and a browser
-// that restarts or cancels every few seconds must not be able to ask it
-// for ever without the lockout stopping it. A typed-code login asked no
-// phone and counts nothing.
+// countUnanswered counts a login nobody answered (expired, or ended by
+// its own browser: superseded by a new start, or cancelled) as a
+// refusal: the phone was asked all the same, and a browser that restarts
+// or cancels every few seconds must not be able to ask it for ever
+// without the lockout stopping it. A typed-code login asked no phone and
+// counts nothing.
 func (s *Service) countUnanswered(ctx context.Context, l *store.Login, reason string) {
 	if !l.Typed {
 		s.countRefusal(ctx, l.Email, reason)

@@ -9,15 +9,21 @@ import (
 	"github.com/authgate/authgate/gate/store"
 )
 
-func TestFiveRefusalsLockTheUserUntilUnblocked(t *testing.T) {
-	f := newFixture(t, Config{PushesPerEmail: 100})
-	ctx := context.Background()
-	for i := range 5 {
+// denyAlice starts n logins of alice and denies each on her phone.
+func (f *fixture) denyAlice(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
 		s := f.start(t, "alice@example.com", "192.0.2.1", "")
-		if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionDeny, 0); err != nil {
+		if _, err := f.svc.Decide(context.Background(), f.dev, s.Login.ID, DecisionDeny, 0); err != nil {
 			t.Fatalf("deny %d: %v", i+1, err)
 		}
 	}
+}
+
+func TestFiveRefusalsLockTheUserUntilUnblocked(t *testing.T) {
+	f := newFixture(t, Config{PushesPerEmail: 100})
+	ctx := context.Background()
+	f.denyAlice(t, 5)
 	_, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"})
 	var limit *LimitError
 	if !errors.As(err, &limit) || limit.Reason != ReasonLocked || limit.RetryAfter < DefaultLockoutDuration-1e9 {
@@ -165,12 +171,7 @@ func TestUnansweredLoginsEndedByTheirBrowserCountTowardTheLockout(t *testing.T) 
 func TestALockoutStopsPushesButNotTheCodeForm(t *testing.T) {
 	f := newFixture(t, Config{PushesPerEmail: 100})
 	ctx := context.Background()
-	for i := range 5 {
-		s := f.start(t, "alice@example.com", "192.0.2.1", "")
-		if _, err := f.svc.Decide(ctx, f.dev, s.Login.ID, DecisionDeny, 0); err != nil {
-			t.Fatalf("deny %d: %v", i+1, err)
-		}
-	}
+	f.denyAlice(t, 5)
 	var limit *LimitError
 	if _, err := f.svc.Start(ctx, StartRequest{Email: "alice@example.com", ClientIP: "192.0.2.1"}); !errors.As(err, &limit) || limit.Reason != ReasonLocked {
 		t.Fatalf("a push start while locked: %v, want the lockout", err)

@@ -210,12 +210,12 @@ func (n *Notifier) fanOut(ctx context.Context, j job) {
 		n.cfg.Logger.Warn("push: listing devices failed", zap.Error(err))
 		return
 	}
-	first, keyID := true, n.KeyID()
+	first := true
 	for _, d := range devices {
 		if d.Push == nil {
 			continue
 		}
-		if d.Push.KeyID != "" && d.Push.KeyID != keyID {
+		if !n.madeForThisKey(d.Push) {
 			n.stale.Add(1)
 			continue
 		}
@@ -330,10 +330,17 @@ func (n *Notifier) stillSubscribed(ctx context.Context, d *store.Device) (*store
 		}
 		return nil, false
 	}
-	if cur.Push == nil || cur.Push.KeyID != "" && cur.Push.KeyID != n.KeyID() {
+	if cur.Push == nil || !n.madeForThisKey(cur.Push) {
 		return nil, false
 	}
 	return cur, true
+}
+
+// madeForThisKey reports whether sub was made for the notifier's VAPID
+// key (or before keys were recorded): no push service takes a push
+// signed with another.
+func (n *Notifier) madeForThisKey(sub *store.PushSubscription) bool {
+	return sub.KeyID == "" || sub.KeyID == n.KeyID()
 }
 
 // later queues j after delay, unless Run has ended by then.
