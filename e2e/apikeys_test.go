@@ -142,6 +142,9 @@ func TestAPIKeyRevocationThatCannotBePublishedCanBeRetried(t *testing.T) {
 	// Reads everywhere; writes only to key records and user indexes, so
 	// the record can be deleted but the revocation cannot be recorded.
 	if err := rc.Do(ctx, "ACL", "SETUSER", "default", "resetkeys", "%R~*", "%W~authgate:apikey:*", "%W~authgate:{u:*").Err(); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("CI's Redis must have read/write key selectors (Redis 7): %v", err)
+		}
 		t.Skipf("this Redis has no read/write key selectors: %v", err)
 	}
 	status := a.adminDo(http.MethodDelete, "/authgate/keys/"+id, nil)
